@@ -1,0 +1,232 @@
+// Package console is a chat platform in a terminal, for `licensebot demo` and end-to-end
+// tests: commands are typed lines, buttons are numbered and pressed by typing the number
+// alone on a line, and `/as <user>` changes who is typing. It reads line by line, so a demo
+// can be scripted through a pipe.
+package console
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/licensebot/licensebot/bot"
+)
+
+// Handler answers commands and clicks (handlers.Service).
+type Handler interface {
+	HandleCommand(ctx context.Context, cmd bot.Command) bot.Reply
+	HandleClick(ctx context.Context, click bot.Click) bot.Reply
+}
+
+// Console is the terminal platform. It is also the Notifier that handlers post through.
+type Console struct {
+	mu      sync.Mutex
+	out     io.Writer
+	actor   bot.Actor
+	nextMsg int
+	nextBtn int
+	buttons map[int]pressable
+	// byMessage lists the button numbers of each message, to retire them when it changes.
+	byMessage map[string][]int
+	// Approvers is how the approvers' place is named in the output.
+	Approvers string
+}
+
+type pressable struct {
+	button bot.Button
+	ref    bot.MessageRef
+}
+
+// New writes to out, with actor typing first.
+func New(out io.Writer, actor bot.Actor) *Console {
+	return &Console{out: out, actor: actor, buttons: map[int]pressable{}, byMessage: map[string][]int{}, Approvers: "the approvers"}
+}
+
+// Actor is who is typing now.
+func (c *Console) Actor() bot.Actor {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.actor
+}
+
+// SetActor changes who is typing.
+func (c *Console) SetActor(a bot.Actor) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.actor = a
+}
+
+// Post prints a new message and numbers its buttons.
+func (c *Console) Post(_ context.Context, to bot.Destination, msg bot.Message) (bot.MessageRef, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var header string
+	ref := c.newRef()
+	switch {
+	case to.Thread != nil:
+		header = "in reply to #" + to.Thread.ID
+		ref.Thread = to.Thread.ID
+	case to.Approvers:
+		header = "to " + c.Approvers
+	case to.Email != "":
+		header = "privately to " + to.Email
+	case to.Actor != nil:
+		header = "privately to " + firstNonEmpty(to.Actor.Email, to.Actor.Name, to.Actor.ChatID)
+	}
+	c.print(ref, header, msg)
+	return ref, nil
+}
+
+// Update prints the new version of an earlier message; its old buttons stop working.
+func (c *Console) Update(_ context.Context, ref bot.MessageRef, msg bot.Message) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.retire(ref)
+	c.print(ref, "message #"+ref.ID+" now reads", msg)
+	return nil
+}
+
+// Reply prints the answer to something the current actor did; a replacing reply replaces
+// the message the click came from.
+func (c *Console) reply(r bot.Reply, from bot.MessageRef) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r.Replace && !from.IsZero() {
+		c.retire(from)
+		c.print(from, "message #"+from.ID+" now reads", r.Message)
+		return
+	}
+	c.print(c.newRef(), "to you", r.Message)
+}
+
+func (c *Console) newRef() bot.MessageRef {
+	c.nextMsg++
+	return bot.MessageRef{Platform: "console", Channel: "terminal", ID: strconv.Itoa(c.nextMsg)}
+}
+
+func (c *Console) retire(ref bot.MessageRef) {
+	for _, n := range c.byMessage[ref.ID] {
+		delete(c.buttons, n)
+	}
+	delete(c.byMessage, ref.ID)
+}
+
+func (c *Console) print(ref bot.MessageRef, header string, m bot.Message) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n── #%s %s ──\n", ref.ID, header)
+	b.WriteString(m.Text + "\n")
+	for _, s := range m.Sections {
+		if s.Title != "" {
+			b.WriteString("\n  " + s.Title + "\n")
+		}
+		for _, f := range s.Fields {
+			fmt.Fprintf(&b, "    %s: %s\n", f.Label, f.Value)
+		}
+		if s.Text != "" {
+			for _, line := range strings.Split(s.Text, "\n") {
+				b.WriteString("    " + line + "\n")
+			}
+		}
+	}
+	if len(m.Warnings) > 0 {
+		b.WriteString("\n  Warnings\n")
+		for _, w := range m.Warnings {
+			b.WriteString("    ⚠ " + w + "\n")
+		}
+	}
+	if m.Footer != "" {
+		b.WriteString("  " + m.Footer + "\n")
+	}
+	if len(m.Buttons) > 0 {
+		labels := make([]string, 0, len(m.Buttons))
+		for _, btn := range m.Buttons {
+			c.nextBtn++
+			c.buttons[c.nextBtn] = pressable{button: btn, ref: ref}
+			c.byMessage[ref.ID] = append(c.byMessage[ref.ID], c.nextBtn)
+			labels = append(labels, fmt.Sprintf("[%d] %s", c.nextBtn, btn.Label))
+		}
+		b.WriteString("  " + strings.Join(labels, "  ") + "\n")
+	}
+	io.WriteString(c.out, b.String())
+}
+
+// Users resolves /as arguments: a name or address to the person to become.
+type Users func(ctx context.Context, who string) (bot.Actor, error)
+
+// Run reads lines until the end of input or ctx ends.
+func (c *Console) Run(ctx context.Context, in io.Reader, h Handler, users Users) error {
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	c.prompt()
+	for sc.Scan() {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		c.line(ctx, strings.TrimSpace(sc.Text()), h, users)
+		c.prompt()
+	}
+	fmt.Fprintln(c.out)
+	return sc.Err()
+}
+
+func (c *Console) prompt() {
+	a := c.Actor()
+	fmt.Fprintf(c.out, "\n%s> ", firstNonEmpty(a.Email, a.Name))
+}
+
+func (c *Console) line(ctx context.Context, line string, h Handler, users Users) {
+	switch {
+	case line == "" || strings.HasPrefix(line, "#"):
+		return
+	case line == "/help" || line == "help":
+		fmt.Fprintln(c.out, "Type /unassign … (try /unassign help), a button's number to press it, /as <user> to become someone else, /whoami.")
+	case line == "/whoami":
+		a := c.Actor()
+		fmt.Fprintf(c.out, "You are %s <%s>.\n", a.Name, a.Email)
+	case strings.HasPrefix(line, "/as"):
+		who := strings.TrimSpace(strings.TrimPrefix(line, "/as"))
+		if who == "" {
+			fmt.Fprintln(c.out, "Usage: /as <user>, e.g. /as megan@contoso.example")
+			return
+		}
+		a, err := users(ctx, who)
+		if err != nil {
+			fmt.Fprintf(c.out, "Can't become %q: %v\n", who, err)
+			return
+		}
+		c.SetActor(a)
+		fmt.Fprintf(c.out, "You are now %s <%s>.\n", a.Name, a.Email)
+	case strings.HasPrefix(line, "/unassign"):
+		text := strings.TrimSpace(strings.TrimPrefix(line, "/unassign"))
+		r := h.HandleCommand(ctx, bot.Command{Actor: c.Actor(), Text: text, Channel: "terminal"})
+		c.reply(r, bot.MessageRef{})
+	default:
+		n, err := strconv.Atoi(line)
+		if err != nil {
+			fmt.Fprintf(c.out, "Unknown input %q: type /unassign …, a button's number, /as <user> or /help.\n", line)
+			return
+		}
+		c.mu.Lock()
+		p, ok := c.buttons[n]
+		c.mu.Unlock()
+		if !ok {
+			fmt.Fprintf(c.out, "There is no button [%d] (any more): the message it was on has changed.\n", n)
+			return
+		}
+		r := h.HandleClick(ctx, bot.Click{Actor: c.Actor(), Action: p.button.Action, Value: p.button.Value, Message: p.ref})
+		c.reply(r, p.ref)
+	}
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

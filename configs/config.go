@@ -1,0 +1,253 @@
+// Package configs owns licensebot's configuration: one struct, its defaults, loading from
+// an optional YAML file and then the environment (the environment wins), and validation with
+// errors that name the setting. Nothing else reads the environment.
+package configs
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is everything licensebot is told at start.
+type Config struct {
+	Graph    Graph    `yaml:"graph"`
+	Redis    Redis    `yaml:"redis"`
+	Approval Approval `yaml:"approval"`
+	// TimeZone is the organisation's IANA time zone, for every date the bot shows.
+	TimeZone string `yaml:"timeZone"`
+	// MaxTargets bounds the users of one request.
+	MaxTargets int `yaml:"maxTargets"`
+	// ConfirmTTL is how long a plan waits for the requester's Confirm.
+	ConfirmTTL time.Duration `yaml:"confirmTTL"`
+	HTTPAddr   string        `yaml:"httpAddr"`
+	Log        Log           `yaml:"log"`
+}
+
+// Graph is how to reach Microsoft Graph.
+type Graph struct {
+	// Cloud is global, usgov, usgovdod or china.
+	Cloud   string `yaml:"cloud"`
+	BaseURL string `yaml:"baseURL"`
+	// The app registration. With a secret, a certificate, workload identity (the federated
+	// token file of AKS) or a managed identity.
+	TenantID            string `yaml:"tenantID"`
+	ClientID            string `yaml:"clientID"`
+	ClientSecret        string `yaml:"-"`
+	CertificatePath     string `yaml:"certificatePath"`
+	CertificatePassword string `yaml:"-"`
+	WorkloadIdentity    bool   `yaml:"workloadIdentity"`
+	ManagedIdentity     bool   `yaml:"managedIdentity"`
+	// AccessToken is a static bearer token, for local use only.
+	AccessToken string        `yaml:"-"`
+	Timeout     time.Duration `yaml:"timeout"`
+}
+
+// Redis is where requests live.
+type Redis struct {
+	URL       string `yaml:"url"`
+	KeyPrefix string `yaml:"keyPrefix"`
+}
+
+// Approval is who may ask and who approves.
+type Approval struct {
+	// Policy is approvers, manager or none.
+	Policy string `yaml:"policy"`
+	// Approvers are Entra UPNs, mails or object ids, or chat user or group ids.
+	Approvers []string `yaml:"approvers"`
+	// AdminRoles are directory role template ids allowed to ask; empty: Global, License and
+	// User Administrator.
+	AdminRoles []string      `yaml:"adminRoles"`
+	TTL        time.Duration `yaml:"ttl"`
+}
+
+// Log is how licensebot logs.
+type Log struct {
+	Format string `yaml:"format"` // json or text
+	Level  string `yaml:"level"`  // debug, info, warn, error
+}
+
+// Default is the configuration before any file or variable.
+func Default() Config {
+	return Config{
+		Graph:      Graph{Cloud: "global", Timeout: 30 * time.Second},
+		Redis:      Redis{KeyPrefix: "licensebot"},
+		Approval:   Approval{Policy: "approvers", TTL: 72 * time.Hour},
+		TimeZone:   "UTC",
+		MaxTargets: 500,
+		ConfirmTTL: 15 * time.Minute,
+		HTTPAddr:   ":8080",
+		Log:        Log{Format: "json", Level: "info"},
+	}
+}
+
+// Load reads the YAML file named by LICENSEBOT_CONFIG (if any), then the environment.
+// Secrets are read from the environment only, never from the file.
+func Load(getenv func(string) string) (Config, error) {
+	c := Default()
+	if path := getenv("LICENSEBOT_CONFIG"); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return c, fmt.Errorf("LICENSEBOT_CONFIG: %w", err)
+		}
+		dec := yaml.NewDecoder(strings.NewReader(string(b)))
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil {
+			return c, fmt.Errorf("LICENSEBOT_CONFIG %s: %w", path, err)
+		}
+	}
+	var errs []error
+	str := func(dst *string, name string) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			*dst = v
+		}
+	}
+	dur := func(dst *time.Duration, name string) {
+		if v := getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				errs = append(errs, fmt.Errorf("%s: %q is not a positive duration such as 15m or 72h", name, v))
+				return
+			}
+			*dst = d
+		}
+	}
+	boolean := func(dst *bool, name string) {
+		if v := getenv(name); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not true or false", name, v))
+				return
+			}
+			*dst = b
+		}
+	}
+	list := func(dst *[]string, name string) {
+		if v := getenv(name); v != "" {
+			*dst = splitList(v)
+		}
+	}
+	str(&c.Graph.Cloud, "GRAPH_CLOUD")
+	str(&c.Graph.BaseURL, "GRAPH_BASE_URL")
+	str(&c.Graph.AccessToken, "GRAPH_ACCESS_TOKEN")
+	str(&c.Graph.TenantID, "AZURE_TENANT_ID")
+	str(&c.Graph.ClientID, "AZURE_CLIENT_ID")
+	str(&c.Graph.ClientSecret, "AZURE_CLIENT_SECRET")
+	str(&c.Graph.CertificatePath, "AZURE_CLIENT_CERTIFICATE_PATH")
+	str(&c.Graph.CertificatePassword, "AZURE_CLIENT_CERTIFICATE_PASSWORD")
+	boolean(&c.Graph.ManagedIdentity, "LICENSEBOT_MANAGED_IDENTITY")
+	if getenv("AZURE_FEDERATED_TOKEN_FILE") != "" {
+		c.Graph.WorkloadIdentity = true
+	}
+	dur(&c.Graph.Timeout, "GRAPH_TIMEOUT")
+	str(&c.Redis.URL, "REDIS_URL")
+	str(&c.Redis.KeyPrefix, "LICENSEBOT_REDIS_PREFIX")
+	str(&c.Approval.Policy, "LICENSEBOT_APPROVAL_POLICY")
+	list(&c.Approval.Approvers, "LICENSEBOT_APPROVERS")
+	list(&c.Approval.AdminRoles, "LICENSEBOT_ADMIN_ROLES")
+	dur(&c.Approval.TTL, "LICENSEBOT_APPROVAL_TTL")
+	dur(&c.ConfirmTTL, "LICENSEBOT_CONFIRM_TTL")
+	str(&c.TimeZone, "LICENSEBOT_TIMEZONE")
+	str(&c.HTTPAddr, "LICENSEBOT_HTTP_ADDR")
+	str(&c.Log.Format, "LICENSEBOT_LOG_FORMAT")
+	str(&c.Log.Level, "LICENSEBOT_LOG_LEVEL")
+	if v := getenv("LICENSEBOT_MAX_TARGETS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			errs = append(errs, fmt.Errorf("LICENSEBOT_MAX_TARGETS: %q is not a positive whole number", v))
+		} else {
+			c.MaxTargets = n
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+// Validate checks the settings that don't depend on which command runs.
+func (c Config) Validate() error {
+	var errs []error
+	switch c.Graph.Cloud {
+	case "global", "usgov", "usgovdod", "china":
+	default:
+		errs = append(errs, fmt.Errorf("GRAPH_CLOUD: %q is not one of global, usgov, usgovdod, china", c.Graph.Cloud))
+	}
+	switch c.Approval.Policy {
+	case "approvers":
+		if len(c.Approval.Approvers) == 0 {
+			errs = append(errs, errors.New("LICENSEBOT_APPROVERS: the approvers policy needs at least one approver (or set LICENSEBOT_APPROVAL_POLICY to manager)"))
+		}
+	case "manager", "none":
+	default:
+		errs = append(errs, fmt.Errorf("LICENSEBOT_APPROVAL_POLICY: %q is not one of approvers, manager, none", c.Approval.Policy))
+	}
+	if _, err := time.LoadLocation(c.TimeZone); err != nil {
+		errs = append(errs, fmt.Errorf("LICENSEBOT_TIMEZONE: %q is not an IANA time zone such as Europe/Istanbul", c.TimeZone))
+	}
+	switch c.Log.Format {
+	case "json", "text":
+	default:
+		errs = append(errs, fmt.Errorf("LICENSEBOT_LOG_FORMAT: %q is not json or text", c.Log.Format))
+	}
+	return errors.Join(errs...)
+}
+
+// ValidateServe checks what `licensebot serve` needs on top: Redis and exactly one way to
+// get a Graph token.
+func (c Config) ValidateServe() error {
+	var errs []error
+	if c.Redis.URL == "" {
+		errs = append(errs, errors.New("REDIS_URL: not set (e.g. redis://localhost:6379/0)"))
+	}
+	ways := 0
+	if c.Graph.AccessToken != "" {
+		ways++
+	}
+	if c.Graph.ClientSecret != "" {
+		ways++
+	}
+	if c.Graph.CertificatePath != "" {
+		ways++
+	}
+	if c.Graph.WorkloadIdentity {
+		ways++
+	}
+	if c.Graph.ManagedIdentity {
+		ways++
+	}
+	switch {
+	case ways == 0:
+		errs = append(errs, errors.New("Graph credentials: set AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, workload identity (AZURE_FEDERATED_TOKEN_FILE), LICENSEBOT_MANAGED_IDENTITY=true, or GRAPH_ACCESS_TOKEN"))
+	case ways > 1:
+		errs = append(errs, errors.New("Graph credentials: more than one of AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, workload identity, managed identity and GRAPH_ACCESS_TOKEN is set; keep one"))
+	}
+	if (c.Graph.ClientSecret != "" || c.Graph.CertificatePath != "") && (c.Graph.TenantID == "" || c.Graph.ClientID == "") {
+		errs = append(errs, errors.New("AZURE_TENANT_ID and AZURE_CLIENT_ID: both are needed with a client secret or certificate"))
+	}
+	return errors.Join(errs...)
+}
+
+// Location is the organisation's time zone.
+func (c Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' || r == ' ' }) {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}

@@ -1,0 +1,98 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/licensing"
+)
+
+// identify finds the Entra user behind a chat identity. The chat platform's word is only a
+// key: what the person may do is read from Entra.
+func (s *Service) identify(ctx context.Context, a bot.Actor) (Person, error) {
+	if strings.TrimSpace(a.Email) == "" {
+		return Person{}, refuse("Your chat account has no e-mail address, so I can't tell which Microsoft Entra user you are. Ask whoever runs licensebot to map your account.")
+	}
+	if !IsUserQuery(a.Email) {
+		return Person{}, refuse(fmt.Sprintf("Your chat account's e-mail address %q isn't one I can look up in Microsoft Entra.", a.Email))
+	}
+	u, err := s.Directory.FindUser(ctx, a.Email)
+	if errors.Is(err, licensing.ErrUserNotFound) {
+		return Person{}, refuse(fmt.Sprintf("No Microsoft Entra user has the address %s, so I can't check your roles. Your chat e-mail must match your work account.", a.Email))
+	}
+	if err != nil {
+		return Person{}, fmt.Errorf("find the caller %s: %w", a.Email, err)
+	}
+	return Person{Actor: a, UserID: u.ID, UPN: u.UserPrincipalName, DisplayName: u.DisplayName}, nil
+}
+
+// roles reads the caller's active directory roles; a cached answer is used only within its
+// short lifetime, and a failure to read them refuses the request (fail closed).
+func (s *Service) roles(ctx context.Context, p Person) ([]string, error) {
+	if s.RoleCache != nil {
+		roles, ok, err := s.RoleCache.CachedRoles(ctx, p.UserID)
+		if err == nil && ok {
+			return roles, nil
+		}
+	}
+	roles, err := s.Directory.ActiveRoles(ctx, p.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("read the directory roles of %s: %w", p.UPN, err)
+	}
+	if s.RoleCache != nil {
+		if err := s.RoleCache.CacheRoles(ctx, p.UserID, roles, s.opts.RoleCacheTTL); err != nil {
+			s.Logger.WarnContext(ctx, "role cache write failed", "err", err)
+		}
+	}
+	return roles, nil
+}
+
+// authorize refuses anyone without one of the admin roles.
+func (s *Service) authorize(ctx context.Context, p Person) error {
+	roles, err := s.roles(ctx, p)
+	if err != nil {
+		return err
+	}
+	for _, r := range roles {
+		if slices.ContainsFunc(s.opts.AdminRoles, func(a string) bool { return strings.EqualFold(a, r) }) {
+			return nil
+		}
+	}
+	names := make([]string, 0, len(s.opts.AdminRoles))
+	for _, r := range s.opts.AdminRoles {
+		if n, ok := roleNames[strings.ToLower(r)]; ok {
+			names = append(names, n)
+		} else {
+			names = append(names, r)
+		}
+	}
+	return refuse(fmt.Sprintf("You (%s) can't unassign licenses: that needs one of these Microsoft Entra roles: %s. Ask a Global Administrator to assign you one (an eligible PIM role must be activated first).",
+		p.UPN, joinOr(names)))
+}
+
+// isApprover reports whether the person is one of the configured approvers.
+func (s *Service) isApprover(p Person) bool {
+	keys := append([]string{p.UPN, p.UserID, p.Actor.Email, p.Actor.ChatID}, p.Actor.Groups...)
+	for _, a := range s.opts.Approvers {
+		for _, k := range keys {
+			if k != "" && strings.EqualFold(a, k) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func joinOr(items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
+}

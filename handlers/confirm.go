@@ -1,0 +1,180 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/licensing"
+)
+
+// confirmOrCancel handles the requester's own buttons: pick a license, Confirm, Cancel.
+func (s *Service) confirmOrCancel(ctx context.Context, click bot.Click, id string, pick int) (bot.Reply, error) {
+	clicker, err := s.identify(ctx, click.Actor)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	r, st, err := s.load(ctx, id)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	if r.Requester.UserID != clicker.UserID {
+		return bot.Reply{}, refuse(fmt.Sprintf("Only %s, who made this request, can confirm or cancel it.", r.Requester.DisplayName))
+	}
+	want := StateAwaitingConfirmation
+	if click.Action == ActionPick {
+		want = StateAwaitingPick
+	}
+	if click.Action == ActionCancel && (r.State == StateAwaitingPick || r.State == StateAwaitingConfirmation) {
+		want = r.State
+	}
+	if r.State != want {
+		return bot.Reply{Replace: true, Message: stateMessage(r, s.opts.Location)}, nil
+	}
+	// The caller's roles may have been taken away since they asked.
+	if click.Action != ActionCancel {
+		if err := s.authorize(ctx, clicker); err != nil {
+			return bot.Reply{}, err
+		}
+	}
+	now := s.Now()
+	switch click.Action {
+	case ActionCancel:
+		r.State = StateCancelled
+		r.FinishedAt = now
+		if _, err := s.save(ctx, r, st); err != nil {
+			return s.raced(ctx, id, err)
+		}
+		s.audit(ctx, r, "cancelled", clicker, nil)
+		return bot.Reply{Replace: true, Message: stateMessage(r, s.opts.Location)}, nil
+
+	case ActionPick:
+		if err := narrowToPick(r, pick); err != nil {
+			return bot.Reply{}, err
+		}
+		r.State = StateAwaitingConfirmation
+		r.ExpiresAt = now.Add(s.opts.ConfirmTTL)
+		if _, err := s.save(ctx, r, st); err != nil {
+			return s.raced(ctx, id, err)
+		}
+		return bot.Reply{Replace: true, Message: planMessage(r.Plan, s.notices(r.Plan, now), s.opts, planConfirm, r.ID)}, nil
+	}
+
+	// Confirm.
+	if s.opts.Policy == PolicyNone {
+		r.State = StateApproved
+		r.Decisions = append(r.Decisions, Decision{By: clicker, Approved: true, At: now})
+		next, err := s.save(ctx, r, st)
+		if err != nil {
+			return s.raced(ctx, id, err)
+		}
+		s.audit(ctx, r, "confirmed", clicker, map[string]string{"policy": string(PolicyNone)})
+		return bot.Reply{Replace: true, Message: s.execute(ctx, r, next)}, nil
+	}
+	r.State = StateAwaitingApproval
+	r.ExpiresAt = now.Add(s.opts.ApprovalTTL)
+	next, err := s.save(ctx, r, st)
+	if err != nil {
+		return s.raced(ctx, id, err)
+	}
+	s.audit(ctx, r, "confirmed", clicker, nil)
+	refs, postErr := s.postApprovals(ctx, r)
+	if len(refs) > 0 {
+		s.rememberApprovals(ctx, r.ID, next, refs)
+	}
+	msg := confirmedMessage(r, s.opts)
+	if postErr != nil {
+		s.Logger.ErrorContext(ctx, "approval request not delivered", "request", r.ID, "err", postErr)
+		msg.Warnings = append(msg.Warnings, "I couldn't deliver the approval request to everyone. The request is kept: an approver can still find it with /unassign status "+r.ID+".")
+	}
+	return bot.Reply{Replace: true, Message: msg}, nil
+}
+
+// raced answers a click that lost a compare-and-set: someone else moved the request first.
+func (s *Service) raced(ctx context.Context, id string, err error) (bot.Reply, error) {
+	if !errors.Is(err, ErrConflict) {
+		return bot.Reply{}, err
+	}
+	r, _, err := s.load(ctx, id)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	return bot.Reply{Replace: true, Message: stateMessage(r, s.opts.Location)}, nil
+}
+
+// narrowToPick keeps only the chosen license (or, for the last choice, all of them).
+func narrowToPick(r *Request, pick int) error {
+	if len(r.Plan.Users) != 1 {
+		return refuse("That choice doesn't belong to this request.")
+	}
+	up := &r.Plan.Users[0]
+	switch {
+	case pick == len(up.Remove): // "all of them"
+	case pick < len(up.Remove):
+		up.Remove = []licensing.Item{up.Remove[pick]}
+		up.Skip = nil
+	default:
+		return refuse("That choice doesn't belong to this request.")
+	}
+	return nil
+}
+
+// postApprovals asks the approvers: the approvers' place, or each manager privately.
+func (s *Service) postApprovals(ctx context.Context, r *Request) ([]bot.MessageRef, error) {
+	msg := approvalMessage(r, s.notices(r.Plan, s.Now()), s.opts)
+	var dests []bot.Destination
+	switch r.Policy {
+	case PolicyManager:
+		for _, m := range r.Managers {
+			dests = append(dests, bot.Destination{Email: m.Actor.Email})
+		}
+	default:
+		dests = []bot.Destination{{Approvers: true}}
+	}
+	var refs []bot.MessageRef
+	var errs []error
+	for _, d := range dests {
+		ref, err := s.Notifier.Post(ctx, d, msg)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		refs = append(refs, ref)
+	}
+	return refs, errors.Join(errs...)
+}
+
+// rememberApprovals adds the approval messages to the request, whatever state it has reached
+// meanwhile (an approver may click before this is written), so they can be edited later.
+func (s *Service) rememberApprovals(ctx context.Context, id string, st Stored, refs []bot.MessageRef) {
+	for range 10 {
+		r, err := decodeRequest(st)
+		if err != nil {
+			return
+		}
+		r.Approvals = append(r.Approvals, refs...)
+		next, err := s.save(ctx, r, st)
+		if err == nil {
+			if r.State.Final() {
+				// Decided before we could write the references: edit them now.
+				s.updateApprovals(ctx, r, stateMessage(r, s.opts.Location))
+			}
+			return
+		}
+		if !errors.Is(err, ErrConflict) {
+			s.Logger.ErrorContext(ctx, "remember approval messages", "request", id, "err", err)
+			return
+		}
+		st = next
+	}
+}
+
+// updateApprovals edits every approval message of the request (buttons gone).
+func (s *Service) updateApprovals(ctx context.Context, r *Request, msg bot.Message) {
+	for _, ref := range r.Approvals {
+		if err := s.Notifier.Update(ctx, ref, msg); err != nil {
+			s.Logger.WarnContext(ctx, "update approval message", "request", r.ID, "err", err)
+		}
+	}
+}

@@ -1,0 +1,103 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/licensebot/licensebot/bot"
+)
+
+// decide handles Approve and Deny. Nobody decides on their own request; only an approver (or,
+// with the manager policy, a target's manager) may; and the compare-and-set on the request's
+// state and version lets exactly one decision through however many clicks race.
+func (s *Service) decide(ctx context.Context, click bot.Click, id string) (bot.Reply, error) {
+	clicker, err := s.identify(ctx, click.Actor)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	approve := click.Action == ActionApprove
+	for range 20 {
+		r, st, err := s.load(ctx, id)
+		if err != nil {
+			return bot.Reply{}, err
+		}
+		if r.Requester.UserID == clicker.UserID {
+			return bot.Reply{}, refuse("You can't approve or deny your own request: another approver has to.")
+		}
+		if r.State != StateAwaitingApproval {
+			return bot.Reply{Replace: true, Message: stateMessage(r, s.opts.Location)}, nil
+		}
+		if err := s.mayDecide(r, clicker); err != nil {
+			return bot.Reply{}, err
+		}
+		now := s.Now()
+		r.Decisions = append(r.Decisions, Decision{By: clicker, Approved: approve, At: now})
+		switch {
+		case !approve:
+			r.State = StateDenied
+			r.FinishedAt = now
+		case s.fullyApproved(r):
+			r.State = StateApproved
+		}
+		next, err := s.save(ctx, r, st)
+		if errors.Is(err, ErrConflict) {
+			continue // another click got there first: look again
+		}
+		if err != nil {
+			return bot.Reply{}, err
+		}
+		switch r.State {
+		case StateDenied:
+			s.audit(ctx, r, "denied", clicker, nil)
+			msg := stateMessage(r, s.opts.Location)
+			s.updateApprovals(ctx, r, msg)
+			if _, err := s.Notifier.Post(ctx, bot.Destination{Actor: &r.Requester.Actor}, msg); err != nil {
+				s.Logger.WarnContext(ctx, "tell requester of denial", "request", r.ID, "err", err)
+			}
+			return bot.Reply{Replace: true, Message: msg}, nil
+		case StateApproved:
+			s.audit(ctx, r, "approved", clicker, nil)
+			return bot.Reply{Replace: true, Message: s.execute(ctx, r, next)}, nil
+		default: // one manager of several approved
+			s.audit(ctx, r, "approved", clicker, map[string]string{"waiting_for": fmt.Sprint(len(r.Managers) - countApprovals(r))})
+			return bot.Reply{Replace: true, Message: stateMessage(r, s.opts.Location)}, nil
+		}
+	}
+	return bot.Reply{}, fmt.Errorf("decide on request %s: %w", id, ErrConflict)
+}
+
+func (s *Service) mayDecide(r *Request, p Person) error {
+	if r.Policy == PolicyManager {
+		for _, m := range r.Managers {
+			if m.UserID == p.UserID {
+				if r.approvedBy(p.UserID) {
+					return refuse("You have already approved this request; it waits for the other managers.")
+				}
+				return nil
+			}
+		}
+		return refuse("Only the managers of the users in this request can approve or deny it.")
+	}
+	if !s.isApprover(p) {
+		return refuse(fmt.Sprintf("You (%s) are not one of licensebot's approvers, so you can't approve or deny requests. Whoever runs licensebot sets the approvers.", p.UPN))
+	}
+	return nil
+}
+
+func (s *Service) fullyApproved(r *Request) bool {
+	if r.Policy != PolicyManager {
+		return true
+	}
+	return countApprovals(r) >= len(r.Managers)
+}
+
+func countApprovals(r *Request) int {
+	n := 0
+	for _, m := range r.Managers {
+		if r.approvedBy(m.UserID) {
+			n++
+		}
+	}
+	return n
+}

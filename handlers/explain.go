@@ -1,0 +1,62 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/licensing"
+)
+
+// Refusal is an answer of "no" that is already a sentence for the admin: why, and what to do.
+type Refusal struct {
+	Text    string
+	Details []string
+}
+
+func (r *Refusal) Error() string { return r.Text }
+
+func refuse(text string, details ...string) error { return &Refusal{Text: text, Details: details} }
+
+// errStore marks a failure of the request store, so that the admin is told the store (and
+// not Graph) is down.
+type errStore struct{ err error }
+
+func (e errStore) Error() string { return "request store: " + e.err.Error() }
+func (e errStore) Unwrap() error { return e.err }
+
+// explain is the one place where an error becomes words for the admin. Below it, errors are
+// values with context; here they lose their stack of wrapping and keep their meaning.
+func (s *Service) explain(ctx context.Context, err error) bot.Message {
+	var (
+		refusal   *Refusal
+		parse     *ParseError
+		throttled *licensing.ThrottledError
+		store     errStore
+	)
+	switch {
+	case errors.As(err, &refusal):
+		m := bot.Message{Text: refusal.Text}
+		if len(refusal.Details) > 0 {
+			m.Sections = []bot.Section{{Text: strings.Join(refusal.Details, "\n")}}
+		}
+		return m
+	case errors.As(err, &parse):
+		return bot.Message{
+			Text:     "I didn't understand that: " + parse.Error() + ". Nothing was changed.",
+			Sections: []bot.Section{{Title: "Usage", Text: Usage}},
+		}
+	case errors.As(err, &store):
+		s.Logger.ErrorContext(ctx, "request store failed", "err", err)
+		return bot.Message{Text: "licensebot's request store is temporarily unavailable, so nothing was changed. Try again in a minute; if it persists, tell whoever runs licensebot."}
+	case errors.As(err, &throttled):
+		return bot.Message{Text: "Microsoft Graph is throttling licensebot; nothing was changed. Try again in " + throttled.RetryAfter.Round(time.Second).String() + "."}
+	case errors.Is(err, licensing.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		s.Logger.WarnContext(ctx, "directory unavailable", "err", err)
+		return bot.Message{Text: "Microsoft Graph isn't answering right now, so I can't check this safely; nothing was changed. Try again in a few minutes."}
+	}
+	s.Logger.ErrorContext(ctx, "unexpected error", "err", err)
+	return bot.Message{Text: "Something went wrong on licensebot's side and nothing was changed. Whoever runs licensebot can find the details in its log."}
+}

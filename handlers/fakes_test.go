@@ -1,0 +1,270 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/licensing"
+)
+
+const (
+	skuE3  = "6fd2c87f-b296-42f0-b197-1e91e994b900" // Office 365 E3, ENTERPRISEPACK
+	skuEMS = "efccb6f7-5641-4e0e-bd10-b4976e1bf68e" // Enterprise Mobility + Security E3
+	skuPBI = "f8a1db68-be16-40ed-86d5-cb42ce701560" // Power BI Pro
+)
+
+var e3Plans = []licensing.ServicePlanState{
+	{Name: "EXCHANGE_S_ENTERPRISE", ProvisioningStatus: "Success"},
+	{Name: "SHAREPOINTENTERPRISE", ProvisioningStatus: "Success"},
+	{Name: "OFFICESUBSCRIPTION", ProvisioningStatus: "Success"},
+}
+
+// fakeDirectory is an in-memory tenant with Graph's rules, counting removals.
+type fakeDirectory struct {
+	mu       sync.Mutex
+	users    map[string]*licensing.User // by lower-case UPN
+	roles    map[string][]string        // by user id
+	managers map[string]string          // user id → manager UPN
+	products []licensing.TenantProduct
+	removals map[string]int // "userID/sku"
+	failRead error          // every read fails with it
+	// removeErrs are returned by the next RemoveLicenses calls, in order.
+	removeErrs []error
+}
+
+func newFakeDirectory() *fakeDirectory {
+	d := &fakeDirectory{users: map[string]*licensing.User{}, roles: map[string][]string{}, managers: map[string]string{}, removals: map[string]int{}}
+	add := func(id, name, upn string, lic ...licensing.Assignment) {
+		d.users[upn] = &licensing.User{ID: id, DisplayName: name, UserPrincipalName: upn, Mail: upn, AccountEnabled: true, UsageLocation: "TR", Licenses: lic}
+	}
+	direct := func(sku, pn string) licensing.Assignment {
+		a := licensing.Assignment{SKUID: sku, PartNumber: pn, Direct: true, State: "Active"}
+		if sku == skuE3 {
+			a.ServicePlans = e3Plans
+		}
+		return a
+	}
+	add("u-adele", "Adele Vance", "adele@contoso.example")
+	add("u-megan", "Megan Bowen", "megan@contoso.example")
+	add("u-nestor", "Nestor Wilke", "nestor@contoso.example")
+	add("u-carol", "Carol Diaz", "carol@contoso.example")
+	add("u-alice", "Alice Wood", "alice@contoso.example", direct(skuE3, "ENTERPRISEPACK"),
+		licensing.Assignment{SKUID: skuEMS, PartNumber: "EMS", State: "Active", Groups: []licensing.Group{{ID: "g-ems", DisplayName: "Licensing - EMS"}}})
+	add("u-bob", "Bob Kent", "bob@contoso.example", direct(skuE3, "ENTERPRISEPACK"), direct(skuPBI, "POWER_BI_PRO"))
+	add("u-dan", "Dan Jump", "dan@contoso.example", direct(skuE3, "ENTERPRISEPACK"))
+	d.roles["u-adele"] = []string{RoleLicenseAdministrator}
+	d.roles["u-nestor"] = []string{RoleUserAdministrator}
+	d.managers["u-alice"] = "megan@contoso.example"
+	d.managers["u-bob"] = "megan@contoso.example"
+	d.managers["u-dan"] = "nestor@contoso.example"
+	d.products = []licensing.TenantProduct{
+		{SKUID: skuE3, PartNumber: "ENTERPRISEPACK", CapabilityStatus: "Enabled", Purchased: 25, Assigned: 3},
+		{SKUID: skuEMS, PartNumber: "EMS", CapabilityStatus: "Enabled", Purchased: 10, Assigned: 1},
+		{SKUID: skuPBI, PartNumber: "POWER_BI_PRO", CapabilityStatus: "Enabled", Purchased: 5, Assigned: 1},
+	}
+	return d
+}
+
+func (d *fakeDirectory) FindUser(_ context.Context, q string) (licensing.User, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.failRead != nil {
+		return licensing.User{}, d.failRead
+	}
+	for _, u := range d.users {
+		if strings.EqualFold(u.UserPrincipalName, q) || u.ID == q {
+			c := *u
+			c.Licenses = append([]licensing.Assignment(nil), u.Licenses...)
+			return c, nil
+		}
+	}
+	return licensing.User{}, licensing.ErrUserNotFound
+}
+
+func (d *fakeDirectory) ActiveRoles(_ context.Context, id string) ([]string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.failRead != nil {
+		return nil, d.failRead
+	}
+	return d.roles[id], nil
+}
+
+func (d *fakeDirectory) Manager(ctx context.Context, id string) (licensing.User, error) {
+	d.mu.Lock()
+	m, ok := d.managers[id]
+	d.mu.Unlock()
+	if !ok {
+		return licensing.User{}, licensing.ErrNoManager
+	}
+	return d.FindUser(ctx, m)
+}
+
+func (d *fakeDirectory) Products(context.Context) ([]licensing.TenantProduct, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.failRead != nil {
+		return nil, d.failRead
+	}
+	return append([]licensing.TenantProduct(nil), d.products...), nil
+}
+
+func (d *fakeDirectory) RemoveLicenses(_ context.Context, id string, skus []string) (string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.removeErrs) > 0 {
+		err := d.removeErrs[0]
+		d.removeErrs = d.removeErrs[1:]
+		return "", err
+	}
+	for _, u := range d.users {
+		if u.ID != id {
+			continue
+		}
+		for _, sku := range skus {
+			a, ok := u.License(sku)
+			if !ok {
+				return "", &licensing.GraphError{Reason: licensing.ErrNotAssigned, Status: 400}
+			}
+			if !a.Direct {
+				return "", &licensing.GraphError{Reason: licensing.ErrInherited, Status: 400}
+			}
+		}
+		for _, sku := range skus {
+			for i, a := range u.Licenses {
+				if a.SKUID == sku {
+					u.Licenses = append(u.Licenses[:i], u.Licenses[i+1:]...)
+					break
+				}
+			}
+			d.removals[id+"/"+sku]++
+			for i := range d.products {
+				if d.products[i].SKUID == sku {
+					d.products[i].Assigned--
+				}
+			}
+		}
+		return "graph-req-" + id, nil
+	}
+	return "", licensing.ErrUserNotFound
+}
+
+func (d *fakeDirectory) removalCount() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for _, c := range d.removals {
+		n += c
+	}
+	return n
+}
+
+// memRequests is the store's contract in memory: compare-and-set on state and version.
+type memRequests struct {
+	mu   sync.Mutex
+	recs map[string]Stored
+	fail error
+}
+
+func newMemRequests() *memRequests { return &memRequests{recs: map[string]Stored{}} }
+
+func (m *memRequests) Create(_ context.Context, id, state string, data []byte, _ time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
+	if _, ok := m.recs[id]; ok {
+		return fmt.Errorf("exists")
+	}
+	m.recs[id] = Stored{State: state, Version: 1, Data: data}
+	return nil
+}
+
+func (m *memRequests) Get(_ context.Context, id string) (Stored, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return Stored{}, m.fail
+	}
+	s, ok := m.recs[id]
+	if !ok {
+		return Stored{}, ErrNotFound
+	}
+	return s, nil
+}
+
+func (m *memRequests) Transition(_ context.Context, id, from string, version int64, to string, data []byte, _ time.Duration) (Stored, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return Stored{}, m.fail
+	}
+	s, ok := m.recs[id]
+	if !ok {
+		return Stored{}, ErrNotFound
+	}
+	if s.State != from || s.Version != version {
+		return s, ErrConflict
+	}
+	s = Stored{State: to, Version: version + 1, Data: data}
+	m.recs[id] = s
+	return s, nil
+}
+
+func (m *memRequests) count() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.recs)
+}
+
+// posted is one message a fake platform received.
+type posted struct {
+	To  bot.Destination
+	Ref bot.MessageRef
+	Msg bot.Message
+}
+
+type fakeNotifier struct {
+	mu      sync.Mutex
+	n       int
+	posts   []posted
+	updates map[string]bot.Message
+}
+
+func (f *fakeNotifier) Post(_ context.Context, to bot.Destination, msg bot.Message) (bot.MessageRef, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.n++
+	ref := bot.MessageRef{Platform: "test", ID: fmt.Sprint(f.n)}
+	f.posts = append(f.posts, posted{To: to, Ref: ref, Msg: msg})
+	return ref, nil
+}
+
+func (f *fakeNotifier) Update(_ context.Context, ref bot.MessageRef, msg bot.Message) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.updates == nil {
+		f.updates = map[string]bot.Message{}
+	}
+	f.updates[ref.ID] = msg
+	return nil
+}
+
+func (f *fakeNotifier) all() []posted {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]posted(nil), f.posts...)
+}
+
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.now = c.now.Add(d) }

@@ -1,0 +1,274 @@
+package handlers
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode"
+)
+
+// Verb is what a command asks for.
+type Verb int
+
+// The sub-commands of /unassign.
+const (
+	VerbUnassign Verb = iota
+	VerbHelp
+	VerbShow
+	VerbStatus
+)
+
+// Command is /unassign parsed: nothing in it has been looked up yet.
+type Command struct {
+	Verb      Verb
+	Users     []string // as typed, validated in shape only
+	Products  []string // as typed
+	All       bool
+	Reason    string
+	DryRun    bool
+	RequestID string // for status
+}
+
+// ParseError names the part of the input that is wrong and what is wrong with it; its
+// Error is a sentence for the admin, followed by the syntax.
+type ParseError struct {
+	Part    string
+	Problem string
+}
+
+func (e *ParseError) Error() string {
+	if e.Part == "" {
+		return e.Problem
+	}
+	return fmt.Sprintf("%s: %s", e.Part, e.Problem)
+}
+
+// Usage is the syntax, shown with every parse error and by help.
+const Usage = "/unassign <user> [<user> ...] --product \"<product>\" [--product ...] [--reason \"<text>\"] [--dry-run]\n" +
+	"/unassign <user> [<user> ...] --all [--reason \"<text>\"] [--dry-run]\n" +
+	"/unassign <user>                 (shows that user's licenses to pick from)\n" +
+	"/unassign show <user>\n" +
+	"/unassign status <request-id>\n" +
+	"/unassign help"
+
+var (
+	// A UPN or mail: Entra allows letters, digits and . _ - ' + (and a few more) before the @.
+	// Anything with spaces, quotes other than ', commas or OData syntax is refused here, so
+	// that no user input reaches Graph that could not be an address.
+	addressPattern = regexp.MustCompile(`^[\p{L}\p{N}._%+\-'!#$&*/=?^{|}~]+@[\p{L}\p{N}][\p{L}\p{N}.\-]*\.[\p{L}]{2,}$`)
+	guidPattern    = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	// Slack, with escaping on, sends a typed address as <mailto:a@b|a@b>.
+	slackMailto = regexp.MustCompile(`^<mailto:([^|>]+)(\|[^>]*)?>$`)
+	idPattern   = regexp.MustCompile(`^[a-z0-9]{16,64}$`)
+)
+
+// IsUserQuery reports whether s can be a UPN, an e-mail address or an object id.
+func IsUserQuery(s string) bool {
+	return len(s) <= 256 && (addressPattern.MatchString(s) || guidPattern.MatchString(s))
+}
+
+// maxCommandLength bounds the work a single command can cause in the parser.
+const maxCommandLength = 16 << 10
+
+// Parse reads the text after "/unassign". maxTargets bounds the number of users (0: no bound).
+func Parse(text string, maxTargets int) (Command, error) {
+	if len(text) > maxCommandLength {
+		return Command{}, &ParseError{Problem: fmt.Sprintf("the command is longer than %d characters", maxCommandLength)}
+	}
+	words, err := split(text)
+	if err != nil {
+		return Command{}, err
+	}
+	if len(words) == 0 {
+		return Command{Verb: VerbHelp}, nil
+	}
+	switch strings.ToLower(words[0].text) {
+	case "help", "-h", "--help":
+		if !words[0].quoted {
+			return Command{Verb: VerbHelp}, nil
+		}
+	case "show":
+		if !words[0].quoted {
+			if len(words) != 2 || words[1].flag() {
+				return Command{}, &ParseError{Part: "show", Problem: "takes exactly one user, e.g. /unassign show alice@contoso.com"}
+			}
+			u, err := userArg(words[1].text)
+			if err != nil {
+				return Command{}, err
+			}
+			return Command{Verb: VerbShow, Users: []string{u}}, nil
+		}
+	case "status":
+		if !words[0].quoted {
+			if len(words) != 2 || !idPattern.MatchString(words[1].text) {
+				return Command{}, &ParseError{Part: "status", Problem: "takes one request id, as shown under the request, e.g. /unassign status 7k2m…"}
+			}
+			return Command{Verb: VerbStatus, RequestID: words[1].text}, nil
+		}
+	}
+
+	cmd := Command{Verb: VerbUnassign}
+	seenUser := map[string]bool{}
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		if !w.flag() {
+			u, err := userArg(w.text)
+			if err != nil {
+				return Command{}, err
+			}
+			if key := strings.ToLower(u); !seenUser[key] {
+				seenUser[key] = true
+				cmd.Users = append(cmd.Users, u)
+			}
+			continue
+		}
+		name, value, hasValue := strings.Cut(w.text, "=")
+		needValue := func() (string, error) {
+			if hasValue {
+				if strings.TrimSpace(value) == "" {
+					return "", &ParseError{Part: name, Problem: "needs a value"}
+				}
+				return value, nil
+			}
+			if i+1 >= len(words) || words[i+1].flag() {
+				return "", &ParseError{Part: name, Problem: "needs a value"}
+			}
+			i++
+			if strings.TrimSpace(words[i].text) == "" {
+				return "", &ParseError{Part: name, Problem: "needs a value"}
+			}
+			return words[i].text, nil
+		}
+		switch strings.ToLower(name) {
+		case "--product", "-p":
+			v, err := needValue()
+			if err != nil {
+				return Command{}, err
+			}
+			cmd.Products = append(cmd.Products, strings.TrimSpace(v))
+		case "--all":
+			if hasValue {
+				return Command{}, &ParseError{Part: name, Problem: "takes no value"}
+			}
+			cmd.All = true
+		case "--reason", "-r":
+			v, err := needValue()
+			if err != nil {
+				return Command{}, err
+			}
+			if cmd.Reason != "" {
+				return Command{}, &ParseError{Part: name, Problem: "given twice"}
+			}
+			if len(v) > 500 {
+				return Command{}, &ParseError{Part: name, Problem: "is longer than 500 characters"}
+			}
+			cmd.Reason = strings.TrimSpace(v)
+		case "--dry-run", "-n":
+			if hasValue {
+				return Command{}, &ParseError{Part: name, Problem: "takes no value"}
+			}
+			cmd.DryRun = true
+		default:
+			return Command{}, &ParseError{Part: name, Problem: "is not an option of /unassign (the options are --product, --all, --reason and --dry-run)"}
+		}
+	}
+	switch {
+	case len(cmd.Users) == 0:
+		return Command{}, &ParseError{Problem: "name at least one user (UPN, e-mail address or object id)"}
+	case cmd.All && len(cmd.Products) > 0:
+		return Command{}, &ParseError{Part: "--all", Problem: "can't be used with --product: choose one"}
+	case len(cmd.Products) == 0 && !cmd.All && len(cmd.Users) > 1:
+		return Command{}, &ParseError{Problem: "with several users, say which licenses go: --product \"<product>\" or --all"}
+	case maxTargets > 0 && len(cmd.Users) > maxTargets:
+		return Command{}, &ParseError{Problem: fmt.Sprintf("%d users named; one request takes at most %d", len(cmd.Users), maxTargets)}
+	}
+	return cmd, nil
+}
+
+func userArg(s string) (string, error) {
+	if m := slackMailto.FindStringSubmatch(s); m != nil {
+		s = m[1]
+	}
+	s = strings.TrimSpace(s)
+	if !IsUserQuery(s) {
+		return "", &ParseError{Part: quoteShort(s), Problem: "is not a user: give a UPN, an e-mail address or an object id"}
+	}
+	return s, nil
+}
+
+func quoteShort(s string) string {
+	r := []rune(s)
+	if len(r) > 60 {
+		s = string(r[:60]) + "…"
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+type word struct {
+	text   string
+	quoted bool
+}
+
+func (w word) flag() bool { return !w.quoted && strings.HasPrefix(w.text, "-") && len(w.text) > 1 }
+
+// Chat clients turn typed quotes into typographic ones on their own, so every common
+// opening quote closes with its partners.
+var closingQuotes = map[rune]string{
+	'"':      "\"“”",
+	'\'':     "'‘’",
+	'“':      "”\"“",
+	'”':      "”\"“",
+	'„':      "“”\"",
+	'‘':      "’'‘",
+	'’':      "’'‘",
+	'«':      "»",
+	'»':      "«",
+	'\u201a': "’‘'",
+}
+
+// split cuts text into words, honouring straight and typographic quotes. A quote opens only
+// at the start of a word or right after "=" in --flag=value, so an apostrophe inside an
+// address (o'brien@contoso.com) stays literal. A word that starts with a quote is never a flag.
+func split(text string) ([]word, error) {
+	var (
+		words  []word
+		cur    strings.Builder
+		in     bool // inside a word
+		quoted bool // the current word started with a quote
+		quote  string
+		qpos   int
+	)
+	runes := []rune(text)
+	for i, r := range runes {
+		switch {
+		case quote != "":
+			if strings.ContainsRune(quote, r) {
+				quote = ""
+			} else {
+				cur.WriteRune(r)
+			}
+		case unicode.IsSpace(r):
+			if in {
+				words = append(words, word{text: cur.String(), quoted: quoted})
+				cur.Reset()
+				in, quoted = false, false
+			}
+		case closingQuotes[r] != "" && (!in || strings.HasSuffix(cur.String(), "=")):
+			quote, qpos = closingQuotes[r], i
+			if !in {
+				quoted = true
+			}
+			in = true
+		default:
+			cur.WriteRune(r)
+			in = true
+		}
+	}
+	if quote != "" {
+		return nil, &ParseError{Part: "quote", Problem: fmt.Sprintf("the quote opened at character %d is never closed", qpos+1)}
+	}
+	if in {
+		words = append(words, word{text: cur.String(), quoted: quoted})
+	}
+	return words, nil
+}

@@ -1,0 +1,127 @@
+package handlers
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		want Command
+		bad  string // part of the error, when the input is refused
+	}{
+		{name: "one user and a quoted product", text: `alice@contoso.com --product "Office 365 E3"`,
+			want: Command{Users: []string{"alice@contoso.com"}, Products: []string{"Office 365 E3"}}},
+		{name: "typographic quotes as chat clients insert them", text: `alice@contoso.com --product “Office 365 E3” --reason ‘left the company’`,
+			want: Command{Users: []string{"alice@contoso.com"}, Products: []string{"Office 365 E3"}, Reason: "left the company"}},
+		{name: "German low-high quotes", text: `alice@contoso.com -p „Office 365 E3“`,
+			want: Command{Users: []string{"alice@contoso.com"}, Products: []string{"Office 365 E3"}}},
+		{name: "flag=value with quotes", text: `alice@contoso.com --product="Office 365 E3" --dry-run`,
+			want: Command{Users: []string{"alice@contoso.com"}, Products: []string{"Office 365 E3"}, DryRun: true}},
+		{name: "several users and products", text: `a@x.com b@x.com -p ENTERPRISEPACK -p POWER_BI_PRO`,
+			want: Command{Users: []string{"a@x.com", "b@x.com"}, Products: []string{"ENTERPRISEPACK", "POWER_BI_PRO"}}},
+		{name: "the same user twice counts once", text: `a@x.com A@X.com --all`,
+			want: Command{Users: []string{"a@x.com"}, All: true}},
+		{name: "all licenses", text: `a@x.com b@x.com --all --reason leaver`,
+			want: Command{Users: []string{"a@x.com", "b@x.com"}, All: true, Reason: "leaver"}},
+		{name: "one user alone picks", text: `a@x.com`, want: Command{Users: []string{"a@x.com"}}},
+		{name: "object id", text: `6e7b768e-07e2-4810-8459-485f84f8f204 --all`,
+			want: Command{Users: []string{"6e7b768e-07e2-4810-8459-485f84f8f204"}, All: true}},
+		{name: "apostrophe in an address stays literal", text: `o'brien@contoso.com --all`,
+			want: Command{Users: []string{"o'brien@contoso.com"}, All: true}},
+		{name: "Slack mailto escaping", text: `<mailto:alice@contoso.com|alice@contoso.com> --all`,
+			want: Command{Users: []string{"alice@contoso.com"}, All: true}},
+		{name: "Turkish letters in an address", text: `ilkay.şahin@contoso.com.tr --all`,
+			want: Command{Users: []string{"ilkay.şahin@contoso.com.tr"}, All: true}},
+		{name: "help", text: "help", want: Command{Verb: VerbHelp}},
+		{name: "empty is help", text: "  ", want: Command{Verb: VerbHelp}},
+		{name: "show", text: "show alice@contoso.com", want: Command{Verb: VerbShow, Users: []string{"alice@contoso.com"}}},
+		{name: "status", text: "status 0123456789abcdefghijklmnop", want: Command{Verb: VerbStatus, RequestID: "0123456789abcdefghijklmnop"}},
+
+		{name: "unknown flag is named", text: `a@x.com --force`, bad: "--force"},
+		{name: "product without a value", text: `a@x.com --product`, bad: "--product: needs a value"},
+		{name: "product followed by a flag", text: `a@x.com --product --all`, bad: "--product: needs a value"},
+		{name: "malformed user is named", text: `alice --all`, bad: `"alice"`},
+		{name: "OData injection never reaches Graph", text: `x@y.com' or 1 eq 1 --all`, bad: "is not a user"},
+		{name: "unclosed quote", text: `a@x.com --product "Office 365`, bad: "never closed"},
+		{name: "all and product together", text: `a@x.com --all -p E3`, bad: "--all"},
+		{name: "several users need a product", text: `a@x.com b@x.com`, bad: "--product"},
+		{name: "no user", text: `--all`, bad: "at least one user"},
+		{name: "status needs an id", text: `status`, bad: "status"},
+		{name: "show needs one user", text: `show a@x.com b@x.com`, bad: "show"},
+		{name: "a quoted flag is not a flag", text: `a@x.com "--all"`, bad: "is not a user"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Parse(tt.text, 3)
+			if tt.bad != "" {
+				var pe *ParseError
+				if !errors.As(err, &pe) {
+					t.Fatalf("Parse(%q) = %+v, %v; want a ParseError mentioning %q", tt.text, got, err, tt.bad)
+				}
+				if !strings.Contains(err.Error(), tt.bad) {
+					t.Fatalf("Parse(%q) error %q does not mention %q", tt.text, err, tt.bad)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Parse(%q): %v", tt.text, err)
+			}
+			if got.Verb != tt.want.Verb || !slices.Equal(got.Users, tt.want.Users) || !slices.Equal(got.Products, tt.want.Products) ||
+				got.All != tt.want.All || got.Reason != tt.want.Reason || got.DryRun != tt.want.DryRun || got.RequestID != tt.want.RequestID {
+				t.Fatalf("Parse(%q)\n got %+v\nwant %+v", tt.text, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseRefusesMoreTargetsThanTheMaximum(t *testing.T) {
+	_, err := Parse("a@x.com b@x.com c@x.com d@x.com --all", 3)
+	if err == nil || !strings.Contains(err.Error(), "at most 3") {
+		t.Fatalf("want a refusal naming the maximum, got %v", err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		`alice@contoso.com --product "Office 365 E3"`, `a@x.com b@x.com --all --reason “x”`, `show a@x.com`,
+		`status abcdefghijklmnop`, `a@x.com --product="E3" -n`, `<mailto:a@b.co|a@b.co>`, `"`, `„`, `--product=`, `a@x.com -p ''`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		cmd, err := Parse(text, 50)
+		if err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("Parse(%q) returned a %T, want *ParseError", text, err)
+			}
+			return
+		}
+		// Whatever is accepted as a user must be safe to hand to Graph.
+		for _, u := range cmd.Users {
+			if !IsUserQuery(u) {
+				t.Fatalf("Parse(%q) accepted user %q", text, u)
+			}
+		}
+		if cmd.Verb == VerbUnassign && len(cmd.Users) == 0 {
+			t.Fatalf("Parse(%q) accepted an unassign without users", text)
+		}
+		if len(cmd.Users) > 50 {
+			t.Fatalf("Parse(%q) accepted %d users", text, len(cmd.Users))
+		}
+	})
+}
+
+func BenchmarkParse(b *testing.B) {
+	text := `alice@contoso.com bob@contoso.com carol@contoso.com --product “Office 365 E3” --product POWER_BI_PRO --reason "left the company"`
+	for b.Loop() {
+		if _, err := Parse(text, 100); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,74 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/licensing"
+)
+
+// Directory reads the organisation: users with their licenses, roles, managers, products.
+type Directory interface {
+	FindUser(ctx context.Context, query string) (licensing.User, error)
+	ActiveRoles(ctx context.Context, userID string) ([]string, error)
+	Manager(ctx context.Context, userID string) (licensing.User, error)
+	Products(ctx context.Context) ([]licensing.TenantProduct, error)
+}
+
+// Remover takes licenses away from a user; it returns Graph's request id for the audit.
+type Remover interface {
+	RemoveLicenses(ctx context.Context, userID string, skuIDs []string) (requestID string, err error)
+}
+
+// Stored is a request record as the store keeps it: the state the store compares and sets,
+// a version for optimistic concurrency, and the record itself, opaque to the store.
+type Stored struct {
+	State   string
+	Version int64
+	Data    []byte
+}
+
+// The store's answers that handlers decide on.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("changed meanwhile")
+)
+
+// Requests keeps requests. Transition is an atomic compare-and-set on (state, version): it is
+// what makes a request confirmed, approved and run at most once, whichever replica or click
+// comes first. A conflict returns the current record with an error wrapping ErrConflict.
+type Requests interface {
+	Create(ctx context.Context, id, state string, data []byte, ttl time.Duration) error
+	Get(ctx context.Context, id string) (Stored, error)
+	Transition(ctx context.Context, id, from string, version int64, to string, data []byte, ttl time.Duration) (Stored, error)
+}
+
+// AuditEvent is one line of the audit trail.
+type AuditEvent struct {
+	RequestID, Action, Actor string
+	At                       time.Time
+	Fields                   map[string]string
+}
+
+// Audit records who asked, who approved or denied, and what changed.
+type Audit interface {
+	Audit(ctx context.Context, e AuditEvent) error
+}
+
+// RoleCache remembers a caller's roles for a short time, so a burst of clicks doesn't read
+// Graph each time; entries expire on their own.
+type RoleCache interface {
+	CacheRoles(ctx context.Context, userID string, roles []string, ttl time.Duration) error
+	CachedRoles(ctx context.Context, userID string) ([]string, bool, error)
+}
+
+// Notifier posts and edits the bot's own messages.
+type Notifier interface {
+	Post(ctx context.Context, to bot.Destination, msg bot.Message) (bot.MessageRef, error)
+	Update(ctx context.Context, ref bot.MessageRef, msg bot.Message) error
+}
+
+// NewID makes an unguessable request id.
+type NewID func() (string, error)

@@ -1,0 +1,122 @@
+package handlers
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/licensing"
+)
+
+// State is where a request is in its life. Every change is a compare-and-set in the store.
+type State string
+
+// The states. awaiting_pick → awaiting_confirmation → awaiting_approval → approved → running
+// → done | partly_done | failed; cancelled, denied and expired end a request early.
+const (
+	StateAwaitingPick         State = "awaiting_pick"
+	StateAwaitingConfirmation State = "awaiting_confirmation"
+	StateAwaitingApproval     State = "awaiting_approval"
+	StateApproved             State = "approved"
+	StateRunning              State = "running"
+	StateDone                 State = "done"
+	StatePartlyDone           State = "partly_done"
+	StateFailed               State = "failed"
+	StateCancelled            State = "cancelled"
+	StateDenied               State = "denied"
+	StateExpired              State = "expired"
+)
+
+// Pending reports whether the request still waits for someone.
+func (s State) Pending() bool {
+	return s == StateAwaitingPick || s == StateAwaitingConfirmation || s == StateAwaitingApproval
+}
+
+// Final reports whether nothing more will happen to the request.
+func (s State) Final() bool {
+	switch s {
+	case StateDone, StatePartlyDone, StateFailed, StateCancelled, StateDenied, StateExpired:
+		return true
+	}
+	return false
+}
+
+// Person is someone who acted on a request: their chat identity and their Entra user.
+type Person struct {
+	Actor       bot.Actor `json:"actor"`
+	UserID      string    `json:"userId"`
+	UPN         string    `json:"upn"`
+	DisplayName string    `json:"displayName"`
+}
+
+// Decision is one approver's answer.
+type Decision struct {
+	By       Person    `json:"by"`
+	Approved bool      `json:"approved"`
+	At       time.Time `json:"at"`
+}
+
+// Outcome of one product on one user.
+type Outcome string
+
+// Outcomes.
+const (
+	OutcomeRemoved Outcome = "removed"
+	OutcomeSkipped Outcome = "skipped"
+	OutcomeFailed  Outcome = "failed"
+)
+
+// Result is what happened to one product on one user.
+type Result struct {
+	UserID    string    `json:"userId"`
+	UPN       string    `json:"upn"`
+	SKUID     string    `json:"skuId"`
+	Product   string    `json:"product"`
+	Outcome   Outcome   `json:"outcome"`
+	Reason    string    `json:"reason,omitempty"` // why skipped or failed, a sentence
+	GraphID   string    `json:"graphRequestId,omitempty"`
+	At        time.Time `json:"at"`
+	Attempts  int       `json:"attempts,omitempty"`
+	Retryable bool      `json:"retryable,omitempty"`
+}
+
+// Request is a request as stored: everything needed to continue it on any replica.
+type Request struct {
+	ID        string           `json:"id"`
+	State     State            `json:"state"`
+	Requester Person           `json:"requester"`
+	Reason    string           `json:"reason,omitempty"`
+	Command   string           `json:"command"`
+	CreatedAt time.Time        `json:"createdAt"`
+	ExpiresAt time.Time        `json:"expiresAt"`
+	Plan      licensing.Plan   `json:"plan"`
+	Policy    Policy           `json:"policy"`
+	Managers  []Person         `json:"managers,omitempty"` // with PolicyManager: who must approve
+	Decisions []Decision       `json:"decisions,omitempty"`
+	Approvals []bot.MessageRef `json:"approvalMessages,omitempty"`
+	Results   []Result         `json:"results,omitempty"`
+	// Report is the outcome message, kept so that status can show it again.
+	Report     *bot.Message `json:"report,omitempty"`
+	FinishedAt time.Time    `json:"finishedAt,omitempty"`
+}
+
+func (r *Request) encode() ([]byte, error) { return json.Marshal(r) }
+
+func decodeRequest(s Stored) (*Request, error) {
+	var r Request
+	if err := json.Unmarshal(s.Data, &r); err != nil {
+		return nil, err
+	}
+	r.State = State(s.State)
+	return &r, nil
+}
+
+// approvedBy reports whether the person already approved.
+func (r *Request) approvedBy(userID string) bool {
+	for _, d := range r.Decisions {
+		if d.Approved && d.By.UserID == userID {
+			return true
+		}
+	}
+	return false
+}

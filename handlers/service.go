@@ -1,0 +1,207 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/licensing"
+)
+
+// Deps are what the use cases talk to. All are required but Audit and RoleCache.
+type Deps struct {
+	Directory Directory
+	Remover   Remover
+	Requests  Requests
+	Audit     Audit
+	RoleCache RoleCache
+	Notifier  Notifier
+	NewID     NewID
+	Catalogue *licensing.Catalogue
+	Now       func() time.Time
+	// Sleep waits for d or until ctx ends; tests replace it to make retries instant.
+	Sleep  func(ctx context.Context, d time.Duration) error
+	Logger *slog.Logger
+}
+
+// Service runs /unassign for any platform.
+type Service struct {
+	Deps
+	opts Options
+}
+
+// New checks the dependencies and options and returns the use cases.
+func New(d Deps, o Options) (*Service, error) {
+	if d.Directory == nil || d.Remover == nil || d.Requests == nil || d.Notifier == nil || d.NewID == nil {
+		return nil, errors.New("handlers: Directory, Remover, Requests, Notifier and NewID are required")
+	}
+	if err := o.setDefaults(); err != nil {
+		return nil, err
+	}
+	if d.Catalogue == nil {
+		d.Catalogue = licensing.DefaultCatalogue()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Sleep == nil {
+		d.Sleep = sleep
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Audit == nil {
+		d.Audit = noAudit{}
+	}
+	return &Service{Deps: d, opts: o}, nil
+}
+
+// Options returns the options in force, defaults filled in.
+func (s *Service) Options() Options { return s.opts }
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// backoff is exponential with full jitter, for a Graph that fails without saying when to
+// come back: 0.5 s, 1 s, 2 s, … capped at 30 s.
+func backoff(attempt int) time.Duration {
+	d := 500 * time.Millisecond << min(attempt, 6)
+	d = min(d, 30*time.Second)
+	return d/2 + rand.N(d/2+1)
+}
+
+type noAudit struct{}
+
+func (noAudit) Audit(context.Context, AuditEvent) error { return nil }
+
+func (s *Service) audit(ctx context.Context, r *Request, action string, actor Person, fields map[string]string) {
+	e := AuditEvent{RequestID: r.ID, Action: action, Actor: actor.UPN, At: s.Now(), Fields: fields}
+	if err := s.Audit.Audit(ctx, e); err != nil {
+		// The audit trail matters, but a removal already made can't be undone because the
+		// audit write failed: log loudly and go on.
+		s.Logger.ErrorContext(ctx, "audit write failed", "request", r.ID, "action", action, "err", err)
+	}
+}
+
+// HandleCommand answers /unassign. The reply goes privately to the caller; any error has
+// already been turned into words in it.
+func (s *Service) HandleCommand(ctx context.Context, cmd bot.Command) bot.Reply {
+	msg, err := s.command(ctx, cmd)
+	if err != nil {
+		return bot.Reply{Message: s.explain(ctx, err)}
+	}
+	return bot.Reply{Message: msg}
+}
+
+func (s *Service) command(ctx context.Context, cmd bot.Command) (bot.Message, error) {
+	c, err := Parse(cmd.Text, s.opts.MaxTargets)
+	if err != nil {
+		return bot.Message{}, err
+	}
+	if c.Verb == VerbHelp {
+		return helpMessage(s.opts), nil
+	}
+	caller, err := s.identify(ctx, cmd.Actor)
+	if err != nil {
+		return bot.Message{}, err
+	}
+	switch c.Verb {
+	case VerbStatus:
+		return s.status(ctx, caller, c.RequestID)
+	case VerbShow:
+		if err := s.authorize(ctx, caller); err != nil {
+			return bot.Message{}, err
+		}
+		return s.show(ctx, c.Users[0])
+	}
+	if err := s.authorize(ctx, caller); err != nil {
+		return bot.Message{}, err
+	}
+	return s.unassign(ctx, cmd, c, caller)
+}
+
+// HandleClick answers a button press. Every press is checked again on arrival: who pressed,
+// whether they may, and whether the request is still where the button belongs.
+func (s *Service) HandleClick(ctx context.Context, click bot.Click) bot.Reply {
+	reply, err := s.click(ctx, click)
+	if err != nil {
+		return bot.Reply{Message: s.explain(ctx, err)}
+	}
+	return reply
+}
+
+func (s *Service) click(ctx context.Context, click bot.Click) (bot.Reply, error) {
+	id, pick, err := parseButtonValue(click.Action, click.Value)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	switch click.Action {
+	case ActionConfirm, ActionCancel, ActionPick:
+		return s.confirmOrCancel(ctx, click, id, pick)
+	case ActionApprove, ActionDeny:
+		return s.decide(ctx, click, id)
+	}
+	return bot.Reply{}, refuse("That button is not one of licensebot's.")
+}
+
+// load reads a request; a pending request past its deadline is moved to expired first, so
+// that no button works on it whatever the sweeper has or hasn't done.
+func (s *Service) load(ctx context.Context, id string) (*Request, Stored, error) {
+	st, err := s.Requests.Get(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, Stored{}, refuse(fmt.Sprintf("There is no request %s: it never existed or its record has been deleted (finished requests are kept for %d days).", id, int(s.opts.RetainFor.Hours()/24)))
+	}
+	if err != nil {
+		return nil, Stored{}, fmt.Errorf("read request %s: %w", id, errStore{err})
+	}
+	r, err := decodeRequest(st)
+	if err != nil {
+		return nil, Stored{}, fmt.Errorf("decode request %s: %w", id, err)
+	}
+	if r.State.Pending() && !s.Now().Before(r.ExpiresAt) {
+		from := r.State
+		r.State = StateExpired
+		data, err := r.encode()
+		if err != nil {
+			return nil, Stored{}, err
+		}
+		next, err := s.Requests.Transition(ctx, id, string(from), st.Version, string(StateExpired), data, s.opts.RetainFor)
+		if err != nil && !errors.Is(err, ErrConflict) {
+			return nil, Stored{}, fmt.Errorf("expire request %s: %w", id, errStore{err})
+		}
+		if err == nil {
+			s.audit(ctx, r, "expired", Person{}, map[string]string{"was": string(from)})
+			s.updateApprovals(ctx, r, expiredMessage(r, s.opts.Location))
+		}
+		if r, err = decodeRequest(next); err != nil {
+			return nil, Stored{}, err
+		}
+		return r, next, nil
+	}
+	return r, st, nil
+}
+
+// save moves the request from its stored state and version to r.State.
+func (s *Service) save(ctx context.Context, r *Request, from Stored) (Stored, error) {
+	data, err := r.encode()
+	if err != nil {
+		return Stored{}, err
+	}
+	next, err := s.Requests.Transition(ctx, r.ID, from.State, from.Version, string(r.State), data, s.opts.RetainFor)
+	if err != nil && !errors.Is(err, ErrConflict) {
+		return next, fmt.Errorf("save request %s: %w", r.ID, errStore{err})
+	}
+	return next, err
+}

@@ -1,0 +1,82 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/licensing"
+)
+
+// status shows a request to its requester, its approvers and admins.
+func (s *Service) status(ctx context.Context, caller Person, id string) (bot.Message, error) {
+	r, _, err := s.load(ctx, id)
+	if err != nil {
+		return bot.Message{}, err
+	}
+	allowed := r.Requester.UserID == caller.UserID || s.isApprover(caller)
+	for _, m := range r.Managers {
+		allowed = allowed || m.UserID == caller.UserID
+	}
+	if !allowed {
+		if err := s.authorize(ctx, caller); err != nil {
+			return bot.Message{}, refuse("Only the requester, the approvers and licensing administrators can see this request.")
+		}
+	}
+	if r.Report != nil {
+		m := *r.Report
+		m.Text = stateMessage(r, s.opts.Location).Text + "\n" + m.Text
+		return m, nil
+	}
+	m := stateMessage(r, s.opts.Location)
+	m.Sections = planSections(r.Plan, nil, s.opts.Location)
+	if r.State == StateRunning && len(r.Results) > 0 {
+		m.Text += " So far: " + resultSummary(r.Results) + "."
+	}
+	return m, nil
+}
+
+// show lists a user's licenses: what could be removed, and what is inherited or bought by
+// the user, with the groups.
+func (s *Service) show(ctx context.Context, query string) (bot.Message, error) {
+	u, err := s.Directory.FindUser(ctx, query)
+	if errors.Is(err, licensing.ErrUserNotFound) {
+		return bot.Message{}, refuse(fmt.Sprintf("No user has the UPN, mail or id %s.", query))
+	}
+	if err != nil {
+		return bot.Message{}, fmt.Errorf("look up %s: %w", query, err)
+	}
+	title := u.DisplayName + " <" + u.UserPrincipalName + ">"
+	if len(u.Licenses) == 0 {
+		return bot.Message{Text: title + " has no licenses."}, nil
+	}
+	var lines []string
+	for _, a := range u.Licenses {
+		line := "• " + s.Catalogue.DisplayName(a.SKUID, a.PartNumber)
+		if a.PartNumber != "" {
+			line += " (" + a.PartNumber + ")"
+		}
+		var how []string
+		if a.Direct {
+			how = append(how, "assigned directly")
+		}
+		if len(a.Groups) > 0 {
+			how = append(how, "inherited from "+groupNames(a.Groups))
+		}
+		line += ": " + strings.Join(how, ", ")
+		if a.State != "" && a.State != "Active" {
+			line += " [" + a.State + "]"
+		}
+		lines = append(lines, line)
+	}
+	status := "enabled"
+	if !u.AccountEnabled {
+		status = "sign-in blocked"
+	}
+	return bot.Message{
+		Text:     fmt.Sprintf("%s has %s (account %s).", title, plural(len(u.Licenses), "license", "licenses"), status),
+		Sections: []bot.Section{{Text: strings.Join(lines, "\n")}},
+	}, nil
+}

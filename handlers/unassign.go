@@ -1,0 +1,181 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/licensing"
+)
+
+// unassign plans a removal and, unless it is a dry run or there is nothing to remove, stores
+// it as a request awaiting the caller's confirmation.
+func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, caller Person) (bot.Message, error) {
+	products, err := s.Directory.Products(ctx)
+	if err != nil {
+		return bot.Message{}, fmt.Errorf("read the organisation's products: %w", err)
+	}
+	sel := licensing.Selection{All: c.All}
+	for _, q := range c.Products {
+		p, err := s.Catalogue.Match(q, products)
+		if err != nil {
+			return bot.Message{}, productRefusal(q, err)
+		}
+		sel.SKUIDs = appendUnique(sel.SKUIDs, p.SKUID)
+	}
+	picking := len(c.Products) == 0 && !c.All
+	if picking {
+		sel.All = true
+	}
+	targets, err := s.findTargets(ctx, c.Users)
+	if err != nil {
+		return bot.Message{}, err
+	}
+	plan := licensing.NewPlan(targets, sel, products, s.Catalogue)
+	now := s.Now()
+
+	if c.DryRun {
+		return planMessage(plan, s.notices(plan, now), s.opts, planDryRun, ""), nil
+	}
+	if plan.Removals() == 0 {
+		return planMessage(plan, nil, s.opts, planNothing, ""), nil
+	}
+	r := &Request{
+		Requester: caller,
+		Reason:    c.Reason,
+		Command:   cmd.Text,
+		CreatedAt: now,
+		ExpiresAt: now.Add(s.opts.ConfirmTTL),
+		Plan:      plan,
+		Policy:    s.opts.Policy,
+		State:     StateAwaitingConfirmation,
+	}
+	if picking {
+		r.State = StateAwaitingPick
+	}
+	if s.opts.Policy == PolicyManager {
+		if r.Managers, err = s.managers(ctx, plan, caller); err != nil {
+			return bot.Message{}, err
+		}
+	}
+	if r.ID, err = s.NewID(); err != nil {
+		return bot.Message{}, fmt.Errorf("make a request id: %w", err)
+	}
+	data, err := r.encode()
+	if err != nil {
+		return bot.Message{}, err
+	}
+	if err := s.Requests.Create(ctx, r.ID, string(r.State), data, s.opts.RetainFor); err != nil {
+		return bot.Message{}, fmt.Errorf("store request: %w", errStore{err})
+	}
+	s.audit(ctx, r, "requested", caller, map[string]string{"command": cmd.Text, "removals": fmt.Sprint(plan.Removals())})
+	if picking {
+		return pickMessage(r, s.opts), nil
+	}
+	return planMessage(plan, s.notices(plan, now), s.opts, planConfirm, r.ID), nil
+}
+
+// findTargets looks every user up, a few at a time. A user that doesn't exist is part of the
+// plan (skipped, said so); any other failure refuses the whole request: never plan on
+// partial data.
+func (s *Service) findTargets(ctx context.Context, queries []string) ([]licensing.Target, error) {
+	targets := make([]licensing.Target, len(queries))
+	errs := make([]error, len(queries))
+	sem := make(chan struct{}, s.opts.Parallelism)
+	var wg sync.WaitGroup
+	for i, q := range queries {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			u, err := s.Directory.FindUser(ctx, q)
+			switch {
+			case errors.Is(err, licensing.ErrUserNotFound):
+				targets[i] = licensing.Target{Query: q}
+			case err != nil:
+				errs[i] = fmt.Errorf("look up %s: %w", q, err)
+			default:
+				targets[i] = licensing.Target{Query: q, User: u, Found: true}
+			}
+		}()
+	}
+	wg.Wait()
+	return targets, errors.Join(errs...)
+}
+
+// managers finds who must approve under the manager policy: each target's Entra manager.
+func (s *Service) managers(ctx context.Context, plan licensing.Plan, caller Person) ([]Person, error) {
+	var out []Person
+	seen := map[string]bool{}
+	for _, up := range plan.Users {
+		if len(up.Remove) == 0 {
+			continue
+		}
+		m, err := s.Directory.Manager(ctx, up.User.ID)
+		if errors.Is(err, licensing.ErrNoManager) {
+			return nil, refuse(fmt.Sprintf("%s has no manager in Microsoft Entra, and licensebot is set to ask each user's manager for approval. Set their manager in Entra first, or leave them out of this request.", up.User.UserPrincipalName))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read the manager of %s: %w", up.User.UserPrincipalName, err)
+		}
+		if m.ID == caller.UserID {
+			return nil, refuse(fmt.Sprintf("You are %s's manager, and nobody approves their own request. Ask another administrator to make this request, so that you can approve it.", up.User.UserPrincipalName))
+		}
+		if !seen[m.ID] {
+			seen[m.ID] = true
+			out = append(out, Person{UserID: m.ID, UPN: m.UserPrincipalName, DisplayName: m.DisplayName, Actor: bot.Actor{Email: firstNonEmpty(m.Mail, m.UserPrincipalName)}})
+		}
+	}
+	return out, nil
+}
+
+// notices computes each user's data-retention notices as if the plan ran at `at`.
+func (s *Service) notices(plan licensing.Plan, at time.Time) map[string][]licensing.Notice {
+	out := map[string][]licensing.Notice{}
+	for _, up := range plan.Users {
+		if removed := up.RemovedSKUIDs(); len(removed) > 0 {
+			out[up.User.ID] = licensing.Notices(up.User, removed, at, s.opts.Location, s.Catalogue)
+		}
+	}
+	return out
+}
+
+func productRefusal(q string, err error) error {
+	var (
+		amb     *licensing.AmbiguousProductError
+		unknown *licensing.UnknownProductError
+	)
+	switch {
+	case errors.As(err, &amb):
+		names := make([]string, len(amb.Candidates))
+		for i, c := range amb.Candidates {
+			names[i] = fmt.Sprintf("%s (%s)", c.Name, c.PartNumber)
+		}
+		return refuse(fmt.Sprintf("%q could mean more than one product; nothing was changed. Say which, by its full name or part number:", q), names...)
+	case errors.As(err, &unknown) && unknown.Known != nil:
+		return refuse(fmt.Sprintf("Your organisation has no %s (%s) subscription, so nobody has that license; nothing was changed.", unknown.Known.Name, unknown.Known.PartNumber))
+	}
+	return refuse(fmt.Sprintf("I don't know a product called %q; nothing was changed. Use the product's name as in the admin center (e.g. \"Office 365 E3\"), its part number (ENTERPRISEPACK) or its SKU id. /unassign show <user> lists a user's licenses.", q))
+}
+
+func appendUnique(list []string, v string) []string {
+	for _, x := range list {
+		if strings.EqualFold(x, v) {
+			return list
+		}
+	}
+	return append(list, v)
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

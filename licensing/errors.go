@@ -1,0 +1,61 @@
+package licensing
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The reasons Graph refuses a removal, as values adapters map Graph's errors to, so that
+// handlers decide on them with errors.Is and never on an error's English text.
+var (
+	// ErrUserNotFound: no user has that UPN, mail or object id.
+	ErrUserNotFound = errors.New("user not found")
+	// ErrInherited: the license comes from a group and cannot be removed from the user.
+	ErrInherited = errors.New("license is inherited from a group")
+	// ErrNotAssigned: the user does not have the license.
+	ErrNotAssigned = errors.New("license is not assigned to the user")
+	// ErrUnknownSKU: the organisation has no such product.
+	ErrUnknownSKU = errors.New("the organisation has no such product")
+	// ErrNoManager: the user has no manager in the directory.
+	ErrNoManager = errors.New("user has no manager")
+	// ErrUnavailable: the directory could not be reached or failed; nothing was changed.
+	ErrUnavailable = errors.New("directory unavailable")
+)
+
+// ThrottledError is Graph's 429: try again after RetryAfter.
+type ThrottledError struct {
+	RetryAfter time.Duration
+}
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("throttled by Microsoft Graph, retry in %s", e.RetryAfter.Round(time.Second))
+}
+
+// GraphError carries what support needs from a failed Graph call (its request id, status and
+// code) around the domain reason it was mapped to, so errors.Is(err, ErrInherited) still works.
+type GraphError struct {
+	Reason    error // one of the Err* values above, a *ThrottledError, or nil when unmapped
+	Status    int
+	Code      string
+	Message   string
+	RequestID string
+}
+
+func (e *GraphError) Error() string {
+	var b strings.Builder
+	if e.Reason != nil {
+		b.WriteString(e.Reason.Error())
+	} else {
+		fmt.Fprintf(&b, "graph: %d %s", e.Status, e.Code)
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " (request-id %s)", e.RequestID)
+	}
+	return b.String()
+}
+
+func (e *GraphError) Unwrap() error { return e.Reason }
+
+func equalID(a, b string) bool { return strings.EqualFold(a, b) }
