@@ -1,0 +1,110 @@
+package configs
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "licensebot.yaml")
+	if err := os.WriteFile(file, []byte("approval:\n  policy: manager\ntimeZone: Europe/Istanbul\nmaxTargets: 40\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		check   func(t *testing.T, c Config)
+		wantErr string
+	}{
+		{name: "defaults need an approver", env: map[string]string{}, wantErr: "LICENSEBOT_APPROVERS"},
+		{name: "environment sets everything", env: map[string]string{
+			"LICENSEBOT_APPROVERS": "megan@contoso.com, U024BE7LH;S0614TZR7", "GRAPH_CLOUD": "china", "LICENSEBOT_CONFIRM_TTL": "5m",
+			"REDIS_URL": "redis://r:6379/0", "LICENSEBOT_MAX_TARGETS": "20",
+		}, check: func(t *testing.T, c Config) {
+			if len(c.Approval.Approvers) != 3 || c.Approval.Approvers[1] != "U024BE7LH" {
+				t.Errorf("approvers %q", c.Approval.Approvers)
+			}
+			if c.Graph.Cloud != "china" || c.ConfirmTTL != 5*time.Minute || c.Redis.URL != "redis://r:6379/0" || c.MaxTargets != 20 {
+				t.Errorf("config %+v", c)
+			}
+		}},
+		{name: "file first, environment wins", env: map[string]string{"LICENSEBOT_CONFIG": file, "LICENSEBOT_MAX_TARGETS": "7"},
+			check: func(t *testing.T, c Config) {
+				if c.Approval.Policy != "manager" || c.TimeZone != "Europe/Istanbul" || c.MaxTargets != 7 {
+					t.Errorf("config %+v", c)
+				}
+			}},
+		{name: "unknown cloud is named", env: map[string]string{"GRAPH_CLOUD": "mars", "LICENSEBOT_APPROVAL_POLICY": "none"}, wantErr: "GRAPH_CLOUD"},
+		{name: "bad duration is named", env: map[string]string{"LICENSEBOT_CONFIRM_TTL": "soon", "LICENSEBOT_APPROVAL_POLICY": "none"}, wantErr: "LICENSEBOT_CONFIRM_TTL"},
+		{name: "bad time zone is named", env: map[string]string{"LICENSEBOT_TIMEZONE": "Mars/Olympus", "LICENSEBOT_APPROVAL_POLICY": "none"}, wantErr: "LICENSEBOT_TIMEZONE"},
+		{name: "bad policy is named", env: map[string]string{"LICENSEBOT_APPROVAL_POLICY": "vote"}, wantErr: "LICENSEBOT_APPROVAL_POLICY"},
+		{name: "missing file is named", env: map[string]string{"LICENSEBOT_CONFIG": filepath.Join(dir, "nope.yaml")}, wantErr: "LICENSEBOT_CONFIG"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(env(tt.env))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err %v, want one naming %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, c)
+		})
+	}
+}
+
+func TestValidateServe(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+	}{
+		{"no redis and no credentials", map[string]string{}, "REDIS_URL"},
+		{"no credentials", map[string]string{"REDIS_URL": "redis://x"}, "Graph credentials"},
+		{"two ways to authenticate", map[string]string{"REDIS_URL": "redis://x", "GRAPH_ACCESS_TOKEN": "t", "AZURE_CLIENT_SECRET": "s", "AZURE_TENANT_ID": "a", "AZURE_CLIENT_ID": "b"}, "more than one"},
+		{"secret without ids", map[string]string{"REDIS_URL": "redis://x", "AZURE_CLIENT_SECRET": "s"}, "AZURE_TENANT_ID"},
+		{"secret with ids", map[string]string{"REDIS_URL": "redis://x", "AZURE_CLIENT_SECRET": "s", "AZURE_TENANT_ID": "a", "AZURE_CLIENT_ID": "b"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.env["LICENSEBOT_APPROVAL_POLICY"] = "none"
+			c, err := Load(env(tt.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.ValidateServe()
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err %v, want one naming %s", err, tt.wantErr)
+			}
+			if strings.Contains(err.Error(), "s\"") || strings.Contains(err.Error(), "=s") {
+				t.Fatalf("error echoes a secret: %v", err)
+			}
+		})
+	}
+}
+
+func TestExampleFileLoads(t *testing.T) {
+	c, err := Load(env(map[string]string{"LICENSEBOT_CONFIG": "licensebot.example.yaml"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TimeZone != "Europe/Istanbul" || len(c.Approval.Approvers) != 1 {
+		t.Fatalf("example config %+v", c)
+	}
+}
