@@ -1,0 +1,16 @@
+package store
+
+import "errors"
+
+var (
+	// ErrNotFound: no request has this id (never created, expired, or a malformed id).
+	ErrNotFound = errors.New("not found")
+	// ErrExists: Create was given an id that is already in use.
+	ErrExists = errors.New("already exists")
+	// ErrConflict: the request is no longer in the state and version the caller expected;
+	// someone else moved it first. The error comes with the current record.
+	ErrConflict = errors.New("conflict: request changed")
+	// ErrInvalidID: the id cannot be a request id (empty, too long, or with characters
+	// outside letters, digits, '-' and '_').
+	ErrInvalidID = errors.New("invalid request id")
+)
