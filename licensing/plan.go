@@ -1,0 +1,207 @@
+package licensing
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Selection is which products a request removes.
+type Selection struct {
+	// SKUIDs are the products to remove from every target.
+	SKUIDs []string
+	// All removes every license each target has (SKUIDs are then ignored): the admin
+	// center's "Unassign all".
+	All bool
+}
+
+// Target is one user a request names, as the directory resolved them.
+type Target struct {
+	Query string // what the admin typed: UPN, mail or object id
+	User  User
+	Found bool // false: the directory has no such user
+}
+
+// SkipReason is why a product is left on a user.
+type SkipReason int
+
+const (
+	// SkipNone: not skipped; the product will be removed.
+	SkipNone SkipReason = iota
+	// SkipInherited: the user has the product only through group(s); Graph refuses to remove
+	// an inherited license from the user ("User license is inherited from a group
+	// membership and it cannot be removed directly from the user."): the user must leave
+	// the group, or the group lose the license.
+	SkipInherited
+	// SkipSelfService: the product was bought by a user for themselves; an admin cannot
+	// unassign it before taking the subscription over (Microsoft's "Unassign licenses from
+	// users" article).
+	SkipSelfService
+	// SkipNotAssigned: the user does not have the product.
+	SkipNotAssigned
+	// SkipUserNotFound: the directory has no such user.
+	SkipUserNotFound
+)
+
+func (r SkipReason) String() string {
+	switch r {
+	case SkipNone:
+		return "none"
+	case SkipInherited:
+		return "inherited"
+	case SkipSelfService:
+		return "self-service"
+	case SkipNotAssigned:
+		return "not-assigned"
+	case SkipUserNotFound:
+		return "user-not-found"
+	}
+	return "SkipReason(" + strconv.Itoa(int(r)) + ")"
+}
+
+// Item is one product on one user in a plan: removed, or skipped and why.
+type Item struct {
+	SKUID, PartNumber, Name string
+	Skip                    SkipReason // SkipNone: will be removed
+	// Groups, for SkipInherited, are the groups the product comes from. For a removal of a
+	// direct assignment the user also inherits, they are the groups through which the user
+	// keeps the product: the removal frees no seat and changes nothing the user can use.
+	Groups []Group
+	// DisabledPlans are the direct assignment's disabled service plan ids, for an undo.
+	DisabledPlans []string
+}
+
+// UserPlan is what a request does to one user.
+type UserPlan struct {
+	Query  string
+	User   User
+	Found  bool
+	Remove []Item
+	Skip   []Item
+}
+
+// RemovedSKUIDs are the products the plan removes from the user, in plan order.
+func (up UserPlan) RemovedSKUIDs() []string {
+	ids := make([]string, 0, len(up.Remove))
+	for _, it := range up.Remove {
+		ids = append(ids, it.SKUID)
+	}
+	return ids
+}
+
+// Plan is what a request does, user by user, in the order the targets were given.
+type Plan struct {
+	Users []UserPlan
+}
+
+// Removals is the number of (user, product) removals.
+func (p Plan) Removals() int {
+	n := 0
+	for _, up := range p.Users {
+		n += len(up.Remove)
+	}
+	return n
+}
+
+// SKUIDs are the distinct products the plan removes from anyone, in order of first removal.
+func (p Plan) SKUIDs() []string {
+	var ids []string
+	for _, up := range p.Users {
+		for _, it := range up.Remove {
+			if !slices.Contains(ids, it.SKUID) {
+				ids = append(ids, it.SKUID)
+			}
+		}
+	}
+	return ids
+}
+
+// NewPlan decides, for each target and each selected product, whether the product is
+// removed or left alone and why. It reads the users' licenses as given (fresh from the
+// directory) and changes nothing. A user named twice (same object id) is planned once.
+func NewPlan(targets []Target, sel Selection, tenant []TenantProduct, cat *Catalogue) Plan {
+	var plan Plan
+	seen := map[string]bool{}
+	for _, t := range targets {
+		key := "query:" + fold(t.Query)
+		if t.Found && t.User.ID != "" {
+			key = "id:" + normalizeID(t.User.ID)
+		}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		plan.Users = append(plan.Users, planUser(t, sel, tenant, cat))
+	}
+	return plan
+}
+
+func planUser(t Target, sel Selection, tenant []TenantProduct, cat *Catalogue) UserPlan {
+	up := UserPlan{Query: t.Query, User: t.User, Found: t.Found}
+	if !t.Found {
+		up.Skip = []Item{{Skip: SkipUserNotFound}}
+		return up
+	}
+	var skus []string
+	if sel.All {
+		for _, a := range t.User.Licenses {
+			skus = append(skus, a.SKUID)
+		}
+	} else {
+		skus = sel.SKUIDs
+	}
+	var done []string
+	for _, sku := range skus {
+		sku = normalizeID(sku)
+		if sku == "" || slices.Contains(done, sku) {
+			continue
+		}
+		done = append(done, sku)
+		it := planItem(t.User, sku, tenant, cat)
+		if it.Skip == SkipNone {
+			up.Remove = append(up.Remove, it)
+		} else {
+			up.Skip = append(up.Skip, it)
+		}
+	}
+	return up
+}
+
+func planItem(u User, sku string, tenant []TenantProduct, cat *Catalogue) Item {
+	tp, subscribed := findTenantProduct(tenant, sku)
+	a, assigned := u.License(sku)
+	part := a.PartNumber
+	if part == "" {
+		part = tp.PartNumber
+	}
+	if part == "" {
+		if p, ok := cat.Lookup(sku); ok {
+			part = p.PartNumber
+		}
+	}
+	it := Item{SKUID: sku, PartNumber: part, Name: cat.DisplayName(sku, part)}
+	switch {
+	case !assigned:
+		it.Skip = SkipNotAssigned
+	case subscribed && tp.SelfService:
+		it.Skip = SkipSelfService
+	case !a.Direct:
+		// Graph lists the product only through group paths (or, oddly, through none):
+		// there is no direct assignment to remove.
+		it.Skip = SkipInherited
+		it.Groups = slices.Clone(a.Groups)
+	default:
+		it.Groups = slices.Clone(a.Groups)
+		it.DisabledPlans = slices.Clone(a.DisabledPlans)
+	}
+	return it
+}
+
+func findTenantProduct(tenant []TenantProduct, sku string) (TenantProduct, bool) {
+	for _, tp := range tenant {
+		if equalID(strings.TrimSpace(tp.SKUID), sku) {
+			return tp, true
+		}
+	}
+	return TenantProduct{}, false
+}
