@@ -27,7 +27,28 @@ type Config struct {
 	ConfirmTTL time.Duration `yaml:"confirmTTL"`
 	HTTPAddr   string        `yaml:"httpAddr"`
 	Log        Log           `yaml:"log"`
+	Slack      Slack         `yaml:"slack"`
+	// ShutdownTimeout bounds a graceful stop: in-flight work gets this long to finish.
+	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
 }
+
+// Slack is the Slack app. Socket Mode with an app-level token, or HTTP mode with the
+// signing secret; the bot token in both.
+type Slack struct {
+	BotToken      string `yaml:"-"`
+	AppToken      string `yaml:"-"`
+	SigningSecret string `yaml:"-"`
+	// APIURL is the Web API base, ending with "/".
+	APIURL string `yaml:"apiURL"`
+	// ApprovalChannel is the channel id where approval requests are posted.
+	ApprovalChannel string `yaml:"approvalChannel"`
+}
+
+// SocketMode reports whether Slack is reached over Socket Mode (no public URL needed).
+func (s Slack) SocketMode() bool { return s.AppToken != "" }
+
+// Enabled reports whether a Slack app is configured at all.
+func (s Slack) Enabled() bool { return s.BotToken != "" || s.AppToken != "" || s.SigningSecret != "" }
 
 // Graph is how to reach Microsoft Graph.
 type Graph struct {
@@ -75,14 +96,16 @@ type Log struct {
 // Default is the configuration before any file or variable.
 func Default() Config {
 	return Config{
-		Graph:      Graph{Cloud: "global", Timeout: 30 * time.Second},
-		Redis:      Redis{KeyPrefix: "licensebot"},
-		Approval:   Approval{Policy: "approvers", TTL: 72 * time.Hour},
-		TimeZone:   "UTC",
-		MaxTargets: 500,
-		ConfirmTTL: 15 * time.Minute,
-		HTTPAddr:   ":8080",
-		Log:        Log{Format: "json", Level: "info"},
+		Graph:           Graph{Cloud: "global", Timeout: 30 * time.Second},
+		Redis:           Redis{KeyPrefix: "licensebot"},
+		Approval:        Approval{Policy: "approvers", TTL: 72 * time.Hour},
+		TimeZone:        "UTC",
+		MaxTargets:      500,
+		ConfirmTTL:      15 * time.Minute,
+		HTTPAddr:        ":8080",
+		Log:             Log{Format: "json", Level: "info"},
+		Slack:           Slack{APIURL: "https://slack.com/api/"},
+		ShutdownTimeout: 25 * time.Second,
 	}
 }
 
@@ -156,6 +179,16 @@ func Load(getenv func(string) string) (Config, error) {
 	str(&c.HTTPAddr, "LICENSEBOT_HTTP_ADDR")
 	str(&c.Log.Format, "LICENSEBOT_LOG_FORMAT")
 	str(&c.Log.Level, "LICENSEBOT_LOG_LEVEL")
+	str(&c.Slack.BotToken, "SLACK_BOT_TOKEN")
+	str(&c.Slack.AppToken, "SLACK_APP_TOKEN")
+	str(&c.Slack.SigningSecret, "SLACK_SIGNING_SECRET")
+	str(&c.Slack.APIURL, "SLACK_API_URL")
+	str(&c.Slack.ApprovalChannel, "LICENSEBOT_APPROVAL_CHANNEL")
+	dur(&c.ShutdownTimeout, "LICENSEBOT_SHUTDOWN_TIMEOUT")
+	if c.Slack.APIURL != "" && !strings.HasSuffix(c.Slack.APIURL, "/") {
+		// slack-go joins method names straight onto the base.
+		c.Slack.APIURL += "/"
+	}
 	if v := getenv("LICENSEBOT_MAX_TARGETS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {
@@ -229,6 +262,28 @@ func (c Config) ValidateServe() error {
 	}
 	if (c.Graph.ClientSecret != "" || c.Graph.CertificatePath != "") && (c.Graph.TenantID == "" || c.Graph.ClientID == "") {
 		errs = append(errs, errors.New("AZURE_TENANT_ID and AZURE_CLIENT_ID: both are needed with a client secret or certificate"))
+	}
+	s := c.Slack
+	switch {
+	case !s.Enabled():
+		errs = append(errs, errors.New("SLACK_BOT_TOKEN: no chat platform is configured; set SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)"))
+	case s.BotToken == "":
+		errs = append(errs, errors.New("SLACK_BOT_TOKEN: not set (xoxb-…, from the app's OAuth & Permissions page)"))
+	case s.AppToken == "" && s.SigningSecret == "":
+		errs = append(errs, errors.New("SLACK_APP_TOKEN or SLACK_SIGNING_SECRET: set one: the app-level token for Socket Mode, or the signing secret for HTTP mode"))
+	case s.AppToken != "" && s.SigningSecret != "":
+		errs = append(errs, errors.New("SLACK_APP_TOKEN and SLACK_SIGNING_SECRET: both are set; Slack delivers over Socket Mode or over HTTP, not both: keep one"))
+	}
+	if s.Enabled() {
+		if s.AppToken != "" && !strings.HasPrefix(s.AppToken, "xapp-") {
+			errs = append(errs, errors.New("SLACK_APP_TOKEN: an app-level token starts with xapp-"))
+		}
+		if s.BotToken != "" && !strings.HasPrefix(s.BotToken, "xoxb-") {
+			errs = append(errs, errors.New("SLACK_BOT_TOKEN: a bot token starts with xoxb-"))
+		}
+		if c.Approval.Policy == "approvers" && s.ApprovalChannel == "" {
+			errs = append(errs, errors.New("LICENSEBOT_APPROVAL_CHANNEL: the approvers policy posts approval requests to a channel: set its id (C…)"))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -73,7 +75,12 @@ func TestValidateServe(t *testing.T) {
 		{"no credentials", map[string]string{"REDIS_URL": "redis://x"}, "Graph credentials"},
 		{"two ways to authenticate", map[string]string{"REDIS_URL": "redis://x", "GRAPH_ACCESS_TOKEN": "t", "AZURE_CLIENT_SECRET": "s", "AZURE_TENANT_ID": "a", "AZURE_CLIENT_ID": "b"}, "more than one"},
 		{"secret without ids", map[string]string{"REDIS_URL": "redis://x", "AZURE_CLIENT_SECRET": "s"}, "AZURE_TENANT_ID"},
-		{"secret with ids", map[string]string{"REDIS_URL": "redis://x", "AZURE_CLIENT_SECRET": "s", "AZURE_TENANT_ID": "a", "AZURE_CLIENT_ID": "b"}, ""},
+		{"no chat platform", map[string]string{"REDIS_URL": "redis://x", "GRAPH_ACCESS_TOKEN": "t"}, "no chat platform"},
+		{"slack without a transport", map[string]string{"REDIS_URL": "redis://x", "GRAPH_ACCESS_TOKEN": "t", "SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_APP_TOKEN or SLACK_SIGNING_SECRET"},
+		{"slack with both transports", map[string]string{"REDIS_URL": "redis://x", "GRAPH_ACCESS_TOKEN": "t", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "SLACK_SIGNING_SECRET": "sec"}, "both are set"},
+		{"a user token instead of a bot token", map[string]string{"REDIS_URL": "redis://x", "GRAPH_ACCESS_TOKEN": "t", "SLACK_BOT_TOKEN": "xoxp-1", "SLACK_APP_TOKEN": "xapp-1"}, "starts with xoxb-"},
+		{"secret with ids, Socket Mode", map[string]string{"REDIS_URL": "redis://x", "AZURE_CLIENT_SECRET": "s", "AZURE_TENANT_ID": "a", "AZURE_CLIENT_ID": "b", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, ""},
+		{"HTTP mode", map[string]string{"REDIS_URL": "redis://x", "GRAPH_ACCESS_TOKEN": "t", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "sec", "SLACK_API_URL": "http://127.0.0.1:9/api"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -106,5 +113,41 @@ func TestExampleFileLoads(t *testing.T) {
 	}
 	if c.TimeZone != "Europe/Istanbul" || len(c.Approval.Approvers) != 1 {
 		t.Fatalf("example config %+v", c)
+	}
+}
+
+func TestSlackManifestParses(t *testing.T) {
+	b, err := os.ReadFile("slack-app-manifest.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Features struct {
+			SlashCommands []struct {
+				Command      string `yaml:"command"`
+				ShouldEscape bool   `yaml:"should_escape"`
+			} `yaml:"slash_commands"`
+		} `yaml:"features"`
+		OAuth struct {
+			Scopes struct {
+				Bot []string `yaml:"bot"`
+			} `yaml:"scopes"`
+		} `yaml:"oauth_config"`
+		Settings struct {
+			Interactivity struct {
+				Enabled bool `yaml:"is_enabled"`
+			} `yaml:"interactivity"`
+			SocketMode bool `yaml:"socket_mode_enabled"`
+		} `yaml:"settings"`
+	}
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Features.SlashCommands) != 1 || m.Features.SlashCommands[0].Command != "/unassign" || !m.Settings.Interactivity.Enabled || !m.Settings.SocketMode {
+		t.Fatalf("manifest %+v", m)
+	}
+	want := []string{"commands", "chat:write", "im:write", "users:read", "users:read.email", "usergroups:read"}
+	if strings.Join(m.OAuth.Scopes.Bot, ",") != strings.Join(want, ",") {
+		t.Fatalf("scopes %v, want exactly %v", m.OAuth.Scopes.Bot, want)
 	}
 }

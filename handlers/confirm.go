@@ -70,7 +70,7 @@ func (s *Service) confirmOrCancel(ctx context.Context, click bot.Click, id strin
 			return s.raced(ctx, id, err)
 		}
 		s.audit(ctx, r, "confirmed", clicker, map[string]string{"policy": string(PolicyNone)})
-		return bot.Reply{Replace: true, Message: s.execute(ctx, r, next)}, nil
+		return bot.Reply{Replace: true, Message: s.execute(ctx, r, next, click.Message)}, nil
 	}
 	r.State = StateAwaitingApproval
 	r.ExpiresAt = now.Add(s.opts.ApprovalTTL)
@@ -158,7 +158,7 @@ func (s *Service) rememberApprovals(ctx context.Context, id string, st Stored, r
 		if err == nil {
 			if r.State.Final() {
 				// Decided before we could write the references: edit them now.
-				s.updateApprovals(ctx, r, stateMessage(r, s.opts.Location))
+				s.updateApprovals(ctx, r, stateMessage(r, s.opts.Location), bot.MessageRef{})
 			}
 			return
 		}
@@ -170,9 +170,13 @@ func (s *Service) rememberApprovals(ctx context.Context, id string, st Stored, r
 	}
 }
 
-// updateApprovals edits every approval message of the request (buttons gone).
-func (s *Service) updateApprovals(ctx context.Context, r *Request, msg bot.Message) {
+// updateApprovals edits every approval message of the request (buttons gone), but the one
+// a click came from: the click's own reply replaces that one.
+func (s *Service) updateApprovals(ctx context.Context, r *Request, msg bot.Message, clicked bot.MessageRef) {
 	for _, ref := range r.Approvals {
+		if !clicked.IsZero() && ref.Platform == clicked.Platform && ref.Channel == clicked.Channel && ref.ID == clicked.ID {
+			continue
+		}
 		if err := s.Notifier.Update(ctx, ref, msg); err != nil {
 			s.Logger.WarnContext(ctx, "update approval message", "request", r.ID, "err", err)
 		}

@@ -51,14 +51,14 @@ func (s *Service) decide(ctx context.Context, click bot.Click, id string) (bot.R
 		case StateDenied:
 			s.audit(ctx, r, "denied", clicker, nil)
 			msg := stateMessage(r, s.opts.Location)
-			s.updateApprovals(ctx, r, msg)
+			s.updateApprovals(ctx, r, msg, click.Message)
 			if _, err := s.Notifier.Post(ctx, bot.Destination{Actor: &r.Requester.Actor}, msg); err != nil {
 				s.Logger.WarnContext(ctx, "tell requester of denial", "request", r.ID, "err", err)
 			}
 			return bot.Reply{Replace: true, Message: msg}, nil
 		case StateApproved:
 			s.audit(ctx, r, "approved", clicker, nil)
-			return bot.Reply{Replace: true, Message: s.execute(ctx, r, next)}, nil
+			return bot.Reply{Replace: true, Message: s.execute(ctx, r, next, click.Message)}, nil
 		default: // one manager of several approved
 			s.audit(ctx, r, "approved", clicker, map[string]string{"waiting_for": fmt.Sprint(len(r.Managers) - countApprovals(r))})
 			return bot.Reply{Replace: true, Message: stateMessage(r, s.opts.Location)}, nil

@@ -12,8 +12,9 @@ import (
 
 // execute runs an approved request: it claims it (approved → running, once, whoever else
 // tries), removes the licenses user by user with the results checkpointed in the request,
-// and reports. It returns the text for the approval message the decision came from.
-func (s *Service) execute(ctx context.Context, r *Request, st Stored) bot.Message {
+// and reports. It returns the text for the message the decision came from (clicked), which
+// the click's reply replaces; the other approval messages are edited here.
+func (s *Service) execute(ctx context.Context, r *Request, st Stored, clicked bot.MessageRef) bot.Message {
 	r.State = StateRunning
 	st, err := s.save(ctx, r, st)
 	if err != nil {
@@ -79,7 +80,7 @@ func (s *Service) execute(ctx context.Context, r *Request, st Stored) bot.Messag
 		}
 	}
 	decided := stateMessage(r, s.opts.Location)
-	s.updateApprovals(ctx, r, decided)
+	s.updateApprovals(ctx, r, decided, clicked)
 	return decided
 }
 

@@ -183,7 +183,7 @@ func (s *Service) load(ctx context.Context, id string) (*Request, Stored, error)
 		}
 		if err == nil {
 			s.audit(ctx, r, "expired", Person{}, map[string]string{"was": string(from)})
-			s.updateApprovals(ctx, r, expiredMessage(r, s.opts.Location))
+			s.updateApprovals(ctx, r, expiredMessage(r, s.opts.Location), bot.MessageRef{})
 		}
 		if r, err = decodeRequest(next); err != nil {
 			return nil, Stored{}, err

@@ -309,9 +309,19 @@ func TestManagerPolicyNeedsEveryManager(t *testing.T) {
 	if w.dir.removalCount() != 0 {
 		t.Fatal("removed with one manager of two")
 	}
-	w.press("nestor", button(t, toNestor.Msg, ActionApprove))
+	last := w.svc.HandleClick(context.Background(), bot.Click{Actor: actor("nestor"), Action: ActionApprove, Value: button(t, toNestor.Msg, ActionApprove).Value, Message: toNestor.Ref})
 	if w.dir.removalCount() != 2 {
 		t.Fatalf("%d removals, want 2", w.dir.removalCount())
+	}
+	// The clicked message is replaced by the click's reply; the other manager's is edited.
+	if !last.Replace || len(last.Message.Buttons) != 0 {
+		t.Fatalf("the clicked message is not replaced without buttons: %+v", last)
+	}
+	if _, edited := w.out.updates[toNestor.Ref.ID]; edited {
+		t.Error("the clicked message was also edited separately")
+	}
+	if m, edited := w.out.updates[toMegan.Ref.ID]; !edited || len(m.Buttons) != 0 || !strings.Contains(m.Text, "Done") {
+		t.Errorf("the other manager's message was not edited to the outcome: %+v", m)
 	}
 }
 

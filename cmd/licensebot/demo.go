@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/console"
+	"github.com/licensebot/licensebot/graph"
+	"github.com/licensebot/licensebot/graph/graphtest"
+	"github.com/licensebot/licensebot/handlers"
+	"github.com/licensebot/licensebot/licensing"
+	"github.com/licensebot/licensebot/store"
+)
+
+const demoDomain = "contoso.example"
+
+// runDemo runs the whole flow in the terminal: an in-process Redis, the simulated tenant
+// behind a loopback HTTP server reached through the real Graph SDK, and the console platform.
+func runDemo(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	started := time.Now()
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	policy := fs.String("policy", "approvers", "who approves: approvers (Megan Bowen), manager (each user's manager) or none")
+	tz := fs.String("tz", firstNonEmpty(getenv("LICENSEBOT_TIMEZONE"), "Europe/Istanbul"), "the organisation's time zone, for dates")
+	as := fs.String("as", "adele", "who you are at start")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	loc, err := time.LoadLocation(*tz)
+	if err != nil {
+		return fmt.Errorf("-tz %q: not an IANA time zone such as Europe/Istanbul", *tz)
+	}
+
+	mr := miniredis.NewMiniRedis()
+	if err := mr.Start(); err != nil {
+		return fmt.Errorf("start the embedded Redis: %w", err)
+	}
+	defer mr.Close()
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	defer rdb.Close()
+
+	tenant := graphtest.SampleTenant()
+	token, err := randomToken()
+	if err != nil {
+		return err
+	}
+	tenantSrv, err := graphtest.NewServer(tenant, graphtest.WithToken(token))
+	if err != nil {
+		return fmt.Errorf("start the simulated tenant: %w", err)
+	}
+	defer tenantSrv.Close()
+	directory, err := graph.New(graph.Config{BaseURL: tenantSrv.URL, AccessToken: token, Timeout: 10 * time.Second})
+	if err != nil {
+		return fmt.Errorf("graph client: %w", err)
+	}
+
+	st := store.New(rdb, "licensebot")
+	out := console.New(stdout, bot.Actor{})
+	out.Approvers = "the approvers (Megan Bowen)"
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	svc, err := handlers.New(handlers.Deps{
+		Directory: directory,
+		Remover:   directory,
+		Requests:  requestStore{st},
+		Audit:     requestStore{st},
+		RoleCache: st,
+		Notifier:  out,
+		NewID:     store.NewID,
+		Catalogue: licensing.DefaultCatalogue(),
+		Logger:    logger,
+	}, handlers.Options{
+		Policy:    handlers.Policy(*policy),
+		Approvers: []string{"megan@" + demoDomain},
+		Location:  loc,
+	})
+	if err != nil {
+		return err
+	}
+
+	users := func(ctx context.Context, who string) (bot.Actor, error) {
+		q := strings.TrimPrefix(strings.TrimSpace(who), "@")
+		if !strings.Contains(q, "@") && !handlers.IsUserQuery(q) {
+			q += "@" + demoDomain
+		}
+		if !handlers.IsUserQuery(q) {
+			return bot.Actor{}, errors.New("give a name (megan) or an address (megan@contoso.example)")
+		}
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		u, err := directory.FindUser(ctx, q)
+		if err != nil {
+			return bot.Actor{}, err
+		}
+		return bot.Actor{Platform: "console", ChatID: u.ID, Name: u.DisplayName, Email: firstNonEmpty(u.Mail, u.UserPrincipalName)}, nil
+	}
+	me, err := users(ctx, *as)
+	if err != nil {
+		return fmt.Errorf("-as %s: %w", *as, err)
+	}
+	out.SetActor(me)
+
+	fmt.Fprintf(stdout, "licensebot demo %s: a simulated Microsoft 365 tenant (%s, %d users, %d products) reached through the real Graph SDK,\n",
+		buildVersion(), demoDomain, len(tenant.Users), len(tenant.SKUs))
+	fmt.Fprintf(stdout, "and an embedded Redis: data is in memory and gone when the demo ends. Approval policy: %s. Dates in %s.\n", *policy, loc)
+	fmt.Fprintf(stdout, "You are %s <%s>. Try: /unassign alice@%s --product \"Office 365 E3\", press a button by typing its number, /as megan to approve. /help for more.\n",
+		me.Name, me.Email, demoDomain)
+	fmt.Fprintf(stdout, "(ready in %s)\n", time.Since(started).Round(time.Millisecond))
+	return out.Run(ctx, stdin, svc, users)
+}
+
+func randomToken() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return "demo-" + hex.EncodeToString(b), nil
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+)
+
+// version is stamped at build time (-ldflags "-X main.version=…").
+var version = "dev"
+
+const usage = `licensebot removes Microsoft 365 licenses from chat, with confirmation and approval.
+
+Usage:
+  licensebot serve   Slack in front (Socket Mode or HTTP), Redis, Microsoft Graph;
+                     configured by the environment (see README.md)
+  licensebot demo [-policy approvers|manager|none] [-tz Europe/Istanbul]
+                     the whole flow in this terminal, against a simulated tenant
+  licensebot version
+  licensebot help
+
+Configuration for real use is read from the environment (see README.md).
+`
+
+// run is the whole program: main gives it the process's arguments, environment and streams.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) < 2 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	switch args[1] {
+	case "demo":
+		return runDemo(ctx, args[2:], getenv, stdin, stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "licensebot", buildVersion())
+		return nil
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "serve":
+		return errors.New("serve: not built yet")
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[1])
+}
+
+func buildVersion() string {
+	if version != "dev" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return version
+}

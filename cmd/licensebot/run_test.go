@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+func runWith(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	env := map[string]string{"LICENSEBOT_TIMEZONE": "Europe/Istanbul"}
+	err = run(ctx, append([]string{"licensebot"}, args...), func(k string) string { return env[k] }, strings.NewReader(stdin), &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+// buttonNumber finds the number the console gave the last button with this label.
+func buttonNumber(t *testing.T, out, label string) string {
+	t.Helper()
+	m := regexp.MustCompile(`\[(\d+)\] `+regexp.QuoteMeta(label)).FindAllStringSubmatch(out, -1)
+	if len(m) == 0 {
+		t.Fatalf("no [n] %s button in:\n%s", label, out)
+	}
+	return m[len(m)-1][1]
+}
+
+func TestDemoRemovesAfterConfirmAndApproval(t *testing.T) {
+	script := []string{`/unassign alice@contoso.example --product "Office 365 E3" --reason "left the company"`}
+	out, _, err := runWith(t, strings.Join(script, "\n")+"\n", "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	script = append(script, buttonNumber(t, out, "Confirm"), "/as megan")
+	out, _, _ = runWith(t, strings.Join(script, "\n")+"\n", "demo")
+	script = append(script, buttonNumber(t, out, "Approve"), "/unassign show alice@contoso.example", "/as adele", "/unassign show alice@contoso.example")
+	out, stderr, err := runWith(t, strings.Join(script, "\n")+"\n", "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"embedded Redis: data is in memory",
+		"remove Office 365 E3 (ENTERPRISEPACK)",
+		"Confirmed. I asked the approvers",
+		"to the approvers (Megan Bowen)",
+		"Approved by Megan Bowen",
+		"✓ removed Office 365 E3",
+		"deleted for good on",
+		"Sign-in is NOT blocked",
+		"purchased", "unused", "reduce the subscription's license count",
+		`inherited from the group "Licensing - EMS"`, // what show says of what Alice keeps
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	// What /unassign show says after the removal, read back from the tenant through Graph.
+	if _, after, ok := strings.Cut(out, "✓ removed Office 365 E3"); !ok || strings.Contains(after, "Office 365 E3 (ENTERPRISEPACK): assigned directly") {
+		t.Errorf("Alice still has Office 365 E3 directly after the removal")
+	}
+	if t.Failed() {
+		t.Logf("stdout:\n%s\nstderr:\n%s", out, stderr)
+	}
+}
+
+func TestDemoRefusals(t *testing.T) {
+	script := strings.Join([]string{
+		`/as carol`,
+		`/unassign alice@contoso.example --product "Office 365 E3"`,
+		`/as adele`,
+		`/unassign alice@contoso.example --product EMS`,
+		`/unassign ghost@contoso.example --product "Office 365 E3"`,
+		`/unassign alice@contoso.example --product "Office 365 Z9"`,
+		`/unassign alice@contoso.example --frobnicate`,
+		`/unassign alice`,
+		`/unassign bob@contoso.example --product "Power BI Pro"`,
+	}, "\n")
+	out, _, err := runWith(t, script+"\n", "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	confirm := buttonNumber(t, out, "Confirm")
+	// Adele confirms her own request and then tries to approve it.
+	out, _, err = runWith(t, script+"\n"+confirm+"\n", "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	approve := buttonNumber(t, out, "Approve")
+	out, _, err = runWith(t, script+"\n"+confirm+"\n"+approve+"\n/unassign show bob@contoso.example\n", "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"can't unassign licenses: that needs one of these Microsoft Entra roles",
+		`inherited from the group "Licensing - EMS"`,
+		"no user has this UPN, mail or id",
+		`I don't know a product called "Office 365 Z9"`,
+		"--frobnicate: is not an option",
+		`"alice": is not a user`,
+		"can't approve or deny your own request",
+		"Power BI Pro (POWER_BI_PRO): assigned directly",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "✓ removed") {
+		t.Error("something was removed without approval")
+	}
+	if t.Failed() {
+		t.Logf("stdout:\n%s", out)
+	}
+}
+
+func TestDemoStartsInUnderASecond(t *testing.T) {
+	start := time.Now()
+	out, _, err := runWith(t, "", "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("demo took %s to start and stop, want under 1s", d)
+	}
+	if !strings.Contains(out, "ready in") {
+		t.Fatalf("no ready line:\n%s", out)
+	}
+}
+
+func TestRunRefusesUnknownCommands(t *testing.T) {
+	if _, _, err := runWith(t, "", "frobnicate"); err == nil || !strings.Contains(err.Error(), "frobnicate") {
+		t.Fatalf("err %v", err)
+	}
+	if _, _, err := runWith(t, ""); err == nil {
+		t.Fatal("no command accepted")
+	}
+	if out, _, err := runWith(t, "", "version"); err != nil || !strings.HasPrefix(out, "licensebot ") {
+		t.Fatalf("version: %q %v", out, err)
+	}
+	if _, _, err := runWith(t, "", "demo", "-tz", "Mars/Olympus"); err == nil || !strings.Contains(err.Error(), "Mars/Olympus") {
+		t.Fatalf("bad -tz: %v", err)
+	}
+}

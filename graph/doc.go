@@ -1,0 +1,20 @@
+// Package graph is licensebot's adapter to Microsoft Graph, through msgraph-sdk-go: it finds
+// users and reads every license they hold (direct and inherited from groups, with the groups'
+// names and the service plans), the directory roles a caller holds (also through
+// role-assignable groups), managers, the organisation's products with their seats and
+// subscriptions, and removes licenses with assignLicense. It works in every national cloud
+// (see Endpoints).
+//
+// It translates and never decides: Graph's OData errors become *licensing.GraphError values
+// carrying the request-id, around the domain reason (licensing.ErrUserNotFound, ErrInherited,
+// ErrNotAssigned, ErrUnknownSKU, ErrNoManager, ErrUnavailable, or a *licensing.ThrottledError
+// with Graph's Retry-After), so handlers decide with errors.Is / errors.As.
+//
+// Retries live in one place, the handlers' job engine: the SDK's own retry middleware is left
+// out of the pipeline (see New). Tokens are never logged and only sent to the cloud's Graph
+// host or the configured base URL's host.
+//
+// Only this package imports msgraph-sdk-go. It builds the request adapter itself from the
+// users, groups, subscribedskus and directory request builders, rather than the SDK's
+// GraphServiceClient, which would pull every Graph API into the binary.
+package graph

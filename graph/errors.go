@@ -1,0 +1,141 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	abs "github.com/microsoft/kiota-abstractions-go"
+	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
+
+	"github.com/licensebot/licensebot/licensing"
+)
+
+// ErrBadUserQuery: the text is not a user principal name, a mail address or an object id, so
+// it was refused before asking Graph.
+var ErrBadUserQuery = errors.New("not a user principal name, mail address or object id")
+
+// defaultRetryAfter is the wait suggested when Graph throttles without a Retry-After header;
+// Microsoft's guidance is then to back off exponentially, which the job engine does from here.
+const defaultRetryAfter = 10 * time.Second
+
+// operation says what a 404 means and which 400s name a domain reason.
+type operation int
+
+const (
+	opUserLookup    operation = iota // 404: the user does not exist
+	opManagerLookup                  // 404: the user has no manager
+	opLicenseChange                  // 404: no such user; 400s: inherited, not assigned, unknown SKU
+	opOther
+)
+
+// mapError turns what the SDK returned into a *licensing.GraphError carrying Graph's status,
+// code, message and request-id around the domain reason. Status and code decide first; the
+// English message only tells apart the 400s assignLicense answers with the same code
+// (Request_BadRequest), matched loosely and case-insensitively. A cancelled context is
+// returned as it is: the caller gave up, Graph did not fail.
+func (c *Client) mapError(err error, op operation) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	var (
+		status                   int
+		code, message, requestID string
+		headers                  *abs.ResponseHeaders
+		odataErr                 *odataerrors.ODataError
+		apiErr                   *abs.ApiError
+	)
+	switch {
+	case errors.As(err, &odataErr):
+		status, headers = odataErr.GetStatusCode(), odataErr.GetResponseHeaders()
+		if main := odataErr.GetErrorEscaped(); main != nil {
+			code, message = deref(main.GetCode()), deref(main.GetMessage())
+			if inner := main.GetInnerError(); inner != nil {
+				requestID = deref(inner.GetRequestId())
+			}
+		}
+	case errors.As(err, &apiErr):
+		status, headers, message = apiErr.GetStatusCode(), apiErr.GetResponseHeaders(), apiErr.Message
+	default:
+		// No HTTP answer: connection refused, TLS, DNS, our own deadline. Nothing changed.
+		return &licensing.GraphError{Reason: licensing.ErrUnavailable, Message: err.Error()}
+	}
+	if requestID == "" && headers != nil {
+		requestID = first(headers.Get("request-id"))
+	}
+	return &licensing.GraphError{
+		Reason:    c.reason(status, code, message, headers, op),
+		Status:    status,
+		Code:      code,
+		Message:   message,
+		RequestID: requestID,
+	}
+}
+
+func (c *Client) reason(status int, code, message string, headers *abs.ResponseHeaders, op operation) error {
+	switch {
+	case status == http.StatusTooManyRequests:
+		return &licensing.ThrottledError{RetryAfter: c.retryAfter(headers)}
+	case status >= 500 || status == http.StatusRequestTimeout:
+		return licensing.ErrUnavailable
+	case status == http.StatusNotFound || code == "Request_ResourceNotFound":
+		switch op {
+		case opUserLookup, opLicenseChange:
+			return licensing.ErrUserNotFound
+		case opManagerLookup:
+			return licensing.ErrNoManager
+		}
+	case status == http.StatusBadRequest && op == opLicenseChange:
+		m := strings.ToLower(message)
+		switch {
+		case strings.Contains(m, "inherited from a group"):
+			return licensing.ErrInherited
+		case strings.Contains(m, "does not have a corresponding license"):
+			return licensing.ErrNotAssigned
+		case strings.Contains(m, "does not correspond to a valid company license"):
+			return licensing.ErrUnknownSKU
+		}
+	}
+	return nil
+}
+
+// retryAfter reads Retry-After: seconds (Graph's throttling sample shows fractional ones,
+// "2.128") or an HTTP date.
+func (c *Client) retryAfter(headers *abs.ResponseHeaders) time.Duration {
+	if headers == nil {
+		return defaultRetryAfter
+	}
+	v := strings.TrimSpace(first(headers.Get("Retry-After")))
+	if v == "" {
+		return defaultRetryAfter
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 && !math.IsInf(secs, 0) && secs < 86400 {
+		return time.Duration(math.Ceil(secs * float64(time.Second)))
+	}
+	if at, err := http.ParseTime(v); err == nil {
+		return max(at.Sub(c.now()), 0)
+	}
+	return defaultRetryAfter
+}
+
+func first(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}

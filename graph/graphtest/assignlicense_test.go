@@ -1,0 +1,160 @@
+package graphtest
+
+import (
+	"bytes"
+	"compress/gzip"
+	"strings"
+	"testing"
+)
+
+func remove(skus ...string) map[string]any {
+	return map[string]any{"addLicenses": []any{}, "removeLicenses": skus}
+}
+
+func TestAssignLicenseFollowsGraphRules(t *testing.T) {
+	tests := []struct {
+		name       string
+		user       string
+		body       any
+		wantStatus int
+		wantCode   string
+		wantMsg    string
+	}{
+		{"missing addLicenses is a 400", "bob@contoso.example", map[string]any{"removeLicenses": []string{skuPBI}}, 400, "Request_BadRequest",
+			"One or more parameters of the operation 'assignLicense' are missing from the request payload. The missing parameters are: addLicenses."},
+		{"inherited-only license can't be removed", "alex@contoso.example", remove(skuO365E3), 400, "Request_BadRequest",
+			"User license is inherited from a group membership and it cannot be removed directly from the user."},
+		{"license the user doesn't have", "carol@contoso.example", remove(skuPBI), 400, "Request_BadRequest", "User does not have a corresponding license."},
+		{"sku the tenant doesn't have", "bob@contoso.example", remove("c7df2760-2c81-4ef7-b578-5b5392b571df"), 400, "Request_BadRequest",
+			"License c7df2760-2c81-4ef7-b578-5b5392b571df does not correspond to a valid company License."},
+		{"not a GUID", "bob@contoso.example", remove("E3"), 400, "Request_BadRequest", "Edm.Guid"},
+		{"unknown user", "ghost@contoso.example", remove(skuPBI), 404, "Request_ResourceNotFound", "ghost@contoso.example"},
+		{"body is not JSON", "bob@contoso.example", "addLicenses", 400, "BadRequest", "JSON"},
+		{"restore needs a usage location", "christie@contoso.example", map[string]any{"addLicenses": []any{map[string]any{"skuId": skuPBI}}, "removeLicenses": []any{}}, 400, "Request_BadRequest", "usage location"},
+		{"direct license is removed", "bob@contoso.example", remove(skuPBI), 200, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := startSample(t)
+			r := call(t, s, "POST", "/users/"+tt.user+"/assignLicense", tt.body)
+			code, msg := r.errorCode()
+			if r.status != tt.wantStatus || code != tt.wantCode || !strings.Contains(msg, tt.wantMsg) {
+				t.Fatalf("got %d %s %q, want %d %s %q", r.status, code, msg, tt.wantStatus, tt.wantCode, tt.wantMsg)
+			}
+			wantRemovals := 0
+			if tt.wantStatus == 200 {
+				wantRemovals = 1
+			}
+			if got := s.Removals(tt.user, skuPBI); got != wantRemovals {
+				t.Errorf("Removals = %d, want %d", got, wantRemovals)
+			}
+		})
+	}
+}
+
+func TestRemovingADirectLicenseFreesTheSeat(t *testing.T) {
+	s := startSample(t)
+	before, _ := s.SKU(skuPBI)
+	r := call(t, s, "POST", "/users/bob@contoso.example/assignLicense", remove(skuPBI))
+	if r.status != 200 || r.body["userPrincipalName"] != "bob@contoso.example" {
+		t.Fatalf("status %d: %s", r.status, r.raw)
+	}
+	for _, l := range r.body["assignedLicenses"].([]any) {
+		if l.(map[string]any)["skuId"] == skuPBI {
+			t.Error("the response still lists the removed license")
+		}
+	}
+	u, _ := s.User("bob@contoso.example")
+	for _, l := range u.Licenses {
+		if l.SKUID == skuPBI {
+			t.Error("bob still has Power BI Pro")
+		}
+	}
+	after, _ := s.SKU(skuPBI)
+	if after.ConsumedUnits != before.ConsumedUnits-1 {
+		t.Errorf("consumed %d → %d, want one fewer", before.ConsumedUnits, after.ConsumedUnits)
+	}
+	// The same removal again: the license is gone.
+	r = call(t, s, "POST", "/users/bob@contoso.example/assignLicense", remove(skuPBI))
+	if _, msg := r.errorCode(); r.status != 400 || msg != msgNotAssigned {
+		t.Errorf("second removal: %d %s", r.status, msg)
+	}
+	if s.Removals(u.ID, strings.ToUpper(skuPBI)) != 1 {
+		t.Error("Removals should accept the user's id and any case of the sku")
+	}
+}
+
+func TestRemovingADirectPathKeepsTheGroupPath(t *testing.T) {
+	s := startSample(t)
+	before, _ := s.SKU(skuO365E3)
+	r := call(t, s, "POST", "/users/nestor@contoso.example/microsoft.graph.assignLicense", remove(skuO365E3))
+	if r.status != 200 {
+		t.Fatalf("status %d: %s", r.status, r.raw)
+	}
+	r = call(t, s, "GET", "/users/nestor@contoso.example?$select=licenseAssignmentStates", nil)
+	states := r.body["licenseAssignmentStates"].([]any)
+	if len(states) != 1 || states[0].(map[string]any)["assignedByGroup"] == nil {
+		t.Fatalf("after removing the direct path: %v", states)
+	}
+	if after, _ := s.SKU(skuO365E3); after.ConsumedUnits != before.ConsumedUnits {
+		t.Errorf("a seat was freed although the group still assigns the product")
+	}
+	// Now only the group path is left: the next removal is refused as inherited.
+	r = call(t, s, "POST", "/users/nestor@contoso.example/assignLicense", remove(skuO365E3))
+	if _, msg := r.errorCode(); msg != msgInherited {
+		t.Errorf("got %q", msg)
+	}
+}
+
+func TestAssignLicenseIsAllOrNothing(t *testing.T) {
+	s := startSample(t)
+	r := call(t, s, "POST", "/users/bob@contoso.example/assignLicense", remove(skuPBI, skuEMS))
+	if r.status != 400 {
+		t.Fatalf("status %d", r.status)
+	}
+	if s.Removals("bob@contoso.example", skuPBI) != 0 {
+		t.Error("a refused call removed a license")
+	}
+}
+
+func TestRestoreAddsTheLicenseBackWithItsDisabledPlans(t *testing.T) {
+	s := startSample(t)
+	const sway = "a23b959c-7ce8-4e57-9140-b90eb88a9e97"
+	call(t, s, "POST", "/users/bob@contoso.example/assignLicense", remove(skuO365E3))
+	r := call(t, s, "POST", "/users/bob@contoso.example/assignLicense", map[string]any{
+		"addLicenses":    []any{map[string]any{"skuId": skuO365E3, "disabledPlans": []string{sway}}},
+		"removeLicenses": []any{},
+	})
+	if r.status != 200 {
+		t.Fatalf("status %d: %s", r.status, r.raw)
+	}
+	u, _ := s.User("bob@contoso.example")
+	found := false
+	for _, l := range u.Licenses {
+		if l.SKUID == skuO365E3 && len(l.DisabledPlans) == 1 && l.DisabledPlans[0] == sway {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("licenses after restore: %+v", u.Licenses)
+	}
+}
+
+func TestGzipRequestBodiesAreDecompressed(t *testing.T) {
+	s := startSample(t)
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, _ = zw.Write([]byte(`{"addLicenses":[],"removeLicenses":["` + skuPBI + `"]}`))
+	_ = zw.Close()
+	r := call(t, s, "POST", "/users/bob@contoso.example/assignLicense", buf.Bytes(), "Content-Encoding", "gzip")
+	if r.status != 200 {
+		t.Fatalf("status %d: %s", r.status, r.raw)
+	}
+	if got := string(s.LastBody("POST", "/users/bob@contoso.example/assignLicense")); !strings.Contains(got, `"addLicenses":[]`) {
+		t.Errorf("LastBody = %s", got)
+	}
+	r = call(t, s, "POST", "/users/bob@contoso.example/assignLicense", []byte("not gzip"), "Content-Encoding", "gzip")
+	if r.status != 400 {
+		t.Errorf("a corrupt gzip body: status %d", r.status)
+	}
+}

@@ -1,0 +1,28 @@
+// Package graphtest is a simulated Microsoft 365 tenant: an HTTP server that answers the
+// Microsoft Graph v1.0 endpoints licensebot uses, with the shapes, status codes and error
+// bodies Microsoft documents, from a fixture organisation (see Tenant and SampleTenant).
+//
+// It exists so that the real msgraph-sdk-go client (package graph) can be exercised end to
+// end in tests and in `licensebot demo` without an Azure account. It imports only the
+// standard library: it speaks the wire format, never the SDK's types.
+//
+// Endpoints (all under the service root "/v1.0"):
+//
+//	GET  /users?$filter=mail eq '…' or userPrincipalName eq '…'
+//	GET  /users/{id | userPrincipalName}                       ($select honoured)
+//	GET  /users/{id}/licenseDetails
+//	GET  /users/{id}/transitiveMemberOf/microsoft.graph.directoryRole   (and …/graph.directoryRole)
+//	GET  /users/{id}/manager
+//	POST /users/{id}/assignLicense                             (and …/microsoft.graph.assignLicense)
+//	GET  /groups/{id}
+//	GET  /subscribedSkus
+//	GET  /directory/subscriptions
+//	POST /$batch                                               (at most 20 requests)
+//
+// Faults are injected with options: WithLatency, WithThrottle (429 + Retry-After on writes,
+// also per sub-request inside a $batch), WithFailureRate (503/500) and WithToken (401 without
+// the expected bearer token). Request bodies compressed with gzip (as the SDK sends them) are
+// decompressed. A Server is safe for concurrent use.
+//
+// Sources for every shape and message are listed in ../testdata/README.md.
+package graphtest
