@@ -1,0 +1,9 @@
+package slack
+
+import "github.com/licensebot/licensebot/handlers"
+
+// The Platform is the handlers' Notifier, and the handlers' Service is its Handler.
+var (
+	_ handlers.Notifier = (*Platform)(nil)
+	_ Handler           = (*handlers.Service)(nil)
+)

@@ -1,0 +1,186 @@
+package slack
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/licensebot/licensebot/bot"
+)
+
+// Slack waits 3 seconds for the ack of a command or click, and Graph and Redis may take
+// longer; so the ack goes at once and the work runs after it, on its own context (the
+// request's ends with the ack), bounded by WorkTimeout, and answers through response_url
+// and the Web API.
+
+// goWork runs fn after the ack. Wait waits for it.
+func (p *Platform) goWork(parent context.Context, what string, fn func(ctx context.Context)) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), p.cfg.WorkTimeout)
+	p.work.Add(1)
+	go func() {
+		defer p.work.Done()
+		defer cancel()
+		defer func() {
+			if v := recover(); v != nil {
+				p.log.ErrorContext(ctx, "panic while answering Slack", "what", what, "panic", v, "stack", string(debug.Stack()))
+			}
+		}()
+		fn(ctx)
+	}()
+}
+
+// claim reports whether this delivery is the first of its key. Slack retries a delivery it
+// thinks failed (X-Slack-Retry-Num over HTTP, retry_attempt over Socket Mode) with the same
+// trigger_id, so the key is the team and trigger_id. When the deduper can't tell, nothing
+// is done (fail closed): the user is told, and can simply try again.
+func (p *Platform) claim(ctx context.Context, key, responseURL string, retry int) bool {
+	first, err := p.cfg.Deduper.Claim(ctx, key, dedupeTTL)
+	if err != nil {
+		p.log.ErrorContext(ctx, "deduper failed: refusing the delivery", "key", key, "err", err)
+		if err := p.respond(ctx, responseURL, ephemeral(msgUnavailable)); err != nil {
+			p.log.WarnContext(ctx, "tell the user licensebot is unavailable", "err", err)
+		}
+		return false
+	}
+	if !first {
+		p.log.InfoContext(ctx, "delivery already handled: ignoring Slack's retry", "key", key, "retry", retry)
+	}
+	return first
+}
+
+func deliveryKey(kind, team, trigger, fallback string) string {
+	if trigger == "" {
+		trigger = fallback
+	}
+	return fmt.Sprintf("slack:%s:%s:%s", kind, team, trigger)
+}
+
+// startCommand starts the work on a slash command; the caller acks right after.
+func (p *Platform) startCommand(ctx context.Context, cmd slackapi.SlashCommand, retry int) {
+	p.goWork(ctx, "command", func(ctx context.Context) { p.runCommand(ctx, cmd, retry) })
+}
+
+func (p *Platform) runCommand(ctx context.Context, cmd slackapi.SlashCommand, retry int) {
+	answer := func(m bot.Message) {
+		if err := p.respond(ctx, cmd.ResponseURL, ephemeral(m)); err != nil {
+			p.log.WarnContext(ctx, "answer through response_url failed; trying chat.postEphemeral", "err", err)
+			if err := p.postEphemeral(ctx, cmd.ChannelID, cmd.UserID, m); err != nil {
+				p.log.ErrorContext(ctx, "answer to a command lost", "user", cmd.UserID, "err", err)
+			}
+		}
+	}
+	if cmd.Command != p.cfg.Command {
+		answer(msgUnknownCommand(p.cfg.Command))
+		return
+	}
+	key := deliveryKey("command", cmd.TeamID, cmd.TriggerID, cmd.ResponseURL)
+	if !p.claim(ctx, key, cmd.ResponseURL, retry) {
+		return
+	}
+	h := p.currentHandler()
+	if h == nil {
+		answer(msgNotReady)
+		return
+	}
+	actor, err := p.actor(ctx, cmd.UserID)
+	if err != nil {
+		p.log.ErrorContext(ctx, "who is asking", "user", cmd.UserID, "err", err)
+		answer(msgWhoAreYou)
+		return
+	}
+	text := p.resolveMentions(ctx, cmd.Text)
+	reply := func() (r bot.Reply) {
+		defer func() {
+			if v := recover(); v != nil {
+				p.log.ErrorContext(ctx, "panic in the command handler", "panic", v, "stack", string(debug.Stack()))
+				r = bot.Reply{Message: msgFailed}
+			}
+		}()
+		return h.HandleCommand(ctx, bot.Command{Actor: actor, Text: text, Channel: cmd.ChannelID, DeliveryID: key})
+	}()
+	// The answer to a command is always the caller's own: ephemeral, through response_url.
+	answer(reply.Message)
+}
+
+// startClick starts the work on a button press; the caller acks right after.
+func (p *Platform) startClick(ctx context.Context, cb slackapi.InteractionCallback, retry int) {
+	if cb.Type != slackapi.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
+		return // nothing of licensebot's (modals, shortcuts): acked and dropped
+	}
+	p.goWork(ctx, "click", func(ctx context.Context) { p.runClick(ctx, cb, retry) })
+}
+
+func (p *Platform) runClick(ctx context.Context, cb slackapi.InteractionCallback, retry int) {
+	action := cb.ActionCallback.BlockActions[0]
+	key := deliveryKey("click", cb.Team.ID, cb.TriggerID, cb.User.ID+":"+action.ActionTs)
+	if !p.claim(ctx, key, cb.ResponseURL, retry) {
+		return
+	}
+	h := p.currentHandler()
+	if h == nil {
+		p.answerClick(ctx, cb, bot.Reply{Message: msgNotReady})
+		return
+	}
+	actor, err := p.actor(ctx, cb.User.ID)
+	if err != nil {
+		p.log.ErrorContext(ctx, "who is clicking", "user", cb.User.ID, "err", err)
+		p.answerClick(ctx, cb, bot.Reply{Message: msgWhoAreYou})
+		return
+	}
+	click := bot.Click{Actor: actor, Action: actionOf(action.ActionID), Value: action.Value, Message: clickedMessage(cb)}
+	reply := func() (r bot.Reply) {
+		defer func() {
+			if v := recover(); v != nil {
+				p.log.ErrorContext(ctx, "panic in the click handler", "panic", v, "stack", string(debug.Stack()))
+				r = bot.Reply{Message: msgFailed}
+			}
+		}()
+		return h.HandleClick(ctx, click)
+	}()
+	p.answerClick(ctx, cb, reply)
+}
+
+// clickedMessage is the message the button was on.
+func clickedMessage(cb slackapi.InteractionCallback) bot.MessageRef {
+	ref := bot.MessageRef{Platform: platformName, Channel: cb.Container.ChannelID, ID: cb.Container.MessageTs, Thread: cb.Container.ThreadTs}
+	if ref.Channel == "" {
+		ref.Channel = cb.Channel.ID
+	}
+	if ref.ID == "" {
+		ref.ID = cb.Message.Timestamp
+	}
+	if ref.Thread == "" && cb.Message.ThreadTimestamp != "" && cb.Message.ThreadTimestamp != ref.ID {
+		ref.Thread = cb.Message.ThreadTimestamp
+	}
+	return ref
+}
+
+// answerClick delivers the answer to a press. A replacing answer takes the place of the
+// message the button was on: an ephemeral message (the plan is one) can only be changed
+// through the click's response_url, and the bot's own channel and DM messages through
+// chat.update, which also outlives the response_url's 30 minutes. Any other answer goes
+// to the clicker alone.
+func (p *Platform) answerClick(ctx context.Context, cb slackapi.InteractionCallback, reply bot.Reply) {
+	if !reply.Replace {
+		if err := p.respond(ctx, cb.ResponseURL, ephemeral(reply.Message)); err != nil {
+			p.log.WarnContext(ctx, "answer through response_url failed; trying chat.postEphemeral", "err", err)
+			if err := p.postEphemeral(ctx, cb.Container.ChannelID, cb.User.ID, reply.Message); err != nil {
+				p.log.ErrorContext(ctx, "answer to a click lost", "user", cb.User.ID, "err", err)
+			}
+		}
+		return
+	}
+	ref := clickedMessage(cb)
+	if !cb.Container.IsEphemeral && ref.Channel != "" && ref.ID != "" {
+		err := p.Update(ctx, ref, reply.Message)
+		if err == nil {
+			return
+		}
+		p.log.WarnContext(ctx, "chat.update of the clicked message failed; replacing it through response_url", "channel", ref.Channel, "err", err)
+	}
+	if err := p.respond(ctx, cb.ResponseURL, replacement(reply.Message)); err != nil {
+		p.log.ErrorContext(ctx, "replace the clicked message", "user", cb.User.ID, "err", err)
+	}
+}

@@ -1,0 +1,297 @@
+package slack
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/slack/slackfake"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// Messages as the handlers make them (handlers/messages.go).
+func planMessage(users int) bot.Message {
+	m := bot.Message{
+		Text: fmt.Sprintf("This will remove %d licenses from %d users once approved. Please check and confirm.", users, users),
+		Buttons: []bot.Button{
+			{Label: "Confirm", Action: "confirm", Value: "7k2m9q4x8w1r5t3y", Style: bot.Primary, Confirm: &bot.Confirmation{
+				Title: "Remove these licenses?", Text: fmt.Sprintf("%d licenses will be removed once approved.", users), Yes: "Confirm", No: "Back"}},
+			{Label: "Cancel", Action: "cancel", Value: "7k2m9q4x8w1r5t3y"},
+		},
+		Footer: "Request 7k2m9q4x8w1r5t3y · waits 15 minutes for your confirmation",
+	}
+	for i := range users {
+		m.Sections = append(m.Sections, bot.Section{
+			Title: fmt.Sprintf("User %03d <user%03d@contoso.com>", i, i),
+			Text: "✂ remove Office 365 E3 (ENTERPRISEPACK)\n" +
+				"↷ keep Microsoft 365 E5 (SPE_E5): inherited from the group \"All Staff\": remove the user from the group (or the license from the group) instead\n" +
+				"⚠ Mailbox: kept for 30 days, then deleted for good on Wed 1 Apr 2026. Assigning an Exchange Online license again before then reconnects it with its data.",
+		})
+	}
+	return m
+}
+
+func approvalMessage() bot.Message {
+	return bot.Message{
+		Text: "Megan Bowen asks to remove 2 licenses from 2 users. Approve?",
+		Sections: []bot.Section{
+			{Fields: []bot.Field{{Label: "Requested by", Value: "Megan Bowen <megan@contoso.com>"}, {Label: "Reason", Value: "left the company & <!channel> asked"}}},
+			{Title: "Alice Wood <alice@contoso.com>", Text: "✂ remove Office 365 E3 (ENTERPRISEPACK)\n⚠ Sign-in is NOT blocked: removing licenses doesn't sign the user out. For a leaver, block sign-in and revoke their sessions."},
+			{Title: "Bob Reyes <bob@contoso.com>", Text: "✂ remove Office 365 E3 (ENTERPRISEPACK)"},
+		},
+		Buttons: []bot.Button{
+			{Label: "Approve", Action: "approve", Value: "7k2m9q4x8w1r5t3y", Style: bot.Primary, Confirm: &bot.Confirmation{
+				Title: "Approve the removal?", Text: "The licenses are removed as soon as you approve.", Yes: "Approve", No: "Back"}},
+			{Label: "Deny", Action: "deny", Value: "7k2m9q4x8w1r5t3y", Style: bot.Danger},
+		},
+		Footer: "Request 7k2m9q4x8w1r5t3y · open until Thu 5 Mar 2026 09:30 UTC",
+	}
+}
+
+func outcomeMessage() bot.Message {
+	return bot.Message{
+		Text: "Request 7k2m9q4x8w1r5t3y: 1 removed, 1 skipped, 0 failed.",
+		Sections: []bot.Section{
+			{Title: "Alice Wood <alice@contoso.com>", Text: "✓ removed Office 365 E3"},
+			{Title: "Bob Reyes <bob@contoso.com>", Text: "↷ skipped Office 365 E3: not assigned any more"},
+			{Title: "Seats", Text: "Office 365 E3: 25 purchased, 20 assigned, 5 unused (1 freed now), next renewal Sun 1 Nov 2026\n" +
+				"If these seats won't be given to someone else, reduce the subscription's license count in the admin center (Billing › Your products) so you stop paying for them."},
+		},
+		Warnings: []string{
+			"alice@contoso.com: Mailbox: kept for 30 days, then deleted for good on Wed 1 Apr 2026. Assigning an Exchange Online license again before then reconnects it with its data.",
+			"alice@contoso.com: OneDrive: files are not deleted by this, but Microsoft archives OneDrive accounts left unlicensed (around Mon 31 Aug 2026).",
+		},
+		Footer: "Request 7k2m9q4x8w1r5t3y · approved by Adele Vance · finished Mon 2 Mar 2026 09:41 UTC",
+	}
+}
+
+func TestRenderGolden(t *testing.T) {
+	tests := []struct {
+		name string
+		msg  bot.Message
+		lead string
+	}{
+		{"plan", planMessage(2), ""},
+		{"approval", approvalMessage(), "<@U0APPROVER> <!subteam^SAPPROVERS>"},
+		{"outcome", outcomeMessage(), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Written without HTML escaping (\u003c) so that the files read as Slack shows them.
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(render(tt.msg, tt.lead)); err != nil {
+				t.Fatal(err)
+			}
+			got := buf.Bytes()
+			path := filepath.Join("testdata", "golden", tt.name+".json")
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("%s differs from the golden file (run with -update if intended):\n%s", path, got)
+			}
+			checkBlocks(t, render(tt.msg, tt.lead))
+		})
+	}
+}
+
+// checkBlocks holds a rendering to Slack's limits, as slackfake enforces them.
+func checkBlocks(t *testing.T, r rendered) {
+	t.Helper()
+	raw, err := json.Marshal(r.Blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := slackfake.ValidateBlocks(raw); err != nil {
+		t.Fatalf("Slack would refuse the blocks: %v", err)
+	}
+	if r.Text == "" || textLen(r.Text) > maxFallbackText {
+		t.Fatalf("fallback text of %d characters", textLen(r.Text))
+	}
+}
+
+func TestRenderKeepsWithinSlacksLimits(t *testing.T) {
+	longWord := strings.Repeat("x", 3500)
+	tests := []struct {
+		name  string
+		msg   bot.Message
+		check func(t *testing.T, r rendered)
+	}{
+		{
+			name: "a plan of 300 users is summarised",
+			msg:  planMessage(300),
+			check: func(t *testing.T, r rendered) {
+				last := r.Blocks[len(r.Blocks)-3] // summary, actions, footer
+				text := sectionText(last)
+				if !strings.HasPrefix(text, "… and ") || !strings.Contains(text, "more") {
+					t.Fatalf("no summary of the users left out: %q", text)
+				}
+				shown := 0
+				for _, b := range r.Blocks {
+					shown += strings.Count(sectionText(b), "✂ remove")
+				}
+				if shown < 30 {
+					t.Fatalf("only %d users shown of 300", shown)
+				}
+				var n int
+				fmt.Sscanf(text, "… and %d more", &n)
+				if shown+n != 300 {
+					t.Fatalf("%d shown + %d summarised ≠ 300 users", shown, n)
+				}
+			},
+		},
+		{
+			name: "a long section is split at line ends",
+			msg:  bot.Message{Text: "t", Sections: []bot.Section{{Title: "Long", Text: strings.Repeat("a line of text that goes on\n", 300)}}},
+			check: func(t *testing.T, r rendered) {
+				for _, b := range r.Blocks[1:] {
+					for _, line := range strings.Split(sectionText(b), "\n") {
+						if line != "a line of text that goes on" && line != "*Long*" {
+							t.Fatalf("a line was cut: %q", line)
+						}
+					}
+				}
+			},
+		},
+		{
+			name: "a word longer than a block is cut, not refused",
+			msg:  bot.Message{Text: longWord, Sections: []bot.Section{{Text: longWord}}, Footer: longWord},
+		},
+		{
+			name: "many warnings are counted, not all shown",
+			msg: bot.Message{Text: "t", Warnings: func() []string {
+				var ws []string
+				for i := range 400 {
+					ws = append(ws, fmt.Sprintf("user%03d@contoso.com: Mailbox: kept for 30 days, then deleted for good on Wed 1 Apr 2026.", i))
+				}
+				return ws
+			}()},
+			check: func(t *testing.T, r rendered) {
+				all := ""
+				for _, b := range r.Blocks {
+					all += sectionText(b)
+				}
+				if !strings.Contains(all, "more warnings") {
+					t.Fatal("no count of the warnings left out")
+				}
+			},
+		},
+		{
+			name: "many fields go ten to a block",
+			msg: bot.Message{Text: "t", Sections: []bot.Section{{Title: "Fields", Fields: func() []bot.Field {
+				var fs []bot.Field
+				for i := range 25 {
+					fs = append(fs, bot.Field{Label: fmt.Sprint("F", i), Value: strings.Repeat("v ", 1500)})
+				}
+				return fs
+			}()}}},
+		},
+		{
+			name: "pick buttons get unique action ids that map back",
+			msg: bot.Message{Text: "Which?", Buttons: func() []bot.Button {
+				var bs []bot.Button
+				for i := range 30 {
+					bs = append(bs, bot.Button{Label: strings.Repeat("Remove Microsoft 365 E5 ", 5), Action: "pick", Value: fmt.Sprintf("abcdefabcdefabcdef.%d", i)})
+				}
+				return append(bs, bot.Button{Label: "Cancel", Action: "cancel", Value: "abcdefabcdefabcdef"})
+			}()},
+			check: func(t *testing.T, r rendered) {
+				raw, _ := json.Marshal(r.Blocks)
+				var blocks []struct {
+					Type     string `json:"type"`
+					Elements []struct {
+						ActionID string                `json:"action_id"`
+						Text     struct{ Text string } `json:"text"`
+					} `json:"elements"`
+				}
+				json.Unmarshal(raw, &blocks)
+				var ids []string
+				for _, b := range blocks {
+					if b.Type == "actions" {
+						for _, e := range b.Elements {
+							ids = append(ids, e.ActionID)
+							if strings.HasSuffix(e.Text.Text, "…") && strings.HasSuffix(strings.TrimSuffix(e.Text.Text, "…"), "Micro") {
+								t.Fatalf("button text cut mid-word: %q", e.Text.Text)
+							}
+						}
+					}
+				}
+				if len(ids) != 31 || ids[0] != "pick" || ids[1] != "pick_1" || ids[29] != "pick_29" || ids[30] != "cancel" {
+					t.Fatalf("action ids %v", ids)
+				}
+				for _, id := range ids[:30] {
+					if actionOf(id) != "pick" {
+						t.Fatalf("%s maps to %s", id, actionOf(id))
+					}
+				}
+			},
+		},
+		{
+			name: "text that looks like Slack markup is escaped",
+			msg:  bot.Message{Text: "Reason: <!channel> & <@U123>", Footer: "a <b> c"},
+			check: func(t *testing.T, r rendered) {
+				if r.Text != "Reason: &lt;!channel&gt; &amp; &lt;@U123&gt;" {
+					t.Fatalf("text %q", r.Text)
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := render(tt.msg, "")
+			if len(r.Blocks) > maxBlocks {
+				t.Fatalf("%d blocks", len(r.Blocks))
+			}
+			checkBlocks(t, r)
+			if tt.check != nil {
+				tt.check(t, r)
+			}
+		})
+	}
+}
+
+func sectionText(b any) string {
+	raw, _ := json.Marshal(b)
+	var s struct {
+		Text struct{ Text string } `json:"text"`
+	}
+	json.Unmarshal(raw, &s)
+	return s.Text.Text
+}
+
+func TestActionOf(t *testing.T) {
+	for id, want := range map[string]string{
+		"pick": "pick", "pick_1": "pick", "pick_12": "pick", "approve": "approve",
+		"pick_": "pick_", "pick_x": "pick_x", "WaXA": "WaXA", "a_b_1": "a_b_1",
+	} {
+		if got := actionOf(id); got != want {
+			t.Errorf("actionOf(%q) = %q, want %q", id, got, want)
+		}
+	}
+}
+
+func BenchmarkRenderPlanOf300(b *testing.B) {
+	m := planMessage(300)
+	for b.Loop() {
+		render(m, "")
+	}
+}

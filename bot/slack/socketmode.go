@@ -1,0 +1,82 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	slackapi "github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+)
+
+// RunSocketMode receives commands and clicks over Socket Mode (apps.connections.open with
+// the app-level token, then a WebSocket) until ctx ends; slack-go reconnects when Slack asks
+// it to. Each envelope is acked at once and then handled like its HTTP twin. One loop with
+// one switch: registering a general and a specific slash-command handler in slack-go's
+// SocketmodeHandler would run both for /unassign.
+func (p *Platform) RunSocketMode(ctx context.Context) error {
+	if p.cfg.AppToken == "" {
+		return errors.New("slack: Socket Mode needs the app-level token (xapp-…)")
+	}
+	if p.currentHandler() == nil {
+		return errors.New("slack: SetHandler before RunSocketMode")
+	}
+	client := socketmode.New(p.newAPI(slackapi.OptionAppLevelToken(p.cfg.AppToken)))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- client.RunContext(ctx) }()
+	for {
+		select {
+		case <-ctx.Done():
+			<-done
+			return nil
+		case err := <-done:
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("slack Socket Mode: %w", err)
+		case evt := <-client.Events:
+			p.onSocketEvent(ctx, client, evt)
+		}
+	}
+}
+
+func (p *Platform) onSocketEvent(ctx context.Context, client *socketmode.Client, evt socketmode.Event) {
+	ack := func(payload ...any) {
+		if evt.Request == nil {
+			return
+		}
+		if err := client.Ack(*evt.Request, payload...); err != nil {
+			p.log.ErrorContext(ctx, "Socket Mode ack failed", "envelope", evt.Request.EnvelopeID, "err", err)
+		}
+	}
+	retry := 0
+	if evt.Request != nil {
+		retry = evt.Request.RetryAttempt
+	}
+	switch evt.Type {
+	case socketmode.EventTypeSlashCommand:
+		cmd, ok := evt.Data.(slackapi.SlashCommand)
+		if !ok {
+			ack()
+			return
+		}
+		ack(ephemeral(msgWorking))
+		p.startCommand(ctx, cmd, retry)
+	case socketmode.EventTypeInteractive:
+		cb, ok := evt.Data.(slackapi.InteractionCallback)
+		ack()
+		if ok {
+			p.startClick(ctx, cb, retry)
+		}
+	case socketmode.EventTypeEventsAPI:
+		ack() // not subscribed to events; acked so Slack doesn't retry them
+	case socketmode.EventTypeConnected:
+		p.log.InfoContext(ctx, "Slack Socket Mode connected")
+	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError, socketmode.EventTypeErrorBadMessage, socketmode.EventTypeErrorWriteFailed:
+		p.log.WarnContext(ctx, "Slack Socket Mode trouble", "event", evt.Type, "data", fmt.Sprintf("%v", evt.Data))
+	case socketmode.EventTypeInvalidAuth:
+		p.log.ErrorContext(ctx, "Slack refused the app-level token")
+	}
+}
