@@ -17,10 +17,13 @@ import (
 
 // goWork runs fn after the ack. Wait waits for it.
 func (p *Platform) goWork(parent context.Context, what string, fn func(ctx context.Context)) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), p.cfg.WorkTimeout)
 	p.work.Add(1)
 	go func() {
 		defer p.work.Done()
+		// Wait for a slot before the work's own deadline starts: queued work is late, not failed.
+		p.slots <- struct{}{}
+		defer func() { <-p.slots }()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), p.cfg.WorkTimeout)
 		defer cancel()
 		defer func() {
 			if v := recover(); v != nil {

@@ -42,6 +42,10 @@ type Config struct {
 	Deduper Deduper
 	// WorkTimeout bounds the work on one command or click after its ack. Default 2 minutes.
 	WorkTimeout time.Duration
+	// MaxConcurrentWork bounds how many commands and clicks are worked on at once after
+	// their ack; the rest wait their turn. A burst of commands then neither starves the
+	// acknowledgements of CPU (Slack gives up after 3 s) nor floods Graph. Default 8.
+	MaxConcurrentWork int
 	// Sleep waits for d or until ctx ends (for Slack's Retry-After); tests replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// MaxRetries bounds the retries of one Web API call answered with 429. Default 3.
@@ -71,6 +75,8 @@ type Platform struct {
 	handler Handler
 
 	work sync.WaitGroup
+	// slots is the semaphore of MaxConcurrentWork.
+	slots chan struct{}
 
 	profiles  *ttlCache[string, profile]
 	emails    *ttlCache[string, string]   // e-mail → user id, for users.lookupByEmail
@@ -131,6 +137,9 @@ func New(cfg Config) (*Platform, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.MaxConcurrentWork <= 0 {
+		cfg.MaxConcurrentWork = 8
+	}
 	if cfg.WorkTimeout <= 0 {
 		cfg.WorkTimeout = defaultTimeout
 	}
@@ -153,6 +162,7 @@ func New(cfg Config) (*Platform, error) {
 		groups:    newTTLCache[string, []string](100, cfg.Now),
 		directory: newTTLCache[string, []profileWithHandle](1, cfg.Now),
 		warned:    map[string]bool{},
+		slots:     make(chan struct{}, cfg.MaxConcurrentWork),
 	}
 	p.api = p.newAPI()
 	return p, nil

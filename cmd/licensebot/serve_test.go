@@ -41,7 +41,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 // slackWorld is licensebot serve in HTTP mode, started through run() with an environment,
 // against a real redis-server, the simulated tenant and a fake Slack.
 type slackWorld struct {
-	t      *testing.T
+	t      testing.TB
 	base   string // http://127.0.0.1:port
 	slack  *slackfake.Server
 	tenant *graphtest.Server
@@ -50,7 +50,7 @@ type slackWorld struct {
 	n      int
 }
 
-func startServe(t *testing.T, extraEnv map[string]string, tenantOpts ...graphtest.Option) *slackWorld {
+func startServe(t testing.TB, extraEnv map[string]string, tenantOpts ...graphtest.Option) *slackWorld {
 	t.Helper()
 	redisSrv := storetest.Start(t)
 	tenant, err := graphtest.NewServer(graphtest.SampleTenant(), append([]graphtest.Option{graphtest.WithToken("graph-t0ken")}, tenantOpts...)...)
