@@ -31,6 +31,7 @@ type fakeDirectory struct {
 	managers map[string]string          // user id → manager UPN
 	products []licensing.TenantProduct
 	removals map[string]int // "userID/sku"
+	productReads int
 	failRead error          // every read fails with it
 	// removeErrs are returned by the next RemoveLicenses calls, in order.
 	removeErrs []error
@@ -107,6 +108,7 @@ func (d *fakeDirectory) Manager(ctx context.Context, id string) (licensing.User,
 func (d *fakeDirectory) Products(context.Context) ([]licensing.TenantProduct, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.productReads++
 	if d.failRead != nil {
 		return nil, d.failRead
 	}

@@ -54,6 +54,9 @@ type Options struct {
 	RemoveAttempts int
 	// MaxRetryWait caps one wait for Graph's Retry-After.
 	MaxRetryWait time.Duration
+	// ProductsTTL is how long the organisation's product list is reused for planning
+	// (matching names); negative: never. Seat reports always read it fresh.
+	ProductsTTL time.Duration
 }
 
 func (o *Options) setDefaults() error {
@@ -82,6 +85,9 @@ func (o *Options) setDefaults() error {
 	def(&o.RetainFor, 30*24*time.Hour)
 	def(&o.RoleCacheTTL, time.Minute)
 	def(&o.MaxRetryWait, time.Minute)
+	if o.ProductsTTL == 0 {
+		o.ProductsTTL = 15 * time.Second
+	}
 	if o.MaxTargets <= 0 {
 		o.MaxTargets = 500
 	}

@@ -31,7 +31,8 @@ type Deps struct {
 // Service runs /unassign for any platform.
 type Service struct {
 	Deps
-	opts Options
+	opts     Options
+	products productCache
 }
 
 // New checks the dependencies and options and returns the use cases.
@@ -57,7 +58,7 @@ func New(d Deps, o Options) (*Service, error) {
 	if d.Audit == nil {
 		d.Audit = noAudit{}
 	}
-	return &Service{Deps: d, opts: o}, nil
+	return &Service{Deps: d, opts: o, products: productCache{ttl: o.ProductsTTL}}, nil
 }
 
 // Options returns the options in force, defaults filled in.

@@ -410,3 +410,24 @@ func TestForgedButtonValuesAreRefused(t *testing.T) {
 		}
 	}
 }
+
+func TestProductListIsReusedBrieflyForPlanningOnly(t *testing.T) {
+	w := newWorld(t, Options{})
+	reads := func() int { w.dir.mu.Lock(); defer w.dir.mu.Unlock(); return w.dir.productReads }
+
+	w.command("adele", `bob@contoso.example -p POWER_BI_PRO --dry-run`)
+	w.command("adele", `alice@contoso.example -p ENTERPRISEPACK --dry-run`)
+	if got := reads(); got != 1 {
+		t.Fatalf("%d product reads for two plans within seconds, want 1", got)
+	}
+	w.clk.Advance(16 * time.Second)
+	plan := w.command("adele", `bob@contoso.example -p POWER_BI_PRO`)
+	if got := reads(); got != 2 {
+		t.Fatalf("%d product reads after the list aged, want 2", got)
+	}
+	w.press("adele", button(t, plan, ActionConfirm))
+	w.press("megan", button(t, w.approvalRequest().Msg, ActionApprove))
+	if got := reads(); got != 3 {
+		t.Fatalf("%d product reads after a removal, want 3: the seat report reads them fresh", got)
+	}
+}

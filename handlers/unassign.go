@@ -15,7 +15,7 @@ import (
 // unassign plans a removal and, unless it is a dry run or there is nothing to remove, stores
 // it as a request awaiting the caller's confirmation.
 func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, caller Person) (bot.Message, error) {
-	products, err := s.Directory.Products(ctx)
+	products, err := s.planningProducts(ctx)
 	if err != nil {
 		return bot.Message{}, fmt.Errorf("read the organisation's products: %w", err)
 	}
