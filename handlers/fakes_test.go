@@ -25,14 +25,14 @@ var e3Plans = []licensing.ServicePlanState{
 
 // fakeDirectory is an in-memory tenant with Graph's rules, counting removals.
 type fakeDirectory struct {
-	mu       sync.Mutex
-	users    map[string]*licensing.User // by lower-case UPN
-	roles    map[string][]string        // by user id
-	managers map[string]string          // user id → manager UPN
-	products []licensing.TenantProduct
-	removals map[string]int // "userID/sku"
+	mu           sync.Mutex
+	users        map[string]*licensing.User // by lower-case UPN
+	roles        map[string][]string        // by user id
+	managers     map[string]string          // user id → manager UPN
+	products     []licensing.TenantProduct
+	removals     map[string]int // "userID/sku"
 	productReads int
-	failRead error          // every read fails with it
+	failRead     error // every read fails with it
 	// removeErrs are returned by the next RemoveLicenses calls, in order.
 	removeErrs []error
 }
