@@ -18,6 +18,8 @@ Usage:
                      configured by the environment (see README.md)
   licensebot demo [-policy approvers|manager|none] [-tz Europe/Istanbul]
                      the whole flow in this terminal, against a simulated tenant
+  licensebot healthcheck
+                     exits 0 when the licensebot on this host answers /healthz
   licensebot version
   licensebot help
 
@@ -41,6 +43,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return nil
 	case "serve":
 		return runServe(ctx, getenv, stdout, stderr)
+	case "healthcheck":
+		return runHealthcheck(ctx, getenv, stdout)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[1])

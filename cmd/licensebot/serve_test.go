@@ -384,3 +384,22 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestHealthcheckCommand(t *testing.T) {
+	w := startServe(t, nil)
+	addr := strings.TrimPrefix(w.base, "http://")
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"licensebot", "healthcheck"}, func(k string) string {
+		return map[string]string{"LICENSEBOT_HTTP_ADDR": addr}[k]
+	}, nil, &out, &out); err != nil || strings.TrimSpace(out.String()) != "ok" {
+		t.Fatalf("healthcheck: %v %q", err, out.String())
+	}
+	if err := w.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(context.Background(), []string{"licensebot", "healthcheck"}, func(k string) string {
+		return map[string]string{"LICENSEBOT_HTTP_ADDR": addr}[k]
+	}, nil, &out, &out); err == nil {
+		t.Fatal("healthcheck passed with licensebot stopped")
+	}
+}
