@@ -12,7 +12,11 @@
 //     plus a small per-request stream so one request's history is read without scanning;
 //   - caches: callers' directory roles, and single-use claims that de-duplicate
 //     deliveries and clicks;
-//   - later: the job stream (consumer group, reclaim of stalled jobs) and undo snapshots.
+//   - jobs: a durable queue of requests to execute on a stream with one consumer group
+//     shared by every replica, reclaim of jobs whose worker stopped, per-user
+//     checkpoints and in-flight marks that keep a job's effects single, and undo
+//     snapshots;
+//   - deadlines: a sorted set that replicas sweep without a leader.
 //
 // The store does not know what a request means: states are strings and data is bytes
 // that the handlers encode and decode. It imports go-redis only.
@@ -21,14 +25,84 @@
 //
 // With prefix "licensebot" (see New), for a request id ID:
 //
-//	licensebot:req:{ID}         hash: state, version, data, updated   (TTL per call)
-//	licensebot:req:{ID}:audit   stream: that request's audit events   (Options.AuditRetention)
-//	licensebot:audit            stream: every audit event             (MAXLEN ~ Options.AuditMaxLen)
-//	licensebot:roles:USER       string: JSON array of role names      (TTL per call)
-//	licensebot:claim:KEY        string: claim marker                  (TTL per call)
+//	licensebot:req:{ID}            hash: state, version, data, updated    (TTL per call)
+//	licensebot:req:{ID}:audit      stream: that request's audit events    (Options.AuditRetention)
+//	licensebot:req:{ID}:results    hash: user → checkpointed result       (Options.ResultRetention)
+//	licensebot:req:{ID}:sending    hash: user → in-flight mark "ms:owner" (Options.ResultRetention)
+//	licensebot:req:{ID}:snapshots  hash: user → state before the change   (TTL per call)
+//	licensebot:audit               stream: every audit event              (MAXLEN ~ Options.AuditMaxLen)
+//	licensebot:roles:USER          string: JSON array of role names       (TTL per call)
+//	licensebot:claim:KEY           string: claim marker                   (TTL per call)
+//	licensebot:jobs                stream + group "executors": jobs       (MAXLEN ~ Options.JobMaxLen, no TTL)
+//	licensebot:deadlines           sorted set: request id by deadline     (no TTL)
+//
+// Every key expires except two shared ones: the job stream, whose consumer group and
+// pending entries live in the key itself, so an expiry would silently drop queued and
+// running jobs (acknowledged entries are deleted, and the approximate MAXLEN caps it);
+// and the deadlines set, an index over all requests that an expiry would empty at once
+// (each deadline is removed when a sweeper claims it).
 //
 // Every key of one request carries the hash tag {ID}, so in Redis Cluster they live in
 // one slot and a script may touch any of them. Request ids are restricted to letters,
 // digits, '-' and '_' (NewID makes them) so a caller-supplied id can never break out of
 // its tag.
+//
+// # Jobs: at least once delivery, single effects
+//
+// EnqueueJob adds a job to the stream; each replica's executor takes new jobs with
+// NextJob, sends ExtendJob as a heartbeat while it works, and AckJob when the job is
+// done. A worker that stops (crash, kill, lost network) leaves its job pending; after
+// minIdle without a heartbeat another worker takes it with ReclaimJob (Attempt counts
+// the deliveries, so a job that keeps failing can be given up). Delivery is therefore
+// at least once: a job may run again after a crash, part-way, and even while its first
+// worker is still alive but stalled. A heartbeat that fails with ErrJobLost tells that
+// worker to stop. Every command used (XREADGROUP, XAUTOCLAIM, XPENDING, XCLAIM, TIME in
+// scripts) also works on miniredis, the demo's embedded Redis; the tests run on both.
+//
+// Effects are made single by the executor, per (request, user), with this protocol:
+//
+//  1. Checkpoints(request): users with a result are done; skip them.
+//  2. For each other user, ClaimUser(request, user, me, staleAfter) before any call
+//     that changes the user, and act on its answer (below).
+//  3. When every user has a result, move the request with Transition (the
+//     compare-and-set lets one worker finish it) and AckJob.
+//
+// ClaimUser answers one of four ways:
+//
+//   - Done: a result appeared meanwhile; skip the user.
+//   - Claimed, not TookOver: nobody has sent anything for this user. PutSnapshot the
+//     user's state (first write wins), send the removal with the context deadline
+//     SendBy, then Checkpoint the outcome. If the call certainly did not take effect
+//     (429, refused before applying), ReleaseUser instead and try again later.
+//   - TookOver: a worker claimed this user more than staleAfter ago and recorded no
+//     result: it died (or stalled past its SendBy) between claim and checkpoint, so its
+//     call's outcome is unknown. Now that the mark is ours and its call can no longer be
+//     in flight, re-read the user's licenses: already gone → Checkpoint "removed"
+//     without sending; still assigned → PutSnapshot (a no-op if the first worker took
+//     one), send, Checkpoint.
+//   - none of these: another worker holds a fresh mark and its call may be in flight.
+//     Do not send; keep the job (heartbeating) and claim again later: the mark goes
+//     stale after staleAfter.
+//
+// Why this holds: the mark is exclusive (a Lua script reads the result and the mark and
+// writes the mark in one step), so two workers never hold it at once; a holder sends
+// only before SendBy, which is staleAfter/2 after the moment it asked for the mark, and
+// the mark can be taken over only staleAfter after Redis placed it, so a stalled
+// holder's call has been sent, or abandoned, before anyone else may send; the new
+// holder re-reads after taking over, so it never repeats a call that took effect; and
+// a checkpoint is written once (HSETNX), so a result is never recorded twice. The one
+// assumption is that a call is not delayed for more than staleAfter/2 between the
+// deadline check and Graph applying it: pick staleAfter well above the HTTP timeout
+// (e.g. 5 minutes for a 1 minute timeout). Staleness is measured by Redis' clock
+// (TIME in the script), SendBy by the worker's own: no two replicas' clocks are compared.
+//
+// Snapshots are the state before the first removal call, for undo within
+// ResultRetention: PutSnapshot keeps the first write, so a retry that reads the user
+// after the removal cannot replace the true "before".
+//
+// # Deadlines
+//
+// ScheduleDeadline puts a request in a sorted set by time; every replica's sweeper asks
+// DueDeadlines and then ClaimDeadline for each id, and ZREM tells exactly one of them
+// that it won. The request's own TTL and its compare-and-set remain the truth.
 package store

@@ -14,3 +14,8 @@ var (
 	// outside letters, digits, '-' and '_').
 	ErrInvalidID = errors.New("invalid request id")
 )
+
+// ErrJobLost: ExtendJob found the job no longer held by the caller: it was acknowledged,
+// or reclaimed by another worker after the caller missed its heartbeats. The caller must
+// stop working on it; the holder carries on from the checkpoints.
+var ErrJobLost = errors.New("job no longer held by this worker")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -11,9 +12,11 @@ import (
 
 // Defaults for Options' zero values.
 const (
-	DefaultPrefix         = "licensebot"
-	DefaultAuditMaxLen    = 100_000
-	DefaultAuditRetention = 30 * 24 * time.Hour
+	DefaultPrefix          = "licensebot"
+	DefaultAuditMaxLen     = 100_000
+	DefaultAuditRetention  = 30 * 24 * time.Hour
+	DefaultJobMaxLen       = 100_000
+	DefaultResultRetention = 30 * 24 * time.Hour
 )
 
 // Options tunes a Store; the zero value gives the defaults.
@@ -24,6 +27,14 @@ type Options struct {
 	// AuditRetention is how long a request's own audit stream is kept after its last
 	// event. Default 30 days. The global stream is not expired, only capped.
 	AuditRetention time.Duration
+	// JobMaxLen caps the job stream (XADD MAXLEN ~ n). Acknowledged jobs are deleted
+	// from the stream, so it holds only jobs not yet done; the cap is a guard against a
+	// runaway producer, and a trim past it would drop real jobs, so keep it far above
+	// the backlog you expect. Default 100000.
+	JobMaxLen int64
+	// ResultRetention is how long a request's checkpoints and in-flight marks are kept
+	// after their last write: the undo window. Default 30 days.
+	ResultRetention time.Duration
 	// Now is the clock for UpdatedAt and for audit events without a time. Default time.Now.
 	Now func() time.Time
 }
@@ -35,8 +46,16 @@ type Store struct {
 	prefix string
 	opts   Options
 
-	create     *redis.Script
-	transition *redis.Script
+	create      *redis.Script
+	transition  *redis.Script
+	claimUser   *redis.Script
+	releaseUser *redis.Script
+	extendJob   *redis.Script
+
+	// groupMu guards groupReady: whether this Store has made sure the job stream's
+	// consumer group exists (see ensureJobGroup).
+	groupMu    sync.Mutex
+	groupReady bool
 }
 
 // New returns a Store that keeps its keys under prefix (e.g. "licensebot"; empty means
@@ -56,15 +75,24 @@ func NewWithOptions(rdb redis.UniversalClient, prefix string, opts Options) *Sto
 	if opts.AuditRetention <= 0 {
 		opts.AuditRetention = DefaultAuditRetention
 	}
+	if opts.JobMaxLen <= 0 {
+		opts.JobMaxLen = DefaultJobMaxLen
+	}
+	if opts.ResultRetention <= 0 {
+		opts.ResultRetention = DefaultResultRetention
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	return &Store{
-		rdb:        rdb,
-		prefix:     prefix,
-		opts:       opts,
-		create:     redis.NewScript(createLua),
-		transition: redis.NewScript(transitionLua),
+		rdb:         rdb,
+		prefix:      prefix,
+		opts:        opts,
+		create:      redis.NewScript(createLua),
+		transition:  redis.NewScript(transitionLua),
+		claimUser:   redis.NewScript(claimUserLua),
+		releaseUser: redis.NewScript(releaseUserLua),
+		extendJob:   redis.NewScript(extendJobLua),
 	}
 }
 
@@ -81,6 +109,11 @@ func (s *Store) requestAuditKey(id string) string { return s.requestKey(id) + ":
 func (s *Store) auditKey() string                 { return s.prefix + ":audit" }
 func (s *Store) rolesKey(userID string) string    { return s.prefix + ":roles:" + userID }
 func (s *Store) claimKey(key string) string       { return s.prefix + ":claim:" + key }
+func (s *Store) resultsKey(id string) string      { return s.requestKey(id) + ":results" }
+func (s *Store) sendingKey(id string) string      { return s.requestKey(id) + ":sending" }
+func (s *Store) snapshotsKey(id string) string    { return s.requestKey(id) + ":snapshots" }
+func (s *Store) jobsKey() string                  { return s.prefix + ":jobs" }
+func (s *Store) deadlinesKey() string             { return s.prefix + ":deadlines" }
 
 // checkTTL rejects TTLs that would make a key live forever or vanish at once: every key
 // the store writes is meant to expire.
