@@ -58,6 +58,7 @@ func (s *Service) confirmOrCancel(ctx context.Context, click bot.Click, id strin
 		if _, err := s.save(ctx, r, st); err != nil {
 			return s.raced(ctx, id, err)
 		}
+		s.schedule(ctx, r)
 		return bot.Reply{Replace: true, Message: planMessage(r.Plan, s.notices(r.Plan, now), s.opts, planConfirm, r.ID)}, nil
 	}
 
@@ -79,6 +80,7 @@ func (s *Service) confirmOrCancel(ctx context.Context, click bot.Click, id strin
 		return s.raced(ctx, id, err)
 	}
 	s.audit(ctx, r, "confirmed", clicker, nil)
+	s.schedule(ctx, r)
 	refs, postErr := s.postApprovals(ctx, r)
 	if len(refs) > 0 {
 		s.rememberApprovals(ctx, r.ID, next, refs)

@@ -270,3 +270,39 @@ type clock struct {
 
 func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 func (c *clock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.now = c.now.Add(d) }
+
+// memDeadlines is the store's deadlines in memory: a claim removes the entry, once.
+type memDeadlines struct {
+	mu sync.Mutex
+	at map[string]time.Time
+}
+
+func (m *memDeadlines) ScheduleDeadline(_ context.Context, id string, at time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.at == nil {
+		m.at = map[string]time.Time{}
+	}
+	m.at[id] = at
+	return nil
+}
+
+func (m *memDeadlines) DueDeadlines(_ context.Context, now time.Time, max int) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var ids []string
+	for id, at := range m.at {
+		if !at.After(now) && len(ids) < max {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+func (m *memDeadlines) ClaimDeadline(_ context.Context, id string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.at[id]
+	delete(m.at, id)
+	return ok, nil
+}

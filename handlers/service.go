@@ -19,6 +19,8 @@ type Deps struct {
 	Requests  Requests
 	Audit     Audit
 	RoleCache RoleCache
+	// Deadlines lets a sweeper find expired requests; optional.
+	Deadlines Deadlines
 	Notifier  Notifier
 	NewID     NewID
 	Catalogue *licensing.Catalogue

@@ -431,3 +431,55 @@ func TestProductListIsReusedBrieflyForPlanningOnly(t *testing.T) {
 		t.Fatalf("%d product reads after a removal, want 3: the seat report reads them fresh", got)
 	}
 }
+
+func TestSweeperExpiresWaitingRequestsAndSaysSoOnce(t *testing.T) {
+	w := newWorld(t, Options{ApprovalTTL: time.Hour})
+	dl := &memDeadlines{}
+	w.svc.Deadlines = dl
+	plan := w.command("adele", `bob@contoso.example --all`)
+	w.press("adele", button(t, plan, ActionConfirm))
+	approval := w.approvalRequest()
+
+	w.clk.Advance(30 * time.Minute)
+	if n, err := w.svc.SweepExpired(context.Background()); err != nil || n != 0 {
+		t.Fatalf("swept %d (%v) before the deadline", n, err)
+	}
+	w.clk.Advance(31 * time.Minute)
+	var wg sync.WaitGroup
+	var total atomic.Int64
+	for range 3 { // three replicas sweep at once
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, _ := w.svc.SweepExpired(context.Background())
+			total.Add(int64(n))
+		}()
+	}
+	wg.Wait()
+	if total.Load() != 1 {
+		t.Fatalf("%d expiries, want exactly 1", total.Load())
+	}
+	m, edited := w.out.updates[approval.Ref.ID]
+	if !edited || !strings.Contains(m.Text, "expired") || len(m.Buttons) != 0 {
+		t.Fatalf("approval message not edited to expired: %+v", m)
+	}
+	if r := w.press("megan", button(t, approval.Msg, ActionApprove)); !strings.Contains(r.Message.Text, "expired") || w.dir.removalCount() != 0 {
+		t.Fatalf("an expired request was approved: %+v", r.Message)
+	}
+}
+
+func TestSweeperFollowsAMovedDeadline(t *testing.T) {
+	w := newWorld(t, Options{ConfirmTTL: 10 * time.Minute, ApprovalTTL: time.Hour})
+	dl := &memDeadlines{}
+	w.svc.Deadlines = dl
+	pick := w.command("adele", `bob@contoso.example`)
+	w.clk.Advance(9 * time.Minute)
+	plan := w.press("adele", pick.Buttons[0]).Message // picking gives another 10 minutes
+	w.clk.Advance(5 * time.Minute)
+	if n, _ := w.svc.SweepExpired(context.Background()); n != 0 {
+		t.Fatal("a request whose deadline moved was expired")
+	}
+	if r := w.press("adele", button(t, plan, ActionConfirm)); !strings.Contains(r.Message.Text, "Confirmed") {
+		t.Fatalf("confirm after the pick: %+v", r.Message)
+	}
+}

@@ -73,6 +73,7 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 		return bot.Message{}, fmt.Errorf("store request: %w", errStore{err})
 	}
 	s.audit(ctx, r, "requested", caller, map[string]string{"command": cmd.Text, "removals": fmt.Sprint(plan.Removals())})
+	s.schedule(ctx, r)
 	if picking {
 		return pickMessage(r, s.opts), nil
 	}

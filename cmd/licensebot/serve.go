@@ -59,7 +59,7 @@ func runServe(ctx context.Context, getenv func(string) string, stdout, stderr io
 	}
 	svc, err := handlers.New(handlers.Deps{
 		Directory: directory, Remover: directory, Requests: requestStore{st}, Audit: requestStore{st}, RoleCache: st,
-		Notifier: platform, NewID: store.NewID, Catalogue: licensing.DefaultCatalogue(), Logger: logger,
+		Deadlines: st, Notifier: platform, NewID: store.NewID, Catalogue: licensing.DefaultCatalogue(), Logger: logger,
 	}, handlers.Options{
 		AdminRoles: cfg.Approval.AdminRoles, Policy: handlers.Policy(cfg.Approval.Policy), Approvers: approvers,
 		ConfirmTTL: cfg.ConfirmTTL, ApprovalTTL: cfg.Approval.TTL, MaxTargets: cfg.MaxTargets, Location: cfg.Location(),
@@ -107,6 +107,9 @@ func runServe(ctx context.Context, getenv func(string) string, stdout, stderr io
 			}
 		})
 	}
+
+	// Every replica sweeps; each expired request is claimed by one of them.
+	wg.Go(func() { svc.RunSweeper(socketCtx, 30*time.Second) })
 
 	var runErr error
 	select {

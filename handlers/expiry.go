@@ -1,0 +1,79 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Deadlines keeps when each pending request expires, so that a sweeper in every replica can
+// find the expired ones and exactly one replica acts on each (Claim).
+type Deadlines interface {
+	ScheduleDeadline(ctx context.Context, requestID string, at time.Time) error
+	DueDeadlines(ctx context.Context, now time.Time, max int) ([]string, error)
+	ClaimDeadline(ctx context.Context, requestID string) (bool, error)
+}
+
+// schedule records the request's deadline; without a Deadlines store, expiry still happens
+// on the next read of the request.
+func (s *Service) schedule(ctx context.Context, r *Request) {
+	if s.Deadlines == nil || !r.State.Pending() {
+		return
+	}
+	if err := s.Deadlines.ScheduleDeadline(ctx, r.ID, r.ExpiresAt); err != nil {
+		s.Logger.WarnContext(ctx, "schedule expiry", "request", r.ID, "err", err)
+	}
+}
+
+// SweepExpired expires the requests whose deadline has passed and edits their approval
+// messages to say so. Every replica may run it; each request is handled by one.
+func (s *Service) SweepExpired(ctx context.Context) (int, error) {
+	if s.Deadlines == nil {
+		return 0, nil
+	}
+	ids, err := s.Deadlines.DueDeadlines(ctx, s.Now(), 100)
+	if err != nil {
+		return 0, err
+	}
+	expired := 0
+	for _, id := range ids {
+		mine, err := s.Deadlines.ClaimDeadline(ctx, id)
+		if err != nil || !mine {
+			continue
+		}
+		// load expires the request if it is still pending past its deadline, and edits its
+		// approval messages.
+		r, _, err := s.load(ctx, id)
+		var refusal *Refusal
+		switch {
+		case errors.As(err, &refusal):
+			continue // gone: nothing to do
+		case err != nil:
+			// Couldn't tell: put the deadline back so that a later sweep tries again.
+			s.Logger.WarnContext(ctx, "sweep a request", "request", id, "err", err)
+			_ = s.Deadlines.ScheduleDeadline(ctx, id, s.Now())
+			continue
+		case r.State == StateExpired:
+			expired++
+		case r.State.Pending():
+			s.schedule(ctx, r) // its deadline moved (a pick, a confirm): sweep it then
+		}
+	}
+	return expired, nil
+}
+
+// RunSweeper sweeps every interval until ctx ends.
+func (s *Service) RunSweeper(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.SweepExpired(ctx); err != nil {
+				s.Logger.WarnContext(ctx, "expiry sweep", "err", err)
+			}
+		}
+	}
+}
