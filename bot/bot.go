@@ -52,6 +52,9 @@ func (r MessageRef) IsZero() bool { return r.ID == "" }
 
 // Destination says where a new message goes.
 type Destination struct {
+	// Platform names the chat platform to use ("slack", "discord"); empty: the platform of
+	// the Actor or Thread, else the first one configured.
+	Platform string
 	// Actor: privately to this person (Slack: a DM; console: printed for them).
 	Actor *Actor
 	// Email: privately to the person with this e-mail (an Entra manager, found by address).

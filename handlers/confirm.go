@@ -125,24 +125,48 @@ func narrowToPick(r *Request, pick int) error {
 // postApprovals asks the approvers: the approvers' place, or each manager privately.
 func (s *Service) postApprovals(ctx context.Context, r *Request) ([]bot.MessageRef, error) {
 	msg := approvalMessage(r, s.notices(r.Plan, s.Now()), s.opts)
-	var dests []bot.Destination
+	platforms := s.opts.ApprovalPlatforms
+	if len(platforms) == 0 {
+		platforms = []string{""}
+	}
+	// Each approver is asked on every platform; an approver reached on at least one is
+	// reached.
+	var targets [][]bot.Destination
 	switch r.Policy {
 	case PolicyManager:
 		for _, m := range r.Managers {
-			dests = append(dests, bot.Destination{Email: m.Actor.Email})
+			var ds []bot.Destination
+			for _, p := range platforms {
+				ds = append(ds, bot.Destination{Platform: p, Email: m.Actor.Email})
+			}
+			targets = append(targets, ds)
 		}
 	default:
-		dests = []bot.Destination{{Approvers: true}}
+		var ds []bot.Destination
+		for _, p := range platforms {
+			ds = append(ds, bot.Destination{Platform: p, Approvers: true})
+		}
+		targets = append(targets, ds)
 	}
 	var refs []bot.MessageRef
 	var errs []error
-	for _, d := range dests {
-		ref, err := s.Notifier.Post(ctx, d, msg)
-		if err != nil {
-			errs = append(errs, err)
-			continue
+	for _, ds := range targets {
+		var reached bool
+		var tried []error
+		for _, d := range ds {
+			ref, err := s.Notifier.Post(ctx, d, msg)
+			if err != nil {
+				tried = append(tried, err)
+				continue
+			}
+			reached = true
+			refs = append(refs, ref)
 		}
-		refs = append(refs, ref)
+		if !reached {
+			errs = append(errs, tried...)
+		} else if len(tried) > 0 {
+			s.Logger.WarnContext(ctx, "approval request not delivered on every platform", "request", r.ID, "err", errors.Join(tried...))
+		}
 	}
 	return refs, errors.Join(errs...)
 }

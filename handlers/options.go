@@ -54,6 +54,9 @@ type Options struct {
 	RemoveAttempts int
 	// MaxRetryWait caps one wait for Graph's Retry-After.
 	MaxRetryWait time.Duration
+	// ApprovalPlatforms are the chat platforms approval requests go to (each gets its own
+	// message; any may approve). Empty: the one platform there is.
+	ApprovalPlatforms []string
 	// ProductsTTL is how long the organisation's product list is reused for planning
 	// (matching names); negative: never. Seat reports always read it fresh.
 	ProductsTTL time.Duration

@@ -483,3 +483,29 @@ func TestSweeperFollowsAMovedDeadline(t *testing.T) {
 		t.Fatalf("confirm after the pick: %+v", r.Message)
 	}
 }
+
+func TestApprovalOnEveryPlatformAnyMayApprove(t *testing.T) {
+	w := newWorld(t, Options{ApprovalPlatforms: []string{"slack", "discord"}})
+	plan := w.command("adele", `bob@contoso.example -p POWER_BI_PRO`)
+	w.press("adele", button(t, plan, ActionConfirm))
+	byPlatform := map[string]posted{}
+	for _, p := range w.out.all() {
+		if p.To.Approvers {
+			byPlatform[p.To.Platform] = p
+		}
+	}
+	if len(byPlatform) != 2 || byPlatform["slack"].Ref.IsZero() || byPlatform["discord"].Ref.IsZero() {
+		t.Fatalf("approval requests by platform: %+v", byPlatform)
+	}
+	fromDiscord := byPlatform["discord"]
+	megan := actor("megan")
+	megan.Platform = "discord"
+	r := w.svc.HandleClick(context.Background(), bot.Click{Actor: megan, Action: ActionApprove, Value: button(t, fromDiscord.Msg, ActionApprove).Value, Message: fromDiscord.Ref})
+	mustContain(t, r.Message, "Approved by Megan Bowen")
+	if w.dir.removalCount() != 1 {
+		t.Fatalf("%d removals", w.dir.removalCount())
+	}
+	if m, ok := w.out.updates[byPlatform["slack"].Ref.ID]; !ok || len(m.Buttons) != 0 {
+		t.Fatalf("the Slack copy of the approval was not edited: %+v", m)
+	}
+}

@@ -57,12 +57,15 @@ func runServe(ctx context.Context, getenv func(string) string, stdout, stderr io
 	if err != nil {
 		return fmt.Errorf("slack: %w", err)
 	}
+	var chat platforms
+	chat.add("slack", platform)
 	svc, err := handlers.New(handlers.Deps{
 		Directory: directory, Remover: directory, Requests: requestStore{st}, Audit: requestStore{st}, RoleCache: st,
-		Deadlines: st, Notifier: platform, NewID: store.NewID, Catalogue: licensing.DefaultCatalogue(), Logger: logger,
+		Deadlines: st, Notifier: &chat, NewID: store.NewID, Catalogue: licensing.DefaultCatalogue(), Logger: logger,
 	}, handlers.Options{
 		AdminRoles: cfg.Approval.AdminRoles, Policy: handlers.Policy(cfg.Approval.Policy), Approvers: approvers,
 		ConfirmTTL: cfg.ConfirmTTL, ApprovalTTL: cfg.Approval.TTL, MaxTargets: cfg.MaxTargets, Location: cfg.Location(),
+		ApprovalPlatforms: chat.order,
 	})
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
