@@ -2,13 +2,16 @@
 // users and reads every license they hold (direct and inherited from groups, with the groups'
 // names and the service plans), the directory roles a caller holds (also through
 // role-assignable groups), managers, the organisation's products with their seats and
-// subscriptions, and removes licenses with assignLicense. It works in every national cloud
-// (see Endpoints).
+// subscriptions, and removes licenses with assignLicense, one user at a time (RemoveLicenses)
+// or in Graph $batches of 20 (RemoveLicensesBatch), and gives them back for an undo
+// (RestoreLicenses). It works in every national cloud (see Endpoints).
 //
 // It translates and never decides: Graph's OData errors become *licensing.GraphError values
 // carrying the request-id, around the domain reason (licensing.ErrUserNotFound, ErrInherited,
 // ErrNotAssigned, ErrUnknownSKU, ErrNoManager, ErrUnavailable, or a *licensing.ThrottledError
-// with Graph's Retry-After), so handlers decide with errors.Is / errors.As.
+// with Graph's Retry-After; for assignments also this package's ErrNoSeats and
+// ErrUsageLocation), so handlers decide with errors.Is / errors.As. Each step of a $batch is
+// mapped exactly like a single call.
 //
 // Retries live in one place, the handlers' job engine: the SDK's own retry middleware is left
 // out of the pipeline (see New). Tokens are never logged and only sent to the cloud's Graph

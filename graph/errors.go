@@ -19,6 +19,19 @@ import (
 // it was refused before asking Graph.
 var ErrBadUserQuery = errors.New("not a user principal name, mail address or object id")
 
+// The reasons Graph refuses to add a license (RestoreLicenses), which package licensing has no
+// value for: they are carried as the Reason of the *licensing.GraphError, like licensing's own
+// reasons, so handlers decide with errors.Is(err, graph.ErrNoSeats). Both come as 400
+// Request_BadRequest from assignLicense; the texts are listed in testdata/README.md.
+var (
+	// ErrNoSeats: every seat of the product is taken ("Subscription with SKU {skuId} does not
+	// have any available licenses."): free one or buy more before restoring.
+	ErrNoSeats = errors.New("the product has no free seat")
+	// ErrUsageLocation: the user has no usage location, which Graph needs before it assigns any
+	// license ("License assignment cannot be done for user with invalid usage location.").
+	ErrUsageLocation = errors.New("the user has no usage location, which a license assignment needs")
+)
+
 // defaultRetryAfter is the wait suggested when Graph throttles without a Retry-After header;
 // Microsoft's guidance is then to back off exponentially, which the job engine does from here.
 const defaultRetryAfter = 10 * time.Second
@@ -29,15 +42,13 @@ type operation int
 const (
 	opUserLookup    operation = iota // 404: the user does not exist
 	opManagerLookup                  // 404: the user has no manager
-	opLicenseChange                  // 404: no such user; 400s: inherited, not assigned, unknown SKU
+	opLicenseChange                  // 404: no such user; 400s: inherited, not assigned, unknown SKU, no seat, no usage location
 	opOther
 )
 
 // mapError turns what the SDK returned into a *licensing.GraphError carrying Graph's status,
-// code, message and request-id around the domain reason. Status and code decide first; the
-// English message only tells apart the 400s assignLicense answers with the same code
-// (Request_BadRequest), matched loosely and case-insensitively. A cancelled context is
-// returned as it is: the caller gave up, Graph did not fail.
+// code, message and request-id around the domain reason (see graphError). A cancelled context
+// is returned as it is: the caller gave up, Graph did not fail.
 func (c *Client) mapError(err error, op operation) error {
 	if err == nil {
 		return nil
@@ -67,6 +78,16 @@ func (c *Client) mapError(err error, op operation) error {
 		// No HTTP answer: connection refused, TLS, DNS, our own deadline. Nothing changed.
 		return &licensing.GraphError{Reason: licensing.ErrUnavailable, Message: err.Error()}
 	}
+	return c.graphError(op, status, code, message, requestID, headers)
+}
+
+// graphError is the one mapping from what Graph answered (status, code, message, headers) to
+// a *licensing.GraphError, shared by single calls (mapError) and the steps of a $batch
+// (batch.go), whose answers are the same but arrive as JSON inside the batch's body. Status
+// and code decide first; the English message only tells apart the 400s assignLicense answers
+// with the same code (Request_BadRequest), matched loosely and case-insensitively. requestID
+// is the error body's innerError request-id if there was one; otherwise the request-id header.
+func (c *Client) graphError(op operation, status int, code, message, requestID string, headers *abs.ResponseHeaders) *licensing.GraphError {
 	if requestID == "" && headers != nil {
 		requestID = first(headers.Get("request-id"))
 	}
@@ -101,6 +122,10 @@ func (c *Client) reason(status int, code, message string, headers *abs.ResponseH
 			return licensing.ErrNotAssigned
 		case strings.Contains(m, "does not correspond to a valid company license"):
 			return licensing.ErrUnknownSKU
+		case strings.Contains(m, "does not have any available licenses"):
+			return ErrNoSeats
+		case strings.Contains(m, "invalid usage location"):
+			return ErrUsageLocation
 		}
 	}
 	return nil

@@ -121,3 +121,22 @@ func TestTransportFailuresAreUnavailable(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+func TestMapAssignmentRefusalsToGraphReasons(t *testing.T) {
+	c := &Client{now: time.Now}
+	err := c.mapError(odataErrorFrom(t, "error-usage-location.json", 400, nil), opLicenseChange)
+	if !errors.Is(err, ErrUsageLocation) {
+		t.Errorf("usage location: %v", err)
+	}
+	if ge := asGraphError(t, err); ge.RequestID != "613a2372-1a63-4b13-8c94-56793bbb140c" || ge.Code != "Request_BadRequest" {
+		t.Errorf("%+v", ge)
+	}
+	ge := c.graphError(opLicenseChange, 400, "Request_BadRequest",
+		"Subscription with SKU 6fd2c87f-b296-42f0-b197-1e91e994b900 does not have any available licenses.", "", nil)
+	if !errors.Is(ge, ErrNoSeats) {
+		t.Errorf("no seats: %v", ge)
+	}
+	if ge := c.graphError(opUserLookup, 400, "Request_BadRequest", "… invalid usage location.", "", nil); ge.Reason != nil {
+		t.Errorf("only assignLicense's 400s name a reason: %v", ge.Reason)
+	}
+}

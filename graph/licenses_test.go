@@ -197,3 +197,117 @@ func TestCallsGetTheConfiguredTimeout(t *testing.T) {
 		t.Fatalf("after %s: %v", time.Since(start), err)
 	}
 }
+
+func TestRestoreGivesBackTheProductWithItsDisabledPlans(t *testing.T) {
+	const (
+		sway   = "a23b959c-7ce8-4e57-9140-b90eb88a9e97"
+		yammer = "7547a3fe-08ee-4ccb-b430-5077c5041653"
+	)
+	c, srv := newSample(t)
+	ctx := context.Background()
+	bob := userID(t, srv, "bob@contoso.example")
+	if _, err := c.RemoveLicenses(ctx, bob, []string{skuO365E3}); err != nil {
+		t.Fatal(err)
+	}
+	requestID, err := c.RestoreLicenses(ctx, bob, []Restore{{SKUID: skuO365E3, DisabledPlans: []string{sway, strings.ToUpper(yammer)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if requestID == "" {
+		t.Error("no request-id returned")
+	}
+	if n := srv.Restores(bob, skuO365E3); n != 1 {
+		t.Errorf("Restores = %d", n)
+	}
+	u, _ := srv.User(bob)
+	var got *graphtest.License
+	for i := range u.Licenses {
+		if u.Licenses[i].SKUID == skuO365E3 {
+			got = &u.Licenses[i]
+		}
+	}
+	if got == nil || strings.Join(got.DisabledPlans, ",") != sway+","+yammer {
+		t.Fatalf("bob's licenses after the restore: %+v", u.Licenses)
+	}
+	body := string(srv.LastBody("POST", "/users/"+bob+"/assignLicense"))
+	if !strings.Contains(body, `"removeLicenses":[]`) || !strings.Contains(body, `"skuId":"`+skuO365E3+`"`) {
+		t.Errorf("body sent: %s", body)
+	}
+}
+
+func TestRestoreWithoutDisabledPlansSendsAnEmptyList(t *testing.T) {
+	c, srv := newSample(t)
+	pradeep := userID(t, srv, "pradeep@contoso.example")
+	if _, err := c.RestoreLicenses(context.Background(), pradeep, []Restore{{SKUID: skuPBI}}); err != nil {
+		t.Fatal(err)
+	}
+	body := string(srv.LastBody("POST", "/users/"+pradeep+"/assignLicense"))
+	if !strings.Contains(body, `"disabledPlans":[]`) {
+		t.Errorf("body sent: %s", body)
+	}
+}
+
+func TestRestoreRefusals(t *testing.T) {
+	full := graphtest.SampleTenant()
+	for i := range full.SKUs {
+		if full.SKUs[i].SKUID == skuFlow {
+			full.SKUs[i].PrepaidUnits = 1 // lee holds the only seat
+		}
+	}
+	tests := []struct {
+		name   string
+		tenant graphtest.Tenant
+		upn    string
+		sku    string
+		reason error
+	}{
+		{"no free seat", full, "pradeep@contoso.example", skuFlow, ErrNoSeats},
+		{"the user has no usage location", graphtest.SampleTenant(), "christie@contoso.example", skuPBI, ErrUsageLocation},
+		{"not a product of the organisation", graphtest.SampleTenant(), "pradeep@contoso.example", "c7df2760-2c81-4ef7-b578-5b5392b571df", licensing.ErrUnknownSKU},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, srv := newTenant(t, tt.tenant)
+			id := userID(t, srv, tt.upn)
+			requestID, err := c.RestoreLicenses(context.Background(), id, []Restore{{SKUID: tt.sku}})
+			if !errors.Is(err, tt.reason) {
+				t.Fatalf("%v, want %v", err, tt.reason)
+			}
+			ge := asGraphError(t, err)
+			if ge.Status != 400 || ge.Code != "Request_BadRequest" || ge.RequestID == "" || ge.RequestID != requestID {
+				t.Errorf("%+v (returned request-id %q)", ge, requestID)
+			}
+			if srv.Restores(id, tt.sku) != 0 {
+				t.Error("a refused restore assigned the product")
+			}
+		})
+	}
+	c, _ := newSample(t)
+	if _, err := c.RestoreLicenses(context.Background(), "00000000-0000-4000-8000-000000000000", []Restore{{SKUID: skuPBI}}); !errors.Is(err, licensing.ErrUserNotFound) {
+		t.Errorf("unknown user: %v", err)
+	}
+}
+
+func TestRestoreRefusesBadInputWithoutARequest(t *testing.T) {
+	c, srv := newSample(t)
+	pradeep := userID(t, srv, "pradeep@contoso.example")
+	tests := []struct {
+		name     string
+		user     string
+		licenses []Restore
+	}{
+		{"no user", " ", []Restore{{SKUID: skuPBI}}},
+		{"no product", pradeep, nil},
+		{"a SKU that is not a GUID", pradeep, []Restore{{SKUID: "POWER_BI_PRO"}}},
+		{"a plan that is not a GUID", pradeep, []Restore{{SKUID: skuPBI, DisabledPlans: []string{"BI_AZURE_P2"}}}},
+		{"a product listed twice", pradeep, []Restore{{SKUID: skuPBI}, {SKUID: strings.ToUpper(skuPBI)}}},
+	}
+	for _, tt := range tests {
+		if _, err := c.RestoreLicenses(context.Background(), tt.user, tt.licenses); err == nil {
+			t.Errorf("%s: no error", tt.name)
+		}
+	}
+	if n := srv.Calls("POST", "/"); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}

@@ -11,14 +11,14 @@ import (
 // ../testdata/README.md): the missing-parameter text from msgraph-sdk-powershell issues #3231
 // and #3361 (Graph PowerShell 2.26.1 dropped an empty addLicenses); the inherited text from
 // scripts matching it exactly (Microsoft's own "licensing-ps-examples" samples); the other
-// texts from scripts and tests that match Graph's answers. The seat text is not verified.
+// texts, the seat one included, from scripts and tests that match Graph's answers.
 const (
 	msgMissingParameters = "One or more parameters of the operation 'assignLicense' are missing from the request payload. The missing parameters are: %s."
 	msgInherited         = "User license is inherited from a group membership and it cannot be removed directly from the user."
 	msgNotAssigned       = "User does not have a corresponding license."
 	msgUnknownLicense    = "License %s does not correspond to a valid company License."
 	msgUsageLocation     = "License assignment cannot be done for user with invalid usage location."
-	msgNoSeats           = "Subscription %s has no available licenses."
+	msgNoSeats           = "Subscription with SKU %s does not have any available licenses."
 	msgNotAGUID          = "Cannot convert a primitive value to the expected type 'Edm.Guid'. See the inner exception for more details."
 )
 
@@ -30,8 +30,9 @@ type assignedLicense struct {
 // assignLicense answers POST /users/{id}/assignLicense with Graph's rules: both parameters
 // must be present (an empty addLicenses is fine, a missing one is a 400); every SKU must be
 // the tenant's; a removed SKU must be assigned to the user directly (inherited only is a 400
-// naming the group rule; a product held both ways loses only its direct path); the call is
-// all or nothing. Success is 200 with the user.
+// naming the group rule; a product held both ways loses only its direct path); an added SKU
+// needs a usage location on the user and, unless the user already holds it, a free seat
+// (consumed < prepaidUnits.enabled); the call is all or nothing. Success is 200 with the user.
 func (s *Server) assignLicense(req *request, params []string) response {
 	u := s.dir.user(params[0])
 	if u == nil {
@@ -80,7 +81,7 @@ func (s *Server) assignLicense(req *request, params []string) response {
 		}
 		direct, inherited := s.dir.holds(u, a.SKUID)
 		if !direct && !inherited && s.dir.consumed(a.SKUID) >= sku.PrepaidUnits {
-			return s.badRequest(req, fmt.Sprintf(msgNoSeats, sku.SKUPartNumber))
+			return s.badRequest(req, fmt.Sprintf(msgNoSeats, a.SKUID))
 		}
 	}
 	for i, r := range removes {
@@ -117,6 +118,7 @@ func (s *Server) assignLicense(req *request, params []string) response {
 		} else {
 			u.Licenses = append(u.Licenses, l)
 		}
+		s.restores[u.ID+"|"+a.SKUID]++
 		s.dir.assigned[u.ID+"|"+a.SKUID] = now
 	}
 

@@ -3,6 +3,7 @@ package graphtest
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -156,5 +157,52 @@ func TestGzipRequestBodiesAreDecompressed(t *testing.T) {
 	r = call(t, s, "POST", "/users/bob@contoso.example/assignLicense", []byte("not gzip"), "Content-Encoding", "gzip")
 	if r.status != 400 {
 		t.Errorf("a corrupt gzip body: status %d", r.status)
+	}
+}
+
+func add(skuID string, disabledPlans ...string) map[string]any {
+	return map[string]any{
+		"addLicenses":    []any{map[string]any{"skuId": skuID, "disabledPlans": append([]string{}, disabledPlans...)}},
+		"removeLicenses": []any{},
+	}
+}
+
+func TestAddingALicenseNeedsAFreeSeatAndAUsageLocation(t *testing.T) {
+	full := SampleTenant()
+	for i := range full.SKUs {
+		if full.SKUs[i].SKUID == skuFlow {
+			full.SKUs[i].PrepaidUnits = 1 // lee holds the only seat
+		}
+	}
+	tests := []struct {
+		name    string
+		tenant  Tenant
+		user    string
+		sku     string
+		status  int
+		message string
+	}{
+		{"a free seat and a usage location", SampleTenant(), "pradeep@contoso.example", skuPBI, 200, ""},
+		{"every seat taken", full, "pradeep@contoso.example", skuFlow, 400, fmt.Sprintf(msgNoSeats, skuFlow)},
+		{"a user who already holds it takes no new seat", full, "lee@contoso.example", skuFlow, 200, ""},
+		{"no usage location", SampleTenant(), "christie@contoso.example", skuPBI, 400, msgUsageLocation},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := start(t, tt.tenant)
+			r := call(t, s, "POST", "/users/"+tt.user+"/assignLicense", add(tt.sku))
+			if r.status != tt.status {
+				t.Fatalf("status %d: %s", r.status, r.raw)
+			}
+			want := 0
+			if tt.status == 200 {
+				want = 1
+			} else if code, msg := r.errorCode(); code != "Request_BadRequest" || msg != tt.message {
+				t.Errorf("%s %q", code, msg)
+			}
+			if got := s.Restores(tt.user, tt.sku); got != want {
+				t.Errorf("Restores = %d, want %d", got, want)
+			}
+		})
 	}
 }

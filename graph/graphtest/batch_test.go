@@ -123,3 +123,37 @@ func TestBatchFailedDependencyIs424(t *testing.T) {
 		t.Fatalf("status %v", got)
 	}
 }
+
+func TestBatchFailureRateFailsTheWholeBatch(t *testing.T) {
+	s := startSample(t, WithBatchFailureRate(1))
+	r := call(t, s, "POST", "/$batch", map[string]any{"requests": []any{
+		map[string]any{"id": "1", "method": "POST", "url": "/users/bob@contoso.example/assignLicense",
+			"headers": map[string]string{"Content-Type": "application/json"}, "body": remove(skuPBI)},
+	}})
+	if code, _ := r.errorCode(); r.status != 503 || code != "serviceNotAvailable" {
+		t.Fatalf("%d %s", r.status, r.raw)
+	}
+	if s.Removals("bob@contoso.example", skuPBI) != 0 || s.Calls("POST", "/users/") != 0 {
+		t.Error("a failed batch ran its sub-requests")
+	}
+	if r := call(t, s, "POST", "/users/bob@contoso.example/assignLicense", remove(skuPBI)); r.status != 200 {
+		t.Errorf("single calls are not affected: %d", r.status)
+	}
+}
+
+func TestBatchRestoreIsCountedPerStep(t *testing.T) {
+	s := startSample(t)
+	r := call(t, s, "POST", "/$batch", map[string]any{"requests": []any{
+		map[string]any{"id": "1", "method": "POST", "url": "/users/pradeep@contoso.example/assignLicense",
+			"headers": map[string]string{"Content-Type": "application/json"}, "body": add(skuPBI)},
+		map[string]any{"id": "2", "method": "POST", "url": "/users/christie@contoso.example/assignLicense",
+			"headers": map[string]string{"Content-Type": "application/json"}, "body": add(skuPBI)},
+	}})
+	byID := responsesByID(t, r)
+	if byID["1"]["status"] != 200.0 || byID["2"]["status"] != 400.0 {
+		t.Fatalf("%s", r.raw)
+	}
+	if s.Restores("pradeep@contoso.example", skuPBI) != 1 || s.Restores("christie@contoso.example", skuPBI) != 0 {
+		t.Error("Restores does not match the statuses")
+	}
+}

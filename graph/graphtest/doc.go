@@ -20,9 +20,12 @@
 //	POST /$batch                                               (at most 20 requests)
 //
 // Faults are injected with options: WithLatency, WithThrottle (429 + Retry-After on writes,
-// also per sub-request inside a $batch), WithFailureRate (503/500) and WithToken (401 without
-// the expected bearer token). Request bodies compressed with gzip (as the SDK sends them) are
-// decompressed. A Server is safe for concurrent use.
+// also per sub-request inside a $batch, each counting as one request as Graph counts them),
+// WithFailureRate (503/500, per request and per sub-request), WithBatchFailureRate (a whole
+// $batch fails with 503) and WithToken (401 without the expected bearer token). Tests read
+// what changed with Removals and Restores (per user and product), Calls and LastBody.
+// Request bodies compressed with gzip (as the SDK sends them) are decompressed. A Server is
+// safe for concurrent use.
 //
 // Sources for every shape and message are listed in ../testdata/README.md.
 package graphtest

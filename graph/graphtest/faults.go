@@ -66,3 +66,15 @@ func (s *Server) injectFailure(req *request) (response, bool) {
 	return s.errorResponse(req, http.StatusServiceUnavailable, "serviceNotAvailable",
 		"The service is temporarily unavailable. Try the request again after a delay."), true
 }
+
+// failBatch answers 503 for the configured fraction of $batch calls, before any sub-request
+// runs, so the whole batch fails and nothing changes.
+func (s *Server) failBatch(req *request) (response, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cfg.batchFailureRate <= 0 || s.rng.Float64() >= s.cfg.batchFailureRate {
+		return response{}, false
+	}
+	return s.errorResponse(req, http.StatusServiceUnavailable, "serviceNotAvailable",
+		"The service is temporarily unavailable. Try the request again after a delay."), true
+}

@@ -9,13 +9,14 @@ import (
 type Option func(*config)
 
 type config struct {
-	latency     time.Duration
-	throttle    *throttleConfig
-	failureRate float64
-	failureSeed int64
-	token       string
-	pageSize    int
-	now         func() time.Time
+	latency          time.Duration
+	throttle         *throttleConfig
+	failureRate      float64
+	batchFailureRate float64
+	failureSeed      int64
+	token            string
+	pageSize         int
+	now              func() time.Time
 }
 
 type throttleConfig struct {
@@ -31,7 +32,14 @@ func WithLatency(d time.Duration) Option { return func(c *config) { c.latency = 
 // the $batch envelope does not) through at perSecond on average with a burst of one second's
 // worth, as a token bucket. A write beyond that gets 429 with Graph's TooManyRequests body and
 // a Retry-After header of retryAfter in whole seconds (at least 1); inside a $batch only that
-// sub-response is 429, with its own Retry-After. retryAfter 0 means "until the bucket has a
+// sub-response is 429, with its own Retry-After, and the batch itself is 200. This is how
+// Microsoft documents batches: "Requests in a batch are evaluated individually against
+// throttling limits and if any request exceeds the limits, it fails with a status code of 429
+// … The batch itself succeeds with a status code of 200 (OK). … You should retry each failed
+// request from the batch using the value provided in the retry-after response header from the
+// JSON content" (Microsoft Graph throttling guidance, "Throttling and batching",
+// https://learn.microsoft.com/graph/throttling; also "Batch size limitations" in
+// https://learn.microsoft.com/graph/json-batching). retryAfter 0 means "until the bucket has a
 // token again". Reads are never throttled: Graph throttles writes first.
 func WithThrottle(perSecond float64, retryAfter time.Duration) Option {
 	return func(c *config) {
@@ -70,6 +78,13 @@ func WithDocumentedThrottle() Option {
 // them with 500 generalException, with Graph's error body. seed makes the sequence repeatable.
 func WithFailureRate(fraction float64, seed int64) Option {
 	return func(c *config) { c.failureRate, c.failureSeed = fraction, seed }
+}
+
+// WithBatchFailureRate makes that fraction of $batch calls fail as a whole with 503
+// serviceNotAvailable before any of their sub-requests runs (so nothing changes), as when
+// Graph's front end is unavailable. It draws from the same seeded sequence as WithFailureRate.
+func WithBatchFailureRate(fraction float64) Option {
+	return func(c *config) { c.batchFailureRate = fraction }
 }
 
 // WithToken requires "Authorization: Bearer <token>" on every request; others get 401

@@ -36,6 +36,7 @@ type Server struct {
 	calls    map[callKey]int
 	lastBody map[callKey][]byte
 	removals map[string]int
+	restores map[string]int
 }
 
 type callKey struct{ method, path string }
@@ -66,6 +67,9 @@ func newServer(t Tenant, opts ...Option) (*Server, error) {
 	if cfg.failureRate < 0 || cfg.failureRate > 1 {
 		return nil, fmt.Errorf("graphtest: failure rate %v is not within [0, 1]", cfg.failureRate)
 	}
+	if cfg.batchFailureRate < 0 || cfg.batchFailureRate > 1 {
+		return nil, fmt.Errorf("graphtest: batch failure rate %v is not within [0, 1]", cfg.batchFailureRate)
+	}
 	if cfg.throttle != nil && cfg.throttle.perSecond <= 0 {
 		return nil, fmt.Errorf("graphtest: throttle rate %v must be positive", cfg.throttle.perSecond)
 	}
@@ -84,6 +88,7 @@ func newServer(t Tenant, opts ...Option) (*Server, error) {
 		calls:    map[callKey]int{},
 		lastBody: map[callKey][]byte{},
 		removals: map[string]int{},
+		restores: map[string]int{},
 	}
 	if cfg.throttle != nil {
 		s.bucket = newTokenBucket(*cfg.throttle, cfg.now())
@@ -112,6 +117,18 @@ func (s *Server) Removals(userID, skuID string) int {
 		return 0
 	}
 	return s.removals[u.ID+"|"+strings.ToLower(skuID)]
+}
+
+// Restores reports how many times skuID was successfully assigned to the user directly with
+// addLicenses (user by object id or userPrincipalName), e.g. by an undo.
+func (s *Server) Restores(userID, skuID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.dir.user(userID)
+	if u == nil {
+		return 0
+	}
+	return s.restores[u.ID+"|"+strings.ToLower(skuID)]
 }
 
 // Calls counts the requests received with that method whose path after the service root
@@ -220,6 +237,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case len(segments) == 1 && segments[0] == "$batch":
 		if r.Method != http.MethodPost {
 			resp = s.methodNotAllowed(req)
+		} else if failed, ok := s.failBatch(req); ok {
+			resp = failed
 		} else {
 			resp = s.batch(req)
 		}
