@@ -28,6 +28,7 @@ type Config struct {
 	HTTPAddr   string        `yaml:"httpAddr"`
 	Log        Log           `yaml:"log"`
 	Slack      Slack         `yaml:"slack"`
+	Discord    Discord       `yaml:"discord"`
 	// ShutdownTimeout bounds a graceful stop: in-flight work gets this long to finish.
 	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
 }
@@ -43,6 +44,29 @@ type Slack struct {
 	// ApprovalChannel is the channel id where approval requests are posted.
 	ApprovalChannel string `yaml:"approvalChannel"`
 }
+
+// Discord is the Discord application. The bot token always (REST calls); the public key for
+// the HTTP interactions endpoint, else interactions come over the gateway.
+type Discord struct {
+	BotToken      string `yaml:"-"`
+	PublicKey     string `yaml:"publicKey"`
+	ApplicationID string `yaml:"applicationID"`
+	// GuildIDs are the servers /unassign is registered in; empty: globally.
+	GuildIDs          []string `yaml:"guildIDs"`
+	ApprovalChannelID string   `yaml:"approvalChannelID"`
+	ApproverRoleIDs   []string `yaml:"approverRoleIDs"`
+	// UserMap maps Discord user ids to Entra UPNs (a bot can't see e-mail addresses).
+	UserMap map[string]string `yaml:"userMap"`
+	APIURL  string            `yaml:"apiURL"`
+}
+
+// Enabled reports whether a Discord application is configured.
+func (d Discord) Enabled() bool {
+	return d.BotToken != "" || d.PublicKey != "" || d.ApplicationID != ""
+}
+
+// HTTPInteractions reports whether interactions arrive at POST /discord/interactions.
+func (d Discord) HTTPInteractions() bool { return d.PublicKey != "" }
 
 // SocketMode reports whether Slack is reached over Socket Mode (no public URL needed).
 func (s Slack) SocketMode() bool { return s.AppToken != "" }
@@ -185,6 +209,21 @@ func Load(getenv func(string) string) (Config, error) {
 	str(&c.Slack.APIURL, "SLACK_API_URL")
 	str(&c.Slack.ApprovalChannel, "LICENSEBOT_APPROVAL_CHANNEL")
 	dur(&c.ShutdownTimeout, "LICENSEBOT_SHUTDOWN_TIMEOUT")
+	str(&c.Discord.BotToken, "DISCORD_BOT_TOKEN")
+	str(&c.Discord.PublicKey, "DISCORD_PUBLIC_KEY")
+	str(&c.Discord.ApplicationID, "DISCORD_APPLICATION_ID")
+	list(&c.Discord.GuildIDs, "DISCORD_GUILD_IDS")
+	str(&c.Discord.ApprovalChannelID, "DISCORD_APPROVAL_CHANNEL_ID")
+	list(&c.Discord.ApproverRoleIDs, "DISCORD_APPROVER_ROLE_IDS")
+	str(&c.Discord.APIURL, "DISCORD_API_URL")
+	if v := getenv("DISCORD_USER_MAP"); v != "" {
+		m, err := parseUserMap(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("DISCORD_USER_MAP: %w", err))
+		} else {
+			c.Discord.UserMap = m
+		}
+	}
 	if c.Slack.APIURL != "" && !strings.HasSuffix(c.Slack.APIURL, "/") {
 		// slack-go joins method names straight onto the base.
 		c.Slack.APIURL += "/"
@@ -265,8 +304,9 @@ func (c Config) ValidateServe() error {
 	}
 	s := c.Slack
 	switch {
+	case !s.Enabled() && !c.Discord.Enabled():
+		errs = append(errs, errors.New("SLACK_BOT_TOKEN or DISCORD_BOT_TOKEN: no chat platform is configured; set SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode), and/or DISCORD_BOT_TOKEN with DISCORD_APPLICATION_ID"))
 	case !s.Enabled():
-		errs = append(errs, errors.New("SLACK_BOT_TOKEN: no chat platform is configured; set SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)"))
 	case s.BotToken == "":
 		errs = append(errs, errors.New("SLACK_BOT_TOKEN: not set (xoxb-…, from the app's OAuth & Permissions page)"))
 	case s.AppToken == "" && s.SigningSecret == "":
@@ -283,6 +323,23 @@ func (c Config) ValidateServe() error {
 		}
 		if c.Approval.Policy == "approvers" && s.ApprovalChannel == "" {
 			errs = append(errs, errors.New("LICENSEBOT_APPROVAL_CHANNEL: the approvers policy posts approval requests to a channel: set its id (C…)"))
+		}
+	}
+	if d := c.Discord; d.Enabled() {
+		if d.BotToken == "" {
+			errs = append(errs, errors.New("DISCORD_BOT_TOKEN: not set (the bot's token, from the developer portal's Bot page)"))
+		}
+		if d.ApplicationID == "" {
+			errs = append(errs, errors.New("DISCORD_APPLICATION_ID: not set (the developer portal's General Information page)"))
+		}
+		if d.PublicKey != "" && !isHex(d.PublicKey, 64) {
+			errs = append(errs, errors.New("DISCORD_PUBLIC_KEY: an Ed25519 public key is 64 hexadecimal characters"))
+		}
+		if d.ApprovalChannelID == "" {
+			errs = append(errs, errors.New("DISCORD_APPROVAL_CHANNEL_ID: approval and link requests are posted there: set the channel id"))
+		}
+		if len(d.ApproverRoleIDs) == 0 {
+			errs = append(errs, errors.New("DISCORD_APPROVER_ROLE_IDS: set the roles whose members approve (and confirm account links)"))
 		}
 	}
 	return errors.Join(errs...)
@@ -305,4 +362,29 @@ func splitList(v string) []string {
 		}
 	}
 	return out
+}
+
+// parseUserMap reads "discordID=upn,discordID=upn".
+func parseUserMap(v string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, pair := range splitList(v) {
+		id, upn, ok := strings.Cut(pair, "=")
+		if !ok || id == "" || !strings.Contains(upn, "@") {
+			return nil, fmt.Errorf("%q is not discord-user-id=upn", pair)
+		}
+		m[strings.TrimSpace(id)] = strings.TrimSpace(upn)
+	}
+	return m, nil
+}
+
+func isHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			return false
+		}
+	}
+	return true
 }

@@ -76,6 +76,10 @@ func TestValidateServe(t *testing.T) {
 		{"two ways to authenticate", map[string]string{"REDIS_URL": "redis://x", "GRAPH_ACCESS_TOKEN": "t", "AZURE_CLIENT_SECRET": "s", "AZURE_TENANT_ID": "a", "AZURE_CLIENT_ID": "b"}, "more than one"},
 		{"secret without ids", map[string]string{"REDIS_URL": "redis://x", "AZURE_CLIENT_SECRET": "s"}, "AZURE_TENANT_ID"},
 		{"no chat platform", map[string]string{"REDIS_URL": "redis://x", "GRAPH_ACCESS_TOKEN": "t"}, "no chat platform"},
+		{"discord without an application id", map[string]string{"REDIS_URL": "redis://x", "GRAPH_ACCESS_TOKEN": "t", "DISCORD_BOT_TOKEN": "b", "DISCORD_APPROVAL_CHANNEL_ID": "1", "DISCORD_APPROVER_ROLE_IDS": "2"}, "DISCORD_APPLICATION_ID"},
+		{"discord with a bad public key", map[string]string{"REDIS_URL": "redis://x", "GRAPH_ACCESS_TOKEN": "t", "DISCORD_BOT_TOKEN": "b", "DISCORD_APPLICATION_ID": "9", "DISCORD_PUBLIC_KEY": "xyz", "DISCORD_APPROVAL_CHANNEL_ID": "1", "DISCORD_APPROVER_ROLE_IDS": "2"}, "DISCORD_PUBLIC_KEY"},
+		{"discord without approver roles", map[string]string{"REDIS_URL": "redis://x", "GRAPH_ACCESS_TOKEN": "t", "DISCORD_BOT_TOKEN": "b", "DISCORD_APPLICATION_ID": "9", "DISCORD_APPROVAL_CHANNEL_ID": "1"}, "DISCORD_APPROVER_ROLE_IDS"},
+		{"discord alone", map[string]string{"REDIS_URL": "redis://x", "GRAPH_ACCESS_TOKEN": "t", "DISCORD_BOT_TOKEN": "b", "DISCORD_APPLICATION_ID": "9", "DISCORD_APPROVAL_CHANNEL_ID": "1", "DISCORD_APPROVER_ROLE_IDS": "2", "DISCORD_USER_MAP": "111=adele@contoso.example, 222=megan@contoso.example"}, ""},
 		{"slack without a transport", map[string]string{"REDIS_URL": "redis://x", "GRAPH_ACCESS_TOKEN": "t", "SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_APP_TOKEN or SLACK_SIGNING_SECRET"},
 		{"slack with both transports", map[string]string{"REDIS_URL": "redis://x", "GRAPH_ACCESS_TOKEN": "t", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "SLACK_SIGNING_SECRET": "sec"}, "both are set"},
 		{"a user token instead of a bot token", map[string]string{"REDIS_URL": "redis://x", "GRAPH_ACCESS_TOKEN": "t", "SLACK_BOT_TOKEN": "xoxp-1", "SLACK_APP_TOKEN": "xapp-1"}, "starts with xoxb-"},
@@ -149,5 +153,21 @@ func TestSlackManifestParses(t *testing.T) {
 	want := []string{"commands", "chat:write", "im:write", "users:read", "users:read.email", "usergroups:read"}
 	if strings.Join(m.OAuth.Scopes.Bot, ",") != strings.Join(want, ",") {
 		t.Fatalf("scopes %v, want exactly %v", m.OAuth.Scopes.Bot, want)
+	}
+}
+
+func TestDiscordUserMap(t *testing.T) {
+	base := map[string]string{"LICENSEBOT_APPROVAL_POLICY": "none"}
+	base["DISCORD_USER_MAP"] = "111=adele@contoso.example,222=megan@contoso.example"
+	c, err := Load(env(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Discord.UserMap["111"] != "adele@contoso.example" || len(c.Discord.UserMap) != 2 {
+		t.Fatalf("user map %v", c.Discord.UserMap)
+	}
+	base["DISCORD_USER_MAP"] = "111:adele"
+	if _, err := Load(env(base)); err == nil || !strings.Contains(err.Error(), "DISCORD_USER_MAP") {
+		t.Fatalf("bad map accepted: %v", err)
 	}
 }
