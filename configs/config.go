@@ -252,8 +252,8 @@ func (c Config) Validate() error {
 	}
 	switch c.Approval.Policy {
 	case "approvers":
-		if len(c.Approval.Approvers) == 0 {
-			errs = append(errs, errors.New("LICENSEBOT_APPROVERS: the approvers policy needs at least one approver (or set LICENSEBOT_APPROVAL_POLICY to manager)"))
+		if len(c.Approval.Approvers) == 0 && len(c.Discord.ApproverRoleIDs) == 0 {
+			errs = append(errs, errors.New("LICENSEBOT_APPROVERS: the approvers policy needs at least one approver (or DISCORD_APPROVER_ROLE_IDS, or set LICENSEBOT_APPROVAL_POLICY to manager)"))
 		}
 	case "manager", "none":
 	default:

@@ -12,19 +12,22 @@ type pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// slackRoutes are the Slack app's HTTP endpoints (HTTP mode only).
-type slackRoutes struct {
-	commands, interactions http.Handler
+// chatRoutes are the chat platforms' HTTP endpoints, those in use (nil: not served).
+type chatRoutes struct {
+	slackCommands, slackInteractions, discordInteractions http.Handler
 }
 
 // newServer lists licensebot's whole HTTP surface in one place.
-func newServer(ready map[string]pinger, slack *slackRoutes) http.Handler {
+func newServer(ready map[string]pinger, chat chatRoutes) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", handleHealth())
 	mux.Handle("GET /readyz", handleReady(ready))
-	if slack != nil {
-		mux.Handle("POST /slack/commands", slack.commands)
-		mux.Handle("POST /slack/interactions", slack.interactions)
+	if chat.slackCommands != nil {
+		mux.Handle("POST /slack/commands", chat.slackCommands)
+		mux.Handle("POST /slack/interactions", chat.slackInteractions)
+	}
+	if chat.discordInteractions != nil {
+		mux.Handle("POST /discord/interactions", chat.discordInteractions)
 	}
 	return mux
 }

@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/licensebot/licensebot/bot/discord"
 	"github.com/licensebot/licensebot/bot/slack"
 	"github.com/licensebot/licensebot/configs"
 	"github.com/licensebot/licensebot/graph"
@@ -19,7 +21,8 @@ import (
 	"github.com/licensebot/licensebot/store"
 )
 
-// runServe is the real thing: Slack in front, Redis for requests, Graph behind.
+// runServe is the real thing: Slack and/or Discord in front, Redis for requests, Graph
+// behind.
 func runServe(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := configs.Load(getenv)
 	if err != nil {
@@ -48,20 +51,54 @@ func runServe(ctx context.Context, getenv func(string) string, stdout, stderr io
 		return fmt.Errorf("graph: %w", err)
 	}
 
-	approvers := cfg.Approval.Approvers
-	platform, err := slack.New(slack.Config{
-		BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, SigningSecret: cfg.Slack.SigningSecret,
-		APIURL: cfg.Slack.APIURL, ApprovalChannel: cfg.Slack.ApprovalChannel, Approvers: approvers,
-		Command: "/unassign", Logger: logger, Deduper: st,
-	})
-	if err != nil {
-		return fmt.Errorf("slack: %w", err)
+	catalogue := licensing.DefaultCatalogue()
+	// Discord members are approvers through their roles: an actor's groups are its roles.
+	approvers := append(append([]string(nil), cfg.Approval.Approvers...), cfg.Discord.ApproverRoleIDs...)
+	var (
+		chat     platforms
+		slackApp *slack.Platform
+		discApp  *discord.Platform
+		routes   chatRoutes
+		modes    []string
+	)
+	if cfg.Slack.Enabled() {
+		slackApp, err = slack.New(slack.Config{
+			BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, SigningSecret: cfg.Slack.SigningSecret,
+			APIURL: cfg.Slack.APIURL, ApprovalChannel: cfg.Slack.ApprovalChannel, Approvers: cfg.Approval.Approvers,
+			Command: "/unassign", Logger: logger, Deduper: st,
+		})
+		if err != nil {
+			return fmt.Errorf("slack: %w", err)
+		}
+		chat.add("slack", slackApp)
+		if cfg.Slack.SocketMode() {
+			modes = append(modes, "Slack over Socket Mode")
+		} else {
+			routes.slackCommands, routes.slackInteractions = slackApp.CommandsHandler(), slackApp.InteractionsHandler()
+			modes = append(modes, "Slack over HTTP")
+		}
 	}
-	var chat platforms
-	chat.add("slack", platform)
+	if cfg.Discord.Enabled() {
+		discApp, err = discord.New(discord.Config{
+			BotToken: cfg.Discord.BotToken, PublicKey: cfg.Discord.PublicKey, ApplicationID: cfg.Discord.ApplicationID,
+			GuildIDs: cfg.Discord.GuildIDs, ApprovalChannelID: cfg.Discord.ApprovalChannelID, ApproverRoleIDs: cfg.Discord.ApproverRoleIDs,
+			UserMap: cfg.Discord.UserMap, APIURL: cfg.Discord.APIURL, Links: discordLinks{st}, Deduper: st, Logger: logger,
+			Products: func(ctx context.Context) ([]string, error) { return productNames(ctx, directory, catalogue) },
+		})
+		if err != nil {
+			return fmt.Errorf("discord: %w", err)
+		}
+		chat.add("discord", discApp)
+		if cfg.Discord.HTTPInteractions() {
+			routes.discordInteractions = discApp.InteractionsHandler()
+			modes = append(modes, "Discord over HTTP")
+		} else {
+			modes = append(modes, "Discord over the gateway")
+		}
+	}
 	svc, err := handlers.New(handlers.Deps{
 		Directory: directory, Remover: directory, Requests: requestStore{st}, Audit: requestStore{st}, RoleCache: st,
-		Deadlines: st, Notifier: &chat, NewID: store.NewID, Catalogue: licensing.DefaultCatalogue(), Logger: logger,
+		Deadlines: st, Notifier: &chat, NewID: store.NewID, Catalogue: catalogue, Logger: logger,
 	}, handlers.Options{
 		AdminRoles: cfg.Approval.AdminRoles, Policy: handlers.Policy(cfg.Approval.Policy), Approvers: approvers,
 		ConfirmTTL: cfg.ConfirmTTL, ApprovalTTL: cfg.Approval.TTL, MaxTargets: cfg.MaxTargets, Location: cfg.Location(),
@@ -70,12 +107,19 @@ func runServe(ctx context.Context, getenv func(string) string, stdout, stderr io
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
-	platform.SetHandler(svc)
-
-	var routes *slackRoutes
-	if !cfg.Slack.SocketMode() {
-		routes = &slackRoutes{commands: platform.CommandsHandler(), interactions: platform.InteractionsHandler()}
+	if slackApp != nil {
+		slackApp.SetHandler(svc)
 	}
+	if discApp != nil {
+		discApp.SetHandler(svc)
+		regCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := discApp.RegisterCommands(regCtx)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("discord: register /unassign: %w", err)
+		}
+	}
+
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("LICENSEBOT_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
@@ -87,12 +131,9 @@ func runServe(ctx context.Context, getenv func(string) string, stdout, stderr io
 		WriteTimeout:      10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	mode := "HTTP mode"
-	if cfg.Slack.SocketMode() {
-		mode = "Socket Mode"
-	}
-	logger.Info("licensebot serving", "version", buildVersion(), "addr", ln.Addr().String(), "slack", mode, "policy", cfg.Approval.Policy, "cloud", cfg.Graph.Cloud)
-	fmt.Fprintf(stdout, "licensebot %s listening on %s (Slack %s)\n", buildVersion(), ln.Addr(), mode)
+	mode := strings.Join(modes, ", ")
+	logger.Info("licensebot serving", "version", buildVersion(), "addr", ln.Addr().String(), "chat", mode, "policy", cfg.Approval.Policy, "cloud", cfg.Graph.Cloud)
+	fmt.Fprintf(stdout, "licensebot %s listening on %s (%s)\n", buildVersion(), ln.Addr(), mode)
 
 	errc := make(chan error, 2)
 	var wg sync.WaitGroup
@@ -103,10 +144,17 @@ func runServe(ctx context.Context, getenv func(string) string, stdout, stderr io
 	})
 	socketCtx, stopSocket := context.WithCancel(ctx)
 	defer stopSocket()
-	if cfg.Slack.SocketMode() {
+	if slackApp != nil && cfg.Slack.SocketMode() {
 		wg.Go(func() {
-			if err := platform.RunSocketMode(socketCtx); err != nil && socketCtx.Err() == nil {
+			if err := slackApp.RunSocketMode(socketCtx); err != nil && socketCtx.Err() == nil {
 				errc <- fmt.Errorf("slack socket mode: %w", err)
+			}
+		})
+	}
+	if discApp != nil && !cfg.Discord.HTTPInteractions() {
+		wg.Go(func() {
+			if err := discApp.RunGateway(socketCtx); err != nil && socketCtx.Err() == nil {
+				errc <- fmt.Errorf("discord gateway: %w", err)
 			}
 		})
 	}
@@ -126,7 +174,16 @@ func runServe(ctx context.Context, getenv func(string) string, stdout, stderr io
 	stopSocket()
 	_ = srv.Shutdown(stopCtx)
 	done := make(chan struct{})
-	go func() { platform.Wait(); wg.Wait(); close(done) }()
+	go func() {
+		if slackApp != nil {
+			slackApp.Wait()
+		}
+		if discApp != nil {
+			discApp.Wait()
+		}
+		wg.Wait()
+		close(done)
+	}()
 	select {
 	case <-done:
 	case <-stopCtx.Done():
@@ -145,4 +202,17 @@ func newLogger(c configs.Log, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// productNames lists the organisation's products by name, for Discord's autocomplete.
+func productNames(ctx context.Context, d *graph.Client, cat *licensing.Catalogue) ([]string, error) {
+	products, err := d.Products(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(products))
+	for _, p := range products {
+		names = append(names, cat.DisplayName(p.SKUID, p.PartNumber))
+	}
+	return names, nil
 }

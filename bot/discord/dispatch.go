@@ -1,0 +1,363 @@
+package discord
+
+import (
+	"context"
+	"errors"
+
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/licensebot/licensebot/bot"
+)
+
+// Discord waits 3 seconds for the answer to an interaction, and Graph and Redis may take
+// longer; so the answer is a deferral, sent at once (5 for a command, "thinking…", private;
+// 6 for a click, nothing visible), and the work runs after it, on its own context, and
+// delivers the reply through the interaction token: edit @original (the deferred reply, or
+// the clicked message), or a follow-up. Both transports (gateway, HTTP) do the same through
+// route.
+
+// The actions of licensebot's own buttons, beside the handlers' (handlers/buttons.go).
+const (
+	actionLinkApprove = "link-approve"
+	actionLinkDeny    = "link-deny"
+)
+
+// ackBudget bounds what runs before the ack (the dedupe claim, the autocomplete's product
+// list), leaving a second of Discord's three for the network.
+const ackBudget = 2 * time.Second
+
+// delivery is what to do with an interaction: the immediate answer (nil: none, the
+// interaction is a duplicate) and the work after it (nil: none).
+type delivery struct {
+	ack  *discordgo.InteractionResponse
+	work func(ctx context.Context)
+}
+
+// route decides the immediate answer to an interaction and the work that follows it.
+func (p *Platform) route(ctx context.Context, i *discordgo.Interaction) delivery {
+	switch i.Type {
+	case discordgo.InteractionPing:
+		return delivery{ack: &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong}}
+	case discordgo.InteractionApplicationCommandAutocomplete:
+		return delivery{ack: p.autocomplete(ctx, i)}
+	case discordgo.InteractionApplicationCommand, discordgo.InteractionMessageComponent:
+	default:
+		return delivery{ack: ephemeralResponse(msgUnknown)}
+	}
+	if _, ok := personOf(i); !ok || i.Token == "" {
+		return delivery{ack: ephemeralResponse(msgUnknown)}
+	}
+	if i.AppID == "" {
+		// Without it follow-ups would go to /webhooks//{token}.
+		i.AppID = p.cfg.ApplicationID
+	}
+	key := "discord:interaction:" + i.ID
+	first, err := p.claim(ctx, key)
+	switch {
+	case err != nil:
+		// Fail closed: nothing is done, and the user is told so.
+		p.log.ErrorContext(ctx, "deduper failed: refusing the interaction", "interaction", i.ID, "err", err)
+		return delivery{ack: ephemeralResponse(msgUnavailable)}
+	case !first:
+		p.log.InfoContext(ctx, "interaction already handled: ignoring this delivery", "interaction", i.ID)
+		return delivery{}
+	}
+	if i.Type == discordgo.InteractionApplicationCommand {
+		return delivery{
+			ack: &discordgo.InteractionResponse{
+				Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+				Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral},
+			},
+			work: func(ctx context.Context) { p.runCommand(ctx, i, key) },
+		}
+	}
+	return delivery{
+		ack:  &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate},
+		work: func(ctx context.Context) { p.runClick(ctx, i) },
+	}
+}
+
+func (p *Platform) claim(ctx context.Context, key string) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, ackBudget)
+	defer cancel()
+	return p.cfg.Deduper.Claim(ctx, key, dedupeTTL)
+}
+
+// ephemeralResponse answers an interaction at once with a private message.
+func ephemeralResponse(m bot.Message) *discordgo.InteractionResponse {
+	r := render(m, "", nil)
+	return &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{
+			Content: r.Content, Embeds: r.Embeds, Components: r.Components,
+			AllowedMentions: r.AllowedMentions, Flags: discordgo.MessageFlagsEphemeral,
+		},
+	}
+}
+
+// goWork runs fn after the ack. Wait waits for it.
+func (p *Platform) goWork(parent context.Context, what string, fn func(ctx context.Context)) {
+	p.work.Add(1)
+	go func() {
+		defer p.work.Done()
+		// Wait for a slot before the work's own deadline starts: queued work is late, not failed.
+		p.slots <- struct{}{}
+		defer func() { <-p.slots }()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), p.cfg.WorkTimeout)
+		defer cancel()
+		defer func() {
+			if v := recover(); v != nil {
+				p.log.ErrorContext(ctx, "panic while answering Discord", "what", what, "panic", v, "stack", string(debug.Stack()))
+			}
+		}()
+		fn(ctx)
+	}()
+}
+
+func (p *Platform) runCommand(ctx context.Context, i *discordgo.Interaction, key string) {
+	answer := func(m bot.Message) {
+		if err := p.editOriginal(ctx, i, m); err != nil {
+			p.log.ErrorContext(ctx, "answer to a command lost", "interaction", i.ID, "err", err)
+		}
+	}
+	inv, err := readInvocation(i.ApplicationCommandData())
+	if err != nil {
+		p.log.WarnContext(ctx, "command not readable", "err", err)
+		answer(msgUnknown)
+		return
+	}
+	h := p.currentHandler()
+	if h == nil {
+		answer(msgNotReady)
+		return
+	}
+	who, _ := personOf(i)
+	actor, mapped, err := p.actor(ctx, i, who)
+	if err != nil {
+		p.log.ErrorContext(ctx, "who is asking", "user", who.id, "err", err)
+		answer(msgWhoAreYou)
+		return
+	}
+	switch {
+	case inv.sub == subLink:
+		answer(p.requestLink(ctx, who, inv.strings[optUPN]))
+		return
+	case !mapped && inv.sub != subHelp:
+		answer(msgLinkFirst)
+		return
+	}
+	text, err := commandText(inv)
+	if err != nil {
+		var r refusal
+		if !errors.As(err, &r) {
+			p.log.ErrorContext(ctx, "translate the command", "err", err)
+		}
+		answer(bot.Message{Text: err.Error()})
+		return
+	}
+	reply := func() (r bot.Reply) {
+		defer func() {
+			if v := recover(); v != nil {
+				p.log.ErrorContext(ctx, "panic in the command handler", "panic", v, "stack", string(debug.Stack()))
+				r = bot.Reply{Message: msgFailed}
+			}
+		}()
+		return h.HandleCommand(ctx, bot.Command{Actor: actor, Text: text, Channel: i.ChannelID, DeliveryID: key})
+	}()
+	// The answer to a command is always the caller's own: the deferred ephemeral reply.
+	answer(reply.Message)
+}
+
+func (p *Platform) runClick(ctx context.Context, i *discordgo.Interaction) {
+	data := i.MessageComponentData()
+	action, value := parseCustomID(data.CustomID)
+	who, _ := personOf(i)
+	if action == actionLinkApprove || action == actionLinkDeny {
+		p.decideLink(ctx, i, who, action == actionLinkApprove, value)
+		return
+	}
+	h := p.currentHandler()
+	if h == nil {
+		p.answerClick(ctx, i, bot.Reply{Message: msgNotReady})
+		return
+	}
+	actor, mapped, err := p.actor(ctx, i, who)
+	if err != nil {
+		p.log.ErrorContext(ctx, "who is clicking", "user", who.id, "err", err)
+		p.answerClick(ctx, i, bot.Reply{Message: msgWhoAreYou})
+		return
+	}
+	if !mapped {
+		p.answerClick(ctx, i, bot.Reply{Message: msgLinkFirst})
+		return
+	}
+	click := bot.Click{Actor: actor, Action: action, Value: value, Message: clickedMessage(i)}
+	reply := func() (r bot.Reply) {
+		defer func() {
+			if v := recover(); v != nil {
+				p.log.ErrorContext(ctx, "panic in the click handler", "panic", v, "stack", string(debug.Stack()))
+				r = bot.Reply{Message: msgFailed}
+			}
+		}()
+		return h.HandleClick(ctx, click)
+	}()
+	p.answerClick(ctx, i, reply)
+}
+
+// clickedMessage is the message the button was on.
+func clickedMessage(i *discordgo.Interaction) bot.MessageRef {
+	ref := bot.MessageRef{Platform: platformName, Channel: i.ChannelID}
+	if i.Message != nil {
+		ref.ID = i.Message.ID
+		if i.Message.ChannelID != "" {
+			ref.Channel = i.Message.ChannelID
+		}
+	}
+	return ref
+}
+
+// answerClick delivers the answer to a press. A replacing answer takes the place of the
+// message the button was on, through the token's @original (for a component interaction,
+// the clicked message): the only way to change an ephemeral message (the plan is one), and
+// the bot's own channel messages can also be edited with ChannelMessageEdit should the
+// token fail. Any other answer goes to the clicker alone, as an ephemeral follow-up.
+func (p *Platform) answerClick(ctx context.Context, i *discordgo.Interaction, reply bot.Reply) {
+	if !reply.Replace {
+		if err := p.followup(ctx, i, reply.Message); err != nil {
+			p.log.ErrorContext(ctx, "answer to a click lost", "interaction", i.ID, "err", err)
+		}
+		return
+	}
+	err := p.editOriginal(ctx, i, reply.Message)
+	if err == nil {
+		return
+	}
+	ref := clickedMessage(i)
+	if i.Message != nil && i.Message.Flags&discordgo.MessageFlagsEphemeral == 0 && ref.Channel != "" && ref.ID != "" {
+		p.log.WarnContext(ctx, "edit of the clicked message through the token failed; editing it as the bot", "err", err)
+		err = p.Update(ctx, ref, reply.Message)
+	}
+	if err != nil {
+		p.log.ErrorContext(ctx, "replace the clicked message", "interaction", i.ID, "err", err)
+	}
+}
+
+// editOriginal edits the interaction's @original message: the deferred reply of a command,
+// or the message a button was on. Discord may not have taken the ack in yet when the work
+// is quick (Unknown Webhook / Unknown Message), so that is tried again once, shortly after.
+func (p *Platform) editOriginal(ctx context.Context, i *discordgo.Interaction, m bot.Message) error {
+	r := render(m, "", nil)
+	edit := &discordgo.WebhookEdit{Content: &r.Content, Embeds: &r.Embeds, Components: &r.Components, AllowedMentions: r.AllowedMentions}
+	var err error
+	for attempt := range 2 {
+		_, err = call(ctx, p, "edit the original response", func(opts ...discordgo.RequestOption) (*discordgo.Message, error) {
+			return p.session.InteractionResponseEdit(i, edit, opts...)
+		})
+		if code := discordCode(err); err == nil || attempt > 0 || (code != codeUnknownWebhook && code != codeUnknownMessage) {
+			break
+		}
+		if p.cfg.Sleep(ctx, 250*time.Millisecond) != nil {
+			break
+		}
+	}
+	return err
+}
+
+// followup sends a new ephemeral message to the person who interacted.
+func (p *Platform) followup(ctx context.Context, i *discordgo.Interaction, m bot.Message) error {
+	r := render(m, "", nil)
+	params := &discordgo.WebhookParams{Content: r.Content, Embeds: r.Embeds, Components: r.Components,
+		AllowedMentions: r.AllowedMentions, Flags: discordgo.MessageFlagsEphemeral}
+	_, err := call(ctx, p, "follow-up", func(opts ...discordgo.RequestOption) (*discordgo.Message, error) {
+		return p.session.FollowupMessageCreate(i, true, params, opts...)
+	})
+	return err
+}
+
+// Discord's JSON error codes that the platform acts on
+// (https://discord.com/developers/docs/topics/opcodes-and-status-codes#json-json-error-codes).
+const (
+	codeUnknownMessage    = 10008
+	codeUnknownWebhook    = 10015
+	codeCannotMessageUser = 50007
+)
+
+// requestLink files /unassign link <upn> and posts it to the approvers.
+func (p *Platform) requestLink(ctx context.Context, who person, upn string) bot.Message {
+	upn = strings.TrimSpace(upn)
+	if !isAddress(upn) {
+		return msgNotAnAddress(upn)
+	}
+	if fixed, ok := p.cfg.UserMap[who.id]; ok {
+		return msgFixedMapping(fixed)
+	}
+	if p.cfg.ApprovalChannelID == "" {
+		return msgNoApprovalChannel
+	}
+	r, err := p.links.request(ctx, who.id, who.name, upn)
+	if err != nil {
+		p.log.ErrorContext(ctx, "file a link request", "user", who.id, "err", err)
+		return msgUnavailable
+	}
+	if _, err := p.Post(ctx, bot.Destination{Approvers: true}, linkApproval(r)); err != nil {
+		p.log.ErrorContext(ctx, "post a link request to the approvers", "request", r.ID, "err", err)
+		return msgUnavailable
+	}
+	p.log.InfoContext(ctx, "link requested", "request", r.ID, "user", who.id, "upn", upn)
+	return msgLinkRequested(upn)
+}
+
+// decideLink answers [Approve link] / [Deny link]: only an approver-role member, never the
+// requester, and only once (the record's compare-and-set); an approval links the account.
+func (p *Platform) decideLink(ctx context.Context, i *discordgo.Interaction, who person, approve bool, id string) {
+	tell := func(m bot.Message) { p.answerClick(ctx, i, bot.Reply{Message: m}) }
+	if !validRequestID(id) {
+		tell(msgLinkUnknown)
+		return
+	}
+	if !p.isLinkApprover(who) {
+		tell(msgNotLinkApprover)
+		return
+	}
+	r, st, err := p.links.pending(ctx, id)
+	if err == nil && r.DiscordID == who.id {
+		tell(msgOwnLink)
+		return
+	}
+	if err == nil {
+		r, err = p.links.decide(ctx, r, st, approve, who.id)
+	}
+	switch {
+	case errors.Is(err, errLinkUnknown):
+		tell(msgLinkUnknown)
+		return
+	case errors.Is(err, errLinkExpired):
+		tell(msgLinkExpired)
+		return
+	case errors.Is(err, errLinkDecided):
+		tell(msgLinkDecided(r.State))
+		return
+	case err != nil:
+		p.log.ErrorContext(ctx, "decide a link request", "request", id, "err", err)
+		tell(msgUnavailable)
+		return
+	}
+	if r.State == stateApproved {
+		if err := p.links.set(ctx, r.DiscordID, r.UPN, who.id); err != nil {
+			// Approved but not stored: the person is told nothing, and asks again.
+			p.log.ErrorContext(ctx, "store an approved link", "request", id, "err", err)
+			tell(msgUnavailable)
+			return
+		}
+	}
+	p.log.InfoContext(ctx, "link decided", "request", id, "state", r.State, "user", r.DiscordID, "upn", r.UPN, "by", who.id)
+	p.answerClick(ctx, i, bot.Reply{Message: linkDecision(r, who.name), Replace: true})
+	requester := bot.Actor{Platform: platformName, ChatID: r.DiscordID, Name: r.Name}
+	if _, err := p.Post(ctx, bot.Destination{Actor: &requester}, linkOutcome(r)); err != nil {
+		p.log.WarnContext(ctx, "tell the requester about their link", "request", id, "err", err)
+	}
+}

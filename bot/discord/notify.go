@@ -1,0 +1,148 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/licensebot/licensebot/bot"
+)
+
+// Post sends a new message as the bot, where the handlers say: a reply to a message, the
+// approval channel (mentioning the approver roles), the Discord user linked to an e-mail,
+// or an actor, each person in a DM. The reference it returns is what Update needs: channel
+// and message id. These are the bot's own messages, editable for as long as they exist,
+// unlike the interaction token's 15 minutes: approvals take longer.
+func (p *Platform) Post(ctx context.Context, to bot.Destination, msg bot.Message) (bot.MessageRef, error) {
+	switch {
+	case to.Thread != nil:
+		if err := ours(*to.Thread); err != nil {
+			return bot.MessageRef{}, err
+		}
+		r := render(msg, "", nil)
+		return p.send(ctx, to.Thread.Channel, r, &discordgo.MessageReference{MessageID: to.Thread.ID, ChannelID: to.Thread.Channel})
+	case to.Approvers:
+		if p.cfg.ApprovalChannelID == "" {
+			return bot.MessageRef{}, errors.New("post to the approvers: no Discord approval channel is configured")
+		}
+		return p.send(ctx, p.cfg.ApprovalChannelID, render(msg, p.approverMentions(), p.cfg.ApproverRoleIDs), nil)
+	case to.Email != "":
+		return p.postToEmail(ctx, to.Email, msg)
+	case to.Actor != nil:
+		if to.Actor.Platform == platformName && to.Actor.ChatID != "" {
+			return p.postDM(ctx, to.Actor.ChatID, msg)
+		}
+		if to.Actor.Email != "" {
+			// Someone known from another platform: find them by their linked address.
+			return p.postToEmail(ctx, to.Actor.Email, msg)
+		}
+		return bot.MessageRef{}, fmt.Errorf("post to %q: neither a Discord user nor an e-mail", to.Actor.Name)
+	}
+	return bot.MessageRef{}, errors.New("post: the destination names no one")
+}
+
+// Update replaces a message the bot posted (PATCH /channels/{id}/messages/{id}): content,
+// embeds and buttons, so a message without buttons loses the ones it had. Ephemeral
+// messages can't be edited this way; the handlers only update messages that Post returned.
+func (p *Platform) Update(ctx context.Context, ref bot.MessageRef, msg bot.Message) error {
+	if err := ours(ref); err != nil {
+		return err
+	}
+	r := render(msg, "", nil)
+	edit := &discordgo.MessageEdit{ID: ref.ID, Channel: ref.Channel, Content: &r.Content, Embeds: &r.Embeds,
+		Components: &r.Components, AllowedMentions: r.AllowedMentions}
+	_, err := call(ctx, p, "edit a message", func(opts ...discordgo.RequestOption) (*discordgo.Message, error) {
+		return p.session.ChannelMessageEditComplex(edit, opts...)
+	})
+	if err != nil {
+		return fmt.Errorf("update message %s in %s: %w", ref.ID, ref.Channel, err)
+	}
+	return nil
+}
+
+func ours(ref bot.MessageRef) error {
+	if ref.Platform != "" && ref.Platform != platformName {
+		return fmt.Errorf("message %s is on %s, not Discord", ref.ID, ref.Platform)
+	}
+	if ref.Channel == "" || ref.ID == "" {
+		return fmt.Errorf("message reference %+v lacks a channel or a message id", ref)
+	}
+	return nil
+}
+
+func (p *Platform) send(ctx context.Context, channel string, r rendered, reply *discordgo.MessageReference) (bot.MessageRef, error) {
+	if reply != nil {
+		noFail := false // a reply to a deleted message is still worth posting
+		reply.FailIfNotExists = &noFail
+	}
+	data := &discordgo.MessageSend{Content: r.Content, Embeds: r.Embeds, Components: r.Components,
+		AllowedMentions: r.AllowedMentions, Reference: reply}
+	m, err := call(ctx, p, "send a message", func(opts ...discordgo.RequestOption) (*discordgo.Message, error) {
+		return p.session.ChannelMessageSendComplex(channel, data, opts...)
+	})
+	if err != nil {
+		return bot.MessageRef{}, fmt.Errorf("post to channel %s: %w", channel, err)
+	}
+	ref := bot.MessageRef{Platform: platformName, Channel: m.ChannelID, ID: m.ID}
+	if ref.Channel == "" {
+		ref.Channel = channel
+	}
+	if reply != nil {
+		ref.Thread = reply.MessageID
+	}
+	return ref, nil
+}
+
+// postToEmail DMs the Discord user whose account is mapped or linked to the address.
+func (p *Platform) postToEmail(ctx context.Context, email string, msg bot.Message) (bot.MessageRef, error) {
+	id, ok, err := p.links.discordID(ctx, email)
+	if err != nil {
+		return bot.MessageRef{}, fmt.Errorf("post to %s: %w", email, err)
+	}
+	if !ok {
+		return bot.MessageRef{}, fmt.Errorf("post to %s: no Discord account is linked to that address (they can link one with /%s link)", email, commandName)
+	}
+	return p.postDM(ctx, id, msg)
+}
+
+// postDM opens (or finds) the DM channel with a user and posts there.
+func (p *Platform) postDM(ctx context.Context, user string, msg bot.Message) (bot.MessageRef, error) {
+	p.dmMu.Lock()
+	channel, ok := p.dms[user]
+	p.dmMu.Unlock()
+	if !ok {
+		ch, err := call(ctx, p, "open a DM", func(opts ...discordgo.RequestOption) (*discordgo.Channel, error) {
+			return p.session.UserChannelCreate(user, opts...)
+		})
+		if err != nil {
+			return bot.MessageRef{}, fmt.Errorf("open a DM with %s: %w", user, err)
+		}
+		channel = ch.ID
+		p.dmMu.Lock()
+		if len(p.dms) >= maxDMCache {
+			clear(p.dms) // DM channel ids never change; forgetting them only costs a call
+		}
+		p.dms[user] = channel
+		p.dmMu.Unlock()
+	}
+	ref, err := p.send(ctx, channel, render(msg, "", nil), nil)
+	if discordCode(err) == codeCannotMessageUser {
+		return ref, fmt.Errorf("DM %s: they don't accept DMs from the bot (Discord 50007): %w", user, err)
+	}
+	return ref, err
+}
+
+const maxDMCache = 1000
+
+// approverMentions names the approver roles at the head of an approval request (<@&id>),
+// so that Discord notifies their members; allowed_mentions lets exactly these ping.
+func (p *Platform) approverMentions() string {
+	var out []string
+	for _, r := range p.cfg.ApproverRoleIDs {
+		out = append(out, "<@&"+r+">")
+	}
+	return strings.Join(out, " ")
+}

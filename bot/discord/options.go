@@ -1,0 +1,137 @@
+package discord
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// invocation is /unassign as Discord delivers it: the sub-command and its option values.
+type invocation struct {
+	sub     string
+	strings map[string]string
+	bools   map[string]bool
+	focused string // the option being typed, for autocomplete
+}
+
+// readInvocation reads the sub-command and its options without discordgo's typed getters,
+// which panic on a value of another type than expected.
+func readInvocation(data discordgo.ApplicationCommandInteractionData) (invocation, error) {
+	if data.Name != commandName {
+		return invocation{}, fmt.Errorf("command /%s is not licensebot's", data.Name)
+	}
+	if len(data.Options) != 1 || data.Options[0] == nil || data.Options[0].Type != discordgo.ApplicationCommandOptionSubCommand {
+		return invocation{}, fmt.Errorf("/%s arrived without a sub-command", commandName)
+	}
+	sub := data.Options[0]
+	inv := invocation{sub: sub.Name, strings: map[string]string{}, bools: map[string]bool{}}
+	for _, o := range sub.Options {
+		if o == nil {
+			continue
+		}
+		switch v := o.Value.(type) {
+		case string:
+			inv.strings[o.Name] = v
+		case bool:
+			inv.bools[o.Name] = v
+		}
+		if o.Focused {
+			inv.focused = o.Name
+		}
+	}
+	return inv, nil
+}
+
+// refusal is a reason to refuse a command's options, in words for the person who typed it.
+type refusal string
+
+func (r refusal) Error() string { return string(r) }
+
+// commandText translates a sub-command into the text the handlers parse, e.g.
+// `"alice@x" "bob@x" --product "Office 365 E3" --reason "…" --dry-run`. Every value is
+// quoted, so no value can ever become a flag or a second word (quote).
+func commandText(inv invocation) (string, error) {
+	var words []string
+	add := func(w ...string) { words = append(words, w...) }
+	value := func(name string) (string, error) {
+		q, err := quote(inv.strings[name])
+		if err != nil {
+			return "", refusal(fmt.Sprintf("The %s %v", name, err))
+		}
+		return q, nil
+	}
+	switch inv.sub {
+	case subHelp:
+		return "help", nil
+	case subShow, subStatus:
+		name := optUser
+		if inv.sub == subStatus {
+			name = optRequestID
+		}
+		v, err := value(name)
+		if err != nil {
+			return "", err
+		}
+		return inv.sub + " " + v, nil
+	case subRemove, subAll:
+		users := splitUsers(inv.strings[optUsers])
+		if len(users) == 0 {
+			return "", refusal("Name at least one user: UPNs or e-mail addresses, separated by spaces or commas.")
+		}
+		for _, u := range users {
+			q, err := quote(u)
+			if err != nil {
+				return "", refusal(fmt.Sprintf("The user %v", err))
+			}
+			add(q)
+		}
+		if inv.sub == subAll {
+			add("--all")
+		} else if strings.TrimSpace(inv.strings[optProduct]) != "" {
+			v, err := value(optProduct)
+			if err != nil {
+				return "", err
+			}
+			add("--product", v)
+		}
+		if strings.TrimSpace(inv.strings[optReason]) != "" {
+			v, err := value(optReason)
+			if err != nil {
+				return "", err
+			}
+			add("--reason", v)
+		}
+		if inv.bools[optDryRun] {
+			add("--dry-run")
+		}
+		return strings.Join(words, " "), nil
+	}
+	return "", refusal(fmt.Sprintf("/%s %s is not a sub-command I know; try /%s help.", commandName, inv.sub, commandName))
+}
+
+// splitUsers cuts the users option at spaces and commas.
+func splitUsers(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || unicode.IsSpace(r) })
+}
+
+// The handlers' parser (handlers/parse.go) closes a quote opened by " at any of "“”, one
+// opened by ' at any of '‘’, and one opened by « only at »: chat clients turn typed quotes
+// into typographic ones. A value is wrapped in the first kind whose closing marks it
+// doesn't contain, so it comes back as exactly one quoted word, never a flag. A value that
+// contains a closing mark of every kind can't be written safely, and is refused.
+var quoteKinds = []struct{ open, close, closers string }{
+	{`"`, `"`, "\"“”"},
+	{`'`, `'`, "'‘’"},
+	{"«", "»", "»"},
+}
+
+func quote(v string) (string, error) {
+	for _, k := range quoteKinds {
+		if !strings.ContainsAny(v, k.closers) {
+			return k.open + v + k.close, nil
+		}
+	}
+	return "", refusal(fmt.Sprintf("%.40q… contains every kind of quotation mark, which I can't pass on safely: leave some of them out.", v))
+}

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/licensebot/licensebot/bot/discord"
+	"github.com/licensebot/licensebot/bot/discord/discordfake"
+	"github.com/licensebot/licensebot/graph/graphtest"
+)
+
+const (
+	discordAdele    = "100000000000000001"
+	discordMegan    = "100000000000000002"
+	discordApprover = "200000000000000001" // the approver role
+	discordApproval = "300000000000000001" // the approval channel
+	discordGeneral  = "300000000000000009"
+	discordGuild    = "400000000000000001"
+)
+
+var discordKey = ed25519.NewKeyFromSeed([]byte("licensebot-e2e-discord-seed-32by"))
+
+type discordWorld struct {
+	*slackWorld
+	fake *discordfake.Server
+	seq  int
+}
+
+func startDiscordServe(t *testing.T) *discordWorld {
+	t.Helper()
+	fake := discordfake.New(t)
+	fake.AddChannel(discordApproval)
+	fake.AddChannel(discordGeneral)
+	w := startServe(t, map[string]string{
+		// Discord alone: no Slack app.
+		"SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": "", "LICENSEBOT_APPROVERS": "",
+		"DISCORD_BOT_TOKEN":           discordfake.BotToken,
+		"DISCORD_PUBLIC_KEY":          hex.EncodeToString(discordKey.Public().(ed25519.PublicKey)),
+		"DISCORD_APPLICATION_ID":      discordfake.AppID,
+		"DISCORD_GUILD_IDS":           discordGuild,
+		"DISCORD_APPROVAL_CHANNEL_ID": discordApproval,
+		"DISCORD_APPROVER_ROLE_IDS":   discordApprover,
+		"DISCORD_USER_MAP":            discordAdele + "=adele@contoso.example," + discordMegan + "=megan@contoso.example",
+		"DISCORD_API_URL":             fake.APIURL(),
+	}, graphtest.WithLatency(20*time.Millisecond))
+	return &discordWorld{slackWorld: w, fake: fake}
+}
+
+func discordMember(id string, roles ...string) map[string]any {
+	if roles == nil {
+		roles = []string{}
+	}
+	return map[string]any{"user": map[string]any{"id": id, "username": "u" + id[len(id)-2:], "discriminator": "0"}, "roles": roles, "permissions": "0"}
+}
+
+// deliver posts a signed interaction as Discord does, and gives the fake the endpoint's
+// response, as Discord takes it. It returns the response's type.
+func (w *discordWorld) deliver(payload map[string]any, sign func(body []byte) (string, string)) (int, int) {
+	w.t.Helper()
+	body, _ := json.Marshal(payload)
+	if sign == nil {
+		sign = func(b []byte) (string, string) { return discord.Sign(b, discordKey, time.Now()) }
+	}
+	ts, sig := sign(body)
+	req, _ := http.NewRequest(http.MethodPost, w.base+"/discord/interactions", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Signature-Timestamp", ts)
+	req.Header.Set("X-Signature-Ed25519", sig)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	var ack struct{ Type int }
+	_ = json.Unmarshal(out, &ack)
+	if resp.StatusCode == http.StatusOK && ack.Type != 1 {
+		w.fake.Respond(w.t, payload["token"].(string), out)
+	}
+	return resp.StatusCode, ack.Type
+}
+
+func (w *discordWorld) next() (id, token string) {
+	w.seq++
+	id = "5000000000000000" + string(rune('0'+w.seq/10)) + string(rune('0'+w.seq%10))
+	return id, "token-" + id
+}
+
+func (w *discordWorld) command(user string, roles []string, sub string, opts map[string]any) (token string, status, typ int) {
+	id, token := w.next()
+	var options []any
+	for k, v := range opts {
+		options = append(options, map[string]any{"type": 3, "name": k, "value": v})
+	}
+	w.fake.AddInteraction(id, token, "")
+	status, typ = w.deliver(map[string]any{
+		"id": id, "application_id": discordfake.AppID, "type": 2, "token": token, "version": 1,
+		"guild_id": discordGuild, "channel_id": discordGeneral, "locale": "en-US", "member": discordMember(user, roles...),
+		"data": map[string]any{"id": "600000000000000001", "name": "unassign", "type": 1,
+			"options": []any{map[string]any{"type": 1, "name": sub, "options": options}}},
+	}, nil)
+	return token, status, typ
+}
+
+func (w *discordWorld) click(user string, roles []string, customID, channel, msgID string, ephemeral bool) (token string, typ int) {
+	id, token := w.next()
+	flags := 0
+	if ephemeral {
+		flags = 64
+	}
+	w.fake.AddInteraction(id, token, msgID)
+	_, typ = w.deliver(map[string]any{
+		"id": id, "application_id": discordfake.AppID, "type": 3, "token": token, "version": 1,
+		"guild_id": discordGuild, "channel_id": channel, "locale": "en-US", "member": discordMember(user, roles...),
+		"data":    map[string]any{"custom_id": customID, "component_type": 2},
+		"message": map[string]any{"id": msgID, "channel_id": channel, "flags": flags, "content": "", "type": 0},
+	}, nil)
+	return token, typ
+}
+
+func buttonID(t *testing.T, m discordfake.Message, prefix string) string {
+	t.Helper()
+	for _, b := range m.Buttons() {
+		if strings.HasPrefix(b, prefix+":") {
+			return b
+		}
+	}
+	t.Fatalf("no %s button in %+v", prefix, m.Buttons())
+	return ""
+}
+
+func messageText(m discordfake.Message) string { return m.Content + string(m.Embeds) }
+
+func TestServeDiscordEndToEnd(t *testing.T) {
+	w := startDiscordServe(t)
+	if len(w.fake.Commands(discordGuild)) == 0 {
+		t.Fatal("/unassign was not registered in the guild")
+	}
+
+	// A signed /unassign: deferred (ephemeral) at once, then the plan with buttons.
+	token, status, typ := w.command(discordAdele, nil, "remove", map[string]any{"users": "alice@contoso.example", "product": "Office 365 E3", "reason": "left the company"})
+	if status != 200 || typ != 5 {
+		t.Fatalf("command answered %d type %d, want 200 type 5", status, typ)
+	}
+	var plan discordfake.Message
+	waitFor(t, "the plan", func() bool {
+		m, ok := w.fake.Original(token)
+		plan = m
+		return ok && !m.Deferred && len(m.Buttons()) > 0
+	})
+	if !plan.Ephemeral() || !strings.Contains(messageText(plan), "Office 365 E3") || !strings.Contains(messageText(plan), "deleted for good") {
+		t.Fatalf("plan: %+v", plan)
+	}
+	confirm := buttonID(t, plan, "confirm")
+	if len(confirm) > 100 {
+		t.Fatalf("custom_id of %d characters", len(confirm))
+	}
+
+	// Confirm: the plan loses its buttons; the approval request appears in the channel.
+	ctoken, ctyp := w.click(discordAdele, nil, confirm, discordGeneral, plan.ID, true)
+	if ctyp != 6 {
+		t.Fatalf("click answered type %d, want 6", ctyp)
+	}
+	waitFor(t, "the confirmed plan without buttons", func() bool {
+		m, ok := w.fake.Original(ctoken)
+		return ok && len(m.Buttons()) == 0 && strings.Contains(messageText(m), "Confirmed")
+	})
+	var approval discordfake.Message
+	waitFor(t, "the approval request", func() bool {
+		for _, m := range w.fake.Messages(discordApproval) {
+			if len(m.Buttons()) > 0 {
+				approval = m
+				return true
+			}
+		}
+		return false
+	})
+	if !strings.Contains(messageText(approval), "<@&"+discordApprover+">") {
+		t.Fatalf("the approval doesn't mention the approver role: %s", messageText(approval))
+	}
+	approve := buttonID(t, approval, "approve")
+
+	// The requester's own Approve is refused, privately.
+	otoken, _ := w.click(discordAdele, []string{discordApprover}, approve, discordApproval, approval.ID, false)
+	waitFor(t, "the refusal of a self-approval", func() bool {
+		for _, f := range w.fake.Followups(otoken) {
+			if strings.Contains(messageText(f), "your own request") && f.Ephemeral() {
+				return true
+			}
+		}
+		return false
+	})
+
+	// The approver's Approve: removed once, buttons gone, outcome posted.
+	w.click(discordMegan, []string{discordApprover}, approve, discordApproval, approval.ID, false)
+	waitFor(t, "the approval message decided, without buttons", func() bool {
+		m, ok := w.fake.Message(approval.ID)
+		return ok && len(m.Buttons()) == 0 && strings.Contains(messageText(m), "Approved by Megan Bowen")
+	})
+	waitFor(t, "the outcome in the channel", func() bool {
+		for _, m := range w.fake.Messages(discordApproval) {
+			if m.ReplyTo == approval.ID && strings.Contains(messageText(m), "removed Office 365 E3") {
+				return true
+			}
+		}
+		return false
+	})
+	alice, _ := w.tenant.User("alice@contoso.example")
+	if n := w.tenant.Removals(alice.ID, skuOffice365E3); n != 1 {
+		t.Fatalf("removed %d times, want 1", n)
+	}
+	// A second press changes nothing.
+	w.click(discordMegan, []string{discordApprover}, approve, discordApproval, approval.ID, false)
+	time.Sleep(200 * time.Millisecond)
+	if n := w.tenant.Calls("POST", "/users/"); n != 1 {
+		t.Fatalf("%d assignLicense calls after a second press, want 1", n)
+	}
+	if err := w.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(w.stderr.String(), discordfake.BotToken) {
+		t.Error("the log contains the bot token")
+	}
+}
+
+func TestServeDiscordRefusesBadSignatures(t *testing.T) {
+	w := startDiscordServe(t)
+	ping := map[string]any{"id": "1", "application_id": discordfake.AppID, "type": 1, "token": "t", "version": 1}
+	if status, typ := w.deliver(ping, nil); status != 200 || typ != 1 {
+		t.Fatalf("PING answered %d type %d", status, typ)
+	}
+	other := ed25519.NewKeyFromSeed([]byte("someone-else-entirely-32-bytes!!"))
+	for name, sign := range map[string]func([]byte) (string, string){
+		"wrong key":     func(b []byte) (string, string) { return discord.Sign(b, other, time.Now()) },
+		"old timestamp": func(b []byte) (string, string) { return discord.Sign(b, discordKey, time.Now().Add(-10*time.Minute)) },
+		"changed body":  func(b []byte) (string, string) { return discord.Sign(append(b, ' '), discordKey, time.Now()) },
+		"no signature":  func([]byte) (string, string) { return "", "" },
+	} {
+		if status, _ := w.deliver(ping, sign); status != http.StatusUnauthorized {
+			t.Errorf("%s: answered %d, want 401", name, status)
+		}
+	}
+}
