@@ -34,13 +34,16 @@ type discordWorld struct {
 }
 
 func startDiscordServe(t *testing.T) *discordWorld {
+	// Discord alone: no Slack app.
+	return startChatServe(t, map[string]string{"SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": "", "LICENSEBOT_APPROVERS": ""})
+}
+
+func startChatServe(t *testing.T, slackEnv map[string]string) *discordWorld {
 	t.Helper()
 	fake := discordfake.New(t)
 	fake.AddChannel(discordApproval)
 	fake.AddChannel(discordGeneral)
-	w := startServe(t, map[string]string{
-		// Discord alone: no Slack app.
-		"SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": "", "LICENSEBOT_APPROVERS": "",
+	env := map[string]string{
 		"DISCORD_BOT_TOKEN":           discordfake.BotToken,
 		"DISCORD_PUBLIC_KEY":          hex.EncodeToString(discordKey.Public().(ed25519.PublicKey)),
 		"DISCORD_APPLICATION_ID":      discordfake.AppID,
@@ -49,7 +52,11 @@ func startDiscordServe(t *testing.T) *discordWorld {
 		"DISCORD_APPROVER_ROLE_IDS":   discordApprover,
 		"DISCORD_USER_MAP":            discordAdele + "=adele@contoso.example," + discordMegan + "=megan@contoso.example",
 		"DISCORD_API_URL":             fake.APIURL(),
-	}, graphtest.WithLatency(20*time.Millisecond))
+	}
+	for k, v := range slackEnv {
+		env[k] = v
+	}
+	w := startServe(t, env, graphtest.WithLatency(20*time.Millisecond))
 	return &discordWorld{slackWorld: w, fake: fake}
 }
 
@@ -247,4 +254,44 @@ func TestServeDiscordRefusesBadSignatures(t *testing.T) {
 			t.Errorf("%s: answered %d, want 401", name, status)
 		}
 	}
+}
+
+// A request made in Slack is approved from Discord: the approval request is on both
+// platforms, either may decide, and the other copy loses its buttons.
+func TestServeSlackRequestApprovedFromDiscord(t *testing.T) {
+	w := startChatServe(t, nil) // Slack (HTTP mode) and Discord together
+	sl := w.slack
+	cmd := w.slackWorld.command("U0ADELE", `bob@contoso.example --product "Power BI Pro"`)
+	plan := sl.WaitResponses(t, cmd, 1)[0]
+	id := buttonValue(t, plan.Blocks(), "confirm")
+	w.slackWorld.click("U0ADELE", "confirm", id, "C0GENERAL", "1700000000.000001", true, "")
+
+	var onDiscord discordfake.Message
+	waitFor(t, "the approval request on Discord", func() bool {
+		for _, m := range w.fake.Messages(discordApproval) {
+			if len(m.Buttons()) > 0 {
+				onDiscord = m
+				return true
+			}
+		}
+		return false
+	})
+	waitFor(t, "the approval request on Slack", func() bool { return len(sl.SortedMessages(approvalChannel)) > 0 })
+	onSlack := sl.SortedMessages(approvalChannel)[0]
+
+	w.click(discordMegan, []string{discordApprover}, buttonID(t, onDiscord, "approve"), discordApproval, onDiscord.ID, false)
+	bob, _ := w.tenant.User("bob@contoso.example")
+	waitFor(t, "the removal", func() bool { return w.tenant.Removals(bob.ID, "f8a1db68-be16-40ed-86d5-cb42ce701560") == 1 })
+	waitFor(t, "the Slack copy decided, without buttons", func() bool {
+		m, ok := sl.Message(approvalChannel, onSlack.TS)
+		return ok && m.Updates > 0 && !strings.Contains(string(m.Blocks), `"actions"`) && strings.Contains(string(m.Blocks), "Approved by Megan Bowen")
+	})
+	waitFor(t, "the outcome to the requester on Slack", func() bool {
+		for _, c := range sl.Calls("chat.postMessage") {
+			if c.Param("channel") != approvalChannel && strings.Contains(blocksText(c.Blocks()), "removed Power BI Pro") {
+				return true
+			}
+		}
+		return false
+	})
 }
