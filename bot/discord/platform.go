@@ -185,7 +185,7 @@ func New(cfg Config) (*Platform, error) {
 		cfg.MaxRetries = 3
 	}
 	if cfg.Deduper == nil {
-		cfg.Deduper = newMemoryDeduper(cfg.Now)
+		cfg.Deduper = bot.NewMemoryClaims(cfg.Now)
 	}
 	if cfg.Links == nil {
 		cfg.Links = NewMemoryRecords(cfg.Now)

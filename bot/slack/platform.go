@@ -150,7 +150,7 @@ func New(cfg Config) (*Platform, error) {
 		cfg.MaxRetries = 3
 	}
 	if cfg.Deduper == nil {
-		cfg.Deduper = newMemoryDeduper(cfg.Now)
+		cfg.Deduper = bot.NewMemoryClaims(cfg.Now)
 	}
 	p := &Platform{
 		cfg:       cfg,

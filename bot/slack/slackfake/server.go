@@ -117,6 +117,9 @@ type Server struct {
 	users    []User
 	groups   map[string][]string
 	channels map[string]bool
+	// outside are channels that exist but the bot is not a member of (see AddChannelWithoutBot).
+	outside  map[string]bool
+	scopes   []string
 	messages map[string]*Message // channel + "/" + ts
 	calls    []Call
 	limits   map[string]*limit
@@ -141,6 +144,8 @@ func New(t testing.TB) *Server {
 		appToken: AppToken,
 		groups:   map[string][]string{},
 		channels: map[string]bool{},
+		outside:  map[string]bool{},
+		scopes:   ManifestScopes(),
 		messages: map[string]*Message{},
 		limits:   map[string]*limit{},
 		fails:    map[string][]string{},
@@ -190,6 +195,30 @@ func (s *Server) AddChannel(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.channels[id] = true
+}
+
+// AddChannelWithoutBot adds a channel the bot is not a member of: conversations.info finds
+// it with is_member false, and posting to it fails with not_in_channel, as Slack answers.
+func (s *Server) AddChannelWithoutBot(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.channels, id)
+	s.outside[id] = true
+}
+
+// ManifestScopes are the bot scopes configs/slack-app-manifest.yaml asks for: what the fake
+// grants unless SetScopes says otherwise.
+func ManifestScopes() []string {
+	return []string{"commands", "chat:write", "im:write", "users:read", "users:read.email", "usergroups:read"}
+}
+
+// SetScopes sets the scopes the bot token was granted, which the fake reports in the
+// X-OAuth-Scopes header of every answered Web API call, as Slack does. The fake doesn't
+// refuse calls for a missing scope; use Fail(method, "missing_scope", n) for that.
+func (s *Server) SetScopes(scopes ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.scopes = append([]string(nil), scopes...)
 }
 
 // PostedMessage adds a message as if the bot had posted it (for chat.update tests).
@@ -326,6 +355,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, fail(code))
 		return
 	}
+	if method != "apps.connections.open" {
+		s.mu.Lock()
+		w.Header().Set("X-OAuth-Scopes", strings.Join(s.scopes, ","))
+		s.mu.Unlock()
+	}
 	if forced != "" {
 		writeJSON(w, http.StatusOK, fail(forced))
 		return
@@ -337,6 +371,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		"users.lookupByEmail":   s.usersLookupByEmail,
 		"usergroups.users.list": s.usergroupsUsersList,
 		"conversations.open":    s.conversationsOpen,
+		"conversations.info":    s.conversationsInfo,
 		"chat.postMessage":      s.chatPostMessage,
 		"chat.postEphemeral":    s.chatPostEphemeral,
 		"chat.update":           s.chatUpdate,
@@ -482,6 +517,21 @@ func (s *Server) conversationsOpen(c Call) obj {
 	return obj{"ok": true, "channel": obj{"id": id}}
 }
 
+// conversationsInfo answers for channels added with AddChannel (the bot is a member) or
+// AddChannelWithoutBot (it isn't), and DMs opened; others are channel_not_found.
+func (s *Server) conversationsInfo(c Call) obj {
+	id := c.Param("channel")
+	s.mu.Lock()
+	member, outside := s.channels[id], s.outside[id]
+	s.mu.Unlock()
+	if !member && !outside {
+		return fail("channel_not_found")
+	}
+	ch := obj{"id": id, "name": strings.ToLower(id), "is_channel": !strings.HasPrefix(id, "D"), "is_im": strings.HasPrefix(id, "D"),
+		"is_private": false, "is_archived": false, "is_member": member, "created": s.start}
+	return obj{"ok": true, "channel": ch}
+}
+
 // nextTS makes message timestamps as Slack does ("1700000000.000100"), always increasing.
 func (s *Server) nextTS() string {
 	s.seq++
@@ -512,6 +562,9 @@ func (s *Server) chatPostMessage(c Call) obj {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.outside[channel] {
+		return fail("not_in_channel")
+	}
 	if !s.channels[channel] {
 		return fail("channel_not_found")
 	}
