@@ -99,23 +99,9 @@ func ephemeralResponse(m bot.Message) *discordgo.InteractionResponse {
 	}
 }
 
-// goWork runs fn after the ack. Wait waits for it.
+// goWork runs fn after the ack, in the platform's bounded background work.
 func (p *Platform) goWork(parent context.Context, what string, fn func(ctx context.Context)) {
-	p.work.Add(1)
-	go func() {
-		defer p.work.Done()
-		// Wait for a slot before the work's own deadline starts: queued work is late, not failed.
-		p.slots <- struct{}{}
-		defer func() { <-p.slots }()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), p.cfg.WorkTimeout)
-		defer cancel()
-		defer func() {
-			if v := recover(); v != nil {
-				p.log.ErrorContext(ctx, "panic while answering Discord", "what", what, "panic", v, "stack", string(debug.Stack()))
-			}
-		}()
-		fn(ctx)
-	}()
+	p.work.Go(parent, what, fn)
 }
 
 func (p *Platform) runCommand(ctx context.Context, i *discordgo.Interaction, key string) {

@@ -98,8 +98,8 @@ type Platform struct {
 	mu      sync.RWMutex
 	handler Handler
 
-	work  sync.WaitGroup
-	slots chan struct{} // the semaphore of MaxConcurrentWork
+	// work runs what follows the acks, at most MaxConcurrentWork at a time.
+	work *bot.Work
 
 	dmMu sync.Mutex
 	dms  map[string]string // user id → DM channel id
@@ -194,7 +194,7 @@ func New(cfg Config) (*Platform, error) {
 		cfg:       cfg,
 		publicKey: key,
 		log:       cfg.Logger.With("platform", platformName),
-		slots:     make(chan struct{}, cfg.MaxConcurrentWork),
+		work:      bot.NewWork(cfg.MaxConcurrentWork, cfg.WorkTimeout, cfg.Logger.With("platform", platformName)),
 		dms:       map[string]string{},
 	}
 	p.links = &links{records: cfg.Links, static: cfg.UserMap, now: cfg.Now}

@@ -15,23 +15,9 @@ import (
 // request's ends with the ack), bounded by WorkTimeout, and answers through response_url
 // and the Web API.
 
-// goWork runs fn after the ack. Wait waits for it.
+// goWork runs fn after the ack, in the platform's bounded background work.
 func (p *Platform) goWork(parent context.Context, what string, fn func(ctx context.Context)) {
-	p.work.Add(1)
-	go func() {
-		defer p.work.Done()
-		// Wait for a slot before the work's own deadline starts: queued work is late, not failed.
-		p.slots <- struct{}{}
-		defer func() { <-p.slots }()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), p.cfg.WorkTimeout)
-		defer cancel()
-		defer func() {
-			if v := recover(); v != nil {
-				p.log.ErrorContext(ctx, "panic while answering Slack", "what", what, "panic", v, "stack", string(debug.Stack()))
-			}
-		}()
-		fn(ctx)
-	}()
+	p.work.Go(parent, what, fn)
 }
 
 // claim reports whether this delivery is the first of its key. Slack retries a delivery it

@@ -74,9 +74,8 @@ type Platform struct {
 	mu      sync.RWMutex
 	handler Handler
 
-	work sync.WaitGroup
-	// slots is the semaphore of MaxConcurrentWork.
-	slots chan struct{}
+	// work runs what follows the acks, at most MaxConcurrentWork at a time.
+	work *bot.Work
 
 	profiles  *ttlCache[string, profile]
 	emails    *ttlCache[string, string]   // e-mail → user id, for users.lookupByEmail
@@ -155,6 +154,7 @@ func New(cfg Config) (*Platform, error) {
 	p := &Platform{
 		cfg:       cfg,
 		log:       cfg.Logger.With("platform", platformName),
+		work:      bot.NewWork(cfg.MaxConcurrentWork, cfg.WorkTimeout, cfg.Logger.With("platform", platformName)),
 		http:      cfg.HTTPClient,
 		profiles:  newTTLCache[string, profile](cacheSize, cfg.Now),
 		emails:    newTTLCache[string, string](cacheSize, cfg.Now),
@@ -162,7 +162,6 @@ func New(cfg Config) (*Platform, error) {
 		groups:    newTTLCache[string, []string](100, cfg.Now),
 		directory: newTTLCache[string, []profileWithHandle](1, cfg.Now),
 		warned:    map[string]bool{},
-		slots:     make(chan struct{}, cfg.MaxConcurrentWork),
 	}
 	p.api = p.newAPI()
 	return p, nil

@@ -1,0 +1,48 @@
+package bot
+
+import (
+	"context"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+)
+
+// Work runs what a chat platform does after acknowledging a delivery. Slack and Discord
+// wait 3 seconds for the ack while Graph and Redis may take longer, so the ack goes at once
+// and the work runs here: on a context of its own (the request's ends with the ack),
+// bounded by a timeout, and at most Limit jobs at a time, so that a burst neither starves
+// the acknowledgements of CPU nor floods Graph. The rest wait their turn.
+type Work struct {
+	wg      sync.WaitGroup
+	slots   chan struct{}
+	timeout time.Duration
+	log     *slog.Logger
+}
+
+// NewWork runs at most limit jobs at once, each for at most timeout.
+func NewWork(limit int, timeout time.Duration, log *slog.Logger) *Work {
+	return &Work{slots: make(chan struct{}, max(limit, 1)), timeout: timeout, log: log}
+}
+
+// Go runs fn after the caller's ack; what names it in the log if it panics.
+func (w *Work) Go(parent context.Context, what string, fn func(ctx context.Context)) {
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		// Wait for a slot before the job's own deadline starts: queued work is late, not failed.
+		w.slots <- struct{}{}
+		defer func() { <-w.slots }()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), w.timeout)
+		defer cancel()
+		defer func() {
+			if v := recover(); v != nil {
+				w.log.ErrorContext(ctx, "panic while answering", "what", what, "panic", v, "stack", string(debug.Stack()))
+			}
+		}()
+		fn(ctx)
+	}()
+}
+
+// Wait waits until every job has ended.
+func (w *Work) Wait() { w.wg.Wait() }
