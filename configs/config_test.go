@@ -150,7 +150,7 @@ func TestSlackManifestParses(t *testing.T) {
 	if len(m.Features.SlashCommands) != 1 || m.Features.SlashCommands[0].Command != "/unassign" || !m.Settings.Interactivity.Enabled || !m.Settings.SocketMode {
 		t.Fatalf("manifest %+v", m)
 	}
-	want := []string{"commands", "chat:write", "im:write", "users:read", "users:read.email", "usergroups:read"}
+	want := []string{"commands", "chat:write", "im:write", "users:read", "users:read.email", "usergroups:read", "channels:read", "groups:read"}
 	if strings.Join(m.OAuth.Scopes.Bot, ",") != strings.Join(want, ",") {
 		t.Fatalf("scopes %v, want exactly %v", m.OAuth.Scopes.Bot, want)
 	}

@@ -23,7 +23,7 @@ type Finding struct {
 // RequiredScopes are the bot scopes licensebot uses, as configs/slack-app-manifest.yaml
 // asks for them.
 func RequiredScopes() []string {
-	return []string{"commands", "chat:write", "im:write", "users:read", "users:read.email", "usergroups:read"}
+	return []string{"commands", "chat:write", "im:write", "users:read", "users:read.email", "usergroups:read", "channels:read", "groups:read"}
 }
 
 // Check verifies, without posting anything, that the Slack app is set up for licensebot: the
@@ -167,7 +167,11 @@ func (p *Platform) checkUserGroup(ctx context.Context, id string) Finding {
 	case len(list.Users) == 0:
 		return Finding{Check: what, Problem: "has no members, so no one can approve through it", Fix: "add the approvers to the group"}
 	}
-	return Finding{Check: fmt.Sprintf("%s: %d members", what, len(list.Users))}
+	members := "members"
+	if len(list.Users) == 1 {
+		members = "member"
+	}
+	return Finding{Check: fmt.Sprintf("%s: %d %s", what, len(list.Users), members)}
 }
 
 // checkSocketMode asks for a Socket Mode URL with the app-level token and doesn't use it:

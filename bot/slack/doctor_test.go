@@ -22,7 +22,7 @@ func TestCheckFindsWhatIsWrongWithTheSlackApp(t *testing.T) {
 		{name: "a revoked token says to reinstall", setup: func(f *slackfake.Server, _ *Config) { f.Fail("auth.test", "token_revoked", 1) },
 			wantFailed: []string{"reinstall the app"}},
 		{name: "each missing scope is its own finding", setup: func(f *slackfake.Server, _ *Config) {
-			f.SetScopes("commands", "chat:write", "im:write", "users:read")
+			f.SetScopes("commands", "chat:write", "im:write", "users:read", "channels:read", "groups:read")
 		}, wantFailed: []string{"scope users:read.email: not granted", "scope usergroups:read: not granted"}},
 		{name: "no scopes header leaves the scopes to check by hand", setup: func(f *slackfake.Server, _ *Config) { f.SetScopes() },
 			wantUnchecked: "no X-OAuth-Scopes header"},

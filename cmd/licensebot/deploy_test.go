@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/licensebot/licensebot/bot/slack"
 )
 
 // yamlDocs parses every document of a YAML file.
@@ -133,4 +135,13 @@ func toStrings(v any) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// The scopes doctor requires are the manifest's, no more and no fewer.
+func TestDoctorRequiresTheManifestScopes(t *testing.T) {
+	docs := yamlDocs(t, "../../configs/slack-app-manifest.yaml")
+	manifest := toStrings(dig(docs[0], "oauth_config", "scopes", "bot"))
+	if got, want := strings.Join(slack.RequiredScopes(), ","), strings.Join(manifest, ","); got != want {
+		t.Fatalf("doctor requires %s, the manifest grants %s", got, want)
+	}
 }

@@ -18,6 +18,8 @@ Usage:
                      configured by the environment (see README.md)
   licensebot demo [-policy approvers|manager|none] [-tz Europe/Istanbul]
                      the whole flow in this terminal, against a simulated tenant
+  licensebot doctor  checks the configuration, Redis, Graph (token, permissions) and Slack
+                     (token, scopes, channel, groups), one line each; exit 0 when all pass
   licensebot healthcheck
                      exits 0 when the licensebot on this host answers /healthz
   licensebot version
@@ -43,6 +45,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return nil
 	case "serve":
 		return runServe(ctx, getenv, stdout, stderr)
+	case "doctor":
+		return runDoctor(ctx, getenv, stdout, stderr)
 	case "healthcheck":
 		return runHealthcheck(ctx, getenv, stdout)
 	}

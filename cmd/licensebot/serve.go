@@ -40,13 +40,7 @@ func runServe(ctx context.Context, getenv func(string) string, stdout, stderr io
 	defer rdb.Close()
 	st := store.New(rdb, cfg.Redis.KeyPrefix)
 
-	directory, err := graph.New(graph.Config{
-		Cloud: graph.Cloud(cfg.Graph.Cloud), BaseURL: cfg.Graph.BaseURL,
-		TenantID: cfg.Graph.TenantID, ClientID: cfg.Graph.ClientID, ClientSecret: cfg.Graph.ClientSecret,
-		CertificatePath: cfg.Graph.CertificatePath, CertificatePassword: cfg.Graph.CertificatePassword,
-		UseWorkloadIdentity: cfg.Graph.WorkloadIdentity, UseManagedIdentity: cfg.Graph.ManagedIdentity,
-		AccessToken: cfg.Graph.AccessToken, Timeout: cfg.Graph.Timeout,
-	})
+	directory, err := graph.New(graphConfig(cfg))
 	if err != nil {
 		return fmt.Errorf("graph: %w", err)
 	}

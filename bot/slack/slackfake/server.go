@@ -209,7 +209,7 @@ func (s *Server) AddChannelWithoutBot(id string) {
 // ManifestScopes are the bot scopes configs/slack-app-manifest.yaml asks for: what the fake
 // grants unless SetScopes says otherwise.
 func ManifestScopes() []string {
-	return []string{"commands", "chat:write", "im:write", "users:read", "users:read.email", "usergroups:read"}
+	return []string{"commands", "chat:write", "im:write", "users:read", "users:read.email", "usergroups:read", "channels:read", "groups:read"}
 }
 
 // SetScopes sets the scopes the bot token was granted, which the fake reports in the
