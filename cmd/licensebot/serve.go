@@ -39,6 +39,7 @@ func runServe(ctx context.Context, getenv func(string) string, stdout, stderr io
 	}
 	defer rdb.Close()
 	st := store.New(rdb, cfg.Redis.KeyPrefix)
+	warnAboutRedis(ctx, st, logger)
 
 	directory, err := graph.New(graphConfig(cfg))
 	if err != nil {
@@ -209,4 +210,22 @@ func productNames(ctx context.Context, d *graph.Client, cat *licensing.Catalogue
 		names = append(names, cat.DisplayName(p.SKUID, p.PartNumber))
 	}
 	return names, nil
+}
+
+// warnAboutRedis says at start-up what in Redis's settings puts pending requests at risk
+// (no persistence, an eviction policy, a version without XAUTOCLAIM). It doesn't stop the
+// start: Redis may be fixed while licensebot runs, and readiness tells whether it answers.
+func warnAboutRedis(ctx context.Context, st *store.Store, logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	h, err := st.Health(ctx)
+	if err != nil {
+		logger.Warn("Redis doesn't answer at start-up; requests are refused until it does", "err", err)
+		return
+	}
+	for _, f := range h.Findings() {
+		if f.Problem != "" {
+			logger.Warn("Redis setting puts pending requests at risk", "check", f.Check, "problem", f.Problem, "fix", f.Fix)
+		}
+	}
 }

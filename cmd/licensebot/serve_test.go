@@ -403,3 +403,14 @@ func TestHealthcheckCommand(t *testing.T) {
 		t.Fatal("healthcheck passed with licensebot stopped")
 	}
 }
+
+func TestServeWarnsAboutRedisWithoutPersistence(t *testing.T) {
+	w := startServe(t, nil) // storetest's default Redis: no AOF, no RDB
+	if err := w.stop(); err != nil {
+		t.Fatal(err)
+	}
+	log := w.stderr.String()
+	if !strings.Contains(log, "Redis setting puts pending requests at risk") || !strings.Contains(log, "appendonly yes") {
+		t.Fatalf("no warning about persistence in the log:\n%s", log)
+	}
+}
