@@ -48,6 +48,7 @@ type slackWorld struct {
 	stderr *syncBuffer
 	stop   func() error
 	n      int
+	redis  *storetest.Server
 }
 
 func startServe(t testing.TB, extraEnv map[string]string, tenantOpts ...graphtest.Option) *slackWorld {
@@ -90,7 +91,7 @@ func startServe(t testing.TB, extraEnv map[string]string, tenantOpts ...graphtes
 	go func() {
 		done <- run(ctx, []string{"licensebot", "serve"}, func(k string) string { return env[k] }, nil, stdout, stderr)
 	}()
-	w := &slackWorld{t: t, slack: sl, tenant: tenant, stderr: stderr}
+	w := &slackWorld{t: t, slack: sl, tenant: tenant, stderr: stderr, redis: redisSrv}
 	listening := regexp.MustCompile(`listening on (\S+)`)
 	deadline := time.Now().Add(10 * time.Second)
 	for w.base == "" {
