@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -51,6 +52,13 @@ func New(cfg Config) (*Client, error) {
 	}
 	opts := core.GraphClientOptions{GraphServiceLibraryVersion: sdkVersion}
 	httpClient := core.GetDefaultClient(&opts, middlewaresWithoutRetry(&opts)...)
+	if cfg.Observe != nil {
+		next := httpClient.Transport
+		if next == nil {
+			next = http.DefaultTransport
+		}
+		httpClient.Transport = observed{next: next, observe: cfg.Observe}
+	}
 
 	// Local registries (not the SDK's global defaults, which only GraphServiceClient fills):
 	// Graph speaks JSON only.

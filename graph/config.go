@@ -48,6 +48,10 @@ type Config struct {
 
 	// Timeout bounds each call whose context has no deadline; zero means 30 seconds.
 	Timeout time.Duration
+	// Observe, when set, is told of every HTTP exchange with Graph (for metrics): the
+	// operation without ids ("POST /users/{id}/assignLicense"), the status (0: no answer),
+	// and the time it took.
+	Observe func(operation string, status int, took time.Duration)
 }
 
 const defaultTimeout = 30 * time.Second

@@ -32,12 +32,14 @@ func (s *Service) execute(ctx context.Context, r *Request, st Stored, clicked bo
 		for _, it := range up.Skip {
 			results = append(results, Result{UserID: up.User.ID, UPN: userLabel(up), SKUID: it.SKUID, Product: it.Name,
 				Outcome: OutcomeSkipped, Reason: skipReason(it), At: s.Now()})
+			s.Metrics.Removal(string(OutcomeSkipped))
 		}
 		if len(up.Remove) == 0 {
 			continue
 		}
 		userResults := s.removeUser(ctx, up)
 		for _, res := range userResults {
+			s.Metrics.Removal(string(res.Outcome))
 			s.audit(ctx, r, string(res.Outcome), Person{}, map[string]string{
 				"user": res.UPN, "sku": res.SKUID, "graph_request_id": res.GraphID, "reason": res.Reason,
 			})
@@ -141,6 +143,7 @@ func (s *Service) removeWithRetry(ctx context.Context, userID string, skus []str
 		switch {
 		case errors.As(err, &throttled):
 			wait = min(max(throttled.RetryAfter, time.Second), s.opts.MaxRetryWait)
+			s.Metrics.ThrottleWait(wait)
 		case errors.Is(err, licensing.ErrUnavailable):
 			wait = backoff(attempt - 1)
 		default:

@@ -72,3 +72,19 @@ type Notifier interface {
 
 // NewID makes an unguessable request id.
 type NewID func() (string, error)
+
+// Metrics counts what the use cases do, for monitoring.
+type Metrics interface {
+	// RequestState counts a request entering a state (created, confirmed, approved, …).
+	RequestState(state string)
+	// Removal counts one product on one user: removed, skipped or failed.
+	Removal(outcome string)
+	// ThrottleWait counts a wait for Graph's Retry-After.
+	ThrottleWait(d time.Duration)
+}
+
+type noMetrics struct{}
+
+func (noMetrics) RequestState(string)        {}
+func (noMetrics) Removal(string)             {}
+func (noMetrics) ThrottleWait(time.Duration) {}

@@ -21,6 +21,8 @@ type Deps struct {
 	RoleCache RoleCache
 	// Deadlines lets a sweeper find expired requests; optional.
 	Deadlines Deadlines
+	// Metrics counts requests, removals and throttling; optional.
+	Metrics   Metrics
 	Notifier  Notifier
 	NewID     NewID
 	Catalogue *licensing.Catalogue
@@ -59,6 +61,9 @@ func New(d Deps, o Options) (*Service, error) {
 	}
 	if d.Audit == nil {
 		d.Audit = noAudit{}
+	}
+	if d.Metrics == nil {
+		d.Metrics = noMetrics{}
 	}
 	return &Service{Deps: d, opts: o, products: productCache{ttl: o.ProductsTTL}}, nil
 }
@@ -185,6 +190,7 @@ func (s *Service) load(ctx context.Context, id string) (*Request, Stored, error)
 			return nil, Stored{}, fmt.Errorf("expire request %s: %w", id, errStore{err})
 		}
 		if err == nil {
+			s.Metrics.RequestState(string(StateExpired))
 			s.audit(ctx, r, "expired", Person{}, map[string]string{"was": string(from)})
 			s.updateApprovals(ctx, r, expiredMessage(r, s.opts.Location), bot.MessageRef{})
 		}
@@ -205,6 +211,9 @@ func (s *Service) save(ctx context.Context, r *Request, from Stored) (Stored, er
 	next, err := s.Requests.Transition(ctx, r.ID, from.State, from.Version, string(r.State), data, s.opts.RetainFor)
 	if err != nil && !errors.Is(err, ErrConflict) {
 		return next, fmt.Errorf("save request %s: %w", r.ID, errStore{err})
+	}
+	if err == nil && from.State != string(r.State) {
+		s.Metrics.RequestState(string(r.State))
 	}
 	return next, err
 }

@@ -72,6 +72,7 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 	if err := s.Requests.Create(ctx, r.ID, string(r.State), data, s.opts.RetainFor); err != nil {
 		return bot.Message{}, fmt.Errorf("store request: %w", errStore{err})
 	}
+	s.Metrics.RequestState(string(r.State))
 	s.audit(ctx, r, "requested", caller, map[string]string{"command": cmd.Text, "removals": fmt.Sprint(plan.Removals())})
 	s.schedule(ctx, r)
 	if picking {

@@ -18,16 +18,17 @@ type chatRoutes struct {
 }
 
 // newServer lists licensebot's whole HTTP surface in one place.
-func newServer(ready map[string]pinger, chat chatRoutes) http.Handler {
+func newServer(ready map[string]pinger, chat chatRoutes, m *metrics) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", handleHealth())
 	mux.Handle("GET /readyz", handleReady(ready))
+	mux.Handle("GET /metrics", m.handler())
 	if chat.slackCommands != nil {
-		mux.Handle("POST /slack/commands", chat.slackCommands)
-		mux.Handle("POST /slack/interactions", chat.slackInteractions)
+		mux.Handle("POST /slack/commands", m.timedAck("slack", "commands", chat.slackCommands))
+		mux.Handle("POST /slack/interactions", m.timedAck("slack", "interactions", chat.slackInteractions))
 	}
 	if chat.discordInteractions != nil {
-		mux.Handle("POST /discord/interactions", chat.discordInteractions)
+		mux.Handle("POST /discord/interactions", m.timedAck("discord", "interactions", chat.discordInteractions))
 	}
 	return mux
 }

@@ -41,7 +41,10 @@ func runServe(ctx context.Context, getenv func(string) string, stdout, stderr io
 	st := store.New(rdb, cfg.Redis.KeyPrefix)
 	warnAboutRedis(ctx, st, logger)
 
-	directory, err := graph.New(graphConfig(cfg))
+	m := newMetrics()
+	gcfg := graphConfig(cfg)
+	gcfg.Observe = m.graphCall
+	directory, err := graph.New(gcfg)
 	if err != nil {
 		return fmt.Errorf("graph: %w", err)
 	}
@@ -93,7 +96,7 @@ func runServe(ctx context.Context, getenv func(string) string, stdout, stderr io
 	}
 	svc, err := handlers.New(handlers.Deps{
 		Directory: directory, Remover: directory, Requests: requestStore{st}, Audit: requestStore{st}, RoleCache: st,
-		Deadlines: st, Notifier: &chat, NewID: store.NewID, Catalogue: catalogue, Logger: logger,
+		Deadlines: st, Metrics: m, Notifier: &chat, NewID: store.NewID, Catalogue: catalogue, Logger: logger,
 	}, handlers.Options{
 		AdminRoles: cfg.Approval.AdminRoles, Policy: handlers.Policy(cfg.Approval.Policy), Approvers: approvers,
 		ConfirmTTL: cfg.ConfirmTTL, ApprovalTTL: cfg.Approval.TTL, MaxTargets: cfg.MaxTargets, Location: cfg.Location(),
@@ -120,7 +123,7 @@ func runServe(ctx context.Context, getenv func(string) string, stdout, stderr io
 		return fmt.Errorf("LICENSEBOT_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
 	srv := &http.Server{
-		Handler:           newServer(map[string]pinger{"redis": st, "graph": directory}, routes),
+		Handler:           newServer(map[string]pinger{"redis": st, "graph": directory}, routes, m),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -290,6 +291,30 @@ func TestServeSlackEndToEnd(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	if n := w.tenant.Removals(alice.ID, skuOffice365E3); n != 1 || w.tenant.Calls("POST", "/users/") != 1 {
 		t.Fatalf("after repeated clicks: %d removals, %d assignLicense calls", n, w.tenant.Calls("POST", "/users/"))
+	}
+
+	// What the run leaves in /metrics.
+	resp, err := http.Get(w.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scraped, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, series := range []string{
+		`licensebot_requests_total{state="awaiting_confirmation"} 1`,
+		`licensebot_requests_total{state="awaiting_approval"} 1`,
+		`licensebot_requests_total{state="approved"} 1`,
+		`licensebot_requests_total{state="done"} 1`,
+		`licensebot_removals_total{outcome="removed"} 1`,
+		`licensebot_graph_requests_total{operation="POST /users/{id}/assignLicense",status="200"} 1`,
+		`licensebot_graph_request_duration_seconds_count{operation="GET /subscribedSkus"}`,
+		`licensebot_ack_duration_seconds_count{endpoint="commands",platform="slack"} 1`,
+		`licensebot_ack_duration_seconds_count{endpoint="interactions",platform="slack"}`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(string(scraped), series) {
+			t.Errorf("/metrics lacks %s", series)
+		}
 	}
 
 	if err := w.stop(); err != nil {
