@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 )
@@ -90,4 +91,38 @@ func (f Fit) wordCut(s string, i int) int {
 		return f.KeepEscape(s, i)
 	}
 	return i
+}
+
+// Omitted names the sections a message had to leave out, as many titles as fit in limit
+// characters: "… and 37 more (too long for one Slack message): Alice, Bob, …". escape
+// makes a title safe in the platform's markup.
+func Omitted(left []Section, where string, limit int, escape func(string) string) string {
+	head := fmt.Sprintf("… and %d more (too long for one %s message)", len(left), where)
+	var titles []string
+	for _, s := range left {
+		if t := strings.TrimSpace(s.Title); t != "" {
+			titles = append(titles, escape(t))
+		}
+	}
+	if len(titles) == 0 {
+		return head + "."
+	}
+	text := head + ": "
+	for i, t := range titles {
+		sep, rest := ", ", ", …"
+		if i == 0 {
+			sep = ""
+		}
+		if i == len(titles)-1 {
+			rest = ""
+		}
+		if TextLen(text)+TextLen(sep)+TextLen(t)+TextLen(rest) > limit {
+			if i == 0 {
+				return head + "."
+			}
+			return text + ", …"
+		}
+		text += sep + t
+	}
+	return text + "."
 }

@@ -51,3 +51,27 @@ func TestFit(t *testing.T) {
 		})
 	}
 }
+
+func TestOmitted(t *testing.T) {
+	left := []Section{{Title: "Alice <alice@x.com>"}, {Title: "Bob"}, {}, {Title: "Carol"}}
+	upper := strings.ToUpper
+	tests := []struct {
+		name  string
+		limit int
+		want  string
+	}{
+		{"every title fits", 200, "… and 4 more (too long for one Slack message): ALICE <ALICE@X.COM>, BOB, CAROL."},
+		{"the titles that fit, then an ellipsis", 72, "… and 4 more (too long for one Slack message): ALICE <ALICE@X.COM>, …"},
+		{"not even the first title fits", 50, "… and 4 more (too long for one Slack message)."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Omitted(left, "Slack", tt.limit, upper); got != tt.want {
+				t.Fatalf("Omitted = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	if got := Omitted([]Section{{}, {}}, "Discord", 100, upper); got != "… and 2 more (too long for one Discord message)." {
+		t.Fatalf("untitled sections: %q", got)
+	}
+}

@@ -213,35 +213,7 @@ func packed(sections []bot.Section, limit int) string {
 
 // omittedSummary names the sections left out, within limit characters.
 func omittedSummary(left []bot.Section, limit int) string {
-	head := fmt.Sprintf("… and %d more (too long for one Discord message)", len(left))
-	var titles []string
-	for _, s := range left {
-		if t := strings.TrimSpace(s.Title); t != "" {
-			titles = append(titles, escapeMarkdown(t))
-		}
-	}
-	if len(titles) == 0 {
-		return head + "."
-	}
-	text := head + ": "
-	for i, t := range titles {
-		sep := ", "
-		if i == 0 {
-			sep = ""
-		}
-		rest := ""
-		if i < len(titles)-1 {
-			rest = ", …"
-		}
-		if textLen(text)+textLen(sep)+textLen(t)+textLen(rest) > limit {
-			if i == 0 {
-				return head + "."
-			}
-			return text + ", …"
-		}
-		text += sep + t
-	}
-	return text + "."
+	return bot.Omitted(left, "Discord", limit, escapeMarkdown)
 }
 
 // warningEmbed renders the warnings, one line each with ⚠, in an amber embed; past

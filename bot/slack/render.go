@@ -204,32 +204,7 @@ func pack(pieces []piece) []piece {
 
 // omittedSummary names the sections left out, as many as fit in one block.
 func omittedSummary(left []bot.Section) string {
-	head := fmt.Sprintf("… and %d more (too long for one Slack message)", len(left))
-	var titles []string
-	for _, s := range left {
-		if t := strings.TrimSpace(s.Title); t != "" {
-			titles = append(titles, escapeText(t))
-		}
-	}
-	if len(titles) == 0 {
-		return head + "."
-	}
-	text := head + ": "
-	for i, t := range titles {
-		sep := ", "
-		if i == 0 {
-			sep = ""
-		}
-		rest := ""
-		if i < len(titles)-1 {
-			rest = ", …"
-		}
-		if textLen(text)+textLen(sep)+textLen(t)+textLen(rest) > maxSectionText {
-			return text + ", …"
-		}
-		text += sep + t
-	}
-	return text + "."
+	return bot.Omitted(left, "Slack", maxSectionText, escapeText)
 }
 
 // warningBlocks renders the warnings, one line each with ⚠, in as few blocks as hold them;
