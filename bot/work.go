@@ -46,3 +46,15 @@ func (w *Work) Go(parent context.Context, what string, fn func(ctx context.Conte
 
 // Wait waits until every job has ended.
 func (w *Work) Wait() { w.wg.Wait() }
+
+// Safely calls handle and turns a panic in it into the fallback reply (and an error in the
+// log with the stack), so that the person who asked still gets an answer.
+func Safely(ctx context.Context, log *slog.Logger, what string, fallback Message, handle func() Reply) (r Reply) {
+	defer func() {
+		if v := recover(); v != nil {
+			log.ErrorContext(ctx, "panic in the "+what+" handler", "panic", v, "stack", string(debug.Stack()))
+			r = Reply{Message: fallback}
+		}
+	}()
+	return handle()
+}

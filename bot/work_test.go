@@ -31,3 +31,15 @@ func TestWorkRunsAtMostLimitAtOnceAndOutlivesTheRequest(t *testing.T) {
 		t.Fatalf("peak %d (want ≤ 2), done %d (want 10)", peak.Load(), done.Load())
 	}
 }
+
+func TestSafelyTurnsAPanicIntoAnAnswer(t *testing.T) {
+	fallback := Message{Text: "Something went wrong on licensebot's side."}
+	got := Safely(context.Background(), slog.New(slog.DiscardHandler), "command", fallback, func() Reply { panic("boom") })
+	if got.Message.Text != fallback.Text || got.Replace {
+		t.Fatalf("after a panic: %+v", got)
+	}
+	ok := Reply{Message: Message{Text: "plan"}, Replace: true}
+	if got := Safely(context.Background(), slog.New(slog.DiscardHandler), "click", fallback, func() Reply { return ok }); got.Message.Text != "plan" || !got.Replace {
+		t.Fatalf("without a panic: %+v", got)
+	}
+}

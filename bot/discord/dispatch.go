@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -145,15 +144,9 @@ func (p *Platform) runCommand(ctx context.Context, i *discordgo.Interaction, key
 		answer(bot.Message{Text: err.Error()})
 		return
 	}
-	reply := func() (r bot.Reply) {
-		defer func() {
-			if v := recover(); v != nil {
-				p.log.ErrorContext(ctx, "panic in the command handler", "panic", v, "stack", string(debug.Stack()))
-				r = bot.Reply{Message: msgFailed}
-			}
-		}()
+	reply := bot.Safely(ctx, p.log, "command", msgFailed, func() bot.Reply {
 		return h.HandleCommand(ctx, bot.Command{Actor: actor, Text: text, Channel: i.ChannelID, DeliveryID: key})
-	}()
+	})
 	// The answer to a command is always the caller's own: the deferred ephemeral reply.
 	answer(reply.Message)
 }
@@ -182,15 +175,9 @@ func (p *Platform) runClick(ctx context.Context, i *discordgo.Interaction) {
 		return
 	}
 	click := bot.Click{Actor: actor, Action: action, Value: value, Message: clickedMessage(i)}
-	reply := func() (r bot.Reply) {
-		defer func() {
-			if v := recover(); v != nil {
-				p.log.ErrorContext(ctx, "panic in the click handler", "panic", v, "stack", string(debug.Stack()))
-				r = bot.Reply{Message: msgFailed}
-			}
-		}()
+	reply := bot.Safely(ctx, p.log, "click", msgFailed, func() bot.Reply {
 		return h.HandleClick(ctx, click)
-	}()
+	})
 	p.answerClick(ctx, i, reply)
 }
 

@@ -3,7 +3,6 @@ package slack
 import (
 	"context"
 	"fmt"
-	"runtime/debug"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -80,15 +79,9 @@ func (p *Platform) runCommand(ctx context.Context, cmd slackapi.SlashCommand, re
 		return
 	}
 	text := p.resolveMentions(ctx, cmd.Text)
-	reply := func() (r bot.Reply) {
-		defer func() {
-			if v := recover(); v != nil {
-				p.log.ErrorContext(ctx, "panic in the command handler", "panic", v, "stack", string(debug.Stack()))
-				r = bot.Reply{Message: msgFailed}
-			}
-		}()
+	reply := bot.Safely(ctx, p.log, "command", msgFailed, func() bot.Reply {
 		return h.HandleCommand(ctx, bot.Command{Actor: actor, Text: text, Channel: cmd.ChannelID, DeliveryID: key})
-	}()
+	})
 	// The answer to a command is always the caller's own: ephemeral, through response_url.
 	answer(reply.Message)
 }
@@ -119,15 +112,9 @@ func (p *Platform) runClick(ctx context.Context, cb slackapi.InteractionCallback
 		return
 	}
 	click := bot.Click{Actor: actor, Action: actionOf(action.ActionID), Value: action.Value, Message: clickedMessage(cb)}
-	reply := func() (r bot.Reply) {
-		defer func() {
-			if v := recover(); v != nil {
-				p.log.ErrorContext(ctx, "panic in the click handler", "panic", v, "stack", string(debug.Stack()))
-				r = bot.Reply{Message: msgFailed}
-			}
-		}()
+	reply := bot.Safely(ctx, p.log, "click", msgFailed, func() bot.Reply {
 		return h.HandleClick(ctx, click)
-	}()
+	})
 	p.answerClick(ctx, cb, reply)
 }
 
