@@ -58,3 +58,15 @@ func Safely(ctx context.Context, log *slog.Logger, what string, fallback Message
 	}()
 	return handle()
 }
+
+// Sleep waits for d or until ctx ends, whichever comes first (for Retry-After waits).
+func Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -54,7 +54,7 @@ func New(d Deps, o Options) (*Service, error) {
 		d.Now = time.Now
 	}
 	if d.Sleep == nil {
-		d.Sleep = sleep
+		d.Sleep = bot.Sleep
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
@@ -70,17 +70,6 @@ func New(d Deps, o Options) (*Service, error) {
 
 // Options returns the options in force, defaults filled in.
 func (s *Service) Options() Options { return s.opts }
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
 
 // backoff is exponential with full jitter, for a Graph that fails without saying when to
 // come back: 0.5 s, 1 s, 2 s, … capped at 30 s.

@@ -179,7 +179,7 @@ func New(cfg Config) (*Platform, error) {
 		cfg.WorkTimeout = defaultTimeout
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
+		cfg.Sleep = bot.Sleep
 	}
 	if cfg.MaxRetries <= 0 {
 		cfg.MaxRetries = 3
@@ -234,14 +234,3 @@ func (p *Platform) currentHandler() Handler {
 
 // Wait blocks until the work started by commands and clicks so far has finished.
 func (p *Platform) Wait() { p.work.Wait() }
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}

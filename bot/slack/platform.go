@@ -143,7 +143,7 @@ func New(cfg Config) (*Platform, error) {
 		cfg.WorkTimeout = defaultTimeout
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
+		cfg.Sleep = bot.Sleep
 	}
 	if cfg.MaxRetries <= 0 {
 		cfg.MaxRetries = 3
@@ -201,16 +201,5 @@ func (p *Platform) logOnce(ctx context.Context, key, msg string, args ...any) {
 	p.warnedMu.Unlock()
 	if !seen {
 		p.log.WarnContext(ctx, msg, args...)
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
