@@ -31,6 +31,24 @@ type Config struct {
 	Discord    Discord       `yaml:"discord"`
 	// ShutdownTimeout bounds a graceful stop: in-flight work gets this long to finish.
 	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
+	Jobs            Jobs          `yaml:"jobs"`
+}
+
+// Jobs tunes the executor that runs approved requests (every replica runs one).
+type Jobs struct {
+	// Workers is how many jobs a replica runs at once.
+	Workers int `yaml:"workers"`
+	// Idle is how long a job may go without its worker's heartbeat before another replica
+	// takes it over.
+	Idle time.Duration `yaml:"idle"`
+	// ClaimStaleAfter is how long a user whose removal got no answer is left alone before
+	// another worker reads the user again and finishes it; keep it above twice the Graph
+	// timeout.
+	ClaimStaleAfter time.Duration `yaml:"claimStaleAfter"`
+	// InFlight and MaxInFlight: batches of 20 users a job starts with, and grows to while
+	// Graph doesn't throttle.
+	InFlight    int `yaml:"inFlight"`
+	MaxInFlight int `yaml:"maxInFlight"`
 }
 
 // Slack is the Slack app. Socket Mode with an app-level token, or HTTP mode with the
@@ -130,6 +148,7 @@ func Default() Config {
 		Log:             Log{Format: "json", Level: "info"},
 		Slack:           Slack{APIURL: "https://slack.com/api/"},
 		ShutdownTimeout: 25 * time.Second,
+		Jobs:            Jobs{Workers: 2, Idle: 30 * time.Second, ClaimStaleAfter: 2 * time.Minute, InFlight: 4, MaxInFlight: 16},
 	}
 }
 
@@ -209,6 +228,8 @@ func Load(getenv func(string) string) (Config, error) {
 	str(&c.Slack.APIURL, "SLACK_API_URL")
 	str(&c.Slack.ApprovalChannel, "LICENSEBOT_APPROVAL_CHANNEL")
 	dur(&c.ShutdownTimeout, "LICENSEBOT_SHUTDOWN_TIMEOUT")
+	dur(&c.Jobs.Idle, "LICENSEBOT_JOB_IDLE")
+	dur(&c.Jobs.ClaimStaleAfter, "LICENSEBOT_CLAIM_STALE_AFTER")
 	str(&c.Discord.BotToken, "DISCORD_BOT_TOKEN")
 	str(&c.Discord.PublicKey, "DISCORD_PUBLIC_KEY")
 	str(&c.Discord.ApplicationID, "DISCORD_APPLICATION_ID")
@@ -228,14 +249,20 @@ func Load(getenv func(string) string) (Config, error) {
 		// slack-go joins method names straight onto the base.
 		c.Slack.APIURL += "/"
 	}
-	if v := getenv("LICENSEBOT_MAX_TARGETS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			errs = append(errs, fmt.Errorf("LICENSEBOT_MAX_TARGETS: %q is not a positive whole number", v))
-		} else {
-			c.MaxTargets = n
+	count := func(dst *int, name string) {
+		if v := getenv(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				errs = append(errs, fmt.Errorf("%s: %q is not a positive whole number", name, v))
+			} else {
+				*dst = n
+			}
 		}
 	}
+	count(&c.MaxTargets, "LICENSEBOT_MAX_TARGETS")
+	count(&c.Jobs.Workers, "LICENSEBOT_WORKERS")
+	count(&c.Jobs.InFlight, "LICENSEBOT_JOB_IN_FLIGHT")
+	count(&c.Jobs.MaxInFlight, "LICENSEBOT_JOB_MAX_IN_FLIGHT")
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}
@@ -266,6 +293,14 @@ func (c Config) Validate() error {
 	case "json", "text":
 	default:
 		errs = append(errs, fmt.Errorf("LICENSEBOT_LOG_FORMAT: %q is not json or text", c.Log.Format))
+	}
+	if c.Jobs.ClaimStaleAfter < 2*c.Graph.Timeout {
+		// A worker sends only in the first half of the claim's life; the call must end
+		// before the mark can be taken over.
+		errs = append(errs, fmt.Errorf("LICENSEBOT_CLAIM_STALE_AFTER: %s must be at least twice the Graph timeout (%s)", c.Jobs.ClaimStaleAfter, c.Graph.Timeout))
+	}
+	if c.Jobs.Idle < 3*time.Millisecond {
+		errs = append(errs, fmt.Errorf("LICENSEBOT_JOB_IDLE: %s is too short", c.Jobs.Idle))
 	}
 	return errors.Join(errs...)
 }

@@ -19,17 +19,17 @@ import (
 // it was refused before asking Graph.
 var ErrBadUserQuery = errors.New("not a user principal name, mail address or object id")
 
-// The reasons Graph refuses to add a license (RestoreLicenses), which package licensing has no
-// value for: they are carried as the Reason of the *licensing.GraphError, like licensing's own
-// reasons, so handlers decide with errors.Is(err, graph.ErrNoSeats). Both come as 400
-// Request_BadRequest from assignLicense; the texts are listed in testdata/README.md.
+// The reasons Graph refuses to add a license (RestoreLicenses), carried as the Reason of the
+// *licensing.GraphError like licensing's other reasons, so errors.Is works with either name.
+// Both come as 400 Request_BadRequest from assignLicense; the texts are listed in
+// testdata/README.md.
 var (
 	// ErrNoSeats: every seat of the product is taken ("Subscription with SKU {skuId} does not
 	// have any available licenses."): free one or buy more before restoring.
-	ErrNoSeats = errors.New("the product has no free seat")
+	ErrNoSeats = licensing.ErrNoSeats
 	// ErrUsageLocation: the user has no usage location, which Graph needs before it assigns any
 	// license ("License assignment cannot be done for user with invalid usage location.").
-	ErrUsageLocation = errors.New("the user has no usage location, which a license assignment needs")
+	ErrUsageLocation = licensing.ErrUsageLocation
 )
 
 // defaultRetryAfter is the wait suggested when Graph throttles without a Retry-After header;

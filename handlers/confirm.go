@@ -63,15 +63,18 @@ func (s *Service) confirmOrCancel(ctx context.Context, click bot.Click, id strin
 	}
 
 	// Confirm.
+	if r.Kind == KindUndo {
+		return s.confirmUndo(ctx, r, st, clicker, click.Message)
+	}
 	if s.opts.Policy == PolicyNone {
 		r.State = StateApproved
 		r.Decisions = append(r.Decisions, Decision{By: clicker, Approved: true, At: now})
-		next, err := s.save(ctx, r, st)
+		_, err := s.save(ctx, r, st)
 		if err != nil {
 			return s.raced(ctx, id, err)
 		}
 		s.audit(ctx, r, "confirmed", clicker, map[string]string{"policy": string(PolicyNone)})
-		return bot.Reply{Replace: true, Message: s.execute(ctx, r, next, click.Message)}, nil
+		return bot.Reply{Replace: true, Message: s.start(ctx, r, click.Message)}, nil
 	}
 	r.State = StateAwaitingApproval
 	r.ExpiresAt = now.Add(s.opts.ApprovalTTL)

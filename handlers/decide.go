@@ -40,7 +40,7 @@ func (s *Service) decide(ctx context.Context, click bot.Click, id string) (bot.R
 		case s.fullyApproved(r):
 			r.State = StateApproved
 		}
-		next, err := s.save(ctx, r, st)
+		_, err = s.save(ctx, r, st)
 		if errors.Is(err, ErrConflict) {
 			continue // another click got there first: look again
 		}
@@ -58,7 +58,7 @@ func (s *Service) decide(ctx context.Context, click bot.Click, id string) (bot.R
 			return bot.Reply{Replace: true, Message: msg}, nil
 		case StateApproved:
 			s.audit(ctx, r, "approved", clicker, nil)
-			return bot.Reply{Replace: true, Message: s.execute(ctx, r, next, click.Message)}, nil
+			return bot.Reply{Replace: true, Message: s.start(ctx, r, click.Message)}, nil
 		default: // one manager of several approved
 			s.audit(ctx, r, "approved", clicker, map[string]string{"waiting_for": fmt.Sprint(len(r.Managers) - countApprovals(r))})
 			return bot.Reply{Replace: true, Message: stateMessage(r, s.opts.Location)}, nil

@@ -57,6 +57,16 @@ func (s *Service) SweepExpired(ctx context.Context) (int, error) {
 			expired++
 		case r.State.Pending():
 			s.schedule(ctx, r) // its deadline moved (a pick, a confirm): sweep it then
+		case r.State == StateApproved && s.Jobs != nil:
+			// Approved a while ago and no worker has started it: its job may never have
+			// been queued (the queue failed after the approval). A second job is harmless:
+			// the first worker to move it to running wins, the ledger keeps changes single.
+			if _, err := s.Jobs.EnqueueJob(ctx, id); err != nil {
+				s.Logger.WarnContext(ctx, "queue an approved request again", "request", id, "err", err)
+			} else {
+				s.Logger.InfoContext(ctx, "queued an approved request again", "request", id)
+			}
+			_ = s.Deadlines.ScheduleDeadline(ctx, id, s.Now().Add(startGrace))
 		}
 	}
 	return expired, nil

@@ -263,6 +263,9 @@ func stateMessage(r *Request, loc *time.Location) bot.Message {
 		}
 	case StateApproved, StateRunning:
 		text = "Approved by " + last(true) + ". Removing the licenses now."
+		if r.Round > 0 {
+			text = fmt.Sprintf("Approved by %s. Retrying %s now.", last(true), plural(len(r.Retry), "user", "users"))
+		}
 	case StateDone:
 		text = "Approved by " + last(true) + ". Done: " + resultSummary(r.Results) + "."
 	case StatePartlyDone:
@@ -276,10 +279,16 @@ func stateMessage(r *Request, loc *time.Location) bot.Message {
 	case StateExpired:
 		return expiredMessage(r, loc)
 	}
+	if r.Kind == KindUndo {
+		text = undoStateText(r, last(true), text)
+	}
 	return bot.Message{Text: text, Footer: "Request " + r.ID}
 }
 
 func resultSummary(results []Result) string {
+	if n := countOutcome(results, OutcomeRestored); n > 0 || (len(results) > 0 && countOutcome(results, OutcomeRemoved)+countOutcome(results, OutcomeSkipped) == 0) {
+		return fmt.Sprintf("%d restored, %d failed", n, failedCount(results))
+	}
 	var removed, skipped, failed int
 	for _, r := range results {
 		switch r.Outcome {
@@ -341,7 +350,11 @@ func outcomeMessage(r *Request, notices map[string][]licensing.Notice, seats []l
 		m.Sections = append(m.Sections, sec)
 	}
 	if failed := failedCount(r.Results); failed > 0 {
-		m.Warnings = append(m.Warnings, fmt.Sprintf("%d removals failed; nothing else was changed for them. Ask again for those users once the cause is fixed.", failed))
+		m.Warnings = append(m.Warnings, fmt.Sprintf("%d removals failed; nothing else was changed for them. Once the cause is fixed, [Retry failed] tries only those again, under the same approval.", failed))
+	}
+	if countOutcome(r.Results, OutcomeRemoved) > 0 && r.Kind == KindRemove {
+		m.Warnings = append(m.Warnings, fmt.Sprintf("Changed your mind? /unassign undo %s gives these licenses back exactly as they were assigned, until %s.",
+			r.ID, formatDate(r.FinishedAt.Add(o.UndoWindow), o.Location)))
 	}
 	m.Footer = "Request " + r.ID + " · approved by " + approverNames(r) + " · finished " + formatTime(r.FinishedAt, o.Location)
 	return m
@@ -377,4 +390,106 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+func undoStateText(r *Request, by, text string) string {
+	head := "Undo of request " + r.UndoOf + ": "
+	switch r.State {
+	case StateAwaitingConfirmation:
+		return head + "waits for " + r.Requester.DisplayName + " to confirm."
+	case StateApproved, StateRunning:
+		return head + "confirmed by " + by + ". Putting the licenses back now."
+	case StateDone:
+		return head + "done: " + resultSummary(r.Results) + "."
+	case StatePartlyDone:
+		return head + "partly done: " + resultSummary(r.Results) + "."
+	case StateFailed:
+		return head + "failed: " + resultSummary(r.Results) + "."
+	case StateCancelled:
+		return head + "cancelled. Nothing was changed."
+	}
+	return head + text
+}
+
+// progressMessage is a running job's message: "N of M users done (K skipped, F failed)".
+func progressMessage(r *Request, c progressCounts, loc *time.Location) bot.Message {
+	m := stateMessage(r, loc)
+	if r.State != StateRunning && r.State != StateApproved {
+		return m
+	}
+	if c.Total > 0 {
+		m.Text += fmt.Sprintf(" %d of %s done", c.Done, plural(c.Total, "user", "users"))
+		if c.Skipped > 0 || c.Failed > 0 {
+			m.Text += fmt.Sprintf(" (%d skipped, %d failed)", c.Skipped, c.Failed)
+		}
+		m.Text += "."
+	}
+	return m
+}
+
+// undoPlanMessage asks the caller to confirm an undo: what goes back to whom, and what can't.
+func undoPlanMessage(u, orig *Request, warnings []string, o Options) bot.Message {
+	users := 0
+	for _, ur := range u.Restores {
+		if len(ur.Products) > 0 {
+			users++
+		}
+	}
+	m := bot.Message{Text: fmt.Sprintf("Give back what request %s removed? %s to %s, each as it was assigned (the service plans that were off stay off).",
+		orig.ID, plural(restoreCount(u), "license", "licenses"), plural(users, "user", "users"))}
+	for _, ur := range u.Restores {
+		var lines []string
+		for _, p := range ur.Products {
+			line := "↺ " + p.Name
+			if n := len(p.DisabledPlans); n > 0 {
+				line += fmt.Sprintf(" (with %s off, as before)", plural(n, "service plan", "service plans"))
+			}
+			lines = append(lines, line)
+		}
+		for _, name := range ur.Missing {
+			lines = append(lines, "✗ "+name+": no record of how it was assigned, so it can't be put back exactly")
+		}
+		title := ur.UPN
+		if ur.DisplayName != "" {
+			title = ur.DisplayName + " <" + ur.UPN + ">"
+		}
+		m.Sections = append(m.Sections, bot.Section{Title: title, Text: strings.Join(lines, "\n")})
+	}
+	m.Warnings = append(m.Warnings, warnings...)
+	m.Warnings = append(m.Warnings, fmt.Sprintf("Mailbox and OneDrive data removed with the licenses is kept for 30 days after the removal (%s): given back before %s, the users get their data back.",
+		formatTime(orig.FinishedAt, o.Location), formatDate(orig.FinishedAt.Add(o.UndoWindow), o.Location)))
+	m.Buttons = []bot.Button{
+		{Label: "Give back", Action: ActionConfirm, Value: u.ID, Style: bot.Primary, Confirm: &bot.Confirmation{
+			Title: "Give these licenses back?", Text: plural(restoreCount(u), "license", "licenses") + " will be assigned again.", Yes: "Give back", No: "Back",
+		}},
+		{Label: "Cancel", Action: ActionCancel, Value: u.ID},
+	}
+	m.Footer = fmt.Sprintf("Request %s · undoes %s · waits %s for your choice", u.ID, orig.ID, formatDuration(o.ConfirmTTL))
+	return m
+}
+
+// undoOutcomeMessage reports an undo: what was given back, and what couldn't be and why.
+func undoOutcomeMessage(r *Request, o Options) bot.Message {
+	m := bot.Message{Text: fmt.Sprintf("Undo %s of request %s: %s.", r.ID, r.UndoOf, resultSummary(r.Results))}
+	byUser := map[string][]Result{}
+	for _, res := range r.Results {
+		byUser[res.UserID] = append(byUser[res.UserID], res)
+	}
+	for _, ur := range r.Restores {
+		var lines []string
+		for _, res := range byUser[ur.UserID] {
+			switch res.Outcome {
+			case OutcomeRestored:
+				lines = append(lines, "↺ gave back "+res.Product)
+			case OutcomeFailed:
+				lines = append(lines, "✗ couldn't give back "+res.Product+": "+res.Reason)
+			}
+		}
+		m.Sections = append(m.Sections, bot.Section{Title: ur.UPN, Text: strings.Join(lines, "\n")})
+	}
+	if failed := failedCount(r.Results); failed > 0 {
+		m.Warnings = append(m.Warnings, fmt.Sprintf("%s couldn't be given back; nothing else was changed for them. Once the cause is fixed (free seats, a usage location), [Retry failed] tries only those again.", plural(failed, "license", "licenses")))
+	}
+	m.Footer = "Request " + r.ID + " · confirmed by " + approverNames(r) + " · finished " + formatTime(r.FinishedAt, o.Location)
+	return m
 }

@@ -57,6 +57,33 @@ type Options struct {
 	// ApprovalPlatforms are the chat platforms approval requests go to (each gets its own
 	// message; any may approve). Empty: the one platform there is.
 	ApprovalPlatforms []string
+	// Executor settings (see executor.go).
+	//
+	// JobIdle is how long a job may go without its worker's heartbeat before another worker
+	// takes it over (default 30 s). ClaimStaleAfter is how long a user's in-flight mark
+	// protects a call whose outcome is unknown before another worker may read the user
+	// again and finish it (default 2 min); it must be well above Graph's timeout, since a
+	// worker sends only in the first half of it.
+	JobIdle, ClaimStaleAfter time.Duration
+	// InFlight is how many batches of 20 users a job starts with in flight; MaxInFlight the
+	// most it grows to while Graph doesn't throttle (defaults 4 and 16).
+	InFlight, MaxInFlight int
+	// ThrottleRetries bounds how often one user is throttled before it is reported failed
+	// (default 30): throttling is waited out, but not forever.
+	ThrottleRetries int
+	// JobAttempts bounds how often one job is taken over after its worker stopped before
+	// the users not reached are reported failed (default 5): a request that kills its
+	// worker each time must not kill every replica in turn.
+	JobAttempts int
+	// ProgressEvery is the least time between two progress edits of a running job's
+	// message (default 2 s); ProgressPerMinute caps the progress edits of all jobs of a
+	// replica (default 40, within Slack's chat.update tier of 50 a minute).
+	ProgressEvery     time.Duration
+	ProgressPerMinute int
+	// UndoWindow is how long after a removal it may be undone (default 30 days: past it
+	// the mailbox data is gone, and the undo snapshots are deleted).
+	UndoWindow time.Duration
+
 	// ProductsTTL is how long the organisation's product list is reused for planning
 	// (matching names); negative: never. Seat reports always read it fresh.
 	ProductsTTL time.Duration
@@ -99,6 +126,26 @@ func (o *Options) setDefaults() error {
 	}
 	if o.Parallelism <= 0 {
 		o.Parallelism = 8
+	}
+	def(&o.JobIdle, 30*time.Second)
+	def(&o.ClaimStaleAfter, 2*time.Minute)
+	def(&o.ProgressEvery, 2*time.Second)
+	def(&o.UndoWindow, 30*24*time.Hour)
+	if o.InFlight <= 0 {
+		o.InFlight = 4
+	}
+	if o.MaxInFlight <= 0 {
+		o.MaxInFlight = 16
+	}
+	o.MaxInFlight = max(o.MaxInFlight, o.InFlight)
+	if o.ThrottleRetries <= 0 {
+		o.ThrottleRetries = 30
+	}
+	if o.JobAttempts <= 0 {
+		o.JobAttempts = 5
+	}
+	if o.ProgressPerMinute <= 0 {
+		o.ProgressPerMinute = 40
 	}
 	if o.RemoveAttempts <= 0 {
 		o.RemoveAttempts = 5

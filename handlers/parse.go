@@ -16,6 +16,7 @@ const (
 	VerbHelp
 	VerbShow
 	VerbStatus
+	VerbUndo
 )
 
 // Command is /unassign parsed: nothing in it has been looked up yet.
@@ -26,7 +27,7 @@ type Command struct {
 	All       bool
 	Reason    string
 	DryRun    bool
-	RequestID string // for status
+	RequestID string // for status and undo
 }
 
 // ParseError names the part of the input that is wrong and what is wrong with it; its
@@ -49,6 +50,7 @@ const Usage = "/unassign <user> [<user> ...] --product \"<product>\" [--product 
 	"/unassign <user>                 (shows that user's licenses to pick from)\n" +
 	"/unassign show <user>\n" +
 	"/unassign status <request-id>\n" +
+	"/unassign undo <request-id>      (gives back what that request removed, within 30 days)\n" +
 	"/unassign help"
 
 var (
@@ -104,6 +106,13 @@ func Parse(text string, maxTargets int) (Command, error) {
 				return Command{}, &ParseError{Part: "status", Problem: "takes one request id, as shown under the request, e.g. /unassign status 7k2m…"}
 			}
 			return Command{Verb: VerbStatus, RequestID: words[1].text}, nil
+		}
+	case "undo":
+		if !words[0].quoted {
+			if len(words) != 2 || !idPattern.MatchString(words[1].text) {
+				return Command{}, &ParseError{Part: "undo", Problem: "takes one request id, as shown under the outcome of a removal, e.g. /unassign undo 7k2m…"}
+			}
+			return Command{Verb: VerbUndo, RequestID: words[1].text}, nil
 		}
 	}
 

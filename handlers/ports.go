@@ -81,6 +81,8 @@ type Metrics interface {
 	Removal(outcome string)
 	// ThrottleWait counts a wait for Graph's Retry-After.
 	ThrottleWait(d time.Duration)
+	// JobRunning counts jobs starting (+1) and stopping (-1) on this replica.
+	JobRunning(delta int)
 }
 
 type noMetrics struct{}
@@ -88,3 +90,4 @@ type noMetrics struct{}
 func (noMetrics) RequestState(string)        {}
 func (noMetrics) Removal(string)             {}
 func (noMetrics) ThrottleWait(time.Duration) {}
+func (noMetrics) JobRunning(int)             {}

@@ -64,6 +64,8 @@ const (
 	OutcomeRemoved Outcome = "removed"
 	OutcomeSkipped Outcome = "skipped"
 	OutcomeFailed  Outcome = "failed"
+	// OutcomeRestored: an undo gave the product back.
+	OutcomeRestored Outcome = "restored"
 )
 
 // Result is what happened to one product on one user.
@@ -78,6 +80,35 @@ type Result struct {
 	At        time.Time `json:"at"`
 	Attempts  int       `json:"attempts,omitempty"`
 	Retryable bool      `json:"retryable,omitempty"`
+	// Uncertain: a call that failed may still have taken effect (Graph didn't answer), so
+	// a retry that finds the change already made counts it as made.
+	Uncertain bool `json:"uncertain,omitempty"`
+}
+
+// Kind is what a request does.
+type Kind string
+
+// The kinds of request.
+const (
+	KindRemove Kind = ""     // remove licenses (the default, and every request before undo existed)
+	KindUndo   Kind = "undo" // give back what an earlier removal took
+)
+
+// UserRestore is what an undo gives back to one user: the products an earlier request
+// removed, as they were assigned before (with their disabled plans).
+type UserRestore struct {
+	UserID      string    `json:"userId"`
+	UPN         string    `json:"upn"`
+	DisplayName string    `json:"displayName"`
+	Products    []Product `json:"products"`
+	// Missing says why something removed can't be given back (no snapshot).
+	Missing []string `json:"missing,omitempty"`
+}
+
+// Product is one product to give back.
+type Product struct {
+	Restore
+	Name string `json:"name"`
 }
 
 // Request is a request as stored: everything needed to continue it on any replica.
@@ -98,6 +129,22 @@ type Request struct {
 	// Report is the outcome message, kept so that status can show it again.
 	Report     *bot.Message `json:"report,omitempty"`
 	FinishedAt time.Time    `json:"finishedAt,omitempty"`
+
+	Kind Kind `json:"kind,omitempty"`
+	// UndoOf is, for an undo, the request it undoes; Restores what it gives back.
+	UndoOf   string        `json:"undoOf,omitempty"`
+	Restores []UserRestore `json:"restores,omitempty"`
+	// UndoneBy is the undo request started for this one, so there is only one.
+	UndoneBy string `json:"undoneBy,omitempty"`
+	// Round counts the runs: 0 the first, n the n-th [Retry failed], which re-runs the
+	// users in Retry only.
+	Round int      `json:"round,omitempty"`
+	Retry []string `json:"retry,omitempty"`
+	// StartedAt is when a worker first took the job; Delivered says the outcome was posted.
+	StartedAt time.Time `json:"startedAt,omitempty"`
+	Delivered bool      `json:"delivered,omitempty"`
+	// Progress is the message a running job edits when there is no approval message.
+	Progress *bot.MessageRef `json:"progress,omitempty"`
 }
 
 func (r *Request) encode() ([]byte, error) { return json.Marshal(r) }

@@ -24,6 +24,13 @@ type Deps struct {
 	// Metrics counts requests, removals and throttling; optional.
 	Metrics   Metrics
 	Notifier  Notifier
+	// Jobs and Ledger run approved requests as durable jobs shared by every replica
+	// (RunWorkers). Without Jobs a request runs at once in the approving click, with an
+	// in-memory ledger: one process only (the demo, tests).
+	Jobs   Jobs
+	Ledger Ledger
+	// Restorer gives licenses back for /unassign undo; without it undo is refused.
+	Restorer  Restorer
 	NewID     NewID
 	Catalogue *licensing.Catalogue
 	Now       func() time.Time
@@ -35,8 +42,9 @@ type Deps struct {
 // Service runs /unassign for any platform.
 type Service struct {
 	Deps
-	opts     Options
-	products productCache
+	opts           Options
+	products       productCache
+	progressBudget *editBudget
 }
 
 // New checks the dependencies and options and returns the use cases.
@@ -65,7 +73,14 @@ func New(d Deps, o Options) (*Service, error) {
 	if d.Metrics == nil {
 		d.Metrics = noMetrics{}
 	}
-	return &Service{Deps: d, opts: o, products: productCache{ttl: o.ProductsTTL}}, nil
+	switch {
+	case d.Jobs != nil && d.Ledger == nil:
+		return nil, errors.New("handlers: Jobs needs a Ledger shared by the workers")
+	case d.Ledger == nil:
+		d.Ledger = newMemoryLedger(d.Now)
+	}
+	return &Service{Deps: d, opts: o, products: productCache{ttl: o.ProductsTTL},
+		progressBudget: &editBudget{perMin: float64(o.ProgressPerMinute)}}, nil
 }
 
 // Options returns the options in force, defaults filled in.
@@ -117,6 +132,8 @@ func (s *Service) command(ctx context.Context, cmd bot.Command) (bot.Message, er
 	switch c.Verb {
 	case VerbStatus:
 		return s.status(ctx, caller, c.RequestID)
+	case VerbUndo:
+		return s.undo(ctx, cmd, caller, c.RequestID)
 	case VerbShow:
 		if err := s.authorize(ctx, caller); err != nil {
 			return bot.Message{}, err
@@ -149,6 +166,15 @@ func (s *Service) click(ctx context.Context, click bot.Click) (bot.Reply, error)
 		return s.confirmOrCancel(ctx, click, id, pick)
 	case ActionApprove, ActionDeny:
 		return s.decide(ctx, click, id)
+	case ActionRetry:
+		return s.retry(ctx, click, id)
+	case ActionUndo:
+		clicker, err := s.identify(ctx, click.Actor)
+		if err != nil {
+			return bot.Reply{}, err
+		}
+		msg, err := s.undo(ctx, bot.Command{Actor: click.Actor, Text: "undo " + id}, clicker, id)
+		return bot.Reply{Message: msg}, err
 	}
 	return bot.Reply{}, refuse("That button is not one of licensebot's.")
 }

@@ -38,7 +38,7 @@ func newWorld(t *testing.T, o Options) *world {
 		Directory: w.dir, Remover: w.dir, Requests: w.reqs, Notifier: w.out,
 		NewID: func() (string, error) { return fmt.Sprintf("req%016d", ids.Add(1)), nil },
 		Now:   w.clk.Now,
-		Sleep: func(context.Context, time.Duration) error { return nil },
+		Sleep: func(_ context.Context, d time.Duration) error { w.clk.Advance(d); return nil },
 	}, o)
 	if err != nil {
 		t.Fatal(err)

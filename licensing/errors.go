@@ -22,6 +22,10 @@ var (
 	ErrNoManager = errors.New("user has no manager")
 	// ErrUnavailable: the directory could not be reached or failed; nothing was changed.
 	ErrUnavailable = errors.New("directory unavailable")
+	// ErrNoSeats: a license can't be given back because every seat of the product is taken.
+	ErrNoSeats = errors.New("the product has no free seat")
+	// ErrUsageLocation: a license can't be given to a user without a usage location.
+	ErrUsageLocation = errors.New("the user has no usage location, which a license assignment needs")
 )
 
 // ThrottledError is Graph's 429: try again after RetryAfter.

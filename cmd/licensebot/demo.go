@@ -72,7 +72,8 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	svc, err := handlers.New(handlers.Deps{
 		Directory: directory,
-		Remover:   directory,
+		Remover:   graphChanges{directory},
+		Restorer:  graphChanges{directory},
 		Requests:  requestStore{st},
 		Audit:     requestStore{st},
 		RoleCache: st,

@@ -20,6 +20,7 @@ type metrics struct {
 	graphCalls   *prometheus.CounterVec
 	graphTime    *prometheus.HistogramVec
 	ackTime      *prometheus.HistogramVec
+	jobsRunning  prometheus.Gauge
 }
 
 func newMetrics() *metrics {
@@ -47,6 +48,10 @@ func newMetrics() *metrics {
 			Buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3},
 		}, []string{"platform", "endpoint"}),
 	}
+	m.jobsRunning = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "licensebot_jobs_running", Help: "Jobs (approved requests being executed) running on this replica.",
+	})
+	m.reg.MustRegister(m.jobsRunning)
 	m.reg.MustRegister(m.requests, m.removals, m.throttleWait, m.graphCalls, m.graphTime, m.ackTime,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -56,6 +61,9 @@ func newMetrics() *metrics {
 func (m *metrics) RequestState(state string)    { m.requests.WithLabelValues(state).Inc() }
 func (m *metrics) Removal(outcome string)       { m.removals.WithLabelValues(outcome).Inc() }
 func (m *metrics) ThrottleWait(d time.Duration) { m.throttleWait.Observe(d.Seconds()) }
+
+// JobRunning is handlers.Metrics: jobs running on this replica.
+func (m *metrics) JobRunning(delta int) { m.jobsRunning.Add(float64(delta)) }
 
 // graphCall is graph.Config.Observe.
 func (m *metrics) graphCall(operation string, status int, took time.Duration) {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/licensebot/licensebot/bot/discord"
+	"github.com/licensebot/licensebot/graph"
 	"github.com/licensebot/licensebot/handlers"
 	"github.com/licensebot/licensebot/store"
 )
@@ -79,4 +80,68 @@ func (s discordLinks) Transition(ctx context.Context, id, from string, version i
 		return discord.Record{State: rec.State, Version: rec.Version, Data: rec.Data}, false, nil
 	}
 	return discord.Record{}, false, err
+}
+
+// jobQueue is the store's job stream as handlers' Jobs.
+type jobQueue struct{ *store.Store }
+
+func (q jobQueue) NextJob(ctx context.Context, worker string, block time.Duration) (handlers.Job, bool, error) {
+	j, ok, err := q.Store.NextJob(ctx, worker, block)
+	return handlers.Job{ID: j.ID, RequestID: j.RequestID, Attempt: j.Attempt}, ok, err
+}
+
+func (q jobQueue) ReclaimJob(ctx context.Context, worker string, minIdle time.Duration) (handlers.Job, bool, error) {
+	j, ok, err := q.Store.ReclaimJob(ctx, worker, minIdle)
+	return handlers.Job{ID: j.ID, RequestID: j.RequestID, Attempt: j.Attempt}, ok, err
+}
+
+func (q jobQueue) ExtendJob(ctx context.Context, worker, jobID string) error {
+	err := q.Store.ExtendJob(ctx, worker, jobID)
+	if errors.Is(err, store.ErrJobLost) {
+		return errors.Join(handlers.ErrJobLost, err)
+	}
+	return err
+}
+
+// ledger is the store's checkpoints, in-flight marks and snapshots as handlers' Ledger.
+type ledger struct{ *store.Store }
+
+func (l ledger) Results(ctx context.Context, requestID string) (map[string][]byte, error) {
+	return l.Store.Checkpoints(ctx, requestID)
+}
+
+func (l ledger) Record(ctx context.Context, requestID, key string, result []byte) (bool, error) {
+	return l.Store.Checkpoint(ctx, requestID, key, result)
+}
+
+func (l ledger) Claim(ctx context.Context, requestID, key, worker string, staleAfter time.Duration) (handlers.Claim, error) {
+	c, err := l.Store.ClaimUser(ctx, requestID, key, worker, staleAfter)
+	return handlers.Claim{Done: c.Done, Result: c.Result, Claimed: c.Claimed, TookOver: c.TookOver, SendBy: c.SendBy}, err
+}
+
+func (l ledger) Release(ctx context.Context, requestID, key, worker string) (bool, error) {
+	return l.Store.ReleaseUser(ctx, requestID, key, worker)
+}
+
+// graphChanges is the Graph client as handlers' Remover, BatchRemover and Restorer.
+type graphChanges struct{ *graph.Client }
+
+func (g graphChanges) RemoveLicensesBatch(ctx context.Context, rs []handlers.Removal) []handlers.RemovalResult {
+	in := make([]graph.Removal, len(rs))
+	for i, r := range rs {
+		in[i] = graph.Removal{UserID: r.UserID, SKUIDs: r.SKUIDs}
+	}
+	out := make([]handlers.RemovalResult, len(rs))
+	for i, r := range g.Client.RemoveLicensesBatch(ctx, in) {
+		out[i] = handlers.RemovalResult{UserID: r.UserID, RequestID: r.RequestID, Err: r.Err}
+	}
+	return out
+}
+
+func (g graphChanges) RestoreLicenses(ctx context.Context, userID string, ls []handlers.Restore) (string, error) {
+	in := make([]graph.Restore, len(ls))
+	for i, l := range ls {
+		in[i] = graph.Restore{SKUID: l.SKUID, DisabledPlans: l.DisabledPlans}
+	}
+	return g.Client.RestoreLicenses(ctx, userID, in)
 }

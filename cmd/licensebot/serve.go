@@ -94,13 +94,17 @@ func runServe(ctx context.Context, getenv func(string) string, stdout, stderr io
 			modes = append(modes, "Discord over the gateway")
 		}
 	}
+	changes := graphChanges{directory}
+	worker := handlers.WorkerName()
 	svc, err := handlers.New(handlers.Deps{
-		Directory: directory, Remover: directory, Requests: requestStore{st}, Audit: requestStore{st}, RoleCache: st,
-		Deadlines: st, Metrics: m, Notifier: &chat, NewID: store.NewID, Catalogue: catalogue, Logger: logger,
+		Directory: directory, Remover: changes, Restorer: changes, Requests: requestStore{st}, Audit: requestStore{st}, RoleCache: st,
+		Deadlines: st, Jobs: jobQueue{st}, Ledger: ledger{st},
+		Metrics: m, Notifier: &chat, NewID: store.NewID, Catalogue: catalogue, Logger: logger,
 	}, handlers.Options{
 		AdminRoles: cfg.Approval.AdminRoles, Policy: handlers.Policy(cfg.Approval.Policy), Approvers: approvers,
 		ConfirmTTL: cfg.ConfirmTTL, ApprovalTTL: cfg.Approval.TTL, MaxTargets: cfg.MaxTargets, Location: cfg.Location(),
 		ApprovalPlatforms: chat.order,
+		JobIdle: cfg.Jobs.Idle, ClaimStaleAfter: cfg.Jobs.ClaimStaleAfter, InFlight: cfg.Jobs.InFlight, MaxInFlight: cfg.Jobs.MaxInFlight,
 	})
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
@@ -130,7 +134,7 @@ func runServe(ctx context.Context, getenv func(string) string, stdout, stderr io
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	mode := strings.Join(modes, ", ")
-	logger.Info("licensebot serving", "version", buildVersion(), "addr", ln.Addr().String(), "chat", mode, "policy", cfg.Approval.Policy, "cloud", cfg.Graph.Cloud)
+	logger.Info("licensebot serving", "version", buildVersion(), "worker", worker, "addr", ln.Addr().String(), "chat", mode, "policy", cfg.Approval.Policy, "cloud", cfg.Graph.Cloud)
 	fmt.Fprintf(stdout, "licensebot %s listening on %s (%s)\n", buildVersion(), ln.Addr(), mode)
 
 	errc := make(chan error, 2)
@@ -159,6 +163,9 @@ func runServe(ctx context.Context, getenv func(string) string, stdout, stderr io
 
 	// Every replica sweeps; each expired request is claimed by one of them.
 	wg.Go(func() { svc.RunSweeper(socketCtx, 30*time.Second) })
+	// Every replica runs workers; they share the jobs. On stop they start nothing new,
+	// let the calls in flight answer, and hand their jobs back to the other replicas.
+	wg.Go(func() { svc.RunWorkers(socketCtx, worker, cfg.Jobs.Workers) })
 
 	var runErr error
 	select {

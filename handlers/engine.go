@@ -1,0 +1,590 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/licensebot/licensebot/licensing"
+)
+
+// batchSize is Graph's limit on the requests of one $batch.
+const batchSize = 20
+
+// unit is one user's share of a job: one Graph call changes it, and the ledger keeps its
+// in-flight mark and result under key.
+type unit struct {
+	key      string
+	userID   string
+	label    string // the user's UPN, for messages
+	items    []unitItem
+	snapshot []byte // for a removal: the user's direct assignments before it (undo)
+	// known are results settled before the call (a takeover found part already done).
+	known []Result
+
+	notBefore time.Time
+	failures  int  // 5xx, timeouts, no answer
+	throttles int  // 429s
+	uncertain bool // a call that failed may have taken effect
+	claimed   bool
+	sendBy    time.Time
+	lastErr   error
+}
+
+type unitItem struct {
+	SKUID         string
+	Name          string
+	DisabledPlans []string
+}
+
+// unitDone is a unit's fate after one pass: results to keep, or a time to come back.
+type unitDone struct {
+	u       *unit
+	results []Result // nil: not finished, come back at u.notBefore
+}
+
+// engine runs the units of one job: batches of up to 20 users, several batches in flight,
+// fewer when Graph throttles and more when it stops; each user's change sent by one worker
+// only, once (the ledger's claims), and its result recorded as soon as it is known.
+type engine struct {
+	s      *Service
+	r      *Request
+	worker string
+	undo   bool
+
+	mu       sync.Mutex
+	results  map[string][]Result // by unit key
+	total    int
+	progress func(done map[string][]Result)
+}
+
+// run processes units until each has a result or ctx ends. It returns the results by unit
+// key, including those recorded before (by this worker or one that stopped).
+func (e *engine) run(ctx context.Context, units []*unit) (map[string][]Result, error) {
+	s := e.s
+	e.results = map[string][]Result{}
+	recorded, err := s.ledger().Results(ctx, e.r.ID)
+	if err != nil {
+		return nil, fmt.Errorf("read the results recorded for request %s: %w", e.r.ID, errStore{err})
+	}
+	var pending []*unit
+	for _, u := range units {
+		if raw, ok := recorded[u.key]; ok {
+			if res, err := decodeResults(raw); err == nil {
+				e.results[u.key] = res
+				continue
+			}
+		}
+		pending = append(pending, u)
+	}
+	e.total = len(units)
+
+	limit := float64(s.opts.InFlight)
+	inFlight := 0
+	done := make(chan []unitDone)
+	progress := time.NewTicker(s.opts.ProgressEvery)
+	defer progress.Stop()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	stopped := ctx.Done() // set to nil once stopping: nothing new is started
+	stopping := false
+
+	for len(pending) > 0 || inFlight > 0 {
+		now := s.Now()
+		// Start as many batches as the limit allows, of users whose wait is over.
+		for !stopping && inFlight < int(limit) {
+			batch, rest := takeReady(pending, now, batchSize)
+			if len(batch) == 0 {
+				break
+			}
+			pending = rest
+			inFlight++
+			wg.Go(func() { done <- e.pass(ctx, batch) })
+		}
+		if stopping && inFlight == 0 {
+			break
+		}
+		// Waits go through Service.Sleep, the clock tests control.
+		var wake chan struct{}
+		wakeCtx, stopWake := context.WithCancel(ctx)
+		if !stopping && inFlight < int(limit) {
+			if next, ok := earliest(pending); ok {
+				wake = make(chan struct{})
+				go func() {
+					if s.Sleep(wakeCtx, max(next.Sub(now), time.Millisecond)) == nil {
+						close(wake)
+					}
+				}()
+			}
+		}
+		select {
+		case out := <-done:
+			inFlight--
+			throttled, sent := 0, 0
+			for _, d := range out {
+				if d.results != nil {
+					e.mu.Lock()
+					e.results[d.u.key] = d.results
+					e.mu.Unlock()
+					sent++
+					continue
+				}
+				if isThrottled(d.u.lastErr) {
+					throttled++
+				}
+				sent++
+				pending = append(pending, d.u)
+			}
+			limit = adapt(limit, throttled, sent, float64(s.opts.MaxInFlight))
+		case <-wake:
+		case <-progress.C:
+			e.report()
+		case <-stopped:
+			// Let the batches in flight finish recording what they sent; start nothing new.
+			stopped, stopping = nil, true
+		}
+		stopWake()
+	}
+	e.report()
+	if err := ctx.Err(); err != nil {
+		// Handing the job back: marks of users with no call in flight or unknown are given
+		// back, so whoever goes on need not wait for them to go stale.
+		for _, u := range pending {
+			if u.claimed && !u.uncertain {
+				e.release(context.WithoutCancel(ctx), u)
+			}
+		}
+		return e.results, err
+	}
+	return e.results, nil
+}
+
+func (e *engine) report() {
+	if e.progress == nil {
+		return
+	}
+	e.mu.Lock()
+	snap := make(map[string][]Result, len(e.results))
+	for k, v := range e.results {
+		snap[k] = v
+	}
+	e.mu.Unlock()
+	e.progress(snap)
+}
+
+// adapt is the in-flight limit's additive increase and multiplicative decrease: a batch
+// without throttling adds 1/limit (one more batch per round trip), one with throttled
+// requests takes off up to half, in proportion to how many were throttled.
+func adapt(limit float64, throttled, sent int, most float64) float64 {
+	if sent == 0 {
+		return limit
+	}
+	if throttled == 0 {
+		return math.Min(most, limit+1/limit)
+	}
+	return math.Max(1, limit*(1-0.5*float64(throttled)/float64(sent)))
+}
+
+// takeReady takes up to n units whose wait is over, keeping the order of the others.
+func takeReady(pending []*unit, now time.Time, n int) (batch, rest []*unit) {
+	rest = pending[:0:0]
+	for _, u := range pending {
+		if len(batch) < n && !u.notBefore.After(now) {
+			batch = append(batch, u)
+			continue
+		}
+		rest = append(rest, u)
+	}
+	return batch, rest
+}
+
+func earliest(pending []*unit) (time.Time, bool) {
+	var t time.Time
+	for i, u := range pending {
+		if i == 0 || u.notBefore.Before(t) {
+			t = u.notBefore
+		}
+	}
+	return t, len(pending) > 0
+}
+
+// pass claims the batch's users, sends one call for each it may send, and settles each:
+// a result recorded, or a time to come back.
+func (e *engine) pass(ctx context.Context, batch []*unit) []unitDone {
+	var out []unitDone
+	var send []*unit
+	for _, u := range batch {
+		if d, ok := e.claim(ctx, u); ok {
+			out = append(out, d)
+			continue
+		}
+		send = append(send, u)
+	}
+	if len(send) == 0 {
+		return out
+	}
+	// No call may start after the earliest SendBy: past it, another worker may take the
+	// mark over and send.
+	sendBy := send[0].sendBy
+	for _, u := range send[1:] {
+		if u.sendBy.Before(sendBy) {
+			sendBy = u.sendBy
+		}
+	}
+	// A call once started runs to its answer even when the job is stopping: cut off, its
+	// outcome would be unknown and the next worker would have to wait for the mark to go
+	// stale.
+	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendBy.Sub(e.s.Now()))
+	defer cancel()
+	answers := e.send(callCtx, send)
+	for i, u := range send {
+		out = append(out, e.settle(ctx, u, answers[i]))
+	}
+	return out
+}
+
+// claim takes the user's in-flight mark. ok means the unit is settled without a call
+// (already done, held by another worker, or found done after a takeover).
+func (e *engine) claim(ctx context.Context, u *unit) (unitDone, bool) {
+	s := e.s
+	if u.claimed && s.Now().Before(u.sendBy) {
+		return unitDone{}, false
+	}
+	if u.claimed {
+		// Our own mark, past the time we may send under it (a slow retry): wait until it
+		// goes stale, then take it over like anyone would, reading the user again.
+		u.claimed = false
+		u.notBefore = u.sendBy.Add(s.opts.ClaimStaleAfter / 2)
+		return unitDone{u: u}, true
+	}
+	c, err := s.ledger().Claim(ctx, e.r.ID, u.key, e.worker, s.opts.ClaimStaleAfter)
+	if err != nil {
+		s.Logger.WarnContext(ctx, "claim a user", "request", e.r.ID, "user", u.userID, "err", err)
+		u.notBefore = s.Now().Add(time.Second)
+		return unitDone{u: u}, true
+	}
+	switch {
+	case c.Done:
+		res, err := decodeResults(c.Result)
+		if err != nil {
+			res = e.failAll(u, "its recorded result could not be read", false)
+		}
+		return unitDone{u: u, results: res}, true
+	case !c.Claimed:
+		// Another worker's call may be in flight: look again when its mark may be stale.
+		u.notBefore = s.Now().Add(min(s.opts.ClaimStaleAfter/4, 5*time.Second))
+		return unitDone{u: u}, true
+	}
+	u.claimed, u.sendBy = true, c.SendBy
+	if c.TookOver {
+		// The last holder stopped between sending and recording: whether its call took
+		// effect is read from Graph, never guessed.
+		if d, ok := e.reread(ctx, u); ok {
+			return d, true
+		}
+	}
+	if !e.undo && len(u.snapshot) > 0 {
+		if err := s.ledger().PutSnapshot(ctx, e.r.ID, u.userID, u.snapshot, s.opts.UndoWindow); err != nil {
+			// Without the "before", undo can't be exact: don't send yet.
+			s.Logger.WarnContext(ctx, "store the undo snapshot", "request", e.r.ID, "user", u.userID, "err", err)
+			e.release(ctx, u)
+			u.notBefore = s.Now().Add(time.Second)
+			return unitDone{u: u}, true
+		}
+	}
+	return unitDone{}, false
+}
+
+// reread reads the user after a takeover and keeps only the items still to change.
+func (e *engine) reread(ctx context.Context, u *unit) (unitDone, bool) {
+	s := e.s
+	user, err := s.Directory.FindUser(ctx, u.userID)
+	if errors.Is(err, licensing.ErrUserNotFound) {
+		return e.record(ctx, u, e.failAll(u, "the user no longer exists", false))
+	}
+	if err != nil {
+		u.lastErr = err
+		u.notBefore = s.Now().Add(backoff(u.failures))
+		return unitDone{u: u}, true
+	}
+	direct := map[string]bool{}
+	for _, a := range user.Licenses {
+		if a.Direct {
+			direct[a.SKUID] = true
+		}
+	}
+	var left []unitItem
+	for _, it := range u.items {
+		if direct[it.SKUID] == e.undo { // removal: gone; undo: back
+			u.known = append(u.known, e.result(u, it, "", nil))
+			continue
+		}
+		left = append(left, it)
+	}
+	u.items = left
+	if len(left) == 0 {
+		return e.record(ctx, u, u.known)
+	}
+	return unitDone{}, false
+}
+
+// send makes one call per unit: removals in one $batch, restores one by one in parallel.
+func (e *engine) send(ctx context.Context, us []*unit) []RemovalResult {
+	s := e.s
+	if !e.undo {
+		rs := make([]Removal, len(us))
+		for i, u := range us {
+			rs[i] = Removal{UserID: u.userID, SKUIDs: skuIDs(u.items)}
+		}
+		return s.batchRemover().RemoveLicensesBatch(ctx, rs)
+	}
+	out := make([]RemovalResult, len(us))
+	var wg sync.WaitGroup
+	for i, u := range us {
+		wg.Go(func() {
+			id, err := s.Restorer.RestoreLicenses(ctx, u.userID, restores(u.items))
+			out[i] = RemovalResult{UserID: u.userID, RequestID: id, Err: err}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// settle decides on one answer: record the result, or come back later.
+func (e *engine) settle(ctx context.Context, u *unit, a RemovalResult) unitDone {
+	s := e.s
+	err := a.Err
+	u.lastErr = err
+	var throttled *licensing.ThrottledError
+	switch {
+	case err == nil:
+		return e.recordItems(ctx, u, a.RequestID, nil)
+	case errors.As(err, &throttled):
+		// A 429 certainly did nothing: give the mark back and wait as Graph asks.
+		s.Metrics.ThrottleWait(throttled.RetryAfter)
+		u.throttles++
+		if u.throttles > s.opts.ThrottleRetries {
+			return e.recordItems(ctx, u, a.RequestID, err)
+		}
+		e.release(ctx, u)
+		u.notBefore = s.Now().Add(min(max(throttled.RetryAfter, 100*time.Millisecond), s.opts.MaxRetryWait))
+		return unitDone{u: u}
+	case isPerProduct(err) || errors.Is(err, licensing.ErrNoSeats) || errors.Is(err, licensing.ErrUsageLocation):
+		if len(u.items) > 1 {
+			// The call is all or nothing: try each product alone so the others still go
+			// and each refusal is named.
+			return e.oneByOne(ctx, u)
+		}
+		return e.recordItems(ctx, u, a.RequestID, err)
+	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+		// Stopping (shutdown, or the job was taken over): leave the mark; whoever goes on
+		// reads the user again.
+		u.uncertain = true
+		return unitDone{u: u}
+	case errors.Is(err, licensing.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		u.uncertain = true
+		u.failures++
+		if u.failures >= s.opts.RemoveAttempts {
+			return e.recordItems(ctx, u, a.RequestID, err)
+		}
+		u.notBefore = s.Now().Add(backoff(u.failures - 1))
+		return unitDone{u: u}
+	}
+	return e.recordItems(ctx, u, a.RequestID, err)
+}
+
+// oneByOne sends each product of the unit alone, under the unit's claim.
+func (e *engine) oneByOne(ctx context.Context, u *unit) unitDone {
+	s := e.s
+	res := append([]Result(nil), u.known...)
+	for _, it := range u.items {
+		var id string
+		var err error
+		for attempt := 1; ; attempt++ {
+			if !s.Now().Before(u.sendBy) {
+				err = context.DeadlineExceeded
+				break
+			}
+			callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), u.sendBy.Sub(s.Now()))
+			if e.undo {
+				id, err = s.Restorer.RestoreLicenses(callCtx, u.userID, restores([]unitItem{it}))
+			} else {
+				id, err = s.Remover.RemoveLicenses(callCtx, u.userID, []string{it.SKUID})
+			}
+			cancel()
+			var throttled *licensing.ThrottledError
+			retry := errors.As(err, &throttled) || errors.Is(err, licensing.ErrUnavailable)
+			if err == nil || !retry || attempt >= s.opts.RemoveAttempts || ctx.Err() != nil {
+				break
+			}
+			wait := backoff(attempt - 1)
+			if throttled != nil {
+				wait = min(max(throttled.RetryAfter, 100*time.Millisecond), s.opts.MaxRetryWait)
+			} else {
+				u.uncertain = true
+			}
+			if s.Sleep(ctx, wait) != nil {
+				break
+			}
+		}
+		r := e.result(u, it, id, err)
+		r.Attempts = u.failures + u.throttles + 1
+		res = append(res, r)
+	}
+	d, _ := e.record(ctx, u, res)
+	return d
+}
+
+// recordItems records the same answer for every item of the unit.
+func (e *engine) recordItems(ctx context.Context, u *unit, graphID string, err error) unitDone {
+	res := append([]Result(nil), u.known...)
+	for _, it := range u.items {
+		r := e.result(u, it, graphID, err)
+		r.Attempts = u.failures + u.throttles + 1
+		res = append(res, r)
+	}
+	d, _ := e.record(ctx, u, res)
+	return d
+}
+
+func (e *engine) failAll(u *unit, reason string, retryable bool) []Result {
+	res := append([]Result(nil), u.known...)
+	for _, it := range u.items {
+		res = append(res, Result{UserID: u.userID, UPN: u.label, SKUID: it.SKUID, Product: it.Name,
+			Outcome: OutcomeFailed, Reason: reason, Retryable: retryable, At: e.s.Now()})
+	}
+	return res
+}
+
+// record keeps the unit's results in the ledger (the first record wins: if another worker
+// recorded first, its results are the truth).
+func (e *engine) record(ctx context.Context, u *unit, res []Result) (unitDone, bool) {
+	s := e.s
+	raw, err := json.Marshal(res)
+	if err != nil {
+		return unitDone{u: u, results: res}, true
+	}
+	for attempt := 0; ; attempt++ {
+		var first bool
+		first, err = s.ledger().Record(context.WithoutCancel(ctx), e.r.ID, u.key, raw)
+		if err == nil {
+			if !first {
+				cur, rerr := s.ledger().Results(context.WithoutCancel(ctx), e.r.ID)
+				if prior, derr := decodeResults(cur[u.key]); rerr == nil && derr == nil {
+					return unitDone{u: u, results: prior}, true
+				}
+			}
+			break
+		}
+		if attempt >= 4 {
+			// The result is lost with this worker's memory; the mark stays, so whoever
+			// goes on takes it over and reads the user again.
+			s.Logger.ErrorContext(ctx, "record a user's result", "request", e.r.ID, "user", u.userID, "err", err)
+			break
+		}
+		_ = s.Sleep(context.WithoutCancel(ctx), backoff(attempt))
+	}
+	for _, r := range res {
+		s.Metrics.Removal(string(r.Outcome))
+		s.audit(ctx, e.r, string(r.Outcome), Person{}, map[string]string{
+			"user": r.UPN, "sku": r.SKUID, "graph_request_id": r.GraphID, "reason": r.Reason,
+		})
+	}
+	return unitDone{u: u, results: res}, true
+}
+
+func (e *engine) release(ctx context.Context, u *unit) {
+	u.claimed = false
+	if _, err := e.s.ledger().Release(ctx, e.r.ID, u.key, e.worker); err != nil {
+		// The mark goes stale on its own; the next claim then reads the user again.
+		e.s.Logger.WarnContext(ctx, "release a user's mark", "request", e.r.ID, "user", u.userID, "err", err)
+	}
+}
+
+// result turns one product's answer into an outcome and a sentence.
+func (e *engine) result(u *unit, it unitItem, graphID string, err error) Result {
+	s := e.s
+	res := Result{UserID: u.userID, UPN: u.label, SKUID: it.SKUID, Product: it.Name, GraphID: firstNonEmpty(graphRequestID(err), graphID), At: s.Now()}
+	var throttled *licensing.ThrottledError
+	tries := u.failures + u.throttles + 1
+	switch {
+	case err == nil && e.undo:
+		res.Outcome = OutcomeRestored
+	case err == nil:
+		res.Outcome = OutcomeRemoved
+	case errors.Is(err, licensing.ErrNotAssigned) && u.uncertain && !e.undo:
+		// An earlier call that got no answer did take effect.
+		res.Outcome = OutcomeRemoved
+	case errors.Is(err, licensing.ErrInherited):
+		res.Outcome, res.Reason = OutcomeSkipped, "it is now inherited from a group, so it can't be removed from the user directly"
+	case errors.Is(err, licensing.ErrNotAssigned):
+		res.Outcome, res.Reason = OutcomeSkipped, "it was no longer assigned (removed by someone else meanwhile)"
+	case errors.Is(err, licensing.ErrUserNotFound) && !e.undo:
+		res.Outcome, res.Reason = OutcomeSkipped, "the user no longer exists"
+	case errors.Is(err, licensing.ErrUserNotFound):
+		res.Outcome, res.Reason = OutcomeFailed, "the user no longer exists"
+	case errors.Is(err, licensing.ErrUnknownSKU):
+		res.Outcome, res.Reason = OutcomeFailed, "the organisation no longer has this product"
+	case errors.Is(err, licensing.ErrNoSeats):
+		res.Outcome, res.Reason, res.Retryable = OutcomeFailed, "no free seat of this product: free or buy one, then retry", true
+	case errors.Is(err, licensing.ErrUsageLocation):
+		res.Outcome, res.Reason = OutcomeFailed, "the user has no usage location: set one in Entra, then retry"
+	case errors.As(err, &throttled):
+		res.Outcome, res.Reason, res.Retryable = OutcomeFailed, fmt.Sprintf("Microsoft Graph kept throttling after %d tries", tries), true
+	case errors.Is(err, licensing.ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		res.Outcome, res.Reason, res.Retryable = OutcomeFailed, fmt.Sprintf("Microsoft Graph didn't answer after %d tries", tries), true
+		res.Uncertain = true
+	default:
+		res.Outcome, res.Reason = OutcomeFailed, "Microsoft Graph refused the change"
+		s.Logger.Error("unexpected Graph error", "request", e.r.ID, "user", u.userID, "sku", it.SKUID, "err", err)
+	}
+	return res
+}
+
+func isThrottled(err error) bool {
+	var t *licensing.ThrottledError
+	return errors.As(err, &t)
+}
+
+func isPerProduct(err error) bool {
+	return errors.Is(err, licensing.ErrInherited) || errors.Is(err, licensing.ErrNotAssigned) || errors.Is(err, licensing.ErrUnknownSKU)
+}
+
+func graphRequestID(err error) string {
+	var ge *licensing.GraphError
+	if errors.As(err, &ge) {
+		return ge.RequestID
+	}
+	return ""
+}
+
+func decodeResults(raw []byte) ([]Result, error) {
+	var res []Result
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return nil, err
+	}
+	if res == nil {
+		res = []Result{}
+	}
+	return res, nil
+}
+
+func skuIDs(items []unitItem) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = it.SKUID
+	}
+	return out
+}
+
+func restores(items []unitItem) []Restore {
+	out := make([]Restore, len(items))
+	for i, it := range items {
+		out[i] = Restore{SKUID: it.SKUID, DisabledPlans: it.DisabledPlans}
+	}
+	return out
+}

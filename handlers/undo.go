@@ -1,0 +1,265 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/licensing"
+)
+
+// The outcome's buttons.
+const (
+	ActionRetry = "retry" // re-run the failed users of a finished request
+	ActionUndo  = "undo"  // give back what a finished removal took
+)
+
+func (s *Service) outcomeButtons(r *Request) []bot.Button {
+	var out []bot.Button
+	if failedCount(r.Results) > 0 {
+		out = append(out, bot.Button{Label: "Retry failed", Action: ActionRetry, Value: r.ID, Confirm: &bot.Confirmation{
+			Title: "Retry the failed users?", Text: fmt.Sprintf("%s that failed will be tried again, under the same approval.", plural(failedUsers(r), "user", "users")),
+			Yes: "Retry", No: "Back",
+		}})
+	}
+	if r.Kind == KindRemove && s.Restorer != nil && r.UndoneBy == "" && countOutcome(r.Results, OutcomeRemoved) > 0 {
+		out = append(out, bot.Button{Label: "Undo", Action: ActionUndo, Value: r.ID})
+	}
+	return out
+}
+
+// retry re-runs only the failed users of a finished request: same approval, same checks
+// (Graph refuses a license no longer assigned or now inherited, and the clicker's roles
+// are read again).
+func (s *Service) retry(ctx context.Context, click bot.Click, id string) (bot.Reply, error) {
+	clicker, err := s.identify(ctx, click.Actor)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	if err := s.authorize(ctx, clicker); err != nil {
+		return bot.Reply{}, err
+	}
+	r, st, err := s.load(ctx, id)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	if r.Requester.UserID != clicker.UserID && !r.approvedBy(clicker.UserID) && !s.isApprover(clicker) {
+		return bot.Reply{}, refuse("Only the requester or an approver of this request can retry it.")
+	}
+	if !r.State.Final() || failedCount(r.Results) == 0 || r.Report == nil {
+		return bot.Reply{Message: stateMessage(r, s.opts.Location)}, nil
+	}
+	var users []string
+	seen := map[string]bool{}
+	for _, res := range r.Results {
+		if res.Outcome == OutcomeFailed && res.UserID != "" && !seen[res.UserID] {
+			seen[res.UserID] = true
+			users = append(users, res.UserID)
+		}
+	}
+	if len(users) == 0 {
+		return bot.Reply{}, refuse("What failed here can't be retried: there is no record of how it was assigned.")
+	}
+	r.Round++
+	r.Retry = users
+	r.State = StateApproved
+	r.Delivered = false
+	if _, err := s.save(ctx, r, st); err != nil {
+		rep, rerr := s.raced(ctx, id, err)
+		rep.Replace = false
+		return rep, rerr
+	}
+	s.audit(ctx, r, "retry", clicker, map[string]string{"users": fmt.Sprint(len(users)), "round": fmt.Sprint(r.Round)})
+	msg := s.start(ctx, r, bot.MessageRef{})
+	return bot.Reply{Message: msg}, nil
+}
+
+// undo prepares giving back what request id removed, exactly as it was assigned (with the
+// same disabled plans), and asks the caller to confirm. Only the users and products of that
+// request are touched.
+func (s *Service) undo(ctx context.Context, cmd bot.Command, caller Person, id string) (bot.Message, error) {
+	if err := s.authorize(ctx, caller); err != nil {
+		return bot.Message{}, err
+	}
+	if s.Restorer == nil {
+		return bot.Message{}, refuse("Undo is not available here: licensebot was started without a way to assign licenses.")
+	}
+	orig, _, err := s.load(ctx, id)
+	var refusal *Refusal
+	if errors.As(err, &refusal) {
+		return bot.Message{}, refuse(fmt.Sprintf("There is no request %s any more. Requests are kept for %d days; past 30 days after a removal the user's mailbox data is gone anyway, so a license given back would come with an empty mailbox.", id, int(s.opts.RetainFor.Hours()/24)))
+	}
+	if err != nil {
+		return bot.Message{}, err
+	}
+	now := s.Now()
+	switch {
+	case orig.Kind == KindUndo:
+		return bot.Message{}, refuse("Request " + id + " is itself an undo; to remove those licenses again, use /unassign.")
+	case !orig.State.Final():
+		return bot.Message{}, refuse("Request " + id + " hasn't finished yet; undo it once it has (/unassign status " + id + ").")
+	case orig.UndoneBy != "":
+		return bot.Message{}, refuse(fmt.Sprintf("Request %s is already being undone by request %s: /unassign status %s shows how far it got.", id, orig.UndoneBy, orig.UndoneBy))
+	case countOutcome(orig.Results, OutcomeRemoved) == 0:
+		return bot.Message{}, refuse("Request " + id + " removed nothing, so there is nothing to give back.")
+	case now.After(orig.FinishedAt.Add(s.opts.UndoWindow)):
+		return bot.Message{}, refuse(fmt.Sprintf("Request %s removed the licenses on %s, more than %d days ago: the mailbox data is gone and can't be recovered, so giving the licenses back would not bring it back. Assign them again with the admin center if the users still need them.",
+			id, formatDate(orig.FinishedAt, s.opts.Location), int(s.opts.UndoWindow.Hours()/24)))
+	}
+	snaps, err := s.ledger().Snapshots(ctx, id)
+	if err != nil {
+		return bot.Message{}, fmt.Errorf("read the snapshots of request %s: %w", id, errStore{err})
+	}
+	u := &Request{
+		ID: "", Kind: KindUndo, UndoOf: id, State: StateAwaitingConfirmation, Requester: caller,
+		Command: cmd.Text, CreatedAt: now, ExpiresAt: now.Add(s.opts.ConfirmTTL), Policy: PolicyNone,
+		Restores: restoresFor(orig, snaps),
+	}
+	if u.ID, err = s.NewID(); err != nil {
+		return bot.Message{}, fmt.Errorf("new request id: %w", err)
+	}
+	if restoreCount(u) == 0 {
+		return bot.Message{}, refuse("There is no record of how the licenses of request " + id + " were assigned (the snapshots have expired), so they can't be put back exactly. Assign them again with the admin center.")
+	}
+	products, perr := s.Directory.Products(ctx)
+	if perr != nil {
+		return bot.Message{}, fmt.Errorf("read the organisation's products: %w", perr)
+	}
+	data, err := u.encode()
+	if err != nil {
+		return bot.Message{}, err
+	}
+	if err := s.Requests.Create(ctx, u.ID, string(u.State), data, s.opts.RetainFor); err != nil {
+		return bot.Message{}, fmt.Errorf("store undo request %s: %w", u.ID, errStore{err})
+	}
+	s.Metrics.RequestState(string(u.State))
+	s.audit(ctx, u, "created", caller, map[string]string{"undo_of": id})
+	s.schedule(ctx, u)
+	return undoPlanMessage(u, orig, seatWarnings(u, products, s.Catalogue), s.opts), nil
+}
+
+// restoresFor is, per user, what the request removed, as the snapshot taken before says it
+// was assigned.
+func restoresFor(orig *Request, snaps map[string][]byte) []UserRestore {
+	names := map[string]licensing.UserPlan{}
+	for _, up := range orig.Plan.Users {
+		names[up.User.ID] = up
+	}
+	var out []UserRestore
+	index := map[string]int{}
+	for _, res := range orig.Results {
+		if res.Outcome != OutcomeRemoved {
+			continue
+		}
+		i, ok := index[res.UserID]
+		if !ok {
+			up := names[res.UserID]
+			out = append(out, UserRestore{UserID: res.UserID, UPN: res.UPN, DisplayName: up.User.DisplayName})
+			i = len(out) - 1
+			index[res.UserID] = i
+		}
+		var before []Restore
+		if raw, ok := snaps[res.UserID]; ok {
+			_ = json.Unmarshal(raw, &before)
+		}
+		found := false
+		for _, b := range before {
+			if b.SKUID == res.SKUID {
+				out[i].Products = append(out[i].Products, Product{Restore: b, Name: res.Product})
+				found = true
+				break
+			}
+		}
+		if !found {
+			out[i].Missing = append(out[i].Missing, res.Product)
+		}
+	}
+	return out
+}
+
+func restoreCount(r *Request) int {
+	n := 0
+	for _, ur := range r.Restores {
+		n += len(ur.Products)
+	}
+	return n
+}
+
+// seatWarnings say which products don't have the free seats the undo needs.
+func seatWarnings(u *Request, products []licensing.TenantProduct, cat *licensing.Catalogue) []string {
+	need := map[string]int{}
+	for _, ur := range u.Restores {
+		for _, p := range ur.Products {
+			need[p.SKUID]++
+		}
+	}
+	var out []string
+	for _, p := range products {
+		n := need[p.SKUID]
+		if n == 0 {
+			continue
+		}
+		free := p.Purchased - p.Assigned
+		if free < n {
+			out = append(out, fmt.Sprintf("%s has %s free and this needs %d: %s will fail unless seats are freed or bought first.",
+				cat.DisplayName(p.SKUID, p.PartNumber), plural(max(free, 0), "seat", "seats"), n, plural(n-max(free, 0), "user", "users")))
+		}
+		delete(need, p.SKUID)
+	}
+	for sku := range need {
+		out = append(out, fmt.Sprintf("The organisation no longer has %s: it can't be given back.", cat.DisplayName(sku, "")))
+	}
+	return out
+}
+
+// confirmUndo starts an undo its requester confirmed, once per original request: the
+// original records which undo took it, by compare-and-set.
+func (s *Service) confirmUndo(ctx context.Context, r *Request, st Stored, clicker Person, clicked bot.MessageRef) (bot.Reply, error) {
+	for range 10 {
+		orig, ost, err := s.load(ctx, r.UndoOf)
+		if err != nil {
+			return bot.Reply{}, err
+		}
+		if orig.UndoneBy != "" && orig.UndoneBy != r.ID {
+			r.State, r.FinishedAt = StateCancelled, s.Now()
+			_, _ = s.save(ctx, r, st)
+			return bot.Reply{}, refuse(fmt.Sprintf("Request %s is already being undone by request %s.", orig.ID, orig.UndoneBy))
+		}
+		orig.UndoneBy = r.ID
+		if _, err := s.save(ctx, orig, ost); errors.Is(err, ErrConflict) {
+			continue
+		} else if err != nil {
+			return bot.Reply{}, err
+		}
+		break
+	}
+	r.State = StateApproved
+	r.Decisions = append(r.Decisions, Decision{By: clicker, Approved: true, At: s.Now()})
+	if _, err := s.save(ctx, r, st); err != nil {
+		return s.raced(ctx, r.ID, err)
+	}
+	s.audit(ctx, r, "confirmed", clicker, map[string]string{"undo_of": r.UndoOf})
+	return bot.Reply{Replace: true, Message: s.start(ctx, r, clicked)}, nil
+}
+
+func countOutcome(results []Result, o Outcome) int {
+	n := 0
+	for _, r := range results {
+		if r.Outcome == o {
+			n++
+		}
+	}
+	return n
+}
+
+func failedUsers(r *Request) int {
+	seen := map[string]bool{}
+	for _, res := range r.Results {
+		if res.Outcome == OutcomeFailed {
+			seen[res.UserID] = true
+		}
+	}
+	return len(seen)
+}
