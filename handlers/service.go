@@ -22,8 +22,8 @@ type Deps struct {
 	// Deadlines lets a sweeper find expired requests; optional.
 	Deadlines Deadlines
 	// Metrics counts requests, removals and throttling; optional.
-	Metrics   Metrics
-	Notifier  Notifier
+	Metrics  Metrics
+	Notifier Notifier
 	// Jobs and Ledger run approved requests as durable jobs shared by every replica
 	// (RunWorkers). Without Jobs a request runs at once in the approving click, with an
 	// in-memory ledger: one process only (the demo, tests).
