@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/licensebot/licensebot/bot/discord"
 	"github.com/licensebot/licensebot/bot/slack"
 	"github.com/licensebot/licensebot/configs"
 	"github.com/licensebot/licensebot/graph"
@@ -16,8 +17,8 @@ import (
 	"github.com/licensebot/licensebot/store"
 )
 
-// doctorTimeout bounds each group of checks (Redis, Graph, Slack), so that an unreachable
-// host is reported instead of hanging the command.
+// doctorTimeout bounds each group of checks (Redis, Graph, Slack, Discord), so that an
+// unreachable host is reported instead of hanging the command.
 const doctorTimeout = 20 * time.Second
 
 // runDoctor checks, with the configuration serve would use, every connection and permission
@@ -28,11 +29,11 @@ const doctorTimeout = 20 * time.Second
 //	✗ <what>: <why> — <fix>       failed: serve would not work (or not fully)
 //	! <what>: <why> — <fix>       couldn't be checked from here (e.g. managed Redis with
 //	                              CONFIG disabled); look by hand. Not a failure.
-//	· <what>: <why>               not checked (a platform this version doesn't check, or a
-//	                              check that needs a configuration error fixed first)
+//	· <what>: <why>               not checked (a check that needs a configuration error
+//	                              fixed first)
 //
 // It returns an error ("N checks failed") when any ✗ was printed. No line contains a token or
-// a secret: the tokens stay inside package graph and the Slack platform.
+// a secret: the tokens stay inside package graph and the Slack and Discord platforms.
 func runDoctor(ctx context.Context, getenv func(string) string, stdout, _ io.Writer) error {
 	r := &doctorReport{out: stdout}
 	cfg, err := configs.Load(getenv)
@@ -50,9 +51,7 @@ func runDoctor(ctx context.Context, getenv func(string) string, stdout, _ io.Wri
 	doctorRedis(ctx, r, cfg)
 	doctorGraph(ctx, r, cfg, configOK)
 	doctorSlack(ctx, r, cfg)
-	if cfg.Discord.Enabled() {
-		r.skip("Discord", "not checked by this version")
-	}
+	doctorDiscord(ctx, r, cfg, configOK)
 
 	switch r.failed {
 	case 0:
@@ -83,7 +82,7 @@ func (r *doctorReport) unchecked(what, why, fix string) {
 
 func (r *doctorReport) skip(what, why string) { fmt.Fprintf(r.out, "· %s: %s\n", what, why) }
 
-// finding prints a store or Slack finding.
+// finding prints a store, Slack or Discord finding.
 func (r *doctorReport) finding(check, problem, fix string, unchecked bool) {
 	switch {
 	case problem == "":
@@ -253,6 +252,37 @@ func doctorSlack(ctx context.Context, r *doctorReport, cfg configs.Config) {
 	})
 	if err != nil {
 		r.skip("Slack", "not checked: fix the configuration first")
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, doctorTimeout)
+	defer cancel()
+	for _, f := range platform.Check(ctx) {
+		r.finding(f.Check, f.Problem, f.Fix, f.Unchecked)
+	}
+}
+
+// doctorDiscord checks the Discord application when one is configured, with the platform
+// serve would build. A setting that configs accepts but the platform refuses (an id that
+// isn't a Discord id, a user map entry) fails here, as it would fail serve; with the
+// configuration already failing, the platform is left unchecked instead.
+func doctorDiscord(ctx context.Context, r *doctorReport, cfg configs.Config, configOK bool) {
+	d := cfg.Discord
+	if !d.Enabled() {
+		return
+	}
+	platform, err := discord.New(discord.Config{
+		BotToken: d.BotToken, PublicKey: d.PublicKey, ApplicationID: d.ApplicationID, GuildIDs: d.GuildIDs,
+		ApprovalChannelID: d.ApprovalChannelID, ApproverRoleIDs: d.ApproverRoleIDs, UserMap: d.UserMap, APIURL: d.APIURL,
+	})
+	switch {
+	case err != nil && configOK:
+		// New's errors name the setting's value, never the token.
+		for _, e := range leafErrors(err) {
+			r.fail("Discord configuration", e.Error(), "fix the Discord settings (see README.md › Discord)")
+		}
+		return
+	case err != nil:
+		r.skip("Discord", "not checked: fix the configuration first")
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, doctorTimeout)

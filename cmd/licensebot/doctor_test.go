@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/licensebot/licensebot/bot/discord/discordfake"
 	"github.com/licensebot/licensebot/bot/slack/slackfake"
 	"github.com/licensebot/licensebot/graph/graphtest"
 	"github.com/licensebot/licensebot/store/storetest"
@@ -15,14 +16,26 @@ import (
 
 const redisPassword = "s3cret-redis-pw"
 
+// The Discord server of the doctor's tests.
+const (
+	doctorGuild     = "410000000000000001"
+	doctorChannel   = "310000000000000001" // the approval channel
+	doctorRole      = "210000000000000001" // the approver role
+	doctorElsewhere = "990000000000000001" // no channel, role or guild
+)
+
 // doctorSetup is one installation for runDoctor: a real redis-server, the simulated tenant
 // with a JWT-shaped token, and a fake Slack. The zero value is a good one.
 type doctorSetup struct {
-	redis   *storetest.Options // nil: append-only
-	policy  string             // maxmemory-policy; "": noeviction
-	roles   []string           // the Graph token's roles; nil: graphtest.BotRoles()
-	token   string             // the Graph token; "": graphtest.Token(roles...)
-	slack   func(s *slackfake.Server)
+	redis  *storetest.Options // nil: append-only
+	policy string             // maxmemory-policy; "": noeviction
+	roles  []string           // the Graph token's roles; nil: graphtest.BotRoles()
+	token  string             // the Graph token; "": graphtest.Token(roles...)
+	slack  func(s *slackfake.Server)
+	// discord, when set, configures a Discord application (over the gateway) in a fake
+	// Discord with the bot in a server with the approval channel and the approver role,
+	// and then changes the fake; nil: no Discord.
+	discord func(f *discordfake.Server)
 	env     map[string]string // overrides; "" removes the variable
 	mention []string          // lines (or parts) that must be printed besides the failures
 }
@@ -71,6 +84,19 @@ func startDoctorWorld(t *testing.T, s doctorSetup) (env map[string]string, secre
 		"LICENSEBOT_APPROVAL_CHANNEL": approvalChannel,
 		"LICENSEBOT_APPROVERS":        "U0MEGAN,S0ADMINS",
 	}
+	if s.discord != nil {
+		dc := discordfake.New(t)
+		dc.AddGuild(doctorGuild, "Contoso IT")
+		dc.AddGuildChannel(doctorGuild, doctorChannel, "license-approvals")
+		dc.AddRole(doctorGuild, doctorRole, "License approvers", true)
+		s.discord(dc)
+		env["DISCORD_BOT_TOKEN"] = discordfake.BotToken
+		env["DISCORD_APPLICATION_ID"] = discordfake.AppID
+		env["DISCORD_GUILD_IDS"] = doctorGuild
+		env["DISCORD_APPROVAL_CHANNEL_ID"] = doctorChannel
+		env["DISCORD_APPROVER_ROLE_IDS"] = doctorRole
+		env["DISCORD_API_URL"] = dc.APIURL()
+	}
 	for k, v := range s.env {
 		if v == "" {
 			delete(env, k)
@@ -78,7 +104,7 @@ func startDoctorWorld(t *testing.T, s doctorSetup) (env map[string]string, secre
 		}
 		env[k] = v
 	}
-	return env, []string{token, slackfake.BotToken, slackfake.AppToken, testSigningSecret, redisPassword}
+	return env, []string{token, slackfake.BotToken, slackfake.AppToken, testSigningSecret, redisPassword, discordfake.BotToken}
 }
 
 func TestDoctor(t *testing.T) {
@@ -130,10 +156,34 @@ func TestDoctor(t *testing.T) {
 			env:     map[string]string{"REDIS_URL": ""},
 			mention: []string{"· Redis: not checked: REDIS_URL is not set", "✓ Microsoft Graph: GET /subscribedSkus", "✓ Slack scopes"},
 		}, wantFailed: []string{"✗ configuration: REDIS_URL: not set"}},
-		{name: "Discord is mentioned, not checked", setup: doctorSetup{
-			env:     map[string]string{"DISCORD_BOT_TOKEN": "discord-t0ken", "DISCORD_APPLICATION_ID": "1", "DISCORD_APPROVAL_CHANNEL_ID": "2", "DISCORD_APPROVER_ROLE_IDS": "3"},
-			mention: []string{"· Discord: not checked by this version"},
+		{name: "a good setup with Discord too passes every check", setup: doctorSetup{discord: func(*discordfake.Server) {}, mention: []string{
+			"✓ Slack approver user group S0ADMINS: 1 member",
+			"✓ Discord bot token: signed in as @licensebot (900000000000000002)",
+			`✓ Discord application "licensebot" (900000000000000001) is the bot token's`,
+			"✓ Discord interactions: over the gateway (no Interactions Endpoint URL)",
+			`✓ Discord server "Contoso IT" (410000000000000001): the bot is in it`,
+			`✓ Discord approval channel #license-approvals (310000000000000001) in "Contoso IT": the bot can see it and post there`,
+			`✓ Discord approver role @License approvers (210000000000000001) in "Contoso IT"`,
+		}}},
+		{name: "Discord alone is checked without Slack", setup: doctorSetup{
+			discord: func(*discordfake.Server) {},
+			env:     map[string]string{"SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": "", "LICENSEBOT_APPROVAL_CHANNEL": "", "LICENSEBOT_APPROVERS": ""},
+			mention: []string{"✓ configuration", "✓ Discord bot token: signed in as @licensebot", `✓ Discord approver role @License approvers`},
 		}},
+		{name: "a wrong Discord token", setup: doctorSetup{discord: func(*discordfake.Server) {}, env: map[string]string{"DISCORD_BOT_TOKEN": "discord-wrong-t0ken"}},
+			wantFailed: []string{"✗ Discord bot token (DISCORD_BOT_TOKEN): Discord refused it (401 Unauthorized) — reset the token on the developer portal (Applications › your app › Bot › Reset Token) and set DISCORD_BOT_TOKEN to it"}},
+		{name: "a Discord application id that isn't the token's", setup: doctorSetup{discord: func(*discordfake.Server) {}, env: map[string]string{"DISCORD_APPLICATION_ID": "900000000000000099"}},
+			wantFailed: []string{`✗ Discord application id (DISCORD_APPLICATION_ID): 900000000000000099 is not the bot token's application: the token is the bot of "licensebot" (900000000000000001) — set DISCORD_APPLICATION_ID to 900000000000000001, or DISCORD_BOT_TOKEN to the bot token of application 900000000000000099`}},
+		{name: "the Discord bot not in the server", setup: doctorSetup{discord: func(f *discordfake.Server) { f.RemoveBot(doctorGuild) },
+			mention: []string{"! Discord approval channel 310000000000000001 (DISCORD_APPROVAL_CHANNEL_ID): the bot can't see it; it may be in a server the bot isn't in"}},
+			wantFailed: []string{"✗ Discord server 410000000000000001 (DISCORD_GUILD_IDS): the bot is not in it (or there is no such server) — invite the bot with the bot and applications.commands scopes: " +
+				"https://discord.com/oauth2/authorize?client_id=900000000000000001&disable_guild_select=true&guild_id=410000000000000001&permissions=84992&scope=bot+applications.commands"}},
+		{name: "the Discord approval channel missing", setup: doctorSetup{discord: func(*discordfake.Server) {}, env: map[string]string{"DISCORD_APPROVAL_CHANNEL_ID": doctorElsewhere}},
+			wantFailed: []string{"✗ Discord approval channel 990000000000000001 (DISCORD_APPROVAL_CHANNEL_ID): no such channel — set DISCORD_APPROVAL_CHANNEL_ID to the channel's id (with Developer Mode on, right-click the channel › Copy Channel ID)"}},
+		{name: "the Discord approver role missing", setup: doctorSetup{discord: func(*discordfake.Server) {}, env: map[string]string{"DISCORD_APPROVER_ROLE_IDS": doctorElsewhere}},
+			wantFailed: []string{`✗ Discord approver role 990000000000000001 (DISCORD_APPROVER_ROLE_IDS): no such role in "Contoso IT", the approval channel's server — set DISCORD_APPROVER_ROLE_IDS to the role's id (with Developer Mode on: Server Settings › Roles, right-click the role › Copy Role ID)`}},
+		{name: "a Discord setting configs takes but the platform refuses", setup: doctorSetup{discord: func(*discordfake.Server) {}, env: map[string]string{"DISCORD_APPLICATION_ID": "licensebot"}},
+			wantFailed: []string{`✗ Discord configuration: discord: application id "licensebot" is not a Discord id — fix the Discord settings (see README.md › Discord)`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -94,7 +94,7 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	}
 	ready, _ := json.Marshal(map[string]any{
 		"v":                  10,
-		"user":               map[string]any{"id": BotID, "username": "licensebot", "discriminator": "0", "bot": true},
+		"user":               map[string]any{"id": BotID, "username": BotName, "discriminator": "0", "bot": true},
 		"guilds":             []any{},
 		"session_id":         "fake-session",
 		"resume_gateway_url": "ws" + strings.TrimPrefix(s.URL, "http") + "/gateway-ws",

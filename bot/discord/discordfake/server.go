@@ -5,7 +5,9 @@
 // sends READY and dispatches INTERACTION_CREATE. It records every call, keeps the messages
 // as they stand (content, embeds, components), refuses messages past Discord's limits the
 // way Discord does (400, 50035 Invalid Form Body), and answers 429 with Retry-After and
-// X-RateLimit-* headers when told to.
+// X-RateLimit-* headers when told to. For licensebot doctor it also answers who the bot and
+// its application are, and the guilds, channels and roles the test sets up, with the bot's
+// permissions applied as Discord applies them (guilds.go).
 //
 // Point discordgo at it through the discord package's Config.APIURL (= URL + "/"): it
 // serves /api/v9/… (discordgo v0.29's version) and /api/v10/….
@@ -30,6 +32,10 @@ const (
 	BotToken = "fake-bot-token"
 	AppID    = "900000000000000001"
 	BotID    = "900000000000000002"
+	BotName  = "licensebot"
+	// PublicKey is the application's verify_key until SetPublicKey: the public key of
+	// RFC 8032's first Ed25519 test vector (§7.1, TEST 1), which signs nothing here.
+	PublicKey = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
 )
 
 // Routes, for Calls and RateLimit: the method and the route as Discord's docs name it.
@@ -44,6 +50,12 @@ const (
 	RouteEditMessage         = "PATCH /channels/{channel}/messages/{message}"
 	RouteGateway             = "GET /gateway"
 	RouteGatewayBot          = "GET /gateway/bot"
+	// What licensebot doctor reads (guilds.go).
+	RouteCurrentUser        = "GET /users/@me"
+	RouteCurrentApplication = "GET /applications/@me"
+	RouteGuild              = "GET /guilds/{guild}"
+	RouteGuildMember        = "GET /guilds/{guild}/members/{user}"
+	RouteChannel            = "GET /channels/{channel}"
 )
 
 // Call is one REST request the fake received.
@@ -135,9 +147,12 @@ type Server struct {
 
 	mu           sync.Mutex
 	token, appID string
+	app          application
 	channels     map[string]bool
-	dms          map[string]string // user id → DM channel id
-	noDMs        map[string]bool   // users who don't accept DMs
+	guilds       map[string]*guild
+	placed       map[string]*guildChannel // guild channels, by id (also in channels)
+	dms          map[string]string        // user id → DM channel id
+	noDMs        map[string]bool          // users who don't accept DMs
 	messages     map[string]*Message
 	order        []string // message ids, in creation order
 	interactions map[string]*interaction
@@ -153,7 +168,10 @@ type Server struct {
 func New(t testing.TB) *Server {
 	s := &Server{
 		token: BotToken, appID: AppID,
+		app:          application{name: BotName, verifyKey: PublicKey},
 		channels:     map[string]bool{},
+		guilds:       map[string]*guild{},
+		placed:       map[string]*guildChannel{},
 		dms:          map[string]string{},
 		noDMs:        map[string]bool{},
 		messages:     map[string]*Message{},
@@ -174,6 +192,11 @@ func New(t testing.TB) *Server {
 		RouteEditMessage:         s.editMessage,
 		RouteGateway:             s.gatewayURL,
 		RouteGatewayBot:          s.gatewayURL,
+		RouteCurrentUser:         s.currentUser,
+		RouteCurrentApplication:  s.currentApplication,
+		RouteGuild:               s.getGuild,
+		RouteGuildMember:         s.getGuildMember,
+		RouteChannel:             s.getChannel,
 	} {
 		method, path, _ := strings.Cut(route, " ")
 		// Discord serves its current versions side by side; discordgo v0.29 speaks v9.
@@ -704,6 +727,10 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	if !s.channels[channel] {
 		writeError(w, http.StatusNotFound, 10003, "Unknown Channel")
+		return
+	}
+	if status, code, msg := s.mayPost(channel, b.Reference != nil); status != 0 {
+		writeError(w, status, code, msg)
 		return
 	}
 	for user, ch := range s.dms {
