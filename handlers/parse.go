@@ -69,8 +69,9 @@ func IsUserQuery(s string) bool {
 	return len(s) <= 256 && (addressPattern.MatchString(s) || guidPattern.MatchString(s))
 }
 
-// maxCommandLength bounds the work a single command can cause in the parser.
-const maxCommandLength = 16 << 10
+// maxCommandLength bounds the work a single command can cause in the parser: room for
+// 1,000 addresses pasted from a spreadsheet.
+const maxCommandLength = 64 << 10
 
 // Parse reads the text after "/unassign". maxTargets bounds the number of users (0: no bound).
 func Parse(text string, maxTargets int) (Command, error) {

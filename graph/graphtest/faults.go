@@ -78,3 +78,11 @@ func (s *Server) failBatch(req *request) (response, bool) {
 	return s.errorResponse(req, http.StatusServiceUnavailable, "serviceNotAvailable",
 		"The service is temporarily unavailable. Try the request again after a delay."), true
 }
+
+// SetFailureRate changes WithFailureRate's fraction on a running server, so a test can
+// plan a request on a healthy tenant and then execute it on a failing one.
+func (s *Server) SetFailureRate(fraction float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.failureRate = min(max(fraction, 0), 1)
+}
