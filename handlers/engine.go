@@ -83,9 +83,14 @@ func (e *engine) run(ctx context.Context, units []*unit) (map[string][]Result, e
 	}
 	e.total = len(units)
 
-	limit := float64(s.opts.InFlight)
+	pace := &pacer{limit: float64(s.opts.InFlight), most: float64(s.opts.MaxInFlight)}
 	inFlight := 0
-	done := make(chan []unitDone)
+	type passDone struct {
+		out     []unitDone
+		started time.Time
+		took    time.Duration
+	}
+	done := make(chan passDone)
 	progress := time.NewTicker(s.opts.ProgressEvery)
 	defer progress.Stop()
 	var wg sync.WaitGroup
@@ -95,15 +100,26 @@ func (e *engine) run(ctx context.Context, units []*unit) (map[string][]Result, e
 
 	for len(pending) > 0 || inFlight > 0 {
 		now := s.Now()
-		// Start as many batches as the limit allows, of users whose wait is over.
-		for !stopping && inFlight < int(limit) {
+		// Start as many batches as the pace allows, of users whose wait is over.
+		var paceWait time.Duration
+		for !stopping {
+			ok, wait := pace.ready(now, inFlight)
+			if !ok {
+				paceWait = wait
+				break
+			}
 			batch, rest := takeReady(pending, now, batchSize)
 			if len(batch) == 0 {
 				break
 			}
 			pending = rest
 			inFlight++
-			wg.Go(func() { done <- e.pass(ctx, batch) })
+			pace.launched(now)
+			wg.Go(func() {
+				t0 := s.Now()
+				out := e.pass(ctx, batch)
+				done <- passDone{out: out, started: t0, took: s.Now().Sub(t0)}
+			})
 		}
 		if stopping && inFlight == 0 {
 			break
@@ -111,35 +127,42 @@ func (e *engine) run(ctx context.Context, units []*unit) (map[string][]Result, e
 		// Waits go through Service.Sleep, the clock tests control.
 		var wake chan struct{}
 		wakeCtx, stopWake := context.WithCancel(ctx)
-		if !stopping && inFlight < int(limit) {
-			if next, ok := earliest(pending); ok {
+		if !stopping && len(pending) > 0 {
+			next, _ := earliest(pending)
+			d := next.Sub(now)
+			switch {
+			case paceWait > 0:
+				d = max(d, paceWait)
+			case !pace.room(inFlight):
+				d = -1 // only a batch ending makes room
+			}
+			if d >= 0 {
 				wake = make(chan struct{})
 				go func() {
-					if s.Sleep(wakeCtx, max(next.Sub(now), time.Millisecond)) == nil {
+					if s.Sleep(wakeCtx, max(d, time.Millisecond)) == nil {
 						close(wake)
 					}
 				}()
 			}
 		}
 		select {
-		case out := <-done:
+		case p := <-done:
 			inFlight--
 			throttled, sent := 0, 0
-			for _, d := range out {
+			for _, d := range p.out {
+				sent++
 				if d.results != nil {
 					e.mu.Lock()
 					e.results[d.u.key] = d.results
 					e.mu.Unlock()
-					sent++
 					continue
 				}
 				if isThrottled(d.u.lastErr) {
 					throttled++
 				}
-				sent++
 				pending = append(pending, d.u)
 			}
-			limit = adapt(limit, throttled, sent, float64(s.opts.MaxInFlight))
+			pace.done(p.started, p.took, throttled, sent, s.Now())
 		case <-wake:
 		case <-progress.C:
 			e.report()
@@ -176,17 +199,57 @@ func (e *engine) report() {
 	e.progress(snap)
 }
 
-// adapt is the in-flight limit's additive increase and multiplicative decrease: a batch
-// without throttling adds 1/limit (one more batch per round trip), one with throttled
-// requests takes off up to half, in proportion to how many were throttled.
-func adapt(limit float64, throttled, sent int, most float64) float64 {
+// pacer paces a job's batches to what Graph admits. limit is in batches per round trip:
+// at most ceil(limit) in flight, launches spaced round trip/limit apart, so that a limit
+// under 1 still paces (a real tenant's write quota, 20 a second, is under one batch of 20
+// per round trip). It grows by 1/limit per batch that goes through (one more batch per
+// round trip) and shrinks, at most once per round trip, in proportion to the share of a
+// batch that was throttled: additive increase, multiplicative decrease.
+type pacer struct {
+	limit, most float64
+	rtt         time.Duration // smoothed time of a batch
+	last        time.Time     // the last launch
+	cut         time.Time     // the last decrease
+}
+
+// minLimit is one batch per 20 round trips: the slowest pace.
+const minLimit = 0.05
+
+func (p *pacer) room(inFlight int) bool { return float64(inFlight) < math.Ceil(p.limit) }
+
+// ready reports whether a batch may start now, or how long until one may.
+func (p *pacer) ready(now time.Time, inFlight int) (bool, time.Duration) {
+	if !p.room(inFlight) {
+		return false, 0
+	}
+	gap := time.Duration(float64(p.rtt) / p.limit)
+	if since := now.Sub(p.last); since < gap {
+		return false, gap - since
+	}
+	return true, 0
+}
+
+func (p *pacer) launched(now time.Time) { p.last = now }
+
+func (p *pacer) done(started time.Time, took time.Duration, throttled, sent int, now time.Time) {
+	if p.rtt == 0 {
+		p.rtt = took
+	} else {
+		p.rtt = (4*p.rtt + took) / 5
+	}
 	if sent == 0 {
-		return limit
+		return
 	}
 	if throttled == 0 {
-		return math.Min(most, limit+1/limit)
+		p.limit = math.Min(p.most, p.limit+1/math.Max(p.limit, 1))
+		return
 	}
-	return math.Max(1, limit*(1-0.5*float64(throttled)/float64(sent)))
+	// Batches already in flight when the last cut was made saw the same congestion.
+	if !started.After(p.cut) {
+		return
+	}
+	p.limit = math.Max(minLimit, p.limit*(1-0.5*float64(throttled)/float64(sent)))
+	p.cut = now
 }
 
 // takeReady takes up to n units whose wait is over, keeping the order of the others.
