@@ -324,16 +324,9 @@ func (s *Service) finish(ctx context.Context, id string, byKey map[string][]Resu
 		r.Results = s.mergeResults(r, byKey, now)
 		r.State = finalState(r.Results)
 		r.FinishedAt = now
-		var report bot.Message
-		if r.Kind == KindUndo {
-			report = undoOutcomeMessage(r, s.opts)
-		} else {
-			products, perr := s.Directory.Products(ctx)
-			if perr != nil {
-				s.Logger.WarnContext(ctx, "read seats after removal", "request", r.ID, "err", perr)
-			}
-			report = outcomeMessage(r, s.removedNotices(r, now), s.seats(r, products, perr), s.opts)
-		}
+		// The seats are read when the outcome is delivered, not here: the removal is done
+		// and recorded without waiting for one more Graph read.
+		report := s.report(ctx, r, false)
 		r.Report = &report
 		r.Delivered = false
 		_, err = s.save(ctx, r, st)
@@ -392,6 +385,22 @@ func (s *Service) mergeResults(r *Request, byKey map[string][]Result, now time.T
 	return out
 }
 
+// report is the outcome message; with seats, the seats now unused, read from Graph.
+func (s *Service) report(ctx context.Context, r *Request, seats bool) bot.Message {
+	if r.Kind == KindUndo {
+		return undoOutcomeMessage(r, s.opts)
+	}
+	var report []licensing.SeatReport
+	if seats {
+		products, err := s.Directory.Products(ctx)
+		if err != nil {
+			s.Logger.WarnContext(ctx, "read seats after removal", "request", r.ID, "err", err)
+		}
+		report = s.seats(r, products, err)
+	}
+	return outcomeMessage(r, s.removedNotices(r, r.FinishedAt), report, s.opts)
+}
+
 // deliver posts the outcome of a finished request and edits its messages, once the
 // outcome is recorded; a worker that stops before it's done leaves it to the next.
 func (s *Service) deliver(ctx context.Context, id string, clicked bot.MessageRef) error {
@@ -402,7 +411,8 @@ func (s *Service) deliver(ctx context.Context, id string, clicked bot.MessageRef
 	if r.Delivered || r.Report == nil || !r.State.Final() {
 		return nil
 	}
-	report := *r.Report
+	report := s.report(ctx, r, true)
+	r.Report = &report
 	report.Buttons = s.outcomeButtons(r)
 	if _, err := s.Notifier.Post(ctx, bot.Destination{Actor: &r.Requester.Actor}, report); err != nil {
 		s.Logger.ErrorContext(ctx, "post the outcome to the requester", "request", r.ID, "err", err)

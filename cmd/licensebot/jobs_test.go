@@ -26,7 +26,7 @@ const e3 = "6fd2c87f-b296-42f0-b197-1e91e994b900"
 // simulated tenant behind the real Graph SDK, and as many replicas (handlers services
 // sharing the store) as a test starts.
 type bulkWorld struct {
-	t      *testing.T
+	t      testing.TB
 	tenant *graphtest.Server
 	client *graph.Client
 	st     *store.Store
@@ -34,7 +34,7 @@ type bulkWorld struct {
 	opts   handlers.Options
 }
 
-func newBulkWorld(t *testing.T, staff int, o handlers.Options, tenantOpts ...graphtest.Option) *bulkWorld {
+func newBulkWorld(t testing.TB, staff int, o handlers.Options, tenantOpts ...graphtest.Option) *bulkWorld {
 	t.Helper()
 	redisSrv := storetest.Start(t)
 	rdb := redisSrv.Client(t)
