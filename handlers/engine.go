@@ -178,7 +178,7 @@ func (e *engine) run(ctx context.Context, units []*unit) (map[string][]Result, e
 		// back, so whoever goes on need not wait for them to go stale.
 		for _, u := range pending {
 			if u.claimed && !u.uncertain {
-				e.release(context.WithoutCancel(ctx), u)
+				e.release(ctx, u)
 			}
 		}
 		return e.results, err
@@ -568,16 +568,18 @@ func (e *engine) failAll(u *unit, reason string, retryable bool) []Result {
 // recorded first, its results are the truth).
 func (e *engine) record(ctx context.Context, u *unit, res []Result) (unitDone, bool) {
 	s := e.s
+	ctx, cancel := settling(ctx)
+	defer cancel()
 	raw, err := json.Marshal(res)
 	if err != nil {
 		return unitDone{u: u, results: res}, true
 	}
 	for attempt := 0; ; attempt++ {
 		var first bool
-		first, err = s.ledger().Record(context.WithoutCancel(ctx), e.r.ID, u.key, raw)
+		first, err = s.ledger().Record(ctx, e.r.ID, u.key, raw)
 		if err == nil {
 			if !first {
-				cur, rerr := s.ledger().Results(context.WithoutCancel(ctx), e.r.ID)
+				cur, rerr := s.ledger().Results(ctx, e.r.ID)
 				if prior, derr := decodeResults(cur[u.key]); rerr == nil && derr == nil {
 					return unitDone{u: u, results: prior}, true
 				}
@@ -590,7 +592,7 @@ func (e *engine) record(ctx context.Context, u *unit, res []Result) (unitDone, b
 			s.Logger.ErrorContext(ctx, "record a user's result", "request", e.r.ID, "user", u.userID, "err", err)
 			break
 		}
-		_ = s.Sleep(context.WithoutCancel(ctx), backoff(attempt))
+		_ = s.Sleep(ctx, backoff(attempt))
 	}
 	for _, r := range res {
 		s.Metrics.Removal(string(r.Outcome))
@@ -603,6 +605,8 @@ func (e *engine) record(ctx context.Context, u *unit, res []Result) (unitDone, b
 
 func (e *engine) release(ctx context.Context, u *unit) {
 	u.claimed = false
+	ctx, cancel := settling(ctx)
+	defer cancel()
 	if _, err := e.s.ledger().Release(ctx, e.r.ID, u.key, e.worker); err != nil {
 		// The mark goes stale on its own; the next claim then reads the user again.
 		e.s.Logger.WarnContext(ctx, "release a user's mark", "request", e.r.ID, "user", u.userID, "err", err)
@@ -691,4 +695,11 @@ func restores(items []unitItem) []Restore {
 		out[i] = Restore{SKUID: it.SKUID, DisabledPlans: it.DisabledPlans}
 	}
 	return out
+}
+
+// settling is the context for recording what a call did, or giving back a mark it no longer
+// needs: a job that is stopping still records (the next worker would otherwise have to read
+// the user again, or wait for the mark to go stale), within a bound of its own.
+func settling(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/graph"
 	"github.com/licensebot/licensebot/graph/graphtest"
@@ -36,8 +38,11 @@ type bulkWorld struct {
 
 func newBulkWorld(t testing.TB, staff int, o handlers.Options, tenantOpts ...graphtest.Option) *bulkWorld {
 	t.Helper()
-	redisSrv := storetest.Start(t)
-	rdb := redisSrv.Client(t)
+	return newBulkWorldOn(t, storetest.Start(t).Client(t), staff, o, tenantOpts...)
+}
+
+func newBulkWorldOn(t testing.TB, rdb *redis.Client, staff int, o handlers.Options, tenantOpts ...graphtest.Option) *bulkWorld {
+	t.Helper()
 	tenant, err := graphtest.NewServer(graphtest.StaffedTenant(staff), append([]graphtest.Option{graphtest.WithToken("t0ken")}, tenantOpts...)...)
 	if err != nil {
 		t.Fatal(err)
