@@ -73,6 +73,13 @@ type Config struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// MaxRetries bounds the retries of one REST call answered with 429. Default 3.
 	MaxRetries int
+	// ObserveError, when set, is told of every failed attempt of a REST call, each 429
+	// included (those waited out too), for metrics: the call as its errors name it, a fixed
+	// string without ids ("send a message", "edit a message", "open a DM", "ack the
+	// interaction", "edit the original response", "follow-up", "register commands"), and
+	// why, one of rate_limited, http_5xx, api_error (Discord refused: a 4xx), timeout,
+	// canceled, network or other (observe.go). nil: nobody is told. It must not block.
+	ObserveError func(method, reason string)
 }
 
 // Handler answers commands and clicks (handlers.Service).

@@ -25,6 +25,7 @@ func call[T any](ctx context.Context, p *Platform, what string, fn func(opts ...
 		if err == nil {
 			return v, nil
 		}
+		p.observeError(what, err)
 		var limited *discordgo.RateLimitError
 		if !errors.As(err, &limited) || attempt >= p.cfg.MaxRetries {
 			return v, fmt.Errorf("discord %s: %w", what, err)

@@ -50,6 +50,12 @@ type Config struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// MaxRetries bounds the retries of one Web API call answered with 429. Default 3.
 	MaxRetries int
+	// ObserveError, when set, is told of every failed attempt of a Web API call or a
+	// response_url post, each 429 included (those waited out too), for metrics: the method
+	// ("chat.postMessage", "users.info", "response_url"…) and why, one of rate_limited,
+	// http_5xx, api_error (Slack refused: ok:false or another 4xx), timeout, canceled,
+	// network or other (observe.go). nil: nobody is told. It must not block.
+	ObserveError func(method, reason string)
 }
 
 // Handler answers commands and clicks (handlers.Service).

@@ -23,6 +23,7 @@ func call[T any](ctx context.Context, p *Platform, method string, fn func(ctx co
 		if err == nil {
 			return v, nil
 		}
+		p.observeError(method, err)
 		var limited *slackapi.RateLimitedError
 		if !errors.As(err, &limited) || attempt >= p.cfg.MaxRetries {
 			return v, fmt.Errorf("slack %s: %w", method, err)

@@ -64,14 +64,14 @@ func (p *Platform) respond(ctx context.Context, responseURL string, msg response
 		}
 		if resp.StatusCode/100 != 2 {
 			// Slack answers e.g. 404 "expired_url", 400 "invalid_blocks".
-			return struct{}{}, fmt.Errorf("status %d: %s", resp.StatusCode, bytes.TrimSpace(answer))
+			return struct{}{}, responseStatusError{code: resp.StatusCode, body: bytes.TrimSpace(answer)}
 		}
 		var ok struct {
 			OK    *bool  `json:"ok"`
 			Error string `json:"error"`
 		}
 		if json.Unmarshal(answer, &ok) == nil && ok.OK != nil && !*ok.OK {
-			return struct{}{}, fmt.Errorf("%s", ok.Error)
+			return struct{}{}, responseRefusal(ok.Error)
 		}
 		return struct{}{}, nil
 	})

@@ -2,11 +2,16 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -144,4 +149,166 @@ func TestDoctorRequiresTheManifestScopes(t *testing.T) {
 	if got, want := strings.Join(slack.RequiredScopes(), ","), strings.Join(manifest, ","); got != want {
 		t.Fatalf("doctor requires %s, the manifest grants %s", got, want)
 	}
+}
+
+// grafanaPanel is what the dashboard test reads of a panel; a collapsed row holds its panels.
+type grafanaPanel struct {
+	ID         int    `json:"id"`
+	Type       string `json:"type"`
+	Title      string `json:"title"`
+	Datasource struct {
+		Type string `json:"type"`
+		UID  string `json:"uid"`
+	} `json:"datasource"`
+	Targets []struct {
+		Expr       string `json:"expr"`
+		Datasource struct {
+			UID string `json:"uid"`
+		} `json:"datasource"`
+	} `json:"targets"`
+	Panels []grafanaPanel `json:"panels"`
+}
+
+// The example dashboard imports into Grafana (a ${DS_PROMETHEUS} input) and every query in it
+// reads a series licensebot serves: a renamed metric breaks this test, not the dashboard.
+func TestGrafanaDashboardQueriesRegisteredMetrics(t *testing.T) {
+	raw, err := os.ReadFile("../../deploy/grafana-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Inputs []struct {
+			Name     string `json:"name"`
+			Type     string `json:"type"`
+			PluginID string `json:"pluginId"`
+		} `json:"__inputs"`
+		UID           string         `json:"uid"`
+		Title         string         `json:"title"`
+		SchemaVersion int            `json:"schemaVersion"`
+		Panels        []grafanaPanel `json:"panels"`
+		Templating    struct {
+			List []struct {
+				Name       string `json:"name"`
+				Definition string `json:"definition"`
+			} `json:"list"`
+		} `json:"templating"`
+	}
+	if err := json.Unmarshal(raw, &dash); err != nil {
+		t.Fatalf("grafana-dashboard.json: %v", err)
+	}
+	if dash.UID == "" || dash.Title == "" || dash.SchemaVersion < 36 {
+		t.Errorf("uid %q, title %q, schemaVersion %d: want both and a schema of Grafana 9 or later", dash.UID, dash.Title, dash.SchemaVersion)
+	}
+	if len(dash.Inputs) != 1 || dash.Inputs[0].Name != "DS_PROMETHEUS" || dash.Inputs[0].Type != "datasource" || dash.Inputs[0].PluginID != "prometheus" {
+		t.Errorf("inputs %+v, want the one Prometheus datasource DS_PROMETHEUS", dash.Inputs)
+	}
+
+	served := servedMetrics(t)
+	known := func(name string) bool {
+		// Go's and the process's own series vary with the platform and Go's version.
+		return served[name] || strings.HasPrefix(name, "go_") || strings.HasPrefix(name, "process_")
+	}
+	var queries []string
+	for _, v := range dash.Templating.List {
+		queries = append(queries, v.Definition)
+	}
+	used := map[string]bool{}
+	ids := map[int]bool{}
+	var walk func(panels []grafanaPanel)
+	walk = func(panels []grafanaPanel) {
+		for _, p := range panels {
+			if ids[p.ID] {
+				t.Errorf("panel %q: id %d used twice", p.Title, p.ID)
+			}
+			ids[p.ID] = true
+			if p.Type == "row" {
+				walk(p.Panels)
+				continue
+			}
+			if p.Datasource.UID != "${DS_PROMETHEUS}" || len(p.Targets) == 0 {
+				t.Errorf("panel %q: datasource %q and %d queries, want ${DS_PROMETHEUS} and some", p.Title, p.Datasource.UID, len(p.Targets))
+			}
+			for _, q := range p.Targets {
+				if q.Datasource.UID != "${DS_PROMETHEUS}" {
+					t.Errorf("panel %q: a query on datasource %q", p.Title, q.Datasource.UID)
+				}
+				names := promQLMetrics(q.Expr)
+				if len(names) == 0 {
+					t.Errorf("panel %q: query %q reads no metric", p.Title, q.Expr)
+				}
+				for _, n := range names {
+					used[n] = true
+				}
+				queries = append(queries, q.Expr)
+			}
+		}
+	}
+	walk(dash.Panels)
+	for _, q := range queries {
+		for _, n := range promQLMetrics(q) {
+			if !known(n) {
+				t.Errorf("query %q reads %s, which licensebot doesn't serve", q, n)
+			}
+		}
+	}
+	for _, want := range []string{
+		"licensebot_requests_total", "licensebot_removals_total", "licensebot_jobs_running",
+		"licensebot_graph_requests_total", "licensebot_graph_request_duration_seconds_bucket",
+		"licensebot_graph_throttle_wait_seconds_count", "licensebot_chat_api_errors_total",
+		"licensebot_ack_duration_seconds_bucket", "process_resident_memory_bytes", "go_goroutines",
+	} {
+		if !used[want] {
+			t.Errorf("no panel shows %s", want)
+		}
+	}
+}
+
+var (
+	promQLString = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+	// A metric name is a selector's name (`name{…}`) or one of licensebot's, Go's or the
+	// process's names anywhere (`histogram_quantile(0.99, …)` is neither).
+	promQLMetric = regexp.MustCompile(`\b([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{|\b((?:licensebot|go|process)_[a-zA-Z0-9_:]*)`)
+)
+
+// promQLMetrics lists the metric names a PromQL query (or a label_values() query) reads.
+func promQLMetrics(expr string) []string {
+	expr = promQLString.ReplaceAllString(expr, `""`) // label values are no names
+	var out []string
+	for _, m := range promQLMetric.FindAllStringSubmatch(expr, -1) {
+		if m[1] != "" {
+			out = append(out, m[1])
+		} else {
+			out = append(out, m[2])
+		}
+	}
+	return out
+}
+
+// servedMetrics is every series name /metrics can serve: each metric of newMetrics is given
+// a value first (a vector without any is not gathered), and a histogram is read through its
+// _bucket, _sum and _count series.
+func servedMetrics(t *testing.T) map[string]bool {
+	t.Helper()
+	m := newMetrics()
+	m.RequestState("done")
+	m.Removal("removed")
+	m.ThrottleWait(time.Second)
+	m.JobRunning(0)
+	m.graphCall("GET /subscribedSkus", http.StatusOK, time.Millisecond)
+	m.ChatAPIError("slack", "chat.postMessage", "rate_limited")
+	m.timedAck("slack", "commands", http.NotFoundHandler()).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/slack/commands", nil))
+	families, err := m.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, f := range families {
+		out[f.GetName()] = true
+		if f.GetType().String() == "HISTOGRAM" {
+			for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+				out[f.GetName()+suffix] = true
+			}
+		}
+	}
+	return out
 }

@@ -21,6 +21,7 @@ type metrics struct {
 	graphTime    *prometheus.HistogramVec
 	ackTime      *prometheus.HistogramVec
 	jobsRunning  prometheus.Gauge
+	chatErrors   *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -47,12 +48,15 @@ func newMetrics() *metrics {
 			Name: "licensebot_ack_duration_seconds", Help: "Time to acknowledge a chat platform's HTTP request (Slack and Discord give 3 s).",
 			Buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3},
 		}, []string{"platform", "endpoint"}),
+		chatErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "licensebot_chat_api_errors_total", Help: "Failed calls to Slack's Web API and response_url and Discord's REST API, each 429 included, by platform, method and reason (rate_limited, http_5xx, api_error, timeout, canceled, network, other).",
+		}, []string{"platform", "method", "reason"}),
 	}
 	m.jobsRunning = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "licensebot_jobs_running", Help: "Jobs (approved requests being executed) running on this replica.",
 	})
 	m.reg.MustRegister(m.jobsRunning)
-	m.reg.MustRegister(m.requests, m.removals, m.throttleWait, m.graphCalls, m.graphTime, m.ackTime,
+	m.reg.MustRegister(m.requests, m.removals, m.throttleWait, m.graphCalls, m.graphTime, m.ackTime, m.chatErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -69,6 +73,17 @@ func (m *metrics) JobRunning(delta int) { m.jobsRunning.Add(float64(delta)) }
 func (m *metrics) graphCall(operation string, status int, took time.Duration) {
 	m.graphCalls.WithLabelValues(operation, strconv.Itoa(status)).Inc()
 	m.graphTime.WithLabelValues(operation).Observe(took.Seconds())
+}
+
+// ChatAPIError counts one failed call to a chat platform's API: method and reason are the
+// platform's fixed strings (slack.Config.ObserveError, discord.Config.ObserveError).
+func (m *metrics) ChatAPIError(platform, method, reason string) {
+	m.chatErrors.WithLabelValues(platform, method, reason).Inc()
+}
+
+// chatAPIErrors is slack.Config.ObserveError or discord.Config.ObserveError for platform.
+func (m *metrics) chatAPIErrors(platform string) func(method, reason string) {
+	return func(method, reason string) { m.ChatAPIError(platform, method, reason) }
 }
 
 // timedAck measures how long a platform's endpoint takes to answer: it returns right
