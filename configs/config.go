@@ -142,7 +142,7 @@ func Default() Config {
 		Redis:           Redis{KeyPrefix: "licensebot"},
 		Approval:        Approval{Policy: "approvers", TTL: 72 * time.Hour},
 		TimeZone:        "UTC",
-		MaxTargets:      500,
+		MaxTargets:      1000,
 		ConfirmTTL:      15 * time.Minute,
 		HTTPAddr:        ":8080",
 		Log:             Log{Format: "json", Level: "info"},

@@ -27,6 +27,7 @@ type unit struct {
 	known []Result
 
 	notBefore time.Time
+	calls     int  // Graph calls sent for it
 	failures  int  // 5xx, timeouts, no answer
 	throttles int  // 429s
 	uncertain bool // a call that failed may have taken effect
@@ -344,6 +345,9 @@ func (e *engine) pass(ctx context.Context, batch []*unit) []unitDone {
 	// stale.
 	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendBy.Sub(e.s.Now()))
 	defer cancel()
+	for _, u := range send {
+		u.calls++
+	}
 	answers := e.send(callCtx, send)
 	for i, u := range send {
 		out = append(out, e.settle(ctx, u, answers[i]))
@@ -513,6 +517,7 @@ func (e *engine) oneByOne(ctx context.Context, u *unit) unitDone {
 				err = context.DeadlineExceeded
 				break
 			}
+			u.calls++
 			callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), u.sendBy.Sub(s.Now()))
 			if e.undo {
 				id, err = s.Restorer.RestoreLicenses(callCtx, u.userID, restores([]unitItem{it}))
@@ -535,9 +540,7 @@ func (e *engine) oneByOne(ctx context.Context, u *unit) unitDone {
 				break
 			}
 		}
-		r := e.result(u, it, id, err)
-		r.Attempts = u.failures + u.throttles + 1
-		res = append(res, r)
+		res = append(res, e.result(u, it, id, err))
 	}
 	d, _ := e.record(ctx, u, res)
 	return d
@@ -547,9 +550,7 @@ func (e *engine) oneByOne(ctx context.Context, u *unit) unitDone {
 func (e *engine) recordItems(ctx context.Context, u *unit, graphID string, err error) unitDone {
 	res := append([]Result(nil), u.known...)
 	for _, it := range u.items {
-		r := e.result(u, it, graphID, err)
-		r.Attempts = u.failures + u.throttles + 1
-		res = append(res, r)
+		res = append(res, e.result(u, it, graphID, err))
 	}
 	d, _ := e.record(ctx, u, res)
 	return d
@@ -616,9 +617,9 @@ func (e *engine) release(ctx context.Context, u *unit) {
 // result turns one product's answer into an outcome and a sentence.
 func (e *engine) result(u *unit, it unitItem, graphID string, err error) Result {
 	s := e.s
-	res := Result{UserID: u.userID, UPN: u.label, SKUID: it.SKUID, Product: it.Name, GraphID: firstNonEmpty(graphRequestID(err), graphID), At: s.Now()}
+	tries := max(u.calls, 1)
+	res := Result{UserID: u.userID, UPN: u.label, SKUID: it.SKUID, Product: it.Name, GraphID: firstNonEmpty(graphRequestID(err), graphID), At: s.Now(), Attempts: tries}
 	var throttled *licensing.ThrottledError
-	tries := u.failures + u.throttles + 1
 	switch {
 	case err == nil && e.undo:
 		res.Outcome = OutcomeRestored

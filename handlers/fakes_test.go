@@ -35,6 +35,9 @@ type fakeDirectory struct {
 	failRead     error // every read fails with it
 	// removeErrs are returned by the next RemoveLicenses calls, in order.
 	removeErrs []error
+	// failFor fails every change of that user id with the error.
+	failFor  map[string]error
+	restores map[string]int // "userID/sku"
 }
 
 func newFakeDirectory() *fakeDirectory {
@@ -115,9 +118,35 @@ func (d *fakeDirectory) Products(context.Context) ([]licensing.TenantProduct, er
 	return append([]licensing.TenantProduct(nil), d.products...), nil
 }
 
+// RestoreLicenses gives the products back directly, with their disabled plans.
+func (d *fakeDirectory) RestoreLicenses(_ context.Context, id string, ls []Restore) (string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.failFor[id]; err != nil {
+		return "", err
+	}
+	for _, u := range d.users {
+		if u.ID != id {
+			continue
+		}
+		for _, l := range ls {
+			u.Licenses = append(u.Licenses, licensing.Assignment{SKUID: l.SKUID, Direct: true, DisabledPlans: l.DisabledPlans, State: "Active"})
+			if d.restores == nil {
+				d.restores = map[string]int{}
+			}
+			d.restores[id+"/"+l.SKUID]++
+		}
+		return "graph-restore-" + id, nil
+	}
+	return "", &licensing.GraphError{Reason: licensing.ErrUserNotFound, Status: 404}
+}
+
 func (d *fakeDirectory) RemoveLicenses(_ context.Context, id string, skus []string) (string, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if err := d.failFor[id]; err != nil {
+		return "", err
+	}
 	if len(d.removeErrs) > 0 {
 		err := d.removeErrs[0]
 		d.removeErrs = d.removeErrs[1:]

@@ -119,7 +119,7 @@ func (o *Options) setDefaults() error {
 		o.ProductsTTL = 15 * time.Second
 	}
 	if o.MaxTargets <= 0 {
-		o.MaxTargets = 500
+		o.MaxTargets = 1000
 	}
 	if o.Location == nil {
 		o.Location = time.UTC

@@ -35,7 +35,7 @@ func newWorld(t *testing.T, o Options) *world {
 		o.Location, _ = time.LoadLocation("Europe/Istanbul")
 	}
 	svc, err := New(Deps{
-		Directory: w.dir, Remover: w.dir, Requests: w.reqs, Notifier: w.out,
+		Directory: w.dir, Remover: w.dir, Restorer: w.dir, Requests: w.reqs, Notifier: w.out,
 		NewID: func() (string, error) { return fmt.Sprintf("req%016d", ids.Add(1)), nil },
 		Now:   w.clk.Now,
 		Sleep: func(_ context.Context, d time.Duration) error { w.clk.Advance(d); return nil },

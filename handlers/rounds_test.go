@@ -1,0 +1,89 @@
+package handlers
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/licensing"
+)
+
+// removed runs a removal of Office 365 E3 from bob and dan to its end and returns the
+// outcome posted to the requester.
+func (w *world) removed(t *testing.T) (string, bot.Message) {
+	t.Helper()
+	plan := w.command("adele", `bob@contoso.example dan@contoso.example -p "Office 365 E3"`)
+	id := button(t, plan, ActionConfirm).Value
+	w.press("adele", button(t, plan, ActionConfirm))
+	w.press("megan", button(t, w.approvalRequest().Msg, ActionApprove))
+	var outcome bot.Message
+	for _, p := range w.out.all() {
+		if strings.HasPrefix(p.Msg.Text, "Request "+id+":") {
+			outcome = p.Msg
+		}
+	}
+	if outcome.Text == "" {
+		t.Fatalf("no outcome posted for %s", id)
+	}
+	return id, outcome
+}
+
+func TestRetryFailedRerunsOnlyTheFailedUsers(t *testing.T) {
+	w := newWorld(t, Options{})
+	w.dir.failFor = map[string]error{"u-dan": &licensing.GraphError{Reason: licensing.ErrUnavailable, Status: 503}}
+	id, outcome := w.removed(t)
+	mustContain(t, outcome, "1 removed, 0 skipped, 1 failed", "didn't answer after 5 tries", "[Retry failed]")
+	retry := button(t, outcome, ActionRetry)
+
+	// Carol is no admin; the retry needs the same checks as the request.
+	mustContain(t, w.press("carol", retry).Message, "can't unassign licenses")
+	w.dir.failFor = nil
+	r := w.press("adele", retry)
+	mustContain(t, r.Message, "Done: 2 removed, 0 skipped, 0 failed")
+	if n := w.dir.removals["u-bob/"+skuE3]; n != 1 {
+		t.Errorf("bob's license removed %d times, want 1: the retry must not touch him", n)
+	}
+	if n := w.dir.removals["u-dan/"+skuE3]; n != 1 {
+		t.Errorf("dan's license removed %d times, want 1", n)
+	}
+	// Nothing left to retry: the button answers with where the request is.
+	mustContain(t, w.press("adele", retry).Message, "Done: 2 removed")
+	st := w.command("adele", "status "+id)
+	mustContain(t, st, "2 removed, 0 skipped, 0 failed")
+}
+
+func TestUndoGivesBackAndReportsWhatCannotBe(t *testing.T) {
+	w := newWorld(t, Options{})
+	id, outcome := w.removed(t)
+	undo := button(t, outcome, ActionUndo)
+	w.dir.failFor = map[string]error{"u-dan": &licensing.GraphError{Reason: licensing.ErrNoSeats, Status: 400}}
+	plan := w.press("adele", undo).Message
+	mustContain(t, plan, "Give back what request "+id+" removed? 2 licenses to 2 users")
+	r := w.press("adele", button(t, plan, ActionConfirm))
+	mustContain(t, r.Message, "Undo of request "+id+": partly done: 1 restored, 1 failed")
+	var report bot.Message
+	for _, p := range w.out.all() {
+		if strings.HasPrefix(p.Msg.Text, "Undo ") {
+			report = p.Msg
+		}
+	}
+	mustContain(t, report, "gave back Office 365 E3", "no free seat of this product")
+	if w.dir.restores["u-bob/"+skuE3] != 1 || w.dir.restores["u-dan/"+skuE3] != 0 {
+		t.Errorf("restores %v, want bob's only", w.dir.restores)
+	}
+	// One undo per request.
+	mustContain(t, w.command("adele", "undo "+id), "already being undone")
+}
+
+func TestUndoPastThirtyDaysSaysTheMailboxDataIsGone(t *testing.T) {
+	w := newWorld(t, Options{RetainFor: 90 * 24 * time.Hour})
+	id, _ := w.removed(t)
+	w.clk.Advance(31 * 24 * time.Hour)
+	mustContain(t, w.command("adele", "undo "+id), "more than 30 days ago", "mailbox data is gone")
+}
+
+func TestUndoOfAnUnknownRequestSaysWhy(t *testing.T) {
+	w := newWorld(t, Options{})
+	mustContain(t, w.command("adele", "undo abcdefghijklmnop0123"), "no request abcdefghijklmnop0123", "mailbox data is gone")
+}
