@@ -47,7 +47,8 @@ func helpMessage(o Options) bot.Message {
 			{Title: "How it goes", Text: "1. You ask; I show what will be removed, what will be skipped and why, and what happens to the users' data.\n" +
 				"2. You confirm.\n" +
 				"3. Approval by " + who + ".\n" +
-				"4. I remove the licenses and report the results, the data-retention dates and the seats now unused."},
+				"4. I remove the licenses (any number of users, with the progress in the approval message) and report the results, the data-retention dates and the seats now unused.\n" +
+				"5. [Retry failed] tries the users that failed again; [Undo] (or /unassign undo <id>) gives the licenses back as they were, within 30 days."},
 			{Title: "Who may ask", Text: "Global, License or User Administrators in Microsoft Entra."},
 			{Title: "Examples", Text: "/unassign alice@contoso.com --product \"Office 365 E3\" --reason \"left the company\"\n" +
 				"/unassign alice@contoso.com bob@contoso.com --all --dry-run\n/unassign show alice@contoso.com"},

@@ -15,6 +15,7 @@ const (
 	subAll    = "all"
 	subShow   = "show"
 	subStatus = "status"
+	subUndo   = "undo"
 	subLink   = "link"
 	subHelp   = "help"
 
@@ -82,6 +83,14 @@ func applicationCommands() []*discordgo.ApplicationCommand {
 				Options: []*discordgo.ApplicationCommandOption{{
 					Type: discordgo.ApplicationCommandOptionString, Name: optRequestID, Required: true, MaxLength: 64,
 					Description: "The request id shown under the request",
+				}},
+			},
+			{
+				Type: discordgo.ApplicationCommandOptionSubCommand, Name: subUndo,
+				Description: "Give back what a removal took, as it was assigned (within 30 days)",
+				Options: []*discordgo.ApplicationCommandOption{{
+					Type: discordgo.ApplicationCommandOptionString, Name: optRequestID, Required: true, MaxLength: 64,
+					Description: "The id of the removal request, shown under its outcome",
 				}},
 			},
 			{

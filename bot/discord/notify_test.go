@@ -118,7 +118,7 @@ func TestRegisterCommandsOverwritesPerGuildIdempotently(t *testing.T) {
 		t.Fatalf("%d bulk overwrites, want 2 per guild", n)
 	}
 	got := string(w.discord.Commands(guildID))
-	for _, want := range []string{`"name":"unassign"`, `"name":"remove"`, `"name":"all"`, `"name":"show"`, `"name":"status"`, `"name":"link"`, `"name":"help"`, `"autocomplete":true`} {
+	for _, want := range []string{`"name":"unassign"`, `"name":"remove"`, `"name":"all"`, `"name":"show"`, `"name":"status"`, `"name":"undo"`, `"name":"link"`, `"name":"help"`, `"autocomplete":true`} {
 		if !strings.Contains(got, want) {
 			t.Fatalf("registered commands lack %s: %s", want, got)
 		}

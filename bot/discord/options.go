@@ -65,9 +65,9 @@ func commandText(inv invocation) (string, error) {
 	switch inv.sub {
 	case subHelp:
 		return "help", nil
-	case subShow, subStatus:
+	case subShow, subStatus, subUndo:
 		name := optUser
-		if inv.sub == subStatus {
+		if inv.sub != subShow {
 			name = optRequestID
 		}
 		v, err := value(name)

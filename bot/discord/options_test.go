@@ -20,6 +20,7 @@ func TestCommandText(t *testing.T) {
 		{"help", invocation{sub: subHelp}, "help", ""},
 		{"show", invocation{sub: subShow, strings: map[string]string{optUser: "alice@contoso.com"}}, `show "alice@contoso.com"`, ""},
 		{"status", invocation{sub: subStatus, strings: map[string]string{optRequestID: "7k2m9q4x8w1r5t3y"}}, `status "7k2m9q4x8w1r5t3y"`, ""},
+		{"undo", invocation{sub: subUndo, strings: map[string]string{optRequestID: "7k2m9q4x8w1r5t3y"}}, `undo "7k2m9q4x8w1r5t3y"`, ""},
 		{"all with a reason", invocation{sub: subAll, strings: map[string]string{optUsers: "a@x.com;b@x.com", optReason: "left"}},
 			`"a@x.com" "b@x.com" --all --reason "left"`, ""},
 		{"a flag typed as a user stays a user", invocation{sub: subRemove, strings: map[string]string{optUsers: "--all"}}, `"--all"`, ""},
