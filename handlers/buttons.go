@@ -1,7 +1,7 @@
 package handlers
 
 import (
-	"fmt"
+	"context"
 	"strconv"
 	"strings"
 
@@ -27,8 +27,8 @@ func buttonValue(id string, pick int) string {
 	return id + "." + strconv.Itoa(pick)
 }
 
-func parseButtonValue(action, value string) (id string, pick int, err error) {
-	bad := refuse("That button doesn't belong to a request I know; nothing was changed.")
+func parseButtonValue(ctx context.Context, action, value string) (id string, pick int, err error) {
+	bad := refuse(say(ctx, "That button doesn't belong to a request I know; nothing was changed."))
 	id, n, hasPick := strings.Cut(value, ".")
 	if !idPattern.MatchString(id) {
 		return "", 0, bad
@@ -46,29 +46,22 @@ func parseButtonValue(action, value string) (id string, pick int, err error) {
 	return id, pick, nil
 }
 
-func confirmButtons(id string, removals int) []bot.Button {
+func confirmButtons(l lang, id string, removals int) []bot.Button {
 	return []bot.Button{
-		{Label: "Confirm", Action: ActionConfirm, Value: id, Style: bot.Primary, Confirm: &bot.Confirmation{
-			Title: "Remove these licenses?",
-			Text:  fmt.Sprintf("%s will be removed once approved.", plural(removals, "license", "licenses")),
-			Yes:   "Confirm", No: "Back",
+		{Label: l.T("Confirm"), Action: ActionConfirm, Value: id, Style: bot.Primary, Confirm: &bot.Confirmation{
+			Title: l.T("Remove these licenses?"),
+			Text:  l.T("%s will be removed once approved.", l.plural(removals, "license", "licenses")),
+			Yes:   l.T("Confirm"), No: l.T("Back"),
 		}},
-		{Label: "Cancel", Action: ActionCancel, Value: id},
+		{Label: l.T("Cancel"), Action: ActionCancel, Value: id},
 	}
 }
 
-func approvalButtons(id string) []bot.Button {
+func approvalButtons(l lang, id string) []bot.Button {
 	return []bot.Button{
-		{Label: "Approve", Action: ActionApprove, Value: id, Style: bot.Primary, Confirm: &bot.Confirmation{
-			Title: "Approve the removal?", Text: "The licenses are removed as soon as you approve.", Yes: "Approve", No: "Back",
+		{Label: l.T("Approve"), Action: ActionApprove, Value: id, Style: bot.Primary, Confirm: &bot.Confirmation{
+			Title: l.T("Approve the removal?"), Text: l.T("The licenses are removed as soon as you approve."), Yes: l.T("Approve"), No: l.T("Back"),
 		}},
-		{Label: "Deny", Action: ActionDeny, Value: id, Style: bot.Danger},
+		{Label: l.T("Deny"), Action: ActionDeny, Value: id, Style: bot.Danger},
 	}
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
 }

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/licensing"
@@ -20,7 +19,7 @@ func (s *Service) confirmOrCancel(ctx context.Context, click bot.Click, id strin
 		return bot.Reply{}, err
 	}
 	if r.Requester.UserID != clicker.UserID {
-		return bot.Reply{}, refuse(fmt.Sprintf("Only %s, who made this request, can confirm or cancel it.", r.Requester.DisplayName))
+		return bot.Reply{}, refuse(say(ctx, "Only %s, who made this request, can confirm or cancel it.", r.Requester.DisplayName))
 	}
 	want := StateAwaitingConfirmation
 	if click.Action == ActionPick {
@@ -30,7 +29,7 @@ func (s *Service) confirmOrCancel(ctx context.Context, click bot.Click, id strin
 		want = r.State
 	}
 	if r.State != want {
-		return bot.Reply{Replace: true, Message: stateMessage(r, s.opts.Location)}, nil
+		return bot.Reply{Replace: true, Message: stateMessage(langIn(ctx), r, s.opts.Location)}, nil
 	}
 	// The caller's roles may have been taken away since they asked.
 	if click.Action != ActionCancel {
@@ -47,10 +46,10 @@ func (s *Service) confirmOrCancel(ctx context.Context, click bot.Click, id strin
 			return s.raced(ctx, id, err)
 		}
 		s.audit(ctx, r, "cancelled", clicker, nil)
-		return bot.Reply{Replace: true, Message: stateMessage(r, s.opts.Location)}, nil
+		return bot.Reply{Replace: true, Message: stateMessage(langIn(ctx), r, s.opts.Location)}, nil
 
 	case ActionPick:
-		if err := narrowToPick(r, pick); err != nil {
+		if err := narrowToPick(ctx, r, pick); err != nil {
 			return bot.Reply{}, err
 		}
 		r.State = StateAwaitingConfirmation
@@ -59,7 +58,7 @@ func (s *Service) confirmOrCancel(ctx context.Context, click bot.Click, id strin
 			return s.raced(ctx, id, err)
 		}
 		s.schedule(ctx, r)
-		return bot.Reply{Replace: true, Message: planMessage(r.Plan, s.notices(r.Plan, now), s.opts, planConfirm, r.ID)}, nil
+		return bot.Reply{Replace: true, Message: planMessage(langIn(ctx), r.Plan, s.notices(r.Plan, now), s.opts, planConfirm, r.ID)}, nil
 	}
 
 	// Confirm.
@@ -88,7 +87,7 @@ func (s *Service) confirmOrCancel(ctx context.Context, click bot.Click, id strin
 	if len(refs) > 0 {
 		s.rememberApprovals(ctx, r.ID, next, refs)
 	}
-	msg := confirmedMessage(r, s.opts)
+	msg := confirmedMessage(langIn(ctx), r, s.opts)
 	if postErr != nil {
 		s.Logger.ErrorContext(ctx, "approval request not delivered", "request", r.ID, "err", postErr)
 		msg.Warnings = append(msg.Warnings, "I couldn't deliver the approval request to everyone. The request is kept: an approver can still find it with /unassign status "+r.ID+".")
@@ -105,13 +104,13 @@ func (s *Service) raced(ctx context.Context, id string, err error) (bot.Reply, e
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	return bot.Reply{Replace: true, Message: stateMessage(r, s.opts.Location)}, nil
+	return bot.Reply{Replace: true, Message: stateMessage(langIn(ctx), r, s.opts.Location)}, nil
 }
 
 // narrowToPick keeps only the chosen license (or, for the last choice, all of them).
-func narrowToPick(r *Request, pick int) error {
+func narrowToPick(ctx context.Context, r *Request, pick int) error {
 	if len(r.Plan.Users) != 1 {
-		return refuse("That choice doesn't belong to this request.")
+		return refuse(say(ctx, "That choice doesn't belong to this request."))
 	}
 	up := &r.Plan.Users[0]
 	switch {
@@ -120,14 +119,14 @@ func narrowToPick(r *Request, pick int) error {
 		up.Remove = []licensing.Item{up.Remove[pick]}
 		up.Skip = nil
 	default:
-		return refuse("That choice doesn't belong to this request.")
+		return refuse(say(ctx, "That choice doesn't belong to this request."))
 	}
 	return nil
 }
 
 // postApprovals asks the approvers: the approvers' place, or each manager privately.
 func (s *Service) postApprovals(ctx context.Context, r *Request) ([]bot.MessageRef, error) {
-	msg := approvalMessage(r, s.notices(r.Plan, s.Now()), s.opts)
+	msg := approvalMessage(s.shared(), r, s.notices(r.Plan, s.Now()), s.opts)
 	platforms := s.opts.ApprovalPlatforms
 	if len(platforms) == 0 {
 		platforms = []string{""}
@@ -187,7 +186,7 @@ func (s *Service) rememberApprovals(ctx context.Context, id string, st Stored, r
 		if err == nil {
 			if r.State.Final() {
 				// Decided before we could write the references: edit them now.
-				s.updateApprovals(ctx, r, stateMessage(r, s.opts.Location), bot.MessageRef{})
+				s.updateApprovals(ctx, r, s.stateOf(r), bot.MessageRef{})
 			}
 			return
 		}
@@ -199,15 +198,21 @@ func (s *Service) rememberApprovals(ctx context.Context, id string, st Stored, r
 	}
 }
 
-// updateApprovals edits every approval message of the request (buttons gone), but the one
-// a click came from: the click's own reply replaces that one.
-func (s *Service) updateApprovals(ctx context.Context, r *Request, msg bot.Message, clicked bot.MessageRef) {
+// updateApprovals edits every approval message of the request (buttons gone) to msg in the
+// shared language, but the one a click came from: the click's own reply replaces that one.
+func (s *Service) updateApprovals(ctx context.Context, r *Request, msg func(lang) bot.Message, clicked bot.MessageRef) {
+	shared := msg(s.shared())
 	for _, ref := range r.Approvals {
 		if !clicked.IsZero() && ref.Platform == clicked.Platform && ref.Channel == clicked.Channel && ref.ID == clicked.ID {
 			continue
 		}
-		if err := s.Notifier.Update(ctx, ref, msg); err != nil {
+		if err := s.Notifier.Update(ctx, ref, shared); err != nil {
 			s.Logger.WarnContext(ctx, "update approval message", "request", r.ID, "err", err)
 		}
 	}
+}
+
+// stateOf is a request's state message in any language, for updateApprovals.
+func (s *Service) stateOf(r *Request) func(lang) bot.Message {
+	return func(l lang) bot.Message { return stateMessage(l, r, s.opts.Location) }
 }

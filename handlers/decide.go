@@ -23,12 +23,12 @@ func (s *Service) decide(ctx context.Context, click bot.Click, id string) (bot.R
 			return bot.Reply{}, err
 		}
 		if r.Requester.UserID == clicker.UserID {
-			return bot.Reply{}, refuse("You can't approve or deny your own request: another approver has to.")
+			return bot.Reply{}, refuse(say(ctx, "You can't approve or deny your own request: another approver has to."))
 		}
 		if r.State != StateAwaitingApproval {
-			return bot.Reply{Replace: true, Message: stateMessage(r, s.opts.Location)}, nil
+			return bot.Reply{Replace: true, Message: stateMessage(langIn(ctx), r, s.opts.Location)}, nil
 		}
-		if err := s.mayDecide(r, clicker); err != nil {
+		if err := s.mayDecide(ctx, r, clicker); err != nil {
 			return bot.Reply{}, err
 		}
 		now := s.Now()
@@ -50,8 +50,8 @@ func (s *Service) decide(ctx context.Context, click bot.Click, id string) (bot.R
 		switch r.State {
 		case StateDenied:
 			s.audit(ctx, r, "denied", clicker, nil)
-			msg := stateMessage(r, s.opts.Location)
-			s.updateApprovals(ctx, r, msg, click.Message)
+			msg := stateMessage(langIn(ctx), r, s.opts.Location)
+			s.updateApprovals(ctx, r, s.stateOf(r), click.Message)
 			if _, err := s.Notifier.Post(ctx, bot.Destination{Actor: &r.Requester.Actor}, msg); err != nil {
 				s.Logger.WarnContext(ctx, "tell requester of denial", "request", r.ID, "err", err)
 			}
@@ -61,26 +61,26 @@ func (s *Service) decide(ctx context.Context, click bot.Click, id string) (bot.R
 			return bot.Reply{Replace: true, Message: s.start(ctx, r, click.Message)}, nil
 		default: // one manager of several approved
 			s.audit(ctx, r, "approved", clicker, map[string]string{"waiting_for": fmt.Sprint(len(r.Managers) - countApprovals(r))})
-			return bot.Reply{Replace: true, Message: stateMessage(r, s.opts.Location)}, nil
+			return bot.Reply{Replace: true, Message: stateMessage(langIn(ctx), r, s.opts.Location)}, nil
 		}
 	}
 	return bot.Reply{}, fmt.Errorf("decide on request %s: %w", id, ErrConflict)
 }
 
-func (s *Service) mayDecide(r *Request, p Person) error {
+func (s *Service) mayDecide(ctx context.Context, r *Request, p Person) error {
 	if r.Policy == PolicyManager {
 		for _, m := range r.Managers {
 			if m.UserID == p.UserID {
 				if r.approvedBy(p.UserID) {
-					return refuse("You have already approved this request; it waits for the other managers.")
+					return refuse(say(ctx, "You have already approved this request; it waits for the other managers."))
 				}
 				return nil
 			}
 		}
-		return refuse("Only the managers of the users in this request can approve or deny it.")
+		return refuse(say(ctx, "Only the managers of the users in this request can approve or deny it."))
 	}
 	if !s.isApprover(p) {
-		return refuse(fmt.Sprintf("You (%s) are not one of licensebot's approvers, so you can't approve or deny requests. Whoever runs licensebot sets the approvers.", p.UPN))
+		return refuse(say(ctx, "You (%s) are not one of licensebot's approvers, so you can't approve or deny requests. Whoever runs licensebot sets the approvers.", p.UPN))
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"sync"
 	"time"
 
@@ -379,7 +380,7 @@ func (e *engine) claim(ctx context.Context, u *unit) (unitDone, bool) {
 	case c.Done:
 		res, err := decodeResults(c.Result)
 		if err != nil {
-			res = e.failAll(u, "its recorded result could not be read", false)
+			res = e.failAll(u, false, "its recorded result could not be read")
 		}
 		return unitDone{u: u, results: res}, true
 	case !c.Claimed:
@@ -412,7 +413,7 @@ func (e *engine) reread(ctx context.Context, u *unit) (unitDone, bool) {
 	s := e.s
 	user, err := s.Directory.FindUser(ctx, u.userID)
 	if errors.Is(err, licensing.ErrUserNotFound) {
-		return e.record(ctx, u, e.failAll(u, "the user no longer exists", false))
+		return e.record(ctx, u, e.failAll(u, false, "the user no longer exists"))
 	}
 	if err != nil {
 		u.lastErr = err
@@ -556,11 +557,13 @@ func (e *engine) recordItems(ctx context.Context, u *unit, graphID string, err e
 	return d
 }
 
-func (e *engine) failAll(u *unit, reason string, retryable bool) []Result {
+func (e *engine) failAll(u *unit, retryable bool, reason string, arg ...string) []Result {
 	res := append([]Result(nil), u.known...)
 	for _, it := range u.items {
-		res = append(res, Result{UserID: u.userID, UPN: u.label, SKUID: it.SKUID, Product: it.Name,
-			Outcome: OutcomeFailed, Reason: reason, Retryable: retryable, At: e.s.Now()})
+		r := Result{UserID: u.userID, UPN: u.label, SKUID: it.SKUID, Product: it.Name,
+			Outcome: OutcomeFailed, Retryable: retryable, At: e.s.Now()}
+		r.because(reason, arg...)
+		res = append(res, r)
 	}
 	return res
 }
@@ -629,26 +632,36 @@ func (e *engine) result(u *unit, it unitItem, graphID string, err error) Result 
 		// An earlier call that got no answer did take effect.
 		res.Outcome = OutcomeRemoved
 	case errors.Is(err, licensing.ErrInherited):
-		res.Outcome, res.Reason = OutcomeSkipped, "it is now inherited from a group, so it can't be removed from the user directly"
+		res.Outcome = OutcomeSkipped
+		res.because("it is now inherited from a group, so it can't be removed from the user directly")
 	case errors.Is(err, licensing.ErrNotAssigned):
-		res.Outcome, res.Reason = OutcomeSkipped, "it was no longer assigned (removed by someone else meanwhile)"
+		res.Outcome = OutcomeSkipped
+		res.because("it was no longer assigned (removed by someone else meanwhile)")
 	case errors.Is(err, licensing.ErrUserNotFound) && !e.undo:
-		res.Outcome, res.Reason = OutcomeSkipped, "the user no longer exists"
+		res.Outcome = OutcomeSkipped
+		res.because("the user no longer exists")
 	case errors.Is(err, licensing.ErrUserNotFound):
-		res.Outcome, res.Reason = OutcomeFailed, "the user no longer exists"
+		res.Outcome = OutcomeFailed
+		res.because("the user no longer exists")
 	case errors.Is(err, licensing.ErrUnknownSKU):
-		res.Outcome, res.Reason = OutcomeFailed, "the organisation no longer has this product"
+		res.Outcome = OutcomeFailed
+		res.because("the organisation no longer has this product")
 	case errors.Is(err, licensing.ErrNoSeats):
-		res.Outcome, res.Reason, res.Retryable = OutcomeFailed, "no free seat of this product: free or buy one, then retry", true
+		res.Outcome, res.Retryable = OutcomeFailed, true
+		res.because("no free seat of this product: free or buy one, then retry")
 	case errors.Is(err, licensing.ErrUsageLocation):
-		res.Outcome, res.Reason = OutcomeFailed, "the user has no usage location: set one in Entra, then retry"
+		res.Outcome = OutcomeFailed
+		res.because("the user has no usage location: set one in Entra, then retry")
 	case errors.As(err, &throttled):
-		res.Outcome, res.Reason, res.Retryable = OutcomeFailed, fmt.Sprintf("Microsoft Graph kept throttling after %d tries", tries), true
+		res.Outcome, res.Retryable = OutcomeFailed, true
+		res.because("Microsoft Graph kept throttling after %s tries", strconv.Itoa(tries))
 	case errors.Is(err, licensing.ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		res.Outcome, res.Reason, res.Retryable = OutcomeFailed, fmt.Sprintf("Microsoft Graph didn't answer after %d tries", tries), true
+		res.Outcome, res.Retryable = OutcomeFailed, true
+		res.because("Microsoft Graph didn't answer after %s tries", strconv.Itoa(tries))
 		res.Uncertain = true
 	default:
-		res.Outcome, res.Reason = OutcomeFailed, "Microsoft Graph refused the change"
+		res.Outcome = OutcomeFailed
+		res.because("Microsoft Graph refused the change")
 		s.Logger.Error("unexpected Graph error", "request", e.r.ID, "user", u.userID, "sku", it.SKUID, "err", err)
 	}
 	return res

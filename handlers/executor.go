@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -41,7 +42,7 @@ func (s *Service) start(ctx context.Context, r *Request, clicked bot.MessageRef)
 		if err != nil {
 			return s.explain(ctx, err)
 		}
-		return stateMessage(cur, s.opts.Location)
+		return stateMessage(langIn(ctx), cur, s.opts.Location)
 	}
 	// Should the queue fail now, the sweeper finds the request still approved and queues it.
 	if s.Deadlines != nil {
@@ -49,12 +50,12 @@ func (s *Service) start(ctx context.Context, r *Request, clicked bot.MessageRef)
 			s.Logger.WarnContext(ctx, "schedule the start check", "request", r.ID, "err", err)
 		}
 	}
-	msg := stateMessage(r, s.opts.Location)
+	msg := stateMessage(langIn(ctx), r, s.opts.Location)
 	if _, err := s.Jobs.EnqueueJob(ctx, r.ID); err != nil {
 		s.Logger.ErrorContext(ctx, "queue the job", "request", r.ID, "err", err)
-		msg.Warnings = append(msg.Warnings, "I couldn't queue the removal just now; it starts by itself within a few minutes. /unassign status "+r.ID+" shows where it is.")
+		msg.Warnings = append(msg.Warnings, say(ctx, "I couldn't queue the removal just now; it starts by itself within a few minutes. /unassign status %s shows where it is.", r.ID))
 	}
-	s.updateApprovals(ctx, r, msg, clicked)
+	s.updateApprovals(ctx, r, s.stateOf(r), clicked)
 	return msg
 }
 
@@ -177,7 +178,8 @@ func (s *Service) execute(ctx context.Context, id, worker string, attempt int, c
 		r.StartedAt = s.Now()
 		if len(r.Approvals) == 0 && r.Progress == nil {
 			// Nothing to edit with progress (no approval step): a message of its own.
-			ref, err := s.Notifier.Post(ctx, bot.Destination{Actor: &r.Requester.Actor}, progressMessage(r, progressCounts{}, s.opts.Location))
+			l := s.langFor(r.Requester.Actor.Locale)
+			ref, err := s.Notifier.Post(ctx, bot.Destination{Actor: &r.Requester.Actor}, progressMessage(l, r, progressCounts{}, s.opts.Location))
 			if err == nil && ref.ID != "" {
 				r.Progress = &ref
 			}
@@ -303,7 +305,7 @@ func (s *Service) giveUp(ctx context.Context, r *Request, units []*unit, attempt
 			out[u.key] = res
 			continue
 		}
-		out[u.key] = e.failAll(u, fmt.Sprintf("licensebot stopped %d times while working on this request; check the user, then retry", attempt-1), true)
+		out[u.key] = e.failAll(u, true, "licensebot stopped %s times while working on this request; check the user, then retry", strconv.Itoa(attempt-1))
 	}
 	s.Logger.ErrorContext(ctx, "giving up on a request that stopped its worker repeatedly", "request", r.ID, "attempt", attempt)
 	return out, nil
@@ -326,7 +328,7 @@ func (s *Service) finish(ctx context.Context, id string, byKey map[string][]Resu
 		r.FinishedAt = now
 		// The seats are read when the outcome is delivered, not here: the removal is done
 		// and recorded without waiting for one more Graph read.
-		report := s.report(ctx, r, false)
+		report := s.report(s.shared(), r, nil)
 		r.Report = &report
 		r.Delivered = false
 		_, err = s.save(ctx, r, st)
@@ -369,36 +371,42 @@ func (s *Service) mergeResults(r *Request, byKey map[string][]Result, now time.T
 		for _, ur := range r.Restores {
 			out = append(out, byKey[unitKey(0, ur.UserID)]...)
 			for _, m := range ur.Missing {
-				out = append(out, Result{UserID: ur.UserID, UPN: ur.UPN, Product: m, Outcome: OutcomeFailed, At: now,
-					Reason: "there is no record of how it was assigned (the snapshot has expired), so it can't be put back exactly"})
+				r := Result{UserID: ur.UserID, UPN: ur.UPN, Product: m, Outcome: OutcomeFailed, At: now}
+				r.because("there is no record of how it was assigned (the snapshot has expired), so it can't be put back exactly")
+				out = append(out, r)
 			}
 		}
 		return out
 	}
 	for _, up := range r.Plan.Users {
 		for _, it := range up.Skip {
+			// Said again from the plan's item in the reader's language (outcomeMessage).
 			out = append(out, Result{UserID: up.User.ID, UPN: userLabel(up), SKUID: it.SKUID, Product: it.Name,
-				Outcome: OutcomeSkipped, Reason: skipReason(it), At: now})
+				Outcome: OutcomeSkipped, Reason: skipReason(english, it), At: now})
 		}
 		out = append(out, byKey[unitKey(0, up.User.ID)]...)
 	}
 	return out
 }
 
-// report is the outcome message; with seats, the seats now unused, read from Graph.
-func (s *Service) report(ctx context.Context, r *Request, seats bool) bot.Message {
+// seatsNow are the seats a finished removal left unused, read from Graph.
+func (s *Service) seatsNow(ctx context.Context, r *Request) []licensing.SeatReport {
 	if r.Kind == KindUndo {
-		return undoOutcomeMessage(r, s.opts)
+		return nil
 	}
-	var report []licensing.SeatReport
-	if seats {
-		products, err := s.Directory.Products(ctx)
-		if err != nil {
-			s.Logger.WarnContext(ctx, "read seats after removal", "request", r.ID, "err", err)
-		}
-		report = s.seats(r, products, err)
+	products, err := s.Directory.Products(ctx)
+	if err != nil {
+		s.Logger.WarnContext(ctx, "read seats after removal", "request", r.ID, "err", err)
 	}
-	return outcomeMessage(r, s.removedNotices(r, r.FinishedAt), report, s.opts)
+	return s.seats(r, products, err)
+}
+
+// report is the outcome message in l, with the seats now unused when known.
+func (s *Service) report(l lang, r *Request, seats []licensing.SeatReport) bot.Message {
+	if r.Kind == KindUndo {
+		return undoOutcomeMessage(l, r, s.opts)
+	}
+	return outcomeMessage(l, r, s.removedNotices(r, r.FinishedAt), seats, s.opts)
 }
 
 // deliver posts the outcome of a finished request and edits its messages, once the
@@ -411,21 +419,26 @@ func (s *Service) deliver(ctx context.Context, id string, clicked bot.MessageRef
 	if r.Delivered || r.Report == nil || !r.State.Final() {
 		return nil
 	}
-	report := s.report(ctx, r, true)
-	r.Report = &report
-	report.Buttons = s.outcomeButtons(r)
-	if _, err := s.Notifier.Post(ctx, bot.Destination{Actor: &r.Requester.Actor}, report); err != nil {
+	seats := s.seatsNow(ctx, r)
+	// Kept for status in the shared language; the requester gets it in theirs.
+	shared := s.report(s.shared(), r, seats)
+	r.Report = &shared
+	requester := s.langFor(r.Requester.Actor.Locale)
+	mine := s.report(requester, r, seats)
+	mine.Buttons = s.outcomeButtons(requester, r)
+	if _, err := s.Notifier.Post(ctx, bot.Destination{Actor: &r.Requester.Actor}, mine); err != nil {
 		s.Logger.ErrorContext(ctx, "post the outcome to the requester", "request", r.ID, "err", err)
 	}
+	shared.Buttons = s.outcomeButtons(s.shared(), r)
 	for _, ref := range r.Approvals {
-		if _, err := s.Notifier.Post(ctx, bot.Destination{Thread: &ref}, report); err != nil {
+		if _, err := s.Notifier.Post(ctx, bot.Destination{Thread: &ref}, shared); err != nil {
 			s.Logger.WarnContext(ctx, "post the outcome under the approval", "request", r.ID, "err", err)
 		}
 	}
-	decided := stateMessage(r, s.opts.Location)
-	s.updateApprovals(ctx, r, decided, clicked)
+	shared.Buttons = nil
+	s.updateApprovals(ctx, r, s.stateOf(r), clicked)
 	if r.Progress != nil {
-		if err := s.Notifier.Update(ctx, *r.Progress, decided); err != nil {
+		if err := s.Notifier.Update(ctx, *r.Progress, stateMessage(requester, r, s.opts.Location)); err != nil {
 			s.Logger.WarnContext(ctx, "edit the progress message", "request", r.ID, "err", err)
 		}
 	}
@@ -476,12 +489,17 @@ func (s *Service) progressReporter(ctx context.Context, r *Request, units int) f
 			return
 		}
 		last, lastAt = c, time.Now()
-		msg := progressMessage(r, c, s.opts.Location)
+		shared := progressMessage(s.shared(), r, c, s.opts.Location)
+		own := progressMessage(s.langFor(r.Requester.Actor.Locale), r, c, s.opts.Location)
 		go func() {
 			defer busy.Unlock()
 			editCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 			defer cancel()
 			for _, ref := range refs {
+				msg := shared
+				if r.Progress != nil && ref == *r.Progress {
+					msg = own
+				}
 				if err := s.Notifier.Update(editCtx, ref, msg); err != nil {
 					s.Logger.WarnContext(ctx, "edit progress", "request", r.ID, "err", err)
 				}
@@ -600,16 +618,16 @@ func userLabel(up licensing.UserPlan) string {
 	return up.Query
 }
 
-func skipReason(it licensing.Item) string {
+func skipReason(l lang, it licensing.Item) string {
 	switch it.Skip {
 	case licensing.SkipInherited:
-		return "inherited from " + groupNames(it.Groups) + ": remove the user from the group (or the license from the group) instead"
+		return l.T("inherited from %s: remove the user from the group (or the license from the group) instead", groupNames(l, it.Groups))
 	case licensing.SkipSelfService:
-		return "a self-service purchase: an admin must take over the subscription before unassigning it"
+		return l.T("a self-service purchase: an admin must take over the subscription before unassigning it")
 	case licensing.SkipNotAssigned:
-		return "not assigned to this user"
+		return l.T("not assigned to this user")
 	case licensing.SkipUserNotFound:
-		return "no such user"
+		return l.T("no such user")
 	}
 	return ""
 }

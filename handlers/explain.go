@@ -30,6 +30,7 @@ func (e errStore) Unwrap() error { return e.err }
 // explain is the one place where an error becomes words for the admin. Below it, errors are
 // values with context; here they lose their stack of wrapping and keep their meaning.
 func (s *Service) explain(ctx context.Context, err error) bot.Message {
+	l := langIn(ctx)
 	var (
 		refusal   *Refusal
 		parse     *ParseError
@@ -45,18 +46,18 @@ func (s *Service) explain(ctx context.Context, err error) bot.Message {
 		return m
 	case errors.As(err, &parse):
 		return bot.Message{
-			Text:     "I didn't understand that: " + parse.Error() + ". Nothing was changed.",
-			Sections: []bot.Section{{Title: "Usage", Text: Usage}},
+			Text:     l.T("I didn't understand that: %s. Nothing was changed.", parse.in(l)),
+			Sections: []bot.Section{{Title: l.T("Usage"), Text: l.T(Usage)}},
 		}
 	case errors.As(err, &store):
 		s.Logger.ErrorContext(ctx, "request store failed", "err", err)
-		return bot.Message{Text: "licensebot's request store is temporarily unavailable, so nothing was changed. Try again in a minute; if it persists, tell whoever runs licensebot."}
+		return bot.Message{Text: l.T("licensebot's request store is temporarily unavailable, so nothing was changed. Try again in a minute; if it persists, tell whoever runs licensebot.")}
 	case errors.As(err, &throttled):
-		return bot.Message{Text: "Microsoft Graph is throttling licensebot; nothing was changed. Try again in " + throttled.RetryAfter.Round(time.Second).String() + "."}
+		return bot.Message{Text: l.T("Microsoft Graph is throttling licensebot; nothing was changed. Try again in %s.", l.duration(max(throttled.RetryAfter, time.Second)))}
 	case errors.Is(err, licensing.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		s.Logger.WarnContext(ctx, "directory unavailable", "err", err)
-		return bot.Message{Text: "Microsoft Graph isn't answering right now, so I can't check this safely; nothing was changed. Try again in a few minutes."}
+		return bot.Message{Text: l.T("Microsoft Graph isn't answering right now, so I can't check this safely; nothing was changed. Try again in a few minutes.")}
 	}
 	s.Logger.ErrorContext(ctx, "unexpected error", "err", err)
-	return bot.Message{Text: "Something went wrong on licensebot's side and nothing was changed. Whoever runs licensebot can find the details in its log."}
+	return bot.Message{Text: l.T("Something went wrong on licensebot's side and nothing was changed. Whoever runs licensebot can find the details in its log.")}
 }

@@ -84,6 +84,10 @@ type Options struct {
 	// the mailbox data is gone, and the undo snapshots are deleted).
 	UndoWindow time.Duration
 
+	// Language is the default language ("en" or "tr"): of shared messages (the approval
+	// channel) and of people whose chat locale is neither.
+	Language string
+
 	// ProductsTTL is how long the organisation's product list is reused for planning
 	// (matching names); negative: never. Seat reports always read it fresh.
 	ProductsTTL time.Duration
@@ -131,6 +135,11 @@ func (o *Options) setDefaults() error {
 	def(&o.ClaimStaleAfter, 2*time.Minute)
 	def(&o.ProgressEvery, 2*time.Second)
 	def(&o.UndoWindow, 30*24*time.Hour)
+	lang, err := ParseLanguage(o.Language)
+	if err != nil {
+		return err
+	}
+	o.Language = lang
 	if o.InFlight <= 0 {
 		o.InFlight = 4
 	}

@@ -33,15 +33,21 @@ type Command struct {
 // ParseError names the part of the input that is wrong and what is wrong with it; its
 // Error is a sentence for the admin, followed by the syntax.
 type ParseError struct {
-	Part    string
+	Part string
+	// Problem is a sentence of this package, said through lang.T with args.
 	Problem string
+	args    []any
 }
 
-func (e *ParseError) Error() string {
+func (e *ParseError) Error() string { return e.in(english) }
+
+// in says the error in l.
+func (e *ParseError) in(l lang) string {
+	problem := l.T(e.Problem, e.args...)
 	if e.Part == "" {
-		return e.Problem
+		return problem
 	}
-	return fmt.Sprintf("%s: %s", e.Part, e.Problem)
+	return e.Part + ": " + problem
 }
 
 // Usage is the syntax, shown with every parse error and by help.
@@ -76,7 +82,7 @@ const maxCommandLength = 64 << 10
 // Parse reads the text after "/unassign". maxTargets bounds the number of users (0: no bound).
 func Parse(text string, maxTargets int) (Command, error) {
 	if len(text) > maxCommandLength {
-		return Command{}, &ParseError{Problem: fmt.Sprintf("the command is longer than %d characters", maxCommandLength)}
+		return Command{}, &ParseError{Problem: "the command is longer than %d characters", args: []any{maxCommandLength}}
 	}
 	words, err := split(text)
 	if err != nil {
@@ -190,7 +196,7 @@ func Parse(text string, maxTargets int) (Command, error) {
 	case len(cmd.Products) == 0 && !cmd.All && len(cmd.Users) > 1:
 		return Command{}, &ParseError{Problem: "with several users, say which licenses go: --product \"<product>\" or --all"}
 	case maxTargets > 0 && len(cmd.Users) > maxTargets:
-		return Command{}, &ParseError{Problem: fmt.Sprintf("%d users named; one request takes at most %d", len(cmd.Users), maxTargets)}
+		return Command{}, &ParseError{Problem: "%d users named; one request takes at most %d", args: []any{len(cmd.Users), maxTargets}}
 	}
 	return cmd, nil
 }
@@ -275,7 +281,7 @@ func split(text string) ([]word, error) {
 		}
 	}
 	if quote != "" {
-		return nil, &ParseError{Part: "quote", Problem: fmt.Sprintf("the quote opened at character %d is never closed", qpos+1)}
+		return nil, &ParseError{Part: "quote", Problem: "the quote opened at character %d is never closed", args: []any{qpos + 1}}
 	}
 	if in {
 		words = append(words, word{text: cur.String(), quoted: quoted})

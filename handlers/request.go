@@ -70,12 +70,16 @@ const (
 
 // Result is what happened to one product on one user.
 type Result struct {
-	UserID    string    `json:"userId"`
-	UPN       string    `json:"upn"`
-	SKUID     string    `json:"skuId"`
-	Product   string    `json:"product"`
-	Outcome   Outcome   `json:"outcome"`
-	Reason    string    `json:"reason,omitempty"` // why skipped or failed, a sentence
+	UserID  string  `json:"userId"`
+	UPN     string  `json:"upn"`
+	SKUID   string  `json:"skuId"`
+	Product string  `json:"product"`
+	Outcome Outcome `json:"outcome"`
+	Reason  string  `json:"reason,omitempty"` // why skipped or failed, a sentence in English
+	// Why is Reason before its value went in, and WhyArg the value: the reason said again
+	// in the reader's language.
+	Why       string    `json:"why,omitempty"`
+	WhyArg    string    `json:"whyArg,omitempty"`
 	GraphID   string    `json:"graphRequestId,omitempty"`
 	At        time.Time `json:"at"`
 	Attempts  int       `json:"attempts,omitempty"`
@@ -166,4 +170,30 @@ func (r *Request) approvedBy(userID string) bool {
 		}
 	}
 	return false
+}
+
+// because sets the reason from a sentence of this package (said through lang.T) and its
+// one value, if any.
+func (r *Result) because(format string, arg ...string) {
+	r.Why = format
+	r.WhyArg = ""
+	args := make([]any, len(arg))
+	for i, a := range arg {
+		args[i] = a
+	}
+	if len(arg) > 0 {
+		r.WhyArg = arg[0]
+	}
+	r.Reason = english.T(format, args...)
+}
+
+// why is the reason in l.
+func (r Result) why(l lang) string {
+	switch {
+	case r.Why == "":
+		return r.Reason
+	case r.WhyArg != "":
+		return l.T(r.Why, r.WhyArg)
+	}
+	return l.T(r.Why)
 }

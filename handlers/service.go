@@ -110,6 +110,7 @@ func (s *Service) audit(ctx context.Context, r *Request, action string, actor Pe
 // HandleCommand answers /unassign. The reply goes privately to the caller; any error has
 // already been turned into words in it.
 func (s *Service) HandleCommand(ctx context.Context, cmd bot.Command) bot.Reply {
+	ctx = withLang(ctx, s.langFor(cmd.Actor.Locale))
 	msg, err := s.command(ctx, cmd)
 	if err != nil {
 		return bot.Reply{Message: s.explain(ctx, err)}
@@ -123,7 +124,7 @@ func (s *Service) command(ctx context.Context, cmd bot.Command) (bot.Message, er
 		return bot.Message{}, err
 	}
 	if c.Verb == VerbHelp {
-		return helpMessage(s.opts), nil
+		return helpMessage(langIn(ctx), s.opts), nil
 	}
 	caller, err := s.identify(ctx, cmd.Actor)
 	if err != nil {
@@ -149,6 +150,7 @@ func (s *Service) command(ctx context.Context, cmd bot.Command) (bot.Message, er
 // HandleClick answers a button press. Every press is checked again on arrival: who pressed,
 // whether they may, and whether the request is still where the button belongs.
 func (s *Service) HandleClick(ctx context.Context, click bot.Click) bot.Reply {
+	ctx = withLang(ctx, s.langFor(click.Actor.Locale))
 	reply, err := s.click(ctx, click)
 	if err != nil {
 		return bot.Reply{Message: s.explain(ctx, err)}
@@ -157,7 +159,7 @@ func (s *Service) HandleClick(ctx context.Context, click bot.Click) bot.Reply {
 }
 
 func (s *Service) click(ctx context.Context, click bot.Click) (bot.Reply, error) {
-	id, pick, err := parseButtonValue(click.Action, click.Value)
+	id, pick, err := parseButtonValue(ctx, click.Action, click.Value)
 	if err != nil {
 		return bot.Reply{}, err
 	}
@@ -176,7 +178,7 @@ func (s *Service) click(ctx context.Context, click bot.Click) (bot.Reply, error)
 		msg, err := s.undo(ctx, bot.Command{Actor: click.Actor, Text: "undo " + id}, clicker, id)
 		return bot.Reply{Message: msg}, err
 	}
-	return bot.Reply{}, refuse("That button is not one of licensebot's.")
+	return bot.Reply{}, refuse(say(ctx, "That button is not one of licensebot's."))
 }
 
 // load reads a request; a pending request past its deadline is moved to expired first, so
@@ -184,7 +186,7 @@ func (s *Service) click(ctx context.Context, click bot.Click) (bot.Reply, error)
 func (s *Service) load(ctx context.Context, id string) (*Request, Stored, error) {
 	st, err := s.Requests.Get(ctx, id)
 	if errors.Is(err, ErrNotFound) {
-		return nil, Stored{}, refuse(fmt.Sprintf("There is no request %s: it never existed or its record has been deleted (finished requests are kept for %d days).", id, int(s.opts.RetainFor.Hours()/24)))
+		return nil, Stored{}, refuse(say(ctx, "There is no request %s: it never existed or its record has been deleted (finished requests are kept for %d days).", id, int(s.opts.RetainFor.Hours()/24)))
 	}
 	if err != nil {
 		return nil, Stored{}, fmt.Errorf("read request %s: %w", id, errStore{err})
@@ -207,7 +209,7 @@ func (s *Service) load(ctx context.Context, id string) (*Request, Stored, error)
 		if err == nil {
 			s.Metrics.RequestState(string(StateExpired))
 			s.audit(ctx, r, "expired", Person{}, map[string]string{"was": string(from)})
-			s.updateApprovals(ctx, r, expiredMessage(r, s.opts.Location), bot.MessageRef{})
+			s.updateApprovals(ctx, r, func(l lang) bot.Message { return expiredMessage(l, r, s.opts.Location) }, bot.MessageRef{})
 		}
 		if r, err = decodeRequest(next); err != nil {
 			return nil, Stored{}, err

@@ -332,7 +332,7 @@ func TestFailsClosedWhenGraphCannotBeRead(t *testing.T) {
 	mustContain(t, m, "isn't answering", "nothing was changed")
 	w.dir.failRead = &licensing.GraphError{Reason: &licensing.ThrottledError{RetryAfter: 7 * time.Second}, Status: 429}
 	m = w.command("adele", `alice@contoso.example --all`)
-	mustContain(t, m, "throttling", "7s")
+	mustContain(t, m, "throttling", "7 seconds")
 	if w.reqs.count() != 0 {
 		t.Fatal("a request was stored on unread data")
 	}

@@ -22,18 +22,21 @@ func (s *Service) status(ctx context.Context, caller Person, id string) (bot.Mes
 	}
 	if !allowed {
 		if err := s.authorize(ctx, caller); err != nil {
-			return bot.Message{}, refuse("Only the requester, the approvers and licensing administrators can see this request.")
+			return bot.Message{}, refuse(say(ctx, "Only the requester, the approvers and licensing administrators can see this request."))
 		}
 	}
 	if r.Report != nil {
 		m := *r.Report
-		m.Text = stateMessage(r, s.opts.Location).Text + "\n" + m.Text
+		if l := langIn(ctx); l != s.shared() {
+			m = s.report(l, r, nil) // the stored one is in the shared language
+		}
+		m.Text = stateMessage(langIn(ctx), r, s.opts.Location).Text + "\n" + m.Text
 		return m, nil
 	}
-	m := stateMessage(r, s.opts.Location)
-	m.Sections = planSections(r.Plan, nil, s.opts.Location)
+	m := stateMessage(langIn(ctx), r, s.opts.Location)
+	m.Sections = planSections(langIn(ctx), r.Plan, nil, s.opts.Location)
 	if r.State == StateRunning && len(r.Results) > 0 {
-		m.Text += " So far: " + resultSummary(r.Results) + "."
+		m.Text += say(ctx, " So far: %s.", resultSummary(langIn(ctx), r.Results))
 	}
 	return m, nil
 }
@@ -43,14 +46,14 @@ func (s *Service) status(ctx context.Context, caller Person, id string) (bot.Mes
 func (s *Service) show(ctx context.Context, query string) (bot.Message, error) {
 	u, err := s.Directory.FindUser(ctx, query)
 	if errors.Is(err, licensing.ErrUserNotFound) {
-		return bot.Message{}, refuse(fmt.Sprintf("No user has the UPN, mail or id %s.", query))
+		return bot.Message{}, refuse(say(ctx, "No user has the UPN, mail or id %s.", query))
 	}
 	if err != nil {
 		return bot.Message{}, fmt.Errorf("look up %s: %w", query, err)
 	}
 	title := u.DisplayName + " <" + u.UserPrincipalName + ">"
 	if len(u.Licenses) == 0 {
-		return bot.Message{Text: title + " has no licenses."}, nil
+		return bot.Message{Text: say(ctx, "%s has no licenses.", title)}, nil
 	}
 	var lines []string
 	for _, a := range u.Licenses {
@@ -60,10 +63,10 @@ func (s *Service) show(ctx context.Context, query string) (bot.Message, error) {
 		}
 		var how []string
 		if a.Direct {
-			how = append(how, "assigned directly")
+			how = append(how, say(ctx, "assigned directly"))
 		}
 		if len(a.Groups) > 0 {
-			how = append(how, "inherited from "+groupNames(a.Groups))
+			how = append(how, say(ctx, "inherited from %s", groupNames(langIn(ctx), a.Groups)))
 		}
 		line += ": " + strings.Join(how, ", ")
 		if a.State != "" && a.State != "Active" {
@@ -71,12 +74,12 @@ func (s *Service) show(ctx context.Context, query string) (bot.Message, error) {
 		}
 		lines = append(lines, line)
 	}
-	status := "enabled"
+	status := say(ctx, "enabled")
 	if !u.AccountEnabled {
-		status = "sign-in blocked"
+		status = say(ctx, "sign-in blocked")
 	}
 	return bot.Message{
-		Text:     fmt.Sprintf("%s has %s (account %s).", title, plural(len(u.Licenses), "license", "licenses"), status),
+		Text:     say(ctx, "%s has %s (account %s).", title, langIn(ctx).plural(len(u.Licenses), "license", "licenses"), status),
 		Sections: []bot.Section{{Text: strings.Join(lines, "\n")}},
 	}, nil
 }

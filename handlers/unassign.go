@@ -23,7 +23,7 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 	for _, q := range c.Products {
 		p, err := s.Catalogue.Match(q, products)
 		if err != nil {
-			return bot.Message{}, productRefusal(q, err)
+			return bot.Message{}, productRefusal(ctx, q, err)
 		}
 		sel.SKUIDs = appendUnique(sel.SKUIDs, p.SKUID)
 	}
@@ -39,10 +39,10 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 	now := s.Now()
 
 	if c.DryRun {
-		return planMessage(plan, s.notices(plan, now), s.opts, planDryRun, ""), nil
+		return planMessage(langIn(ctx), plan, s.notices(plan, now), s.opts, planDryRun, ""), nil
 	}
 	if plan.Removals() == 0 {
-		return planMessage(plan, nil, s.opts, planNothing, ""), nil
+		return planMessage(langIn(ctx), plan, nil, s.opts, planNothing, ""), nil
 	}
 	r := &Request{
 		Requester: caller,
@@ -76,9 +76,9 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 	s.audit(ctx, r, "requested", caller, map[string]string{"command": cmd.Text, "removals": fmt.Sprint(plan.Removals())})
 	s.schedule(ctx, r)
 	if picking {
-		return pickMessage(r, s.opts), nil
+		return pickMessage(langIn(ctx), r, s.opts), nil
 	}
-	return planMessage(plan, s.notices(plan, now), s.opts, planConfirm, r.ID), nil
+	return planMessage(langIn(ctx), plan, s.notices(plan, now), s.opts, planConfirm, r.ID), nil
 }
 
 // findTargets looks every user up, a few at a time. A user that doesn't exist is part of the
@@ -119,13 +119,13 @@ func (s *Service) managers(ctx context.Context, plan licensing.Plan, caller Pers
 		}
 		m, err := s.Directory.Manager(ctx, up.User.ID)
 		if errors.Is(err, licensing.ErrNoManager) {
-			return nil, refuse(fmt.Sprintf("%s has no manager in Microsoft Entra, and licensebot is set to ask each user's manager for approval. Set their manager in Entra first, or leave them out of this request.", up.User.UserPrincipalName))
+			return nil, refuse(say(ctx, "%s has no manager in Microsoft Entra, and licensebot is set to ask each user's manager for approval. Set their manager in Entra first, or leave them out of this request.", up.User.UserPrincipalName))
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read the manager of %s: %w", up.User.UserPrincipalName, err)
 		}
 		if m.ID == caller.UserID {
-			return nil, refuse(fmt.Sprintf("You are %s's manager, and nobody approves their own request. Ask another administrator to make this request, so that you can approve it.", up.User.UserPrincipalName))
+			return nil, refuse(say(ctx, "You are %s's manager, and nobody approves their own request. Ask another administrator to make this request, so that you can approve it.", up.User.UserPrincipalName))
 		}
 		if !seen[m.ID] {
 			seen[m.ID] = true
@@ -146,7 +146,7 @@ func (s *Service) notices(plan licensing.Plan, at time.Time) map[string][]licens
 	return out
 }
 
-func productRefusal(q string, err error) error {
+func productRefusal(ctx context.Context, q string, err error) error {
 	var (
 		amb     *licensing.AmbiguousProductError
 		unknown *licensing.UnknownProductError
@@ -157,11 +157,11 @@ func productRefusal(q string, err error) error {
 		for i, c := range amb.Candidates {
 			names[i] = fmt.Sprintf("%s (%s)", c.Name, c.PartNumber)
 		}
-		return refuse(fmt.Sprintf("%q could mean more than one product; nothing was changed. Say which, by its full name or part number:", q), names...)
+		return refuse(say(ctx, "%q could mean more than one product; nothing was changed. Say which, by its full name or part number:", q), names...)
 	case errors.As(err, &unknown) && unknown.Known != nil:
-		return refuse(fmt.Sprintf("Your organisation has no %s (%s) subscription, so nobody has that license; nothing was changed.", unknown.Known.Name, unknown.Known.PartNumber))
+		return refuse(say(ctx, "Your organisation has no %s (%s) subscription, so nobody has that license; nothing was changed.", unknown.Known.Name, unknown.Known.PartNumber))
 	}
-	return refuse(fmt.Sprintf("I don't know a product called %q; nothing was changed. Use the product's name as in the admin center (e.g. \"Office 365 E3\"), its part number (ENTERPRISEPACK) or its SKU id. /unassign show <user> lists a user's licenses.", q))
+	return refuse(say(ctx, "I don't know a product called %q; nothing was changed. Use the product's name as in the admin center (e.g. \"Office 365 E3\"), its part number (ENTERPRISEPACK) or its SKU id. /unassign show <user> lists a user's licenses.", q))
 }
 
 func appendUnique(list []string, v string) []string {

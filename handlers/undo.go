@@ -16,16 +16,16 @@ const (
 	ActionUndo  = "undo"  // give back what a finished removal took
 )
 
-func (s *Service) outcomeButtons(r *Request) []bot.Button {
+func (s *Service) outcomeButtons(l lang, r *Request) []bot.Button {
 	var out []bot.Button
 	if failedCount(r.Results) > 0 {
-		out = append(out, bot.Button{Label: "Retry failed", Action: ActionRetry, Value: r.ID, Confirm: &bot.Confirmation{
-			Title: "Retry the failed users?", Text: fmt.Sprintf("%s that failed will be tried again, under the same approval.", plural(failedUsers(r), "user", "users")),
-			Yes: "Retry", No: "Back",
+		out = append(out, bot.Button{Label: l.T("Retry failed"), Action: ActionRetry, Value: r.ID, Confirm: &bot.Confirmation{
+			Title: l.T("Retry the failed users?"), Text: l.T("%s that failed will be tried again, under the same approval.", l.plural(failedUsers(r), "user", "users")),
+			Yes: l.T("Retry"), No: l.T("Back"),
 		}})
 	}
 	if r.Kind == KindRemove && s.Restorer != nil && r.UndoneBy == "" && countOutcome(r.Results, OutcomeRemoved) > 0 {
-		out = append(out, bot.Button{Label: "Undo", Action: ActionUndo, Value: r.ID})
+		out = append(out, bot.Button{Label: l.T("Undo"), Action: ActionUndo, Value: r.ID})
 	}
 	return out
 }
@@ -46,10 +46,10 @@ func (s *Service) retry(ctx context.Context, click bot.Click, id string) (bot.Re
 		return bot.Reply{}, err
 	}
 	if r.Requester.UserID != clicker.UserID && !r.approvedBy(clicker.UserID) && !s.isApprover(clicker) {
-		return bot.Reply{}, refuse("Only the requester or an approver of this request can retry it.")
+		return bot.Reply{}, refuse(say(ctx, "Only the requester or an approver of this request can retry it."))
 	}
 	if !r.State.Final() || failedCount(r.Results) == 0 || r.Report == nil {
-		return bot.Reply{Message: stateMessage(r, s.opts.Location)}, nil
+		return bot.Reply{Message: stateMessage(langIn(ctx), r, s.opts.Location)}, nil
 	}
 	var users []string
 	seen := map[string]bool{}
@@ -60,7 +60,7 @@ func (s *Service) retry(ctx context.Context, click bot.Click, id string) (bot.Re
 		}
 	}
 	if len(users) == 0 {
-		return bot.Reply{}, refuse("What failed here can't be retried: there is no record of how it was assigned.")
+		return bot.Reply{}, refuse(say(ctx, "What failed here can't be retried: there is no record of how it was assigned."))
 	}
 	r.Round++
 	r.Retry = users
@@ -84,12 +84,12 @@ func (s *Service) undo(ctx context.Context, cmd bot.Command, caller Person, id s
 		return bot.Message{}, err
 	}
 	if s.Restorer == nil {
-		return bot.Message{}, refuse("Undo is not available here: licensebot was started without a way to assign licenses.")
+		return bot.Message{}, refuse(say(ctx, "Undo is not available here: licensebot was started without a way to assign licenses."))
 	}
 	orig, _, err := s.load(ctx, id)
 	var refusal *Refusal
 	if errors.As(err, &refusal) {
-		return bot.Message{}, refuse(fmt.Sprintf("There is no request %s any more. Requests are kept for %d days; past 30 days after a removal the user's mailbox data is gone anyway, so a license given back would come with an empty mailbox.", id, int(s.opts.RetainFor.Hours()/24)))
+		return bot.Message{}, refuse(say(ctx, "There is no request %s any more. Requests are kept for %d days; past 30 days after a removal the user's mailbox data is gone anyway, so a license given back would come with an empty mailbox.", id, int(s.opts.RetainFor.Hours()/24)))
 	}
 	if err != nil {
 		return bot.Message{}, err
@@ -97,16 +97,16 @@ func (s *Service) undo(ctx context.Context, cmd bot.Command, caller Person, id s
 	now := s.Now()
 	switch {
 	case orig.Kind == KindUndo:
-		return bot.Message{}, refuse("Request " + id + " is itself an undo; to remove those licenses again, use /unassign.")
+		return bot.Message{}, refuse(say(ctx, "Request %s is itself an undo; to remove those licenses again, use /unassign.", id))
 	case !orig.State.Final():
-		return bot.Message{}, refuse("Request " + id + " hasn't finished yet; undo it once it has (/unassign status " + id + ").")
+		return bot.Message{}, refuse(say(ctx, "Request %s hasn't finished yet; undo it once it has (/unassign status %s).", id, id))
 	case orig.UndoneBy != "":
-		return bot.Message{}, refuse(fmt.Sprintf("Request %s is already being undone by request %s: /unassign status %s shows how far it got.", id, orig.UndoneBy, orig.UndoneBy))
+		return bot.Message{}, refuse(say(ctx, "Request %s is already being undone by request %s: /unassign status %s shows how far it got.", id, orig.UndoneBy, orig.UndoneBy))
 	case countOutcome(orig.Results, OutcomeRemoved) == 0:
-		return bot.Message{}, refuse("Request " + id + " removed nothing, so there is nothing to give back.")
+		return bot.Message{}, refuse(say(ctx, "Request %s removed nothing, so there is nothing to give back.", id))
 	case now.After(orig.FinishedAt.Add(s.opts.UndoWindow)):
-		return bot.Message{}, refuse(fmt.Sprintf("Request %s removed the licenses on %s, more than %d days ago: the mailbox data is gone and can't be recovered, so giving the licenses back would not bring it back. Assign them again with the admin center if the users still need them.",
-			id, formatDate(orig.FinishedAt, s.opts.Location), int(s.opts.UndoWindow.Hours()/24)))
+		return bot.Message{}, refuse(say(ctx, "Request %s removed the licenses on %s, more than %d days ago: the mailbox data is gone and can't be recovered, so giving the licenses back would not bring it back. Assign them again with the admin center if the users still need them.",
+			id, langIn(ctx).date(orig.FinishedAt, s.opts.Location), int(s.opts.UndoWindow.Hours()/24)))
 	}
 	snaps, err := s.ledger().Snapshots(ctx, id)
 	if err != nil {
@@ -121,7 +121,7 @@ func (s *Service) undo(ctx context.Context, cmd bot.Command, caller Person, id s
 		return bot.Message{}, fmt.Errorf("new request id: %w", err)
 	}
 	if restoreCount(u) == 0 {
-		return bot.Message{}, refuse("There is no record of how the licenses of request " + id + " were assigned (the snapshots have expired), so they can't be put back exactly. Assign them again with the admin center.")
+		return bot.Message{}, refuse(say(ctx, "There is no record of how the licenses of request %s were assigned (the snapshots have expired), so they can't be put back exactly. Assign them again with the admin center.", id))
 	}
 	products, perr := s.Directory.Products(ctx)
 	if perr != nil {
@@ -137,7 +137,7 @@ func (s *Service) undo(ctx context.Context, cmd bot.Command, caller Person, id s
 	s.Metrics.RequestState(string(u.State))
 	s.audit(ctx, u, "created", caller, map[string]string{"undo_of": id})
 	s.schedule(ctx, u)
-	return undoPlanMessage(u, orig, seatWarnings(u, products, s.Catalogue), s.opts), nil
+	return undoPlanMessage(langIn(ctx), u, orig, seatWarnings(langIn(ctx), u, products, s.Catalogue), s.opts), nil
 }
 
 // restoresFor is, per user, what the request removed, as the snapshot taken before says it
@@ -188,7 +188,7 @@ func restoreCount(r *Request) int {
 }
 
 // seatWarnings say which products don't have the free seats the undo needs.
-func seatWarnings(u *Request, products []licensing.TenantProduct, cat *licensing.Catalogue) []string {
+func seatWarnings(l lang, u *Request, products []licensing.TenantProduct, cat *licensing.Catalogue) []string {
 	need := map[string]int{}
 	for _, ur := range u.Restores {
 		for _, p := range ur.Products {
@@ -203,13 +203,13 @@ func seatWarnings(u *Request, products []licensing.TenantProduct, cat *licensing
 		}
 		free := p.Purchased - p.Assigned
 		if free < n {
-			out = append(out, fmt.Sprintf("%s has %s free and this needs %d: %s will fail unless seats are freed or bought first.",
-				cat.DisplayName(p.SKUID, p.PartNumber), plural(max(free, 0), "seat", "seats"), n, plural(n-max(free, 0), "user", "users")))
+			out = append(out, l.T("%s has %s free and this needs %d: %s will fail unless seats are freed or bought first.",
+				cat.DisplayName(p.SKUID, p.PartNumber), l.plural(max(free, 0), "seat", "seats"), n, l.plural(n-max(free, 0), "user", "users")))
 		}
 		delete(need, p.SKUID)
 	}
 	for sku := range need {
-		out = append(out, fmt.Sprintf("The organisation no longer has %s: it can't be given back.", cat.DisplayName(sku, "")))
+		out = append(out, l.T("The organisation no longer has %s: it can't be given back.", cat.DisplayName(sku, "")))
 	}
 	return out
 }
@@ -225,7 +225,7 @@ func (s *Service) confirmUndo(ctx context.Context, r *Request, st Stored, clicke
 		if orig.UndoneBy != "" && orig.UndoneBy != r.ID {
 			r.State, r.FinishedAt = StateCancelled, s.Now()
 			_, _ = s.save(ctx, r, st)
-			return bot.Reply{}, refuse(fmt.Sprintf("Request %s is already being undone by request %s.", orig.ID, orig.UndoneBy))
+			return bot.Reply{}, refuse(say(ctx, "Request %s is already being undone by request %s.", orig.ID, orig.UndoneBy))
 		}
 		orig.UndoneBy = r.ID
 		if _, err := s.save(ctx, orig, ost); errors.Is(err, ErrConflict) {
