@@ -21,6 +21,9 @@ type Config struct {
 	Approval Approval `yaml:"approval"`
 	// TimeZone is the organisation's IANA time zone, for every date the bot shows.
 	TimeZone string `yaml:"timeZone"`
+	// Language is what the bot speaks to people whose chat locale is neither English nor
+	// Turkish, and in shared messages (the approval channel): "en" or "tr".
+	Language string `yaml:"language"`
 	// MaxTargets bounds the users of one request.
 	MaxTargets int `yaml:"maxTargets"`
 	// ConfirmTTL is how long a plan waits for the requester's Confirm.
@@ -142,6 +145,7 @@ func Default() Config {
 		Redis:           Redis{KeyPrefix: "licensebot"},
 		Approval:        Approval{Policy: "approvers", TTL: 72 * time.Hour},
 		TimeZone:        "UTC",
+		Language:        "en",
 		MaxTargets:      1000,
 		ConfirmTTL:      15 * time.Minute,
 		HTTPAddr:        ":8080",
@@ -219,6 +223,7 @@ func Load(getenv func(string) string) (Config, error) {
 	dur(&c.Approval.TTL, "LICENSEBOT_APPROVAL_TTL")
 	dur(&c.ConfirmTTL, "LICENSEBOT_CONFIRM_TTL")
 	str(&c.TimeZone, "LICENSEBOT_TIMEZONE")
+	str(&c.Language, "LICENSEBOT_LANGUAGE")
 	str(&c.HTTPAddr, "LICENSEBOT_HTTP_ADDR")
 	str(&c.Log.Format, "LICENSEBOT_LOG_FORMAT")
 	str(&c.Log.Level, "LICENSEBOT_LOG_LEVEL")
@@ -288,6 +293,11 @@ func (c Config) Validate() error {
 	}
 	if _, err := time.LoadLocation(c.TimeZone); err != nil {
 		errs = append(errs, fmt.Errorf("LICENSEBOT_TIMEZONE: %q is not an IANA time zone such as Europe/Istanbul", c.TimeZone))
+	}
+	switch c.Language {
+	case "en", "tr":
+	default:
+		errs = append(errs, fmt.Errorf("LICENSEBOT_LANGUAGE: %q is not en (English) or tr (Turkish)", c.Language))
 	}
 	switch c.Log.Format {
 	case "json", "text":

@@ -91,7 +91,7 @@ func Parse(text string, maxTargets int) (Command, error) {
 	if len(words) == 0 {
 		return Command{Verb: VerbHelp}, nil
 	}
-	switch strings.ToLower(words[0].text) {
+	switch strings.ToLower(dotlessI.Replace(words[0].text)) {
 	case "help", "-h", "--help":
 		if !words[0].quoted {
 			return Command{Verb: VerbHelp}, nil
@@ -155,7 +155,7 @@ func Parse(text string, maxTargets int) (Command, error) {
 			}
 			return words[i].text, nil
 		}
-		switch strings.ToLower(name) {
+		switch strings.ToLower(dotlessI.Replace(name)) {
 		case "--product", "-p":
 			v, err := needValue()
 			if err != nil {
@@ -205,12 +205,17 @@ func userArg(s string) (string, error) {
 	if m := slackMailto.FindStringSubmatch(s); m != nil {
 		s = m[1]
 	}
-	s = strings.TrimSpace(s)
+	s = dotlessI.Replace(strings.TrimSpace(s))
 	if !IsUserQuery(s) {
 		return "", &ParseError{Part: quoteShort(s), Problem: "is not a user: give a UPN, an e-mail address or an object id"}
 	}
 	return s, nil
 }
+
+// dotlessI reads Turkish İ and ı as i in an address: Entra user principal names are ASCII,
+// and a Turkish keyboard types "İ" for a capital i (ALİCE@…) and "ı" for a lower-case I,
+// which would otherwise match no user.
+var dotlessI = strings.NewReplacer("İ", "i", "ı", "i")
 
 func quoteShort(s string) string {
 	r := []rune(s)

@@ -125,3 +125,27 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// A Turkish keyboard types İ for a capital i and ı for a lower-case I: addresses and
+// sub-commands still mean what they say.
+func TestTurkishKeyboardCasing(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{`ALİCE@CONTOSO.EXAMPLE --all`, "ALiCE@CONTOSO.EXAMPLE"},
+		{`alıce@contoso.example --all`, "alice@contoso.example"},
+		{`İlkay@contoso.example --all`, "ilkay@contoso.example"},
+	} {
+		cmd, err := Parse(c.in, 0)
+		if err != nil {
+			t.Fatalf("%s: %v", c.in, err)
+		}
+		if cmd.Users[0] != c.want {
+			t.Errorf("%s: user %q, want %q", c.in, cmd.Users[0], c.want)
+		}
+	}
+	if cmd, err := Parse("HELP", 0); err != nil || cmd.Verb != VerbHelp {
+		t.Errorf("HELP: %+v %v", cmd, err)
+	}
+	if cmd, err := Parse("STATUS abcdefghijklmnop0123", 0); err != nil || cmd.Verb != VerbStatus {
+		t.Errorf("STATUS: %+v %v", cmd, err)
+	}
+}

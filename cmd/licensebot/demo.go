@@ -34,6 +34,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	fs.SetOutput(stderr)
 	policy := fs.String("policy", "approvers", "who approves: approvers (Megan Bowen), manager (each user's manager) or none")
 	tz := fs.String("tz", firstNonEmpty(getenv("LICENSEBOT_TIMEZONE"), "Europe/Istanbul"), "the organisation's time zone, for dates")
+	language := fs.String("lang", firstNonEmpty(getenv("LICENSEBOT_LANGUAGE"), "en"), "the language: en (English) or tr (Turkish)")
 	as := fs.String("as", "adele", "who you are at start")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -85,6 +86,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		Policy:    handlers.Policy(*policy),
 		Approvers: []string{"megan@" + demoDomain},
 		Location:  loc,
+		Language:  *language,
 	})
 	if err != nil {
 		return err

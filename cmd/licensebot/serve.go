@@ -103,7 +103,7 @@ func runServe(ctx context.Context, getenv func(string) string, stdout, stderr io
 	}, handlers.Options{
 		AdminRoles: cfg.Approval.AdminRoles, Policy: handlers.Policy(cfg.Approval.Policy), Approvers: approvers,
 		ConfirmTTL: cfg.ConfirmTTL, ApprovalTTL: cfg.Approval.TTL, MaxTargets: cfg.MaxTargets, Location: cfg.Location(),
-		ApprovalPlatforms: chat.order,
+		ApprovalPlatforms: chat.order, Language: cfg.Language,
 		JobIdle:           cfg.Jobs.Idle, ClaimStaleAfter: cfg.Jobs.ClaimStaleAfter, InFlight: cfg.Jobs.InFlight, MaxInFlight: cfg.Jobs.MaxInFlight,
 	})
 	if err != nil {
