@@ -16,7 +16,7 @@ func TestServeSlackSpeaksTurkishToATurkishUser(t *testing.T) {
 	cmd := w.command("U0HAL", `bob@contoso.example --product "Office 365 E3"`)
 	plan := blocksText(w.slack.WaitResponses(t, cmd, 1)[0].Blocks())
 	for _, want := range []string{
-		"Onaylandığında 1 lisans kaldırılacak",  // the plan
+		"Onaylandığında 1 lisans kaldırılacak", // the plan
 		"✂ kaldır: Office 365 E3",              // the product keeps Microsoft's name
 		"Posta kutusu: 30 gün tutulur",         // the mailbox warning
 		"Oturum açma ENGELLENMEDİ",             // sign-in is not blocked
