@@ -662,7 +662,7 @@ func (e *engine) result(u *unit, it unitItem, graphID string, err error) Result 
 	default:
 		res.Outcome = OutcomeFailed
 		res.because("Microsoft Graph refused the change")
-		s.Logger.Error("unexpected Graph error", "request", e.r.ID, "user", u.userID, "sku", it.SKUID, "err", err)
+		s.Logger.ErrorContext(context.Background(), "unexpected Graph error", "request", e.r.ID, "user", u.userID, "sku", it.SKUID, "err", err)
 	}
 	return res
 }

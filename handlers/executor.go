@@ -108,6 +108,7 @@ func (s *Service) work(ctx context.Context, worker string) {
 // runJob executes one job with a heartbeat and acknowledges it when the request is
 // finished. A job lost to another worker, or stopped by ctx, is not acknowledged.
 func (s *Service) runJob(ctx context.Context, worker string, job Job) {
+	ctx = withRequest(ctx, job.RequestID)
 	jobCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	beat := make(chan struct{})

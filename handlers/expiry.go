@@ -37,6 +37,7 @@ func (s *Service) SweepExpired(ctx context.Context) (int, error) {
 	}
 	expired := 0
 	for _, id := range ids {
+		ctx := withRequest(ctx, id)
 		mine, err := s.Deadlines.ClaimDeadline(ctx, id)
 		if err != nil || !mine {
 			continue

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -261,10 +262,11 @@ type posted struct {
 }
 
 type fakeNotifier struct {
-	mu      sync.Mutex
-	n       int
-	posts   []posted
-	updates map[string]bot.Message
+	failUpdates bool
+	mu          sync.Mutex
+	n           int
+	posts       []posted
+	updates     map[string]bot.Message
 }
 
 func (f *fakeNotifier) Post(_ context.Context, to bot.Destination, msg bot.Message) (bot.MessageRef, error) {
@@ -279,6 +281,9 @@ func (f *fakeNotifier) Post(_ context.Context, to bot.Destination, msg bot.Messa
 func (f *fakeNotifier) Update(_ context.Context, ref bot.MessageRef, msg bot.Message) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.failUpdates {
+		return errors.New("chat.update: ratelimited")
+	}
 	if f.updates == nil {
 		f.updates = map[string]bot.Message{}
 	}

@@ -1,7 +1,11 @@
 package handlers
 
 import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -87,3 +91,38 @@ func TestUndoOfAnUnknownRequestSaysWhy(t *testing.T) {
 	w := newWorld(t, Options{})
 	mustContain(t, w.command("adele", "undo abcdefghijklmnop0123"), "no request abcdefghijklmnop0123", "mailbox data is gone")
 }
+
+// Every line logged while working on a request carries its id.
+func TestEveryLogLineOfARequestCarriesItsID(t *testing.T) {
+	w := newWorld(t, Options{})
+	var buf syncBuffer
+	w.svc.Logger = slog.New(RequestIDs(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	w.out.failUpdates = true // edits fail: the flow logs warnings
+	w.dir.failFor = map[string]error{"u-dan": &licensing.GraphError{Reason: licensing.ErrUnavailable, Status: 503}}
+	id, _ := w.removed(t)
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) < 2 {
+		t.Fatalf("too few log lines to tell: %q", buf.String())
+	}
+	for _, line := range lines {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatal(err)
+		}
+		if rec["request"] != id {
+			t.Errorf("a line without request %s: %s", id, line)
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }

@@ -132,9 +132,9 @@ func (s *Service) command(ctx context.Context, cmd bot.Command) (bot.Message, er
 	}
 	switch c.Verb {
 	case VerbStatus:
-		return s.status(ctx, caller, c.RequestID)
+		return s.status(withRequest(ctx, c.RequestID), caller, c.RequestID)
 	case VerbUndo:
-		return s.undo(ctx, cmd, caller, c.RequestID)
+		return s.undo(withRequest(ctx, c.RequestID), cmd, caller, c.RequestID)
 	case VerbShow:
 		if err := s.authorize(ctx, caller); err != nil {
 			return bot.Message{}, err
@@ -163,6 +163,7 @@ func (s *Service) click(ctx context.Context, click bot.Click) (bot.Reply, error)
 	if err != nil {
 		return bot.Reply{}, err
 	}
+	ctx = withRequest(ctx, id)
 	switch click.Action {
 	case ActionConfirm, ActionCancel, ActionPick:
 		return s.confirmOrCancel(ctx, click, id, pick)

@@ -65,6 +65,7 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 	if r.ID, err = s.NewID(); err != nil {
 		return bot.Message{}, fmt.Errorf("make a request id: %w", err)
 	}
+	ctx = withRequest(ctx, r.ID)
 	data, err := r.encode()
 	if err != nil {
 		return bot.Message{}, err

@@ -120,6 +120,7 @@ func (s *Service) undo(ctx context.Context, cmd bot.Command, caller Person, id s
 	if u.ID, err = s.NewID(); err != nil {
 		return bot.Message{}, fmt.Errorf("new request id: %w", err)
 	}
+	ctx = withRequest(ctx, u.ID)
 	if restoreCount(u) == 0 {
 		return bot.Message{}, refuse(say(ctx, "There is no record of how the licenses of request %s were assigned (the snapshots have expired), so they can't be put back exactly. Assign them again with the admin center.", id))
 	}

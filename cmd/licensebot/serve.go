@@ -203,10 +203,11 @@ func newLogger(c configs.Log, w io.Writer) *slog.Logger {
 		level = slog.LevelInfo
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	// Every line of a request carries its id (handlers.RequestIDs).
 	if c.Format == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
+		return slog.New(handlers.RequestIDs(slog.NewTextHandler(w, opts)))
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	return slog.New(handlers.RequestIDs(slog.NewJSONHandler(w, opts)))
 }
 
 // productNames lists the organisation's products by name, for Discord's autocomplete.

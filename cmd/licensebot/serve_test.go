@@ -327,6 +327,23 @@ func TestServeSlackEndToEnd(t *testing.T) {
 			t.Errorf("the log contains a secret (%.6s…)", secret)
 		}
 	}
+	// JSON logs; every line about the request carries its id as a field.
+	about := 0
+	for _, line := range strings.Split(strings.TrimSpace(w.stderr.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("a log line is not JSON: %q", line)
+		}
+		if strings.Contains(line, id) {
+			about++
+			if rec["request"] != id {
+				t.Errorf("a line about request %s lacks its id: %s", id, line)
+			}
+		}
+	}
+	if about == 0 {
+		t.Error("no log line about the request")
+	}
 }
 
 func TestServeRefusesUnsignedRequests(t *testing.T) {
