@@ -200,16 +200,19 @@ func (s *Service) rememberApprovals(ctx context.Context, id string, st Stored, r
 
 // updateApprovals edits every approval message of the request (buttons gone) to msg in the
 // shared language, but the one a click came from: the click's own reply replaces that one.
-func (s *Service) updateApprovals(ctx context.Context, r *Request, msg func(lang) bot.Message, clicked bot.MessageRef) {
+func (s *Service) updateApprovals(ctx context.Context, r *Request, msg func(lang) bot.Message, clicked bot.MessageRef) error {
 	shared := msg(s.shared())
+	var errs []error
 	for _, ref := range r.Approvals {
 		if !clicked.IsZero() && ref.Platform == clicked.Platform && ref.Channel == clicked.Channel && ref.ID == clicked.ID {
 			continue
 		}
 		if err := s.Notifier.Update(ctx, ref, shared); err != nil {
 			s.Logger.WarnContext(ctx, "update approval message", "request", r.ID, "err", err)
+			errs = append(errs, err)
 		}
 	}
+	return errors.Join(errs...)
 }
 
 // stateOf is a request's state message in any language, for updateApprovals.

@@ -411,7 +411,9 @@ func (s *Service) report(l lang, r *Request, seats []licensing.SeatReport) bot.M
 }
 
 // deliver posts the outcome of a finished request and edits its messages, once the
-// outcome is recorded; a worker that stops before it's done leaves it to the next.
+// outcome is recorded; a worker that stops before it's done leaves it to the next. What a
+// chat platform refused is retried by the sweeper (deliveryRetry) and only that: the
+// outcome is in the store meanwhile, and /unassign status shows it.
 func (s *Service) deliver(ctx context.Context, id string, clicked bot.MessageRef) error {
 	r, st, err := s.load(ctx, id)
 	if err != nil {
@@ -420,35 +422,71 @@ func (s *Service) deliver(ctx context.Context, id string, clicked bot.MessageRef
 	if r.Delivered || r.Report == nil || !r.State.Final() {
 		return nil
 	}
+	sent := map[string]bool{}
+	for _, k := range r.Sent {
+		sent[k] = true
+	}
 	seats := s.seatsNow(ctx, r)
 	// Kept for status in the shared language; the requester gets it in theirs.
 	shared := s.report(s.shared(), r, seats)
 	r.Report = &shared
 	requester := s.langFor(r.Requester.Actor.Locale)
-	mine := s.report(requester, r, seats)
-	mine.Buttons = s.outcomeButtons(requester, r)
-	if _, err := s.Notifier.Post(ctx, bot.Destination{Actor: &r.Requester.Actor}, mine); err != nil {
-		s.Logger.ErrorContext(ctx, "post the outcome to the requester", "request", r.ID, "err", err)
+	failed := 0
+	step := func(key string, do func() error) {
+		if sent[key] {
+			return
+		}
+		if err := do(); err != nil {
+			failed++
+			s.Logger.WarnContext(ctx, "deliver the outcome", "request", r.ID, "to", key, "err", err)
+			return
+		}
+		sent[key] = true
+		r.Sent = append(r.Sent, key)
 	}
-	shared.Buttons = s.outcomeButtons(s.shared(), r)
+	step("requester", func() error {
+		mine := s.report(requester, r, seats)
+		mine.Buttons = s.outcomeButtons(requester, r)
+		_, err := s.Notifier.Post(ctx, bot.Destination{Actor: &r.Requester.Actor}, mine)
+		return err
+	})
 	for _, ref := range r.Approvals {
-		if _, err := s.Notifier.Post(ctx, bot.Destination{Thread: &ref}, shared); err != nil {
-			s.Logger.WarnContext(ctx, "post the outcome under the approval", "request", r.ID, "err", err)
+		step("thread:"+ref.Platform+"/"+ref.Channel+"/"+ref.ID, func() error {
+			m := shared
+			m.Buttons = s.outcomeButtons(s.shared(), r)
+			_, err := s.Notifier.Post(ctx, bot.Destination{Thread: &ref}, m)
+			return err
+		})
+	}
+	step("edits", func() error {
+		err := s.updateApprovals(ctx, r, s.stateOf(r), clicked)
+		if r.Progress != nil {
+			err = errors.Join(err, s.Notifier.Update(ctx, *r.Progress, stateMessage(requester, r, s.opts.Location)))
+		}
+		return err
+	})
+	switch {
+	case failed == 0:
+		r.Delivered = true
+	case s.Now().After(r.FinishedAt.Add(deliveryGiveUp)):
+		s.Logger.ErrorContext(ctx, "giving up delivering the outcome; /unassign status shows it", "request", r.ID, "missing", failed)
+		r.Delivered = true
+	case s.Deadlines != nil:
+		if err := s.Deadlines.ScheduleDeadline(ctx, r.ID, s.Now().Add(deliveryRetry)); err != nil {
+			s.Logger.WarnContext(ctx, "schedule the outcome's delivery", "request", r.ID, "err", err)
 		}
 	}
-	shared.Buttons = nil
-	s.updateApprovals(ctx, r, s.stateOf(r), clicked)
-	if r.Progress != nil {
-		if err := s.Notifier.Update(ctx, *r.Progress, stateMessage(requester, r, s.opts.Location)); err != nil {
-			s.Logger.WarnContext(ctx, "edit the progress message", "request", r.ID, "err", err)
-		}
-	}
-	r.Delivered = true
 	if _, err := s.save(ctx, r, st); err != nil && !errors.Is(err, ErrConflict) {
 		return err
 	}
 	return nil
 }
+
+// An outcome a chat platform refused is tried again every deliveryRetry, for deliveryGiveUp.
+const (
+	deliveryRetry  = time.Minute
+	deliveryGiveUp = 24 * time.Hour
+)
 
 // progressCounts are users, not products: "N of M users done, K skipped, F failed".
 type progressCounts struct{ Done, Total, Skipped, Failed int }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/licensebot/licensebot/bot"
 )
 
 // Deadlines keeps when each pending request expires, so that a sweeper in every replica can
@@ -58,6 +60,12 @@ func (s *Service) SweepExpired(ctx context.Context) (int, error) {
 			expired++
 		case r.State.Pending():
 			s.schedule(ctx, r) // its deadline moved (a pick, a confirm): sweep it then
+		case r.State.Final() && !r.Delivered && r.Report != nil:
+			// A chat platform refused part of the outcome's delivery: try what is missing.
+			if err := s.deliver(ctx, id, bot.MessageRef{}); err != nil {
+				s.Logger.WarnContext(ctx, "deliver the outcome again", "request", id, "err", err)
+				_ = s.Deadlines.ScheduleDeadline(ctx, id, s.Now().Add(deliveryRetry))
+			}
 		case r.State == StateApproved && s.Jobs != nil:
 			// Approved a while ago and no worker has started it: its job may never have
 			// been queued (the queue failed after the approval). A second job is harmless:

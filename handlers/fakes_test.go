@@ -262,7 +262,8 @@ type posted struct {
 }
 
 type fakeNotifier struct {
-	failUpdates bool
+	failUpdates  bool
+	failToActors bool // posts to a person fail
 	mu          sync.Mutex
 	n           int
 	posts       []posted
@@ -272,6 +273,9 @@ type fakeNotifier struct {
 func (f *fakeNotifier) Post(_ context.Context, to bot.Destination, msg bot.Message) (bot.MessageRef, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.failToActors && to.Actor != nil {
+		return bot.MessageRef{}, errors.New("chat.postMessage: service_unavailable")
+	}
 	f.n++
 	ref := bot.MessageRef{Platform: "test", ID: fmt.Sprint(f.n)}
 	f.posts = append(f.posts, posted{To: to, Ref: ref, Msg: msg})

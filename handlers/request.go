@@ -147,6 +147,9 @@ type Request struct {
 	// StartedAt is when a worker first took the job; Delivered says the outcome was posted.
 	StartedAt time.Time `json:"startedAt,omitempty"`
 	Delivered bool      `json:"delivered,omitempty"`
+	// Sent are the outcome's deliveries already made ("requester", "thread:…", "edits"), so
+	// that a delivery retried after a chat platform failed sends only what is missing.
+	Sent []string `json:"sent,omitempty"`
 	// Progress is the message a running job edits when there is no approval message.
 	Progress *bot.MessageRef `json:"progress,omitempty"`
 }

@@ -126,3 +126,48 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// An outcome the chat platform refuses stays with the request (status shows it) and is
+// delivered by the sweeper once the platform takes it, without repeating what went through.
+func TestUndeliveredOutcomeIsDeliveredLater(t *testing.T) {
+	w := newWorld(t, Options{})
+	dl := &memDeadlines{}
+	w.svc.Deadlines = dl
+	w.out.failToActors = true
+	id, _ := w.removed(t) // removed(t) finds the outcome posted under the approval
+	threads := func() int {
+		n := 0
+		for _, p := range w.out.all() {
+			if p.To.Thread != nil && strings.HasPrefix(p.Msg.Text, "Request "+id+":") {
+				n++
+			}
+		}
+		return n
+	}
+	mustContain(t, w.command("adele", "status "+id), "2 removed, 0 skipped, 0 failed")
+	toRequester := func() int {
+		n := 0
+		for _, p := range w.out.all() {
+			if p.To.Actor != nil && strings.HasPrefix(p.Msg.Text, "Request "+id+":") {
+				n++
+			}
+		}
+		return n
+	}
+	if toRequester() != 0 || threads() != 1 {
+		t.Fatalf("before: %d to the requester, %d under the approval", toRequester(), threads())
+	}
+	w.out.failToActors = false
+	w.clk.Advance(2 * time.Minute)
+	if _, err := w.svc.SweepExpired(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if toRequester() != 1 || threads() != 1 {
+		t.Fatalf("after: %d to the requester, %d under the approval; want 1 and 1", toRequester(), threads())
+	}
+	w.clk.Advance(2 * time.Minute)
+	_, _ = w.svc.SweepExpired(t.Context())
+	if toRequester() != 1 {
+		t.Fatalf("delivered again: %d", toRequester())
+	}
+}
