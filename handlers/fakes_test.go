@@ -264,10 +264,10 @@ type posted struct {
 type fakeNotifier struct {
 	failUpdates  bool
 	failToActors bool // posts to a person fail
-	mu          sync.Mutex
-	n           int
-	posts       []posted
-	updates     map[string]bot.Message
+	mu           sync.Mutex
+	n            int
+	posts        []posted
+	updates      map[string]bot.Message
 }
 
 func (f *fakeNotifier) Post(_ context.Context, to bot.Destination, msg bot.Message) (bot.MessageRef, error) {
