@@ -18,6 +18,9 @@ type Actor struct {
 	Groups []string
 	// Locale is the person's language as the platform reports it (e.g. "tr-TR"), or empty.
 	Locale string
+	// Workspace is where the person spoke: a Slack team id, a Discord guild id; empty when
+	// the platform has one only.
+	Workspace string `json:",omitempty"`
 }
 
 // Command is a slash command as typed: the text after "/unassign".

@@ -35,6 +35,15 @@ type Config struct {
 	// ShutdownTimeout bounds a graceful stop: in-flight work gets this long to finish.
 	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
 	Jobs            Jobs          `yaml:"jobs"`
+	Limits          Limits        `yaml:"limits"`
+}
+
+// Limits bound the new requests one person and one chat workspace may make per Window;
+// a negative count turns a limit off.
+type Limits struct {
+	UserRequests      int           `yaml:"userRequests"`
+	WorkspaceRequests int           `yaml:"workspaceRequests"`
+	Window            time.Duration `yaml:"window"`
 }
 
 // Jobs tunes the executor that runs approved requests (every replica runs one).
@@ -152,6 +161,7 @@ func Default() Config {
 		Log:             Log{Format: "json", Level: "info"},
 		Slack:           Slack{APIURL: "https://slack.com/api/"},
 		ShutdownTimeout: 25 * time.Second,
+		Limits:          Limits{UserRequests: 30, WorkspaceRequests: 300, Window: 10 * time.Minute},
 		Jobs:            Jobs{Workers: 2, Idle: 30 * time.Second, ClaimStaleAfter: 2 * time.Minute, InFlight: 4, MaxInFlight: 16},
 	}
 }
@@ -234,6 +244,7 @@ func Load(getenv func(string) string) (Config, error) {
 	str(&c.Slack.ApprovalChannel, "LICENSEBOT_APPROVAL_CHANNEL")
 	dur(&c.ShutdownTimeout, "LICENSEBOT_SHUTDOWN_TIMEOUT")
 	dur(&c.Jobs.Idle, "LICENSEBOT_JOB_IDLE")
+	dur(&c.Limits.Window, "LICENSEBOT_LIMIT_WINDOW")
 	dur(&c.Jobs.ClaimStaleAfter, "LICENSEBOT_CLAIM_STALE_AFTER")
 	str(&c.Discord.BotToken, "DISCORD_BOT_TOKEN")
 	str(&c.Discord.PublicKey, "DISCORD_PUBLIC_KEY")
@@ -265,6 +276,18 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 	count(&c.MaxTargets, "LICENSEBOT_MAX_TARGETS")
+	limit := func(dst *int, name string) {
+		if v := getenv(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n == 0 {
+				errs = append(errs, fmt.Errorf("%s: %q is not a whole number of requests (negative: no limit)", name, v))
+			} else {
+				*dst = n
+			}
+		}
+	}
+	limit(&c.Limits.UserRequests, "LICENSEBOT_USER_REQUESTS")
+	limit(&c.Limits.WorkspaceRequests, "LICENSEBOT_WORKSPACE_REQUESTS")
 	count(&c.Jobs.Workers, "LICENSEBOT_WORKERS")
 	count(&c.Jobs.InFlight, "LICENSEBOT_JOB_IN_FLIGHT")
 	count(&c.Jobs.MaxInFlight, "LICENSEBOT_JOB_MAX_IN_FLIGHT")

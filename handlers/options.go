@@ -84,6 +84,12 @@ type Options struct {
 	// the mailbox data is gone, and the undo snapshots are deleted).
 	UndoWindow time.Duration
 
+	// UserRequests and WorkspaceRequests bound the new requests one person, and one chat
+	// workspace, may make per LimitWindow (defaults 30 and 300 per 10 minutes; negative: no
+	// limit). Dry runs, show, status and help are not counted.
+	UserRequests, WorkspaceRequests int
+	LimitWindow                     time.Duration
+
 	// Language is the default language ("en" or "tr"): of shared messages (the approval
 	// channel) and of people whose chat locale is neither.
 	Language string
@@ -135,6 +141,13 @@ func (o *Options) setDefaults() error {
 	def(&o.ClaimStaleAfter, 2*time.Minute)
 	def(&o.ProgressEvery, 2*time.Second)
 	def(&o.UndoWindow, 30*24*time.Hour)
+	def(&o.LimitWindow, 10*time.Minute)
+	if o.UserRequests == 0 {
+		o.UserRequests = 30
+	}
+	if o.WorkspaceRequests == 0 {
+		o.WorkspaceRequests = 300
+	}
 	lang, err := ParseLanguage(o.Language)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"strings"
@@ -170,4 +171,37 @@ func TestUndeliveredOutcomeIsDeliveredLater(t *testing.T) {
 	if toRequester() != 1 {
 		t.Fatalf("delivered again: %d", toRequester())
 	}
+}
+
+// memLimiter is the store's fixed-window counter in memory.
+type memLimiter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (m *memLimiter) Allow(_ context.Context, key string, limit int, _ time.Duration) (bool, time.Duration, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.n == nil {
+		m.n = map[string]int{}
+	}
+	m.n[key]++
+	return m.n[key] <= limit, 7 * time.Minute, nil
+}
+
+func TestNewRequestsAreLimitedPerPersonAndWorkspace(t *testing.T) {
+	w := newWorld(t, Options{UserRequests: 2, WorkspaceRequests: 2})
+	w.svc.Limiter = &memLimiter{}
+	for range 2 {
+		mustContain(t, w.command("adele", `bob@contoso.example -p "Office 365 E3"`), "Please check and confirm")
+	}
+	// Dry runs and reads are not counted.
+	mustContain(t, w.command("adele", `bob@contoso.example -p "Office 365 E3" --dry-run`), "Dry run")
+	mustContain(t, w.command("adele", `status req0000000000000001`), "waits for")
+	mustContain(t, w.command("adele", `bob@contoso.example -p "Office 365 E3"`), "You have made 2 requests in the last 10 minutes", "Try again in 7 minutes")
+	if w.reqs.count() != 2 {
+		t.Fatalf("%d requests stored, want 2", w.reqs.count())
+	}
+	w.dir.roles["u-carol"] = []string{RoleLicenseAdministrator}
+	mustContain(t, w.command("carol", `bob@contoso.example -p "Office 365 E3"`), "this workspace")
 }

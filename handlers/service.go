@@ -29,6 +29,8 @@ type Deps struct {
 	// in-memory ledger: one process only (the demo, tests).
 	Jobs   Jobs
 	Ledger Ledger
+	// Limiter bounds new requests per person and workspace; optional.
+	Limiter Limiter
 	// Restorer gives licenses back for /unassign undo; without it undo is refused.
 	Restorer  Restorer
 	NewID     NewID

@@ -15,6 +15,11 @@ import (
 // unassign plans a removal and, unless it is a dry run or there is nothing to remove, stores
 // it as a request awaiting the caller's confirmation.
 func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, caller Person) (bot.Message, error) {
+	if !c.DryRun {
+		if err := s.withinLimits(ctx, cmd.Actor, caller); err != nil {
+			return bot.Message{}, err
+		}
+	}
 	products, err := s.planningProducts(ctx)
 	if err != nil {
 		return bot.Message{}, fmt.Errorf("read the organisation's products: %w", err)

@@ -98,12 +98,13 @@ func runServe(ctx context.Context, getenv func(string) string, stdout, stderr io
 	worker := handlers.WorkerName()
 	svc, err := handlers.New(handlers.Deps{
 		Directory: directory, Remover: changes, Restorer: changes, Requests: requestStore{st}, Audit: requestStore{st}, RoleCache: st,
-		Deadlines: st, Jobs: jobQueue{st}, Ledger: ledger{st},
+		Deadlines: st, Jobs: jobQueue{st}, Ledger: ledger{st}, Limiter: st,
 		Metrics: m, Notifier: &chat, NewID: store.NewID, Catalogue: catalogue, Logger: logger,
 	}, handlers.Options{
 		AdminRoles: cfg.Approval.AdminRoles, Policy: handlers.Policy(cfg.Approval.Policy), Approvers: approvers,
 		ConfirmTTL: cfg.ConfirmTTL, ApprovalTTL: cfg.Approval.TTL, MaxTargets: cfg.MaxTargets, Location: cfg.Location(),
 		ApprovalPlatforms: chat.order, Language: cfg.Language,
+		UserRequests: cfg.Limits.UserRequests, WorkspaceRequests: cfg.Limits.WorkspaceRequests, LimitWindow: cfg.Limits.Window,
 		JobIdle: cfg.Jobs.Idle, ClaimStaleAfter: cfg.Jobs.ClaimStaleAfter, InFlight: cfg.Jobs.InFlight, MaxInFlight: cfg.Jobs.MaxInFlight,
 	})
 	if err != nil {
