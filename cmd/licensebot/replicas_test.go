@@ -35,6 +35,7 @@ func TestMain(m *testing.M) {
 type replicaSet struct {
 	t     *testing.T
 	w     *bulkWorld
+	slack *slackfake.Server
 	rdb   *redis.Client
 	env   []string
 	procs []*exec.Cmd
@@ -47,6 +48,13 @@ func newReplicaSet(t *testing.T, staff int, tenantOpts ...graphtest.Option) *rep
 	rdb := redisSrv.Client(t)
 	w := newBulkWorldOn(t, rdb, staff, handlers.Options{}, tenantOpts...)
 	sl := slackfake.New(t)
+	for _, u := range []slackfake.User{
+		{ID: "U0ADELE", Name: "adele", RealName: "Adele Vance", Email: "adele@contoso.example", Locale: "en-US"},
+		{ID: "U0MEGAN", Name: "megan", RealName: "Megan Bowen", Email: "megan@contoso.example", Locale: "en-US"},
+	} {
+		sl.AddUser(u)
+	}
+	sl.AddChannel(approvalChannel)
 	env := append(os.Environ(),
 		replicaEnv+"=1",
 		"REDIS_URL="+redisSrv.URL,
@@ -66,7 +74,7 @@ func newReplicaSet(t *testing.T, staff int, tenantOpts ...graphtest.Option) *rep
 		"LICENSEBOT_CLAIM_STALE_AFTER=4s",
 		"LICENSEBOT_SHUTDOWN_TIMEOUT=5s",
 	)
-	return &replicaSet{t: t, w: w, rdb: rdb, env: env}
+	return &replicaSet{t: t, w: w, slack: sl, rdb: rdb, env: env}
 }
 
 // start runs one more licensebot serve process.
