@@ -33,11 +33,30 @@ func (s *Service) SweepExpired(ctx context.Context) (int, error) {
 	if s.Deadlines == nil {
 		return 0, nil
 	}
-	ids, err := s.Deadlines.DueDeadlines(ctx, s.Now(), 100)
-	if err != nil {
-		return 0, err
-	}
+	// Page after page while pages come full (under load more than a page falls due between
+	// two sweeps), a bounded number of times: the next sweep takes the rest.
 	expired := 0
+	for range sweepPages {
+		n, full, err := s.sweepPage(ctx)
+		expired += n
+		if err != nil || !full {
+			return expired, err
+		}
+	}
+	return expired, nil
+}
+
+const (
+	sweepPage  = 100
+	sweepPages = 50
+)
+
+func (s *Service) sweepPage(ctx context.Context) (expired int, full bool, err error) {
+	ids, err := s.Deadlines.DueDeadlines(ctx, s.Now(), sweepPage)
+	if err != nil {
+		return 0, false, err
+	}
+	full = len(ids) == sweepPage
 	for _, id := range ids {
 		ctx := withRequest(ctx, id)
 		mine, err := s.Deadlines.ClaimDeadline(ctx, id)
@@ -54,7 +73,7 @@ func (s *Service) SweepExpired(ctx context.Context) (int, error) {
 		case err != nil:
 			// Couldn't tell: put the deadline back so that a later sweep tries again.
 			s.Logger.WarnContext(ctx, "sweep a request", "request", id, "err", err)
-			_ = s.Deadlines.ScheduleDeadline(ctx, id, s.Now())
+			_ = s.Deadlines.ScheduleDeadline(ctx, id, s.Now().Add(time.Minute))
 			continue
 		case r.State == StateExpired:
 			expired++
@@ -78,7 +97,7 @@ func (s *Service) SweepExpired(ctx context.Context) (int, error) {
 			_ = s.Deadlines.ScheduleDeadline(ctx, id, s.Now().Add(startGrace))
 		}
 	}
-	return expired, nil
+	return expired, full, nil
 }
 
 // RunSweeper sweeps every interval until ctx ends.
