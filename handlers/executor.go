@@ -44,12 +44,8 @@ func (s *Service) start(ctx context.Context, r *Request, clicked bot.MessageRef)
 		}
 		return stateMessage(langIn(ctx), cur, s.opts.Location)
 	}
-	// Should the queue fail now, the sweeper finds the request still approved and queues it.
-	if s.Deadlines != nil {
-		if err := s.Deadlines.ScheduleDeadline(ctx, r.ID, s.Now().Add(startGrace)); err != nil {
-			s.Logger.WarnContext(ctx, "schedule the start check", "request", r.ID, "err", err)
-		}
-	}
+	// Should the queue fail now, the sweeper finds the request still approved and queues it
+	// (save scheduled that check before the approval was written).
 	msg := stateMessage(langIn(ctx), r, s.opts.Location)
 	if _, err := s.Jobs.EnqueueJob(ctx, r.ID); err != nil {
 		s.Logger.ErrorContext(ctx, "queue the job", "request", r.ID, "err", err)

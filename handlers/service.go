@@ -228,6 +228,15 @@ func (s *Service) save(ctx context.Context, r *Request, from Stored) (Stored, er
 	if err != nil {
 		return Stored{}, err
 	}
+	if r.State == StateApproved && from.State != string(StateApproved) && s.Jobs != nil && s.Deadlines != nil {
+		// The start check goes in before the approval: should the approval be written but
+		// its job never queued (Redis answered too late, the replica died), the sweeper
+		// finds the request approved and queues it. Before an approval that then fails, it
+		// finds a pending request and leaves it be.
+		if err := s.Deadlines.ScheduleDeadline(ctx, r.ID, s.Now().Add(startGrace)); err != nil {
+			return from, fmt.Errorf("save request %s: schedule its start check: %w", r.ID, errStore{err})
+		}
+	}
 	next, err := s.Requests.Transition(ctx, r.ID, from.State, from.Version, string(r.State), data, s.opts.RetainFor)
 	if err != nil && !errors.Is(err, ErrConflict) {
 		return next, fmt.Errorf("save request %s: %w", r.ID, errStore{err})

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -39,12 +40,39 @@ func Open(rawURL string) (redis.UniversalClient, error) {
 	}
 	switch {
 	case cfg.failover != nil:
-		return redis.NewFailoverClient(cfg.failover), nil
+		o := cfg.failover
+		failFast(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.MaxRetries, &o.ContextTimeoutEnabled)
+		return redis.NewFailoverClient(o), nil
 	case cfg.cluster != nil:
-		return redis.NewClusterClient(cfg.cluster), nil
+		o := cfg.cluster
+		failFast(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.MaxRetries, &o.ContextTimeoutEnabled)
+		return redis.NewClusterClient(o), nil
 	default:
-		return redis.NewClient(cfg.single), nil
+		o := cfg.single
+		failFast(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.MaxRetries, &o.ContextTimeoutEnabled)
+		return redis.NewClient(o), nil
 	}
+}
+
+// failFast sets, where the URL left them unset, timeouts that let a chat platform be told
+// "unavailable" within its 3 seconds when Redis hangs: go-redis' defaults (5 s dial, 3 s
+// read, 3 retries) and its ignoring of the caller's deadline on the socket would hold an
+// answer for 10 s or more. Blocking reads (XREADGROUP BLOCK) get their block time on top
+// of the read timeout from go-redis itself.
+func failFast(dial, read, write *time.Duration, retries *int, contextTimeout *bool) {
+	if *dial == 0 {
+		*dial = time.Second
+	}
+	if *read == 0 {
+		*read = time.Second
+	}
+	if *write == 0 {
+		*write = time.Second
+	}
+	if *retries == 0 {
+		*retries = 1
+	}
+	*contextTimeout = true
 }
 
 // openConfig is what a URL asks for: exactly one of its fields is set.
