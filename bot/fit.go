@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"fmt"
 	"strings"
 	"unicode"
 )
@@ -94,10 +93,10 @@ func (f Fit) wordCut(s string, i int) int {
 }
 
 // Omitted names the sections a message had to leave out, as many titles as fit in limit
-// characters: "… and 37 more (too long for one Slack message): Alice, Bob, …". escape
-// makes a title safe in the platform's markup.
-func Omitted(left []Section, where string, limit int, escape func(string) string) string {
-	head := fmt.Sprintf("… and %d more (too long for one %s message)", len(left), where)
+// characters: "… and 37 more (too long for one Slack message): Alice, Bob, …", in lang
+// (English, Turkish; see LanguageOf). escape makes a title safe in the platform's markup.
+func Omitted(lang string, left []Section, where string, limit int, escape func(string) string) string {
+	head := say(lang, "… and %d more (too long for one %s message)", len(left), where)
 	var titles []string
 	for _, s := range left {
 		if t := strings.TrimSpace(s.Title); t != "" {

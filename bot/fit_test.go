@@ -57,21 +57,24 @@ func TestOmitted(t *testing.T) {
 	upper := strings.ToUpper
 	tests := []struct {
 		name  string
+		lang  string
 		limit int
 		want  string
 	}{
-		{"every title fits", 200, "… and 4 more (too long for one Slack message): ALICE <ALICE@X.COM>, BOB, CAROL."},
-		{"the titles that fit, then an ellipsis", 72, "… and 4 more (too long for one Slack message): ALICE <ALICE@X.COM>, …"},
-		{"not even the first title fits", 50, "… and 4 more (too long for one Slack message)."},
+		{"every title fits", English, 200, "… and 4 more (too long for one Slack message): ALICE <ALICE@X.COM>, BOB, CAROL."},
+		{"the titles that fit, then an ellipsis", English, 72, "… and 4 more (too long for one Slack message): ALICE <ALICE@X.COM>, …"},
+		{"not even the first title fits", English, 50, "… and 4 more (too long for one Slack message)."},
+		{"in Turkish", Turkish, 200, "… ve 4 tane daha (tek bir Slack mesajı için fazla uzun): ALICE <ALICE@X.COM>, BOB, CAROL."},
+		{"an unknown language is English", "de", 50, "… and 4 more (too long for one Slack message)."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Omitted(left, "Slack", tt.limit, upper); got != tt.want {
+			if got := Omitted(tt.lang, left, "Slack", tt.limit, upper); got != tt.want {
 				t.Fatalf("Omitted = %q, want %q", got, tt.want)
 			}
 		})
 	}
-	if got := Omitted([]Section{{}, {}}, "Discord", 100, upper); got != "… and 2 more (too long for one Discord message)." {
+	if got := Omitted(English, []Section{{}, {}}, "Discord", 100, upper); got != "… and 2 more (too long for one Discord message)." {
 		t.Fatalf("untitled sections: %q", got)
 	}
 }

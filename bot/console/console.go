@@ -32,8 +32,12 @@ type Console struct {
 	buttons map[int]pressable
 	// byMessage lists the button numbers of each message, to retire them when it changes.
 	byMessage map[string][]int
-	// Approvers is how the approvers' place is named in the output.
+	// Approvers is how the approvers' place is named in the output; empty: "the approvers",
+	// in the language.
 	Approvers string
+	// Language is what the console's own words are in for a person whose Locale is neither
+	// English nor Turkish: "en" or "tr" (the handlers' configured language); empty: English.
+	Language string
 }
 
 type pressable struct {
@@ -43,7 +47,7 @@ type pressable struct {
 
 // New writes to out, with actor typing first.
 func New(out io.Writer, actor bot.Actor) *Console {
-	return &Console{out: out, actor: actor, buttons: map[int]pressable{}, byMessage: map[string][]int{}, Approvers: "the approvers"}
+	return &Console{out: out, actor: actor, buttons: map[int]pressable{}, byMessage: map[string][]int{}}
 }
 
 // Actor is who is typing now.
@@ -60,47 +64,62 @@ func (c *Console) SetActor(a bot.Actor) {
 	c.actor = a
 }
 
-// Post prints a new message and numbers its buttons.
+// Post prints a new message and numbers its buttons. Its header is in the language of whom
+// it is for, as the handlers pick it: an actor's own, else the configured one.
 func (c *Console) Post(_ context.Context, to bot.Destination, msg bot.Message) (bot.MessageRef, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var header string
+	lang := c.language("")
 	ref := c.newRef()
 	switch {
 	case to.Thread != nil:
-		header = "in reply to #" + to.Thread.ID
+		header = say(lang, "in reply to #%s", to.Thread.ID)
 		ref.Thread = to.Thread.ID
 	case to.Approvers:
-		header = "to " + c.Approvers
+		approvers := c.Approvers
+		if approvers == "" {
+			approvers = say(lang, "the approvers")
+		}
+		header = say(lang, "to %s", approvers)
 	case to.Email != "":
-		header = "privately to " + to.Email
+		header = say(lang, "privately to %s", to.Email)
 	case to.Actor != nil:
-		header = "privately to " + firstNonEmpty(to.Actor.Email, to.Actor.Name, to.Actor.ChatID)
+		lang = c.language(to.Actor.Locale)
+		header = say(lang, "privately to %s", firstNonEmpty(to.Actor.Email, to.Actor.Name, to.Actor.ChatID))
 	}
-	c.print(ref, header, msg)
+	c.print(ref, header, msg, lang)
 	return ref, nil
 }
+
+// language is the language for a person with locale: theirs, else Language, else English.
+func (c *Console) language(locale string) string { return bot.LanguageOf(locale, c.Language) }
+
+// typist is the language of the person typing now.
+func (c *Console) typist() string { return c.language(c.Actor().Locale) }
 
 // Update prints the new version of an earlier message; its old buttons stop working.
 func (c *Console) Update(_ context.Context, ref bot.MessageRef, msg bot.Message) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.retire(ref)
-	c.print(ref, "message #"+ref.ID+" now reads", msg)
+	lang := c.language("")
+	c.print(ref, say(lang, "message #%s now reads", ref.ID), msg, lang)
 	return nil
 }
 
 // Reply prints the answer to something the current actor did; a replacing reply replaces
 // the message the click came from.
 func (c *Console) reply(r bot.Reply, from bot.MessageRef) {
+	lang := c.typist()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if r.Replace && !from.IsZero() {
 		c.retire(from)
-		c.print(from, "message #"+from.ID+" now reads", r.Message)
+		c.print(from, say(lang, "message #%s now reads", from.ID), r.Message, lang)
 		return
 	}
-	c.print(c.newRef(), "to you", r.Message)
+	c.print(c.newRef(), say(lang, "to you"), r.Message, lang)
 }
 
 func (c *Console) newRef() bot.MessageRef {
@@ -115,7 +134,7 @@ func (c *Console) retire(ref bot.MessageRef) {
 	delete(c.byMessage, ref.ID)
 }
 
-func (c *Console) print(ref bot.MessageRef, header string, m bot.Message) {
+func (c *Console) print(ref bot.MessageRef, header string, m bot.Message, lang string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n── #%s %s ──\n", ref.ID, header)
 	b.WriteString(m.Text + "\n")
@@ -133,7 +152,7 @@ func (c *Console) print(ref bot.MessageRef, header string, m bot.Message) {
 		}
 	}
 	if len(m.Warnings) > 0 {
-		b.WriteString("\n  Warnings\n")
+		b.WriteString("\n  " + say(lang, "Warnings") + "\n")
 		for _, w := range m.Warnings {
 			b.WriteString("    ⚠ " + w + "\n")
 		}
@@ -179,27 +198,29 @@ func (c *Console) prompt() {
 }
 
 func (c *Console) line(ctx context.Context, line string, h Handler, users Users) {
+	lang := c.typist()
 	switch {
 	case line == "" || strings.HasPrefix(line, "#"):
 		return
 	case line == "/help" || line == "help":
-		fmt.Fprintln(c.out, "Type /unassign … (try /unassign help), a button's number to press it, /as <user> to become someone else, /whoami.")
+		fmt.Fprintln(c.out, say(lang, "Type /unassign … (try /unassign help), a button's number to press it, /as <user> to become someone else, /whoami."))
 	case line == "/whoami":
 		a := c.Actor()
-		fmt.Fprintf(c.out, "You are %s <%s>.\n", a.Name, a.Email)
+		fmt.Fprintln(c.out, say(lang, "You are %s <%s>.", a.Name, a.Email))
 	case strings.HasPrefix(line, "/as"):
 		who := strings.TrimSpace(strings.TrimPrefix(line, "/as"))
 		if who == "" {
-			fmt.Fprintln(c.out, "Usage: /as <user>, e.g. /as megan@contoso.example")
+			fmt.Fprintln(c.out, say(lang, "Usage: /as <user>, e.g. /as megan@contoso.example"))
 			return
 		}
 		a, err := users(ctx, who)
 		if err != nil {
-			fmt.Fprintf(c.out, "Can't become %q: %v\n", who, err)
+			fmt.Fprintln(c.out, say(lang, "Can't become %q: %v", who, err))
 			return
 		}
 		c.SetActor(a)
-		fmt.Fprintf(c.out, "You are now %s <%s>.\n", a.Name, a.Email)
+		// Said to the person now typing, in their language.
+		fmt.Fprintln(c.out, say(c.typist(), "You are now %s <%s>.", a.Name, a.Email))
 	case strings.HasPrefix(line, "/unassign"):
 		text := strings.TrimSpace(strings.TrimPrefix(line, "/unassign"))
 		r := h.HandleCommand(ctx, bot.Command{Actor: c.Actor(), Text: text, Channel: "terminal"})
@@ -207,14 +228,14 @@ func (c *Console) line(ctx context.Context, line string, h Handler, users Users)
 	default:
 		n, err := strconv.Atoi(line)
 		if err != nil {
-			fmt.Fprintf(c.out, "Unknown input %q: type /unassign …, a button's number, /as <user> or /help.\n", line)
+			fmt.Fprintln(c.out, say(lang, "Unknown input %q: type /unassign …, a button's number, /as <user> or /help.", line))
 			return
 		}
 		c.mu.Lock()
 		p, ok := c.buttons[n]
 		c.mu.Unlock()
 		if !ok {
-			fmt.Fprintf(c.out, "There is no button [%d] (any more): the message it was on has changed.\n", n)
+			fmt.Fprintln(c.out, say(lang, "There is no button [%d] (any more): the message it was on has changed.", n))
 			return
 		}
 		r := h.HandleClick(ctx, bot.Click{Actor: c.Actor(), Action: p.button.Action, Value: p.button.Value, Message: p.ref})

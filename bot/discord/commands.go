@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/licensebot/licensebot/bot"
 )
 
 // The command and its sub-commands and options, as registered and as they arrive.
@@ -35,9 +37,10 @@ const (
 	maxReasonLength = 500
 )
 
-// applicationCommands is /unassign as Discord shows it. Sub-commands say plainly what the
-// text syntax says with flags; each is translated back into that syntax (options.go).
-func applicationCommands() []*discordgo.ApplicationCommand {
+// applicationCommands is /unassign as Discord shows it, described in lang. Sub-commands say
+// plainly what the text syntax says with flags; each is translated back into that syntax
+// (options.go).
+func applicationCommands(lang string) []*discordgo.ApplicationCommand {
 	users := &discordgo.ApplicationCommandOption{
 		Type: discordgo.ApplicationCommandOptionString, Name: optUsers, Required: true, MaxLength: maxOptionLength,
 		Description: "UPNs or e-mail addresses, separated by spaces or commas",
@@ -51,7 +54,7 @@ func applicationCommands() []*discordgo.ApplicationCommand {
 		Description: "Only show what would happen",
 	}
 	noDMs := false
-	return []*discordgo.ApplicationCommand{{
+	cmds := []*discordgo.ApplicationCommand{{
 		Name:         commandName,
 		Description:  "Remove Microsoft 365 licenses, after confirmation and approval",
 		DMPermission: &noDMs,
@@ -104,6 +107,39 @@ func applicationCommands() []*discordgo.ApplicationCommand {
 			{Type: discordgo.ApplicationCommandOptionSubCommand, Name: subHelp, Description: "How /unassign works"},
 		},
 	}}
+	for _, c := range cmds {
+		var loc map[discordgo.Locale]string
+		c.Description, loc = describe(c.Description, lang)
+		c.DescriptionLocalizations = &loc
+		describeOptions(c.Options, lang, map[*discordgo.ApplicationCommandOption]bool{})
+	}
+	return cmds
+}
+
+// describe is a description in lang, and in the other language as Discord's localizations
+// of it: Discord shows each person the description in their client's language when it has
+// one, else the default.
+func describe(english, lang string) (string, map[discordgo.Locale]string) {
+	turkish, ok := turkishText[english]
+	if !ok {
+		turkish = english
+	}
+	if lang == bot.Turkish {
+		return turkish, map[discordgo.Locale]string{discordgo.EnglishUS: english, discordgo.EnglishGB: english}
+	}
+	return english, map[discordgo.Locale]string{discordgo.Turkish: turkish}
+}
+
+// describeOptions describes each option once: some are shared by several sub-commands.
+func describeOptions(opts []*discordgo.ApplicationCommandOption, lang string, done map[*discordgo.ApplicationCommandOption]bool) {
+	for _, o := range opts {
+		if done[o] {
+			continue
+		}
+		done[o] = true
+		o.Description, o.DescriptionLocalizations = describe(o.Description, lang)
+		describeOptions(o.Options, lang, done)
+	}
 }
 
 // RegisterCommands registers /unassign in each configured guild, or globally when none is
@@ -117,7 +153,7 @@ func (p *Platform) RegisterCommands(ctx context.Context) error {
 	}
 	for _, g := range guilds {
 		_, err := call(ctx, p, "register commands", func(opts ...discordgo.RequestOption) ([]*discordgo.ApplicationCommand, error) {
-			return p.session.ApplicationCommandBulkOverwrite(p.cfg.ApplicationID, g, applicationCommands(), opts...)
+			return p.session.ApplicationCommandBulkOverwrite(p.cfg.ApplicationID, g, applicationCommands(p.language("")), opts...)
 		})
 		if err != nil {
 			if g == "" {

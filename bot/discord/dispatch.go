@@ -38,6 +38,7 @@ type delivery struct {
 
 // route decides the immediate answer to an interaction and the work that follows it.
 func (p *Platform) route(ctx context.Context, i *discordgo.Interaction) delivery {
+	lang := p.language(string(i.Locale))
 	switch i.Type {
 	case discordgo.InteractionPing:
 		return delivery{ack: &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong}}
@@ -45,10 +46,10 @@ func (p *Platform) route(ctx context.Context, i *discordgo.Interaction) delivery
 		return delivery{ack: p.autocomplete(ctx, i)}
 	case discordgo.InteractionApplicationCommand, discordgo.InteractionMessageComponent:
 	default:
-		return delivery{ack: ephemeralResponse(msgUnknown)}
+		return delivery{ack: ephemeralResponse(msgUnknown(lang), lang)}
 	}
 	if _, ok := personOf(i); !ok || i.Token == "" {
-		return delivery{ack: ephemeralResponse(msgUnknown)}
+		return delivery{ack: ephemeralResponse(msgUnknown(lang), lang)}
 	}
 	if i.AppID == "" {
 		// Without it follow-ups would go to /webhooks//{token}.
@@ -60,7 +61,7 @@ func (p *Platform) route(ctx context.Context, i *discordgo.Interaction) delivery
 	case err != nil:
 		// Fail closed: nothing is done, and the user is told so.
 		p.log.ErrorContext(ctx, "deduper failed: refusing the interaction", "interaction", i.ID, "err", err)
-		return delivery{ack: ephemeralResponse(msgUnavailable)}
+		return delivery{ack: ephemeralResponse(msgUnavailable(lang), lang)}
 	case !first:
 		p.log.InfoContext(ctx, "interaction already handled: ignoring this delivery", "interaction", i.ID)
 		return delivery{}
@@ -86,9 +87,10 @@ func (p *Platform) claim(ctx context.Context, key string) (bool, error) {
 	return p.cfg.Deduper.Claim(ctx, key, dedupeTTL)
 }
 
-// ephemeralResponse answers an interaction at once with a private message.
-func ephemeralResponse(m bot.Message) *discordgo.InteractionResponse {
-	r := render(m, "", nil)
+// ephemeralResponse answers an interaction at once with a private message, the platform's
+// own words in it in lang.
+func ephemeralResponse(m bot.Message, lang string) *discordgo.InteractionResponse {
+	r := render(m, "", nil, lang)
 	return &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseChannelMessageWithSource,
 		Data: &discordgo.InteractionResponseData{
@@ -104,38 +106,39 @@ func (p *Platform) goWork(parent context.Context, what string, fn func(ctx conte
 }
 
 func (p *Platform) runCommand(ctx context.Context, i *discordgo.Interaction, key string) {
+	lang := p.language(string(i.Locale))
 	answer := func(m bot.Message) {
-		if err := p.editOriginal(ctx, i, m); err != nil {
+		if err := p.editOriginal(ctx, i, m, lang); err != nil {
 			p.log.ErrorContext(ctx, "answer to a command lost", "interaction", i.ID, "err", err)
 		}
 	}
 	inv, err := readInvocation(i.ApplicationCommandData())
 	if err != nil {
 		p.log.WarnContext(ctx, "command not readable", "err", err)
-		answer(msgUnknown)
+		answer(msgUnknown(lang))
 		return
 	}
 	h := p.currentHandler()
 	if h == nil {
-		answer(msgNotReady)
+		answer(msgNotReady(lang))
 		return
 	}
 	who, _ := personOf(i)
 	actor, mapped, err := p.actor(ctx, i, who)
 	if err != nil {
 		p.log.ErrorContext(ctx, "who is asking", "user", who.id, "err", err)
-		answer(msgWhoAreYou)
+		answer(msgWhoAreYou(lang))
 		return
 	}
 	switch {
 	case inv.sub == subLink:
-		answer(p.requestLink(ctx, who, inv.strings[optUPN]))
+		answer(p.requestLink(ctx, who, inv.strings[optUPN], string(i.Locale)))
 		return
 	case !mapped && inv.sub != subHelp:
-		answer(msgLinkFirst)
+		answer(msgLinkFirst(lang))
 		return
 	}
-	text, err := commandText(inv)
+	text, err := commandText(inv, lang)
 	if err != nil {
 		var r refusal
 		if !errors.As(err, &r) {
@@ -144,7 +147,7 @@ func (p *Platform) runCommand(ctx context.Context, i *discordgo.Interaction, key
 		answer(bot.Message{Text: err.Error()})
 		return
 	}
-	reply := bot.Safely(ctx, p.log, "command", msgFailed, func() bot.Reply {
+	reply := bot.Safely(ctx, p.log, "command", msgFailed(lang), func() bot.Reply {
 		return h.HandleCommand(ctx, bot.Command{Actor: actor, Text: text, Channel: i.ChannelID, DeliveryID: key})
 	})
 	// The answer to a command is always the caller's own: the deferred ephemeral reply.
@@ -155,30 +158,31 @@ func (p *Platform) runClick(ctx context.Context, i *discordgo.Interaction) {
 	data := i.MessageComponentData()
 	action, value := parseCustomID(data.CustomID)
 	who, _ := personOf(i)
+	lang := p.language(string(i.Locale))
 	if action == actionLinkApprove || action == actionLinkDeny {
-		p.decideLink(ctx, i, who, action == actionLinkApprove, value)
+		p.decideLink(ctx, i, who, action == actionLinkApprove, value, lang)
 		return
 	}
 	h := p.currentHandler()
 	if h == nil {
-		p.answerClick(ctx, i, bot.Reply{Message: msgNotReady})
+		p.answerClick(ctx, i, bot.Reply{Message: msgNotReady(lang)}, lang)
 		return
 	}
 	actor, mapped, err := p.actor(ctx, i, who)
 	if err != nil {
 		p.log.ErrorContext(ctx, "who is clicking", "user", who.id, "err", err)
-		p.answerClick(ctx, i, bot.Reply{Message: msgWhoAreYou})
+		p.answerClick(ctx, i, bot.Reply{Message: msgWhoAreYou(lang)}, lang)
 		return
 	}
 	if !mapped {
-		p.answerClick(ctx, i, bot.Reply{Message: msgLinkFirst})
+		p.answerClick(ctx, i, bot.Reply{Message: msgLinkFirst(lang)}, lang)
 		return
 	}
 	click := bot.Click{Actor: actor, Action: action, Value: value, Message: clickedMessage(i)}
-	reply := bot.Safely(ctx, p.log, "click", msgFailed, func() bot.Reply {
+	reply := bot.Safely(ctx, p.log, "click", msgFailed(lang), func() bot.Reply {
 		return h.HandleClick(ctx, click)
 	})
-	p.answerClick(ctx, i, reply)
+	p.answerClick(ctx, i, reply, lang)
 }
 
 // clickedMessage is the message the button was on.
@@ -197,22 +201,23 @@ func clickedMessage(i *discordgo.Interaction) bot.MessageRef {
 // message the button was on, through the token's @original (for a component interaction,
 // the clicked message): the only way to change an ephemeral message (the plan is one), and
 // the bot's own channel messages can also be edited with ChannelMessageEdit should the
-// token fail. Any other answer goes to the clicker alone, as an ephemeral follow-up.
-func (p *Platform) answerClick(ctx context.Context, i *discordgo.Interaction, reply bot.Reply) {
+// token fail. Any other answer goes to the clicker alone, as an ephemeral follow-up. lang is
+// the language of the platform's own words in it.
+func (p *Platform) answerClick(ctx context.Context, i *discordgo.Interaction, reply bot.Reply, lang string) {
 	if !reply.Replace {
-		if err := p.followup(ctx, i, reply.Message); err != nil {
+		if err := p.followup(ctx, i, reply.Message, lang); err != nil {
 			p.log.ErrorContext(ctx, "answer to a click lost", "interaction", i.ID, "err", err)
 		}
 		return
 	}
-	err := p.editOriginal(ctx, i, reply.Message)
+	err := p.editOriginal(ctx, i, reply.Message, lang)
 	if err == nil {
 		return
 	}
 	ref := clickedMessage(i)
 	if i.Message != nil && i.Message.Flags&discordgo.MessageFlagsEphemeral == 0 && ref.Channel != "" && ref.ID != "" {
 		p.log.WarnContext(ctx, "edit of the clicked message through the token failed; editing it as the bot", "err", err)
-		err = p.Update(ctx, ref, reply.Message)
+		err = p.update(ctx, ref, reply.Message, lang)
 	}
 	if err != nil {
 		p.log.ErrorContext(ctx, "replace the clicked message", "interaction", i.ID, "err", err)
@@ -222,8 +227,8 @@ func (p *Platform) answerClick(ctx context.Context, i *discordgo.Interaction, re
 // editOriginal edits the interaction's @original message: the deferred reply of a command,
 // or the message a button was on. Discord may not have taken the ack in yet when the work
 // is quick (Unknown Webhook / Unknown Message), so that is tried again once, shortly after.
-func (p *Platform) editOriginal(ctx context.Context, i *discordgo.Interaction, m bot.Message) error {
-	r := render(m, "", nil)
+func (p *Platform) editOriginal(ctx context.Context, i *discordgo.Interaction, m bot.Message, lang string) error {
+	r := render(m, "", nil, lang)
 	edit := &discordgo.WebhookEdit{Content: &r.Content, Embeds: &r.Embeds, Components: &r.Components, AllowedMentions: r.AllowedMentions}
 	var err error
 	for attempt := range 2 {
@@ -241,8 +246,8 @@ func (p *Platform) editOriginal(ctx context.Context, i *discordgo.Interaction, m
 }
 
 // followup sends a new ephemeral message to the person who interacted.
-func (p *Platform) followup(ctx context.Context, i *discordgo.Interaction, m bot.Message) error {
-	r := render(m, "", nil)
+func (p *Platform) followup(ctx context.Context, i *discordgo.Interaction, m bot.Message, lang string) error {
+	r := render(m, "", nil, lang)
 	params := &discordgo.WebhookParams{Content: r.Content, Embeds: r.Embeds, Components: r.Components,
 		AllowedMentions: r.AllowedMentions, Flags: discordgo.MessageFlagsEphemeral}
 	_, err := call(ctx, p, "follow-up", func(opts ...discordgo.RequestOption) (*discordgo.Message, error) {
@@ -259,46 +264,49 @@ const (
 	codeCannotMessageUser = 50007
 )
 
-// requestLink files /unassign link <upn> and posts it to the approvers.
-func (p *Platform) requestLink(ctx context.Context, who person, upn string) bot.Message {
+// requestLink files /unassign link <upn> and posts it to the approvers. locale is the
+// requester's, kept with the request so that the outcome reaches them in their language.
+func (p *Platform) requestLink(ctx context.Context, who person, upn, locale string) bot.Message {
+	lang := p.language(locale)
 	upn = strings.TrimSpace(upn)
 	if !isAddress(upn) {
-		return msgNotAnAddress(upn)
+		return msgNotAnAddress(lang, upn)
 	}
 	if fixed, ok := p.cfg.UserMap[who.id]; ok {
-		return msgFixedMapping(fixed)
+		return msgFixedMapping(lang, fixed)
 	}
 	if p.cfg.ApprovalChannelID == "" {
-		return msgNoApprovalChannel
+		return msgNoApprovalChannel(lang)
 	}
-	r, err := p.links.request(ctx, who.id, who.name, upn)
+	r, err := p.links.request(ctx, who.id, who.name, upn, locale)
 	if err != nil {
 		p.log.ErrorContext(ctx, "file a link request", "user", who.id, "err", err)
-		return msgUnavailable
+		return msgUnavailable(lang)
 	}
-	if _, err := p.Post(ctx, bot.Destination{Approvers: true}, linkApproval(r)); err != nil {
+	if _, err := p.Post(ctx, bot.Destination{Approvers: true}, linkApproval(p.language(""), r)); err != nil {
 		p.log.ErrorContext(ctx, "post a link request to the approvers", "request", r.ID, "err", err)
-		return msgUnavailable
+		return msgUnavailable(lang)
 	}
 	p.log.InfoContext(ctx, "link requested", "request", r.ID, "user", who.id, "upn", upn)
-	return msgLinkRequested(upn)
+	return msgLinkRequested(lang, upn)
 }
 
 // decideLink answers [Approve link] / [Deny link]: only an approver-role member, never the
 // requester, and only once (the record's compare-and-set); an approval links the account.
-func (p *Platform) decideLink(ctx context.Context, i *discordgo.Interaction, who person, approve bool, id string) {
-	tell := func(m bot.Message) { p.answerClick(ctx, i, bot.Reply{Message: m}) }
+// lang is the clicker's language.
+func (p *Platform) decideLink(ctx context.Context, i *discordgo.Interaction, who person, approve bool, id, lang string) {
+	tell := func(m bot.Message) { p.answerClick(ctx, i, bot.Reply{Message: m}, lang) }
 	if !validRequestID(id) {
-		tell(msgLinkUnknown)
+		tell(msgLinkUnknown(lang))
 		return
 	}
 	if !p.isLinkApprover(who) {
-		tell(msgNotLinkApprover)
+		tell(msgNotLinkApprover(lang))
 		return
 	}
 	r, st, err := p.links.pending(ctx, id)
 	if err == nil && r.DiscordID == who.id {
-		tell(msgOwnLink)
+		tell(msgOwnLink(lang))
 		return
 	}
 	if err == nil {
@@ -306,31 +314,33 @@ func (p *Platform) decideLink(ctx context.Context, i *discordgo.Interaction, who
 	}
 	switch {
 	case errors.Is(err, errLinkUnknown):
-		tell(msgLinkUnknown)
+		tell(msgLinkUnknown(lang))
 		return
 	case errors.Is(err, errLinkExpired):
-		tell(msgLinkExpired)
+		tell(msgLinkExpired(lang))
 		return
 	case errors.Is(err, errLinkDecided):
-		tell(msgLinkDecided(r.State))
+		tell(msgLinkDecided(lang, r.State))
 		return
 	case err != nil:
 		p.log.ErrorContext(ctx, "decide a link request", "request", id, "err", err)
-		tell(msgUnavailable)
+		tell(msgUnavailable(lang))
 		return
 	}
 	if r.State == stateApproved {
 		if err := p.links.set(ctx, r.DiscordID, r.UPN, who.id); err != nil {
 			// Approved but not stored: the person is told nothing, and asks again.
 			p.log.ErrorContext(ctx, "store an approved link", "request", id, "err", err)
-			tell(msgUnavailable)
+			tell(msgUnavailable(lang))
 			return
 		}
 	}
 	p.log.InfoContext(ctx, "link decided", "request", id, "state", r.State, "user", r.DiscordID, "upn", r.UPN, "by", who.id)
-	p.answerClick(ctx, i, bot.Reply{Message: linkDecision(r, who.name), Replace: true})
-	requester := bot.Actor{Platform: platformName, ChatID: r.DiscordID, Name: r.Name}
-	if _, err := p.Post(ctx, bot.Destination{Actor: &requester}, linkOutcome(r)); err != nil {
+	// The request's message is the approval channel's: it stays in the configured language.
+	shared := p.language("")
+	p.answerClick(ctx, i, bot.Reply{Message: linkDecision(shared, r, who.name), Replace: true}, shared)
+	requester := bot.Actor{Platform: platformName, ChatID: r.DiscordID, Name: r.Name, Locale: r.Locale}
+	if _, err := p.Post(ctx, bot.Destination{Actor: &requester}, linkOutcome(p.language(r.Locale), r)); err != nil {
 		p.log.WarnContext(ctx, "tell the requester about their link", "request", id, "err", err)
 	}
 }

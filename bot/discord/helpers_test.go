@@ -247,7 +247,6 @@ func command(t *testing.T, id, user string, roles []string, sub string, opts ...
 		if user == masonID {
 			p["member"] = member(user, "mason", roles...)
 		}
-		p["locale"] = "tr"
 		p["data"] = map[string]any{"id": "771825006014889984", "name": "unassign", "type": 1,
 			"options": []any{map[string]any{"type": 1, "name": sub, "options": opts}}}
 	})

@@ -149,7 +149,7 @@ func TestCommandIsDeferredAtOnceAndAnsweredByEditingOriginal(t *testing.T) {
 		t.Fatalf("%d commands", len(cmds))
 	}
 	want := bot.Command{
-		Actor:   bot.Actor{Platform: "discord", ChatID: masonID, Name: "Mason", Email: "mason@contoso.com", Groups: []string{approverRole}, Locale: "tr"},
+		Actor:   bot.Actor{Platform: "discord", ChatID: masonID, Name: "Mason", Email: "mason@contoso.com", Groups: []string{approverRole}, Locale: "en-US"},
 		Text:    `"alice@contoso.com" "bob@contoso.com" --product "Office 365 E3" --reason 'left "the company"' --dry-run`,
 		Channel: channelID, DeliveryID: "discord:interaction:2000",
 	}

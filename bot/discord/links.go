@@ -55,7 +55,9 @@ type linkRequest struct {
 	At        time.Time `json:"at"`
 	ExpiresAt time.Time `json:"expires_at"`
 	DecidedBy string    `json:"decided_by,omitempty"`
-	State     string    `json:"-"`
+	// Locale is the requester's Discord locale, for the outcome's language.
+	Locale string `json:"locale,omitempty"`
+	State  string `json:"-"`
 }
 
 // linkRecord is the data of a dlu- or dlm- record.
@@ -191,14 +193,14 @@ func validRequestID(id string) bool {
 	return true
 }
 
-// request files a link request.
-func (l *links) request(ctx context.Context, discordID, name, upn string) (linkRequest, error) {
+// request files a link request; locale is the requester's.
+func (l *links) request(ctx context.Context, discordID, name, upn, locale string) (linkRequest, error) {
 	id, err := newRequestID()
 	if err != nil {
 		return linkRequest{}, err
 	}
 	now := l.now()
-	r := linkRequest{ID: id, DiscordID: discordID, Name: name, UPN: upn, At: now, ExpiresAt: now.Add(linkRequestTTL), State: statePending}
+	r := linkRequest{ID: id, DiscordID: discordID, Name: name, UPN: upn, At: now, ExpiresAt: now.Add(linkRequestTTL), Locale: locale, State: statePending}
 	data, err := json.Marshal(r)
 	if err != nil {
 		return linkRequest{}, fmt.Errorf("encode link request: %w", err)

@@ -15,29 +15,32 @@ import (
 // approval channel (mentioning the approver roles), the Discord user linked to an e-mail,
 // or an actor, each person in a DM. The reference it returns is what Update needs: channel
 // and message id. These are the bot's own messages, editable for as long as they exist,
-// unlike the interaction token's 15 minutes: approvals take longer.
+// unlike the interaction token's 15 minutes: approvals take longer. The platform's own words
+// in the message (summaries) are in the language the handlers wrote it in: the actor's,
+// else the configured one.
 func (p *Platform) Post(ctx context.Context, to bot.Destination, msg bot.Message) (bot.MessageRef, error) {
 	switch {
 	case to.Thread != nil:
 		if err := ours(*to.Thread); err != nil {
 			return bot.MessageRef{}, err
 		}
-		r := render(msg, "", nil)
+		r := render(msg, "", nil, p.language(""))
 		return p.send(ctx, to.Thread.Channel, r, &discordgo.MessageReference{MessageID: to.Thread.ID, ChannelID: to.Thread.Channel})
 	case to.Approvers:
 		if p.cfg.ApprovalChannelID == "" {
 			return bot.MessageRef{}, errors.New("post to the approvers: no Discord approval channel is configured")
 		}
-		return p.send(ctx, p.cfg.ApprovalChannelID, render(msg, p.approverMentions(), p.cfg.ApproverRoleIDs), nil)
+		return p.send(ctx, p.cfg.ApprovalChannelID, render(msg, p.approverMentions(), p.cfg.ApproverRoleIDs, p.language("")), nil)
 	case to.Email != "":
-		return p.postToEmail(ctx, to.Email, msg)
+		return p.postToEmail(ctx, to.Email, msg, p.language(""))
 	case to.Actor != nil:
+		lang := p.language(to.Actor.Locale)
 		if to.Actor.Platform == platformName && to.Actor.ChatID != "" {
-			return p.postDM(ctx, to.Actor.ChatID, msg)
+			return p.postDM(ctx, to.Actor.ChatID, msg, lang)
 		}
 		if to.Actor.Email != "" {
 			// Someone known from another platform: find them by their linked address.
-			return p.postToEmail(ctx, to.Actor.Email, msg)
+			return p.postToEmail(ctx, to.Actor.Email, msg, lang)
 		}
 		return bot.MessageRef{}, fmt.Errorf("post to %q: neither a Discord user nor an e-mail", to.Actor.Name)
 	}
@@ -47,11 +50,18 @@ func (p *Platform) Post(ctx context.Context, to bot.Destination, msg bot.Message
 // Update replaces a message the bot posted (PATCH /channels/{id}/messages/{id}): content,
 // embeds and buttons, so a message without buttons loses the ones it had. Ephemeral
 // messages can't be edited this way; the handlers only update messages that Post returned.
+// Which language the message is in isn't said, so the platform's own words are in the
+// configured one.
 func (p *Platform) Update(ctx context.Context, ref bot.MessageRef, msg bot.Message) error {
+	return p.update(ctx, ref, msg, p.language(""))
+}
+
+// update is Update with the platform's own words in lang.
+func (p *Platform) update(ctx context.Context, ref bot.MessageRef, msg bot.Message, lang string) error {
 	if err := ours(ref); err != nil {
 		return err
 	}
-	r := render(msg, "", nil)
+	r := render(msg, "", nil, lang)
 	edit := &discordgo.MessageEdit{ID: ref.ID, Channel: ref.Channel, Content: &r.Content, Embeds: &r.Embeds,
 		Components: &r.Components, AllowedMentions: r.AllowedMentions}
 	_, err := call(ctx, p, "edit a message", func(opts ...discordgo.RequestOption) (*discordgo.Message, error) {
@@ -97,7 +107,7 @@ func (p *Platform) send(ctx context.Context, channel string, r rendered, reply *
 }
 
 // postToEmail DMs the Discord user whose account is mapped or linked to the address.
-func (p *Platform) postToEmail(ctx context.Context, email string, msg bot.Message) (bot.MessageRef, error) {
+func (p *Platform) postToEmail(ctx context.Context, email string, msg bot.Message, lang string) (bot.MessageRef, error) {
 	id, ok, err := p.links.discordID(ctx, email)
 	if err != nil {
 		return bot.MessageRef{}, fmt.Errorf("post to %s: %w", email, err)
@@ -105,11 +115,11 @@ func (p *Platform) postToEmail(ctx context.Context, email string, msg bot.Messag
 	if !ok {
 		return bot.MessageRef{}, fmt.Errorf("post to %s: no Discord account is linked to that address (they can link one with /%s link)", email, commandName)
 	}
-	return p.postDM(ctx, id, msg)
+	return p.postDM(ctx, id, msg, lang)
 }
 
 // postDM opens (or finds) the DM channel with a user and posts there.
-func (p *Platform) postDM(ctx context.Context, user string, msg bot.Message) (bot.MessageRef, error) {
+func (p *Platform) postDM(ctx context.Context, user string, msg bot.Message, lang string) (bot.MessageRef, error) {
 	p.dmMu.Lock()
 	channel, ok := p.dms[user]
 	p.dmMu.Unlock()
@@ -128,7 +138,7 @@ func (p *Platform) postDM(ctx context.Context, user string, msg bot.Message) (bo
 		p.dms[user] = channel
 		p.dmMu.Unlock()
 	}
-	ref, err := p.send(ctx, channel, render(msg, "", nil), nil)
+	ref, err := p.send(ctx, channel, render(msg, "", nil, lang), nil)
 	if discordCode(err) == codeCannotMessageUser {
 		return ref, fmt.Errorf("DM %s: they don't accept DMs from the bot (Discord 50007): %w", user, err)
 	}

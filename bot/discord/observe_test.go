@@ -84,7 +84,7 @@ func TestObserveErrorIsToldOfEachFailedCall(t *testing.T) {
 		{
 			name: "a follow-up on an unknown interaction is an api_error",
 			act: func(w *world) error {
-				return w.platform.followup(t.Context(), &discordgo.Interaction{AppID: discordfake.AppID, Token: "no-such-token"}, bot.Message{Text: "x"})
+				return w.platform.followup(t.Context(), &discordgo.Interaction{AppID: discordfake.AppID, Token: "no-such-token"}, bot.Message{Text: "x"}, bot.English)
 			},
 			wantErr: true,
 			want:    []string{"follow-up api_error"},

@@ -51,14 +51,15 @@ func (r refusal) Error() string { return string(r) }
 
 // commandText translates a sub-command into the text the handlers parse, e.g.
 // `"alice@x" "bob@x" --product "Office 365 E3" --reason "…" --dry-run`. Every value is
-// quoted, so no value can ever become a flag or a second word (quote).
-func commandText(inv invocation) (string, error) {
+// quoted, so no value can ever become a flag or a second word (quote). A refusal is in lang.
+func commandText(inv invocation, lang string) (string, error) {
 	var words []string
 	add := func(w ...string) { words = append(words, w...) }
 	value := func(name string) (string, error) {
-		q, err := quote(inv.strings[name])
-		if err != nil {
-			return "", refusal(fmt.Sprintf("The %s %v", name, err))
+		v := inv.strings[name]
+		q, ok := quote(v)
+		if !ok {
+			return "", refusal(say(lang, "The %s %.40q… contains every kind of quotation mark, which I can't pass on safely: leave some of them out.", name, v))
 		}
 		return q, nil
 	}
@@ -78,12 +79,12 @@ func commandText(inv invocation) (string, error) {
 	case subRemove, subAll:
 		users := splitUsers(inv.strings[optUsers])
 		if len(users) == 0 {
-			return "", refusal("Name at least one user: UPNs or e-mail addresses, separated by spaces or commas.")
+			return "", refusal(say(lang, "Name at least one user: UPNs or e-mail addresses, separated by spaces or commas."))
 		}
 		for _, u := range users {
-			q, err := quote(u)
-			if err != nil {
-				return "", refusal(fmt.Sprintf("The user %v", err))
+			q, ok := quote(u)
+			if !ok {
+				return "", refusal(say(lang, "The user %.40q… contains every kind of quotation mark, which I can't pass on safely: leave some of them out.", u))
 			}
 			add(q)
 		}
@@ -108,7 +109,7 @@ func commandText(inv invocation) (string, error) {
 		}
 		return strings.Join(words, " "), nil
 	}
-	return "", refusal(fmt.Sprintf("/%s %s is not a sub-command I know; try /%s help.", commandName, inv.sub, commandName))
+	return "", refusal(say(lang, "/%s %s is not a sub-command I know; try /%s help.", commandName, inv.sub, commandName))
 }
 
 // splitUsers cuts the users option at spaces and commas.
@@ -120,18 +121,18 @@ func splitUsers(s string) []string {
 // opened by ' at any of '‘’, and one opened by « only at »: chat clients turn typed quotes
 // into typographic ones. A value is wrapped in the first kind whose closing marks it
 // doesn't contain, so it comes back as exactly one quoted word, never a flag. A value that
-// contains a closing mark of every kind can't be written safely, and is refused.
+// contains a closing mark of every kind can't be written safely: ok is false.
 var quoteKinds = []struct{ open, close, closers string }{
 	{`"`, `"`, "\"“”"},
 	{`'`, `'`, "'‘’"},
 	{"«", "»", "»"},
 }
 
-func quote(v string) (string, error) {
+func quote(v string) (quoted string, ok bool) {
 	for _, k := range quoteKinds {
 		if !strings.ContainsAny(v, k.closers) {
-			return k.open + v + k.close, nil
+			return k.open + v + k.close, true
 		}
 	}
-	return "", refusal(fmt.Sprintf("%.40q… contains every kind of quotation mark, which I can't pass on safely: leave some of them out.", v))
+	return "", false
 }

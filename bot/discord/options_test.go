@@ -7,6 +7,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/handlers"
 )
 
@@ -34,7 +35,7 @@ func TestCommandText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := commandText(tt.inv)
+			got, err := commandText(tt.inv, bot.English)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err %v, want %q", err, tt.wantErr)
@@ -78,7 +79,7 @@ func FuzzCommandText(f *testing.F) {
 			sub = subAll
 		}
 		inv := invocation{sub: sub, strings: map[string]string{optUsers: users, optProduct: product, optReason: reason}, bools: map[string]bool{optDryRun: dryRun}}
-		text, err := commandText(inv)
+		text, err := commandText(inv, bot.English)
 		if err != nil {
 			return
 		}

@@ -57,6 +57,11 @@ type Config struct {
 	// Deduper remembers which interactions were acted on, so that a delivery seen twice
 	// (two gateway sessions, a replayed request) is acted on once. nil: this process only.
 	Deduper Deduper
+	// Language is what the platform's own words (its refusals, link requests, summaries and
+	// the command's descriptions) are in for a person whose Discord locale is neither
+	// English nor Turkish, and in the approval channel: "en" or "tr" (the handlers'
+	// configured language). Default "en".
+	Language string
 	// Products lists the tenant's product names for /unassign remove's autocomplete.
 	// nil: no suggestions.
 	Products   func(ctx context.Context) ([]string, error)
@@ -159,6 +164,13 @@ func New(cfg Config) (*Platform, error) {
 		if !snowflake.MatchString(id) || !isAddress(upn) {
 			errs = append(errs, fmt.Errorf("discord: user map entry %q → %q is not a Discord id and a UPN", id, upn))
 		}
+	}
+	if cfg.Language != "" {
+		lang, ok := bot.ParseLanguage(cfg.Language)
+		if !ok {
+			errs = append(errs, fmt.Errorf("discord: language %q: licensebot speaks en (English) and tr (Turkish)", cfg.Language))
+		}
+		cfg.Language = lang
 	}
 	if cfg.APIURL == "" {
 		cfg.APIURL = defaultAPIURL

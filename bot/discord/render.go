@@ -1,7 +1,6 @@
 package discord
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
@@ -50,8 +49,9 @@ type rendered struct {
 // content (lead, e.g. role mentions, before it), each section an embed while they fit (all
 // in one embed, summarised at section boundaries, when they don't), the warnings in an amber
 // embed, the footer under the last embed, the buttons in action rows. Only the roles in
-// pingRoles are notified: text typed by a user (a reason) can never ping @everyone.
-func render(m bot.Message, lead string, pingRoles []string) rendered {
+// pingRoles are notified: text typed by a user (a reason) can never ping @everyone. lang is
+// the language of the platform's own words (summaries of what didn't fit): the message's.
+func render(m bot.Message, lead string, pingRoles []string, lang string) rendered {
 	text := escapeMarkdown(strings.TrimSpace(m.Text))
 	if lead != "" {
 		text = strings.TrimSpace(lead + " " + text)
@@ -69,7 +69,7 @@ func render(m bot.Message, lead string, pingRoles []string) rendered {
 		out.Components = []discordgo.MessageComponent{}
 	}
 
-	warnings := warningEmbed(m.Warnings)
+	warnings := warningEmbed(m.Warnings, lang)
 	footer := truncateText(escapeMarkdown(strings.TrimSpace(m.Footer)), maxOurFooter)
 	budget := maxEmbedsTotal - textLen(footer)
 	slots := maxEmbeds
@@ -77,7 +77,7 @@ func render(m bot.Message, lead string, pingRoles []string) rendered {
 		budget -= embedLen(warnings)
 		slots--
 	}
-	out.Embeds = append(out.Embeds, sectionEmbeds(m.Sections, slots, budget)...)
+	out.Embeds = append(out.Embeds, sectionEmbeds(m.Sections, slots, budget, lang)...)
 	if warnings != nil {
 		out.Embeds = append(out.Embeds, warnings)
 	}
@@ -109,7 +109,7 @@ func embedLen(e *discordgo.MessageEmbed) int {
 // sectionEmbeds renders the sections in at most slots embeds of at most chars characters
 // together: one embed per section while they fit, else all of them in one description cut
 // at a section boundary, with the sections left out named in a last line.
-func sectionEmbeds(sections []bot.Section, slots, chars int) []*discordgo.MessageEmbed {
+func sectionEmbeds(sections []bot.Section, slots, chars int, lang string) []*discordgo.MessageEmbed {
 	if len(sections) == 0 || slots < 1 {
 		return nil
 	}
@@ -124,7 +124,7 @@ func sectionEmbeds(sections []bot.Section, slots, chars int) []*discordgo.Messag
 	if len(embeds) <= slots && total <= chars {
 		return embeds
 	}
-	return []*discordgo.MessageEmbed{{Color: colourMessage, Description: packed(sections, min(chars, maxEmbedDescription))}}
+	return []*discordgo.MessageEmbed{{Color: colourMessage, Description: packed(sections, min(chars, maxEmbedDescription), lang)}}
 }
 
 // sectionEmbed renders one section: its title, its text (continued in further embeds at
@@ -174,7 +174,7 @@ func sectionText(s bot.Section) string {
 // packed renders all sections in one description of at most limit characters, cut between
 // sections, never inside one; what is left out is counted and named ("… and 37 more: …").
 // When not even the first section fits, its first lines are shown and it is counted as left out.
-func packed(sections []bot.Section, limit int) string {
+func packed(sections []bot.Section, limit int, lang string) string {
 	summaryLimit := min(limit/4, 1000)
 	var b strings.Builder
 	for i, s := range sections {
@@ -190,14 +190,14 @@ func packed(sections []bot.Section, limit int) string {
 		// The section fits if it and the summary of the ones after it do.
 		need := textLen(b.String()) + textLen(sep) + textLen(t)
 		if len(rest) > 0 {
-			need += 2 + textLen(omittedSummary(rest, summaryLimit))
+			need += 2 + textLen(omittedSummary(rest, summaryLimit, lang))
 		}
 		if need <= limit {
 			b.WriteString(sep + t)
 			continue
 		}
 		left := sections[i:]
-		summary := omittedSummary(left, summaryLimit)
+		summary := omittedSummary(left, summaryLimit, lang)
 		if i == 0 {
 			room := limit - textLen(summary) - 2
 			if room > 0 {
@@ -212,18 +212,18 @@ func packed(sections []bot.Section, limit int) string {
 }
 
 // omittedSummary names the sections left out, within limit characters.
-func omittedSummary(left []bot.Section, limit int) string {
-	return bot.Omitted(left, "Discord", limit, escapeMarkdown)
+func omittedSummary(left []bot.Section, limit int, lang string) string {
+	return bot.Omitted(lang, left, "Discord", limit, escapeMarkdown)
 }
 
 // warningEmbed renders the warnings, one line each with ⚠, in an amber embed; past
 // maxWarningChars the rest are counted, not shown.
-func warningEmbed(warnings []string) *discordgo.MessageEmbed {
+func warningEmbed(warnings []string, lang string) *discordgo.MessageEmbed {
 	var lines []string
 	total := 0
 	for i, w := range warnings {
 		line := "⚠ " + truncateText(escapeMarkdown(strings.TrimSpace(w)), maxWarningChars/2)
-		more := fmt.Sprintf("⚠ … and %d more warnings (too long for one Discord message).", len(warnings)-i)
+		more := "⚠ " + say(lang, "… and %d more warnings (too long for one Discord message).", len(warnings)-i)
 		if total+textLen(line)+1+textLen(more) > maxWarningChars && i < len(warnings)-1 ||
 			total+textLen(line) > maxWarningChars {
 			lines = append(lines, more)

@@ -84,7 +84,7 @@ func TestRenderGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := render(tt.msg, tt.lead, tt.roles)
+			r := render(tt.msg, tt.lead, tt.roles, bot.English)
 			var buf bytes.Buffer
 			enc := json.NewEncoder(&buf)
 			enc.SetEscapeHTML(false) // so that the files read as Discord shows them
@@ -204,7 +204,7 @@ func TestRenderKeepsWithinDiscordsLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := render(tt.msg, "", nil)
+			r := render(tt.msg, "", nil, bot.English)
 			checkLimits(t, r)
 			tt.check(t, r)
 		})
@@ -215,7 +215,7 @@ func TestCustomIDsCarryOnlyActionAndKey(t *testing.T) {
 	r := render(bot.Message{Text: "t", Buttons: []bot.Button{
 		{Label: "Approve", Action: "approve", Value: "7k2m9q4x8w1r5t3y7k2m9q4x8w1r5t3y"},
 		{Label: "Too long", Action: "approve", Value: strings.Repeat("x", 100)},
-	}}, "", nil)
+	}}, "", nil, bot.English)
 	raw, _ := json.Marshal(r.Components)
 	var rows []struct {
 		Components []struct {

@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"time"
 	"context"
 	"fmt"
 
@@ -23,11 +24,16 @@ func (p *Platform) goWork(parent context.Context, what string, fn func(ctx conte
 // thinks failed (X-Slack-Retry-Num over HTTP, retry_attempt over Socket Mode) with the same
 // trigger_id, so the key is the team and trigger_id. When the deduper can't tell, nothing
 // is done (fail closed): the user is told, and can simply try again.
-func (p *Platform) claim(ctx context.Context, key, responseURL string, retry int) bool {
-	first, err := p.cfg.Deduper.Claim(ctx, key, dedupeTTL)
+// lang is the language of the refusal.
+func (p *Platform) claim(ctx context.Context, key, responseURL string, retry int, lang string) bool {
+	// Bounded, so that a Redis that hangs still lets the user hear "unavailable" within
+	// Slack's 3 seconds.
+	claimCtx, cancel := context.WithTimeout(ctx, claimBudget)
+	first, err := p.cfg.Deduper.Claim(claimCtx, key, dedupeTTL)
+	cancel()
 	if err != nil {
 		p.log.ErrorContext(ctx, "deduper failed: refusing the delivery", "key", key, "err", err)
-		if err := p.respond(ctx, responseURL, ephemeral(msgUnavailable)); err != nil {
+		if err := p.respond(ctx, responseURL, ephemeral(msgUnavailable(lang), lang)); err != nil {
 			p.log.WarnContext(ctx, "tell the user licensebot is unavailable", "err", err)
 		}
 		return false
@@ -37,6 +43,9 @@ func (p *Platform) claim(ctx context.Context, key, responseURL string, retry int
 	}
 	return first
 }
+
+// claimBudget bounds the dedupe claim of a delivery.
+const claimBudget = 1500 * time.Millisecond
 
 func deliveryKey(kind, team, trigger, fallback string) string {
 	if trigger == "" {
@@ -51,35 +60,38 @@ func (p *Platform) startCommand(ctx context.Context, cmd slackapi.SlashCommand, 
 }
 
 func (p *Platform) runCommand(ctx context.Context, cmd slackapi.SlashCommand, retry int) {
+	// The caller's language: from their cached profile until users.info has answered.
+	lang := p.userLanguage(cmd.UserID)
 	answer := func(m bot.Message) {
-		if err := p.respond(ctx, cmd.ResponseURL, ephemeral(m)); err != nil {
+		if err := p.respond(ctx, cmd.ResponseURL, ephemeral(m, lang)); err != nil {
 			p.log.WarnContext(ctx, "answer through response_url failed; trying chat.postEphemeral", "err", err)
-			if err := p.postEphemeral(ctx, cmd.ChannelID, cmd.UserID, m); err != nil {
+			if err := p.postEphemeral(ctx, cmd.ChannelID, cmd.UserID, m, lang); err != nil {
 				p.log.ErrorContext(ctx, "answer to a command lost", "user", cmd.UserID, "err", err)
 			}
 		}
 	}
 	if cmd.Command != p.cfg.Command {
-		answer(msgUnknownCommand(p.cfg.Command))
+		answer(msgUnknownCommand(lang, p.cfg.Command))
 		return
 	}
 	key := deliveryKey("command", cmd.TeamID, cmd.TriggerID, cmd.ResponseURL)
-	if !p.claim(ctx, key, cmd.ResponseURL, retry) {
+	if !p.claim(ctx, key, cmd.ResponseURL, retry, lang) {
 		return
 	}
 	h := p.currentHandler()
 	if h == nil {
-		answer(msgNotReady)
+		answer(msgNotReady(lang))
 		return
 	}
 	actor, err := p.actor(ctx, cmd.UserID)
 	if err != nil {
 		p.log.ErrorContext(ctx, "who is asking", "user", cmd.UserID, "err", err)
-		answer(msgWhoAreYou)
+		answer(msgWhoAreYou(lang))
 		return
 	}
+	lang = p.language(actor.Locale)
 	text := p.resolveMentions(ctx, cmd.Text)
-	reply := bot.Safely(ctx, p.log, "command", msgFailed, func() bot.Reply {
+	reply := bot.Safely(ctx, p.log, "command", msgFailed(lang), func() bot.Reply {
 		return h.HandleCommand(ctx, bot.Command{Actor: actor, Text: text, Channel: cmd.ChannelID, DeliveryID: key})
 	})
 	// The answer to a command is always the caller's own: ephemeral, through response_url.
@@ -97,25 +109,27 @@ func (p *Platform) startClick(ctx context.Context, cb slackapi.InteractionCallba
 func (p *Platform) runClick(ctx context.Context, cb slackapi.InteractionCallback, retry int) {
 	action := cb.ActionCallback.BlockActions[0]
 	key := deliveryKey("click", cb.Team.ID, cb.TriggerID, cb.User.ID+":"+action.ActionTs)
-	if !p.claim(ctx, key, cb.ResponseURL, retry) {
+	lang := p.userLanguage(cb.User.ID)
+	if !p.claim(ctx, key, cb.ResponseURL, retry, lang) {
 		return
 	}
 	h := p.currentHandler()
 	if h == nil {
-		p.answerClick(ctx, cb, bot.Reply{Message: msgNotReady})
+		p.answerClick(ctx, cb, bot.Reply{Message: msgNotReady(lang)}, lang)
 		return
 	}
 	actor, err := p.actor(ctx, cb.User.ID)
 	if err != nil {
 		p.log.ErrorContext(ctx, "who is clicking", "user", cb.User.ID, "err", err)
-		p.answerClick(ctx, cb, bot.Reply{Message: msgWhoAreYou})
+		p.answerClick(ctx, cb, bot.Reply{Message: msgWhoAreYou(lang)}, lang)
 		return
 	}
+	lang = p.language(actor.Locale)
 	click := bot.Click{Actor: actor, Action: actionOf(action.ActionID), Value: action.Value, Message: clickedMessage(cb)}
-	reply := bot.Safely(ctx, p.log, "click", msgFailed, func() bot.Reply {
+	reply := bot.Safely(ctx, p.log, "click", msgFailed(lang), func() bot.Reply {
 		return h.HandleClick(ctx, click)
 	})
-	p.answerClick(ctx, cb, reply)
+	p.answerClick(ctx, cb, reply, lang)
 }
 
 // clickedMessage is the message the button was on.
@@ -137,12 +151,12 @@ func clickedMessage(cb slackapi.InteractionCallback) bot.MessageRef {
 // message the button was on: an ephemeral message (the plan is one) can only be changed
 // through the click's response_url, and the bot's own channel and DM messages through
 // chat.update, which also outlives the response_url's 30 minutes. Any other answer goes
-// to the clicker alone.
-func (p *Platform) answerClick(ctx context.Context, cb slackapi.InteractionCallback, reply bot.Reply) {
+// to the clicker alone. lang is the clicker's language.
+func (p *Platform) answerClick(ctx context.Context, cb slackapi.InteractionCallback, reply bot.Reply, lang string) {
 	if !reply.Replace {
-		if err := p.respond(ctx, cb.ResponseURL, ephemeral(reply.Message)); err != nil {
+		if err := p.respond(ctx, cb.ResponseURL, ephemeral(reply.Message, lang)); err != nil {
 			p.log.WarnContext(ctx, "answer through response_url failed; trying chat.postEphemeral", "err", err)
-			if err := p.postEphemeral(ctx, cb.Container.ChannelID, cb.User.ID, reply.Message); err != nil {
+			if err := p.postEphemeral(ctx, cb.Container.ChannelID, cb.User.ID, reply.Message, lang); err != nil {
 				p.log.ErrorContext(ctx, "answer to a click lost", "user", cb.User.ID, "err", err)
 			}
 		}
@@ -150,13 +164,13 @@ func (p *Platform) answerClick(ctx context.Context, cb slackapi.InteractionCallb
 	}
 	ref := clickedMessage(cb)
 	if !cb.Container.IsEphemeral && ref.Channel != "" && ref.ID != "" {
-		err := p.Update(ctx, ref, reply.Message)
+		err := p.update(ctx, ref, reply.Message, lang)
 		if err == nil {
 			return
 		}
 		p.log.WarnContext(ctx, "chat.update of the clicked message failed; replacing it through response_url", "channel", ref.Channel, "err", err)
 	}
-	if err := p.respond(ctx, cb.ResponseURL, replacement(reply.Message)); err != nil {
+	if err := p.respond(ctx, cb.ResponseURL, replacement(reply.Message, lang)); err != nil {
 		p.log.ErrorContext(ctx, "replace the clicked message", "user", cb.User.ID, "err", err)
 	}
 }

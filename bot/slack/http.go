@@ -22,9 +22,11 @@ func (p *Platform) CommandsHandler() http.Handler {
 		if !ok {
 			return
 		}
-		p.startCommand(r.Context(), slashCommand(form), retryNum(r))
+		cmd := slashCommand(form)
+		lang := p.userLanguage(cmd.UserID)
+		p.startCommand(r.Context(), cmd, retryNum(r))
 		// Slack shows this to the caller at once; the answer follows through response_url.
-		writeJSON(w, ephemeral(msgWorking))
+		writeJSON(w, ephemeral(msgWorking(lang), lang))
 	})
 }
 

@@ -13,7 +13,9 @@ import (
 
 // Post sends a new message as the bot, where the handlers say: a thread, the approval
 // channel (mentioning the approvers), a person found by e-mail, or an actor, each person in
-// a DM. The reference it returns is what Update and threads need: channel and ts.
+// a DM. The reference it returns is what Update and threads need: channel and ts. The
+// platform's own words in the message (summaries) are in the language the handlers wrote it
+// in: the actor's, else the configured one.
 func (p *Platform) Post(ctx context.Context, to bot.Destination, msg bot.Message) (bot.MessageRef, error) {
 	switch {
 	case to.Thread != nil:
@@ -24,21 +26,22 @@ func (p *Platform) Post(ctx context.Context, to bot.Destination, msg bot.Message
 		if thread == "" {
 			thread = to.Thread.ID
 		}
-		return p.postMessage(ctx, to.Thread.Channel, thread, render(msg, ""))
+		return p.postMessage(ctx, to.Thread.Channel, thread, render(msg, "", p.language("")))
 	case to.Approvers:
 		if p.cfg.ApprovalChannel == "" {
 			return bot.MessageRef{}, errors.New("post to the approvers: no Slack approval channel is configured")
 		}
-		return p.postMessage(ctx, p.cfg.ApprovalChannel, "", render(msg, p.approverMentions(ctx)))
+		return p.postMessage(ctx, p.cfg.ApprovalChannel, "", render(msg, p.approverMentions(ctx), p.language("")))
 	case to.Email != "":
 		user, err := p.userIDByEmail(ctx, to.Email)
 		if err != nil {
 			return bot.MessageRef{}, fmt.Errorf("post to %s: %w", to.Email, err)
 		}
-		return p.postDM(ctx, user, msg)
+		return p.postDM(ctx, user, msg, p.language(""))
 	case to.Actor != nil:
+		lang := p.language(to.Actor.Locale)
 		if to.Actor.Platform == platformName && to.Actor.ChatID != "" {
-			return p.postDM(ctx, to.Actor.ChatID, msg)
+			return p.postDM(ctx, to.Actor.ChatID, msg, lang)
 		}
 		if to.Actor.Email != "" {
 			// Someone known from another platform: find them in Slack by address.
@@ -46,7 +49,7 @@ func (p *Platform) Post(ctx context.Context, to bot.Destination, msg bot.Message
 			if err != nil {
 				return bot.MessageRef{}, fmt.Errorf("post to %s: %w", to.Actor.Email, err)
 			}
-			return p.postDM(ctx, user, msg)
+			return p.postDM(ctx, user, msg, lang)
 		}
 		return bot.MessageRef{}, fmt.Errorf("post to %q: neither a Slack user nor an e-mail", to.Actor.Name)
 	}
@@ -54,12 +57,18 @@ func (p *Platform) Post(ctx context.Context, to bot.Destination, msg bot.Message
 }
 
 // Update replaces a message the bot posted (chat.update). Ephemeral messages can't be
-// updated this way; the handlers only update messages that Post returned.
+// updated this way; the handlers only update messages that Post returned. Which language
+// the message is in isn't said, so the platform's own words are in the configured one.
 func (p *Platform) Update(ctx context.Context, ref bot.MessageRef, msg bot.Message) error {
+	return p.update(ctx, ref, msg, p.language(""))
+}
+
+// update is Update with the platform's own words in lang.
+func (p *Platform) update(ctx context.Context, ref bot.MessageRef, msg bot.Message, lang string) error {
 	if err := ours(ref); err != nil {
 		return err
 	}
-	r := render(msg, "")
+	r := render(msg, "", lang)
 	_, err := call(ctx, p, "chat.update", func(ctx context.Context) (string, error) {
 		_, ts, _, err := p.api.UpdateMessageContext(ctx, ref.Channel, ref.ID,
 			slackapi.MsgOptionText(r.Text, false), slackapi.MsgOptionBlocks(r.Blocks...))
@@ -101,7 +110,7 @@ func (p *Platform) postMessage(ctx context.Context, channel, thread string, r re
 }
 
 // postDM opens (or finds) the DM with a user and posts there.
-func (p *Platform) postDM(ctx context.Context, user string, msg bot.Message) (bot.MessageRef, error) {
+func (p *Platform) postDM(ctx context.Context, user string, msg bot.Message, lang string) (bot.MessageRef, error) {
 	channel, ok := p.dms.get(user)
 	if !ok {
 		ch, err := call(ctx, p, "conversations.open", func(ctx context.Context) (*slackapi.Channel, error) {
@@ -114,7 +123,7 @@ func (p *Platform) postDM(ctx context.Context, user string, msg bot.Message) (bo
 		channel = ch.ID
 		p.dms.put(user, channel, actorTTL)
 	}
-	return p.postMessage(ctx, channel, "", render(msg, ""))
+	return p.postMessage(ctx, channel, "", render(msg, "", lang))
 }
 
 // approverMentions names the approvers at the head of an approval request, so that Slack

@@ -33,7 +33,11 @@ type Config struct {
 	// Groups are checked against. Other entries (e.g. Entra object ids) are ignored here.
 	Approvers []string
 	// Command is the slash command, default "/unassign".
-	Command    string
+	Command string
+	// Language is what the platform's own words (its acks, refusals and summaries) are in
+	// when the person's Slack locale is neither English nor Turkish or not known yet: "en"
+	// or "tr" (the handlers' configured language). Default "en".
+	Language   string
 	HTTPClient *http.Client
 	Logger     *slog.Logger
 	Now        func() time.Time
@@ -129,6 +133,13 @@ func New(cfg Config) (*Platform, error) {
 	}
 	if !strings.HasPrefix(cfg.Command, "/") {
 		errs = append(errs, fmt.Errorf("slack: command %q must start with /", cfg.Command))
+	}
+	if cfg.Language != "" {
+		lang, ok := bot.ParseLanguage(cfg.Language)
+		if !ok {
+			errs = append(errs, fmt.Errorf("slack: language %q: licensebot speaks en (English) and tr (Turkish)", cfg.Language))
+		}
+		cfg.Language = lang
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

@@ -58,7 +58,7 @@ func TestAPanickingHandlerStillAnswers(t *testing.T) {
 	w := newWorld(t)
 	w.platform.SetHandler(panicker{})
 	serve(w.platform.CommandsHandler(), signed(t, "/slack/commands",
-		commandForm("U0ADMIN", "help", w.slack.ResponseURL("cmd"), "4.4.4")))
+		commandForm("U0ALICE", "help", w.slack.ResponseURL("cmd"), "4.4.4")))
 	w.platform.Wait()
 	if r := decodeResponse(t, w.slack.WaitResponses(t, "cmd", 1)[0]); !strings.Contains(r.Text, "went wrong") {
 		t.Fatalf("answer %+v", r)

@@ -1,7 +1,6 @@
 package slack
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -40,8 +39,9 @@ type rendered struct {
 
 // render turns a bot.Message into Block Kit: the text, then each section (title in bold,
 // text, fields), the warnings, the buttons and the footer. lead is mrkdwn put before the
-// text (mentions), already escaped.
-func render(m bot.Message, lead string) rendered {
+// text (mentions), already escaped. lang is the language of the platform's own words
+// (summaries of what didn't fit, a confirmation's default buttons): the message's.
+func render(m bot.Message, lead, lang string) rendered {
 	text := escapeText(strings.TrimSpace(m.Text))
 	if lead != "" {
 		text = strings.TrimSpace(lead + " " + text)
@@ -52,8 +52,8 @@ func render(m bot.Message, lead string) rendered {
 	out := rendered{Text: truncateText(text, maxFallbackText)}
 
 	head := mrkdwnSection(truncateText(text, maxSectionText))
-	warnings := warningBlocks(m.Warnings)
-	actions := actionBlocks(m.Buttons)
+	warnings := warningBlocks(m.Warnings, lang)
+	actions := actionBlocks(m.Buttons, lang)
 	var footer slackapi.Block
 	if f := strings.TrimSpace(m.Footer); f != "" {
 		footer = slackapi.NewContextBlock("", mrkdwn(truncateText(escapeText(f), maxContextText)))
@@ -67,7 +67,7 @@ func render(m bot.Message, lead string) rendered {
 	for _, w := range warnings {
 		chars += textLen(w.(*slackapi.SectionBlock).Text.Text)
 	}
-	sections := sectionBlocks(m.Sections, maxBlocks-fixed, maxMessageChars-chars)
+	sections := sectionBlocks(m.Sections, maxBlocks-fixed, maxMessageChars-chars, lang)
 
 	out.Blocks = append(out.Blocks, head)
 	out.Blocks = append(out.Blocks, sections...)
@@ -111,7 +111,7 @@ func (p piece) len() int {
 // Each section is a block of its own while they fit; when they don't, short ones share a
 // block; and when even that doesn't fit, the sections that don't are named in one last block
 // ("… and 37 more: …"), cut between sections, never inside one.
-func sectionBlocks(sections []bot.Section, budget, chars int) []slackapi.Block {
+func sectionBlocks(sections []bot.Section, budget, chars int, lang string) []slackapi.Block {
 	if budget < 1 {
 		return nil
 	}
@@ -135,7 +135,7 @@ func sectionBlocks(sections []bot.Section, budget, chars int) []slackapi.Block {
 			used--
 		}
 		left := sections[pieces[used].first:]
-		pieces = append(pieces[:used:used], piece{text: omittedSummary(left)})
+		pieces = append(pieces[:used:used], piece{text: omittedSummary(left, lang)})
 	}
 	blocks := make([]slackapi.Block, 0, len(pieces))
 	for _, p := range pieces {
@@ -203,19 +203,19 @@ func pack(pieces []piece) []piece {
 }
 
 // omittedSummary names the sections left out, as many as fit in one block.
-func omittedSummary(left []bot.Section) string {
-	return bot.Omitted(left, "Slack", maxSectionText, escapeText)
+func omittedSummary(left []bot.Section, lang string) string {
+	return bot.Omitted(lang, left, "Slack", maxSectionText, escapeText)
 }
 
 // warningBlocks renders the warnings, one line each with ⚠, in as few blocks as hold them;
 // past maxWarningChars the rest are counted, not shown.
-func warningBlocks(warnings []string) []slackapi.Block {
+func warningBlocks(warnings []string, lang string) []slackapi.Block {
 	var lines []string
 	total := 0
 	for i, w := range warnings {
 		line := "⚠ " + truncateText(escapeText(strings.TrimSpace(w)), maxSectionText-2)
 		if total+textLen(line) > maxWarningChars {
-			lines = append(lines, fmt.Sprintf("⚠ … and %d more warnings (too long for one Slack message).", len(warnings)-i))
+			lines = append(lines, "⚠ "+say(lang, "… and %d more warnings (too long for one Slack message).", len(warnings)-i))
 			break
 		}
 		total += textLen(line) + 1
@@ -234,7 +234,7 @@ func warningBlocks(warnings []string) []slackapi.Block {
 // actionBlocks renders the buttons, 25 to an actions block. action_id must be unique in a
 // message, so a second button with the same action gets "pick_1", "pick_2"… (actionOf
 // maps them back); the value, the only other thing a click carries, is the button's value.
-func actionBlocks(buttons []bot.Button) []slackapi.Block {
+func actionBlocks(buttons []bot.Button, lang string) []slackapi.Block {
 	if len(buttons) > maxActionBlocks*maxActionElements {
 		buttons = buttons[:maxActionBlocks*maxActionElements]
 	}
@@ -248,14 +248,14 @@ func actionBlocks(buttons []bot.Button) []slackapi.Block {
 				id = b.Action + "_" + strconv.Itoa(n)
 			}
 			seen[b.Action]++
-			elements = append(elements, button(id, b))
+			elements = append(elements, button(id, b, lang))
 		}
 		blocks = append(blocks, slackapi.NewActionBlock("", elements...))
 	}
 	return blocks
 }
 
-func button(actionID string, b bot.Button) *slackapi.ButtonBlockElement {
+func button(actionID string, b bot.Button, lang string) *slackapi.ButtonBlockElement {
 	e := slackapi.NewButtonBlockElement(actionID, b.Value, plain(truncateText(b.Label, maxButtonText)))
 	switch b.Style {
 	case bot.Primary:
@@ -265,10 +265,10 @@ func button(actionID string, b bot.Button) *slackapi.ButtonBlockElement {
 	}
 	if c := b.Confirm; c != nil {
 		conf := slackapi.NewConfirmationBlockObject(
-			plain(truncateText(orDefault(c.Title, "Are you sure?"), maxConfirmTitle)),
-			mrkdwn(truncateText(escapeText(orDefault(c.Text, "Are you sure?")), maxConfirmText)),
-			plain(truncateText(orDefault(c.Yes, "Yes"), maxConfirmButton)),
-			plain(truncateText(orDefault(c.No, "Cancel"), maxConfirmButton)),
+			plain(truncateText(orDefault(c.Title, say(lang, "Are you sure?")), maxConfirmTitle)),
+			mrkdwn(truncateText(escapeText(orDefault(c.Text, say(lang, "Are you sure?"))), maxConfirmText)),
+			plain(truncateText(orDefault(c.Yes, say(lang, "Yes")), maxConfirmButton)),
+			plain(truncateText(orDefault(c.No, say(lang, "Cancel")), maxConfirmButton)),
 		)
 		if b.Style == bot.Danger {
 			conf.Style = slackapi.StyleDanger

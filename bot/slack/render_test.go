@@ -89,7 +89,7 @@ func TestRenderGolden(t *testing.T) {
 			enc := json.NewEncoder(&buf)
 			enc.SetEscapeHTML(false)
 			enc.SetIndent("", "  ")
-			if err := enc.Encode(render(tt.msg, tt.lead)); err != nil {
+			if err := enc.Encode(render(tt.msg, tt.lead, bot.English)); err != nil {
 				t.Fatal(err)
 			}
 			got := buf.Bytes()
@@ -109,7 +109,7 @@ func TestRenderGolden(t *testing.T) {
 			if !bytes.Equal(got, want) {
 				t.Fatalf("%s differs from the golden file (run with -update if intended):\n%s", path, got)
 			}
-			checkBlocks(t, render(tt.msg, tt.lead))
+			checkBlocks(t, render(tt.msg, tt.lead, bot.English))
 		})
 	}
 }
@@ -257,7 +257,7 @@ func TestRenderKeepsWithinSlacksLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := render(tt.msg, "")
+			r := render(tt.msg, "", bot.English)
 			if len(r.Blocks) > maxBlocks {
 				t.Fatalf("%d blocks", len(r.Blocks))
 			}
@@ -292,6 +292,6 @@ func TestActionOf(t *testing.T) {
 func BenchmarkRenderPlanOf300(b *testing.B) {
 	m := planMessage(300)
 	for b.Loop() {
-		render(m, "")
+		render(m, "", bot.English)
 	}
 }

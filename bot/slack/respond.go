@@ -26,13 +26,14 @@ type responseMessage struct {
 	Blocks          []slackapi.Block `json:"blocks,omitempty"`
 }
 
-func ephemeral(m bot.Message) responseMessage {
-	r := render(m, "")
+// ephemeral and replacement render m with the platform's own words (summaries) in lang.
+func ephemeral(m bot.Message, lang string) responseMessage {
+	r := render(m, "", lang)
 	return responseMessage{ResponseType: "ephemeral", Text: r.Text, Blocks: r.Blocks}
 }
 
-func replacement(m bot.Message) responseMessage {
-	r := render(m, "")
+func replacement(m bot.Message, lang string) responseMessage {
+	r := render(m, "", lang)
 	return responseMessage{ReplaceOriginal: true, Text: r.Text, Blocks: r.Blocks}
 }
 
@@ -80,8 +81,8 @@ func (p *Platform) respond(ctx context.Context, responseURL string, msg response
 
 // postEphemeral shows a message to one user in a channel: the way to answer when a
 // response_url has failed (expired, used five times).
-func (p *Platform) postEphemeral(ctx context.Context, channel, user string, m bot.Message) error {
-	r := render(m, "")
+func (p *Platform) postEphemeral(ctx context.Context, channel, user string, m bot.Message, lang string) error {
+	r := render(m, "", lang)
 	_, err := call(ctx, p, "chat.postEphemeral", func(ctx context.Context) (string, error) {
 		return p.api.PostEphemeralContext(ctx, channel, user,
 			slackapi.MsgOptionText(r.Text, false), slackapi.MsgOptionBlocks(r.Blocks...))

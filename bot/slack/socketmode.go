@@ -62,7 +62,8 @@ func (p *Platform) onSocketEvent(ctx context.Context, client *socketmode.Client,
 			ack()
 			return
 		}
-		ack(ephemeral(msgWorking))
+		lang := p.userLanguage(cmd.UserID)
+		ack(ephemeral(msgWorking(lang), lang))
 		p.startCommand(ctx, cmd, retry)
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slackapi.InteractionCallback)

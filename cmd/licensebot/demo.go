@@ -70,6 +70,10 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	st := store.New(rdb, "licensebot")
 	out := console.New(stdout, bot.Actor{})
 	out.Approvers = "the approvers (Megan Bowen)"
+	if *language == "tr" {
+		out.Approvers = "onaylayıcılar (Megan Bowen)"
+	}
+	out.Language = *language
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	svc, err := handlers.New(handlers.Deps{
 		Directory: directory,

@@ -73,7 +73,7 @@ func TestKilledAtRandomPointsTwentyTimes(t *testing.T) {
 		}
 	}
 	for _, id := range ids {
-		r := rs.w.waitFinal(id, 60*time.Second)
+		r := rs.w.waitFinal(id, 120*time.Second)
 		approved := false
 		for _, d := range r.Decisions {
 			approved = approved || d.Approved
@@ -94,7 +94,7 @@ func TestKilledAtRandomPointsTwentyTimes(t *testing.T) {
 
 func (rs *replicaSet) waitState(t *testing.T, id string, want handlers.State) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if rs.w.request(id).State == want {
 			return
 		}
@@ -173,7 +173,7 @@ func (rs *replicaSet) startSlack(t *testing.T) (*os.Process, *slackClient) {
 	cmd := rs.start()
 	log := rs.logs[len(rs.logs)-1]
 	listening := regexp.MustCompile(`listening on (\S+)`)
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		if m := listening.FindStringSubmatch(log.String()); m != nil {
 			return cmd.Process, &slackClient{base: "http://" + m[1], slack: rs.slack}

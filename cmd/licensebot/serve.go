@@ -63,7 +63,7 @@ func runServe(ctx context.Context, getenv func(string) string, stdout, stderr io
 		slackApp, err = slack.New(slack.Config{
 			BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, SigningSecret: cfg.Slack.SigningSecret,
 			APIURL: cfg.Slack.APIURL, ApprovalChannel: cfg.Slack.ApprovalChannel, Approvers: cfg.Approval.Approvers,
-			Command: "/unassign", Logger: logger, Deduper: st, ObserveError: m.chatAPIErrors("slack"),
+			Command: "/unassign", Logger: logger, Deduper: st, ObserveError: m.chatAPIErrors("slack"), Language: cfg.Language,
 		})
 		if err != nil {
 			return fmt.Errorf("slack: %w", err)
@@ -81,6 +81,7 @@ func runServe(ctx context.Context, getenv func(string) string, stdout, stderr io
 			BotToken: cfg.Discord.BotToken, PublicKey: cfg.Discord.PublicKey, ApplicationID: cfg.Discord.ApplicationID,
 			GuildIDs: cfg.Discord.GuildIDs, ApprovalChannelID: cfg.Discord.ApprovalChannelID, ApproverRoleIDs: cfg.Discord.ApproverRoleIDs,
 			UserMap: cfg.Discord.UserMap, APIURL: cfg.Discord.APIURL, Links: discordLinks{st}, Deduper: st, Logger: logger, ObserveError: m.chatAPIErrors("discord"),
+			Language: cfg.Language,
 			Products: func(ctx context.Context) ([]string, error) { return productNames(ctx, directory, catalogue) },
 		})
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -159,7 +160,9 @@ func validateComponents(rows []component) []error {
 
 // validateCommands checks what Discord checks of commands that licensebot could get wrong
 // (https://discord.com/developers/docs/interactions/application-commands#application-command-object):
-// names 1-32 lower-case, descriptions 1-100, at most 25 options, required options first.
+// names 1-32 lower-case, descriptions 1-100 (their localizations too, under locales
+// Discord has: https://discord.com/developers/docs/reference#locales), at most 25 options,
+// required options first.
 func validateCommands(cmds []map[string]any) error {
 	var errs []error
 	var walk func(where string, opts []any)
@@ -171,6 +174,16 @@ func validateCommands(cmds []map[string]any) error {
 		}
 		if n := utf8.RuneCountInString(desc); n < 1 || n > 100 {
 			errs = append(errs, fmt.Errorf("%s.description: %d characters, 1 to 100", where, n))
+		}
+		loc, _ := m["description_localizations"].(map[string]any)
+		for locale, v := range loc {
+			d, _ := v.(string)
+			if !slices.Contains(locales, locale) {
+				errs = append(errs, fmt.Errorf("%s.description_localizations: %q is not a Discord locale", where, locale))
+			}
+			if n := utf8.RuneCountInString(d); n < 1 || n > 100 {
+				errs = append(errs, fmt.Errorf("%s.description_localizations.%s: %d characters, 1 to 100", where, locale, n))
+			}
 		}
 	}
 	walk = func(where string, opts []any) {
@@ -199,6 +212,10 @@ func validateCommands(cmds []map[string]any) error {
 	}
 	return errors.Join(errs...)
 }
+
+// locales are the locales Discord takes for localizations.
+var locales = []string{"id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl", "no",
+	"pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th", "zh-CN", "ja", "zh-TW", "ko"}
 
 func validName(s string) bool {
 	if len(s) < 1 || len(s) > 32 {

@@ -1,0 +1,179 @@
+package discord
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/internal/catalogue"
+)
+
+func TestTurkishCatalogueIsComplete(t *testing.T) {
+	catalogue.Check(t, catalogue.Source{Dir: ".", Calls: map[string]int{"say": 1}, Keys: []string{"Description"}, Min: 40}, turkishText)
+}
+
+// inLocale is an interaction payload as sent by a person whose Discord client is in locale.
+func inLocale(t *testing.T, payload []byte, locale string) []byte {
+	t.Helper()
+	var p map[string]any
+	if err := json.Unmarshal(payload, &p); err != nil {
+		t.Fatal(err)
+	}
+	p["locale"] = locale
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestEachPersonIsAnsweredInTheirLanguage(t *testing.T) {
+	tests := []struct {
+		name, language, locale, want string
+	}{
+		{"a Turkish client", "", "tr", "Hangi iş hesabının size ait olduğunu bilmiyorum"},
+		{"an English client under a Turkish default", "tr", "en-GB", "I don't know which work account is yours"},
+		{"a client in a language licensebot doesn't speak: the configured one", "tr", "de", "Hangi iş hesabının size ait olduğunu bilmiyorum"},
+		{"no default: English", "", "de", "I don't know which work account is yours"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t, func(c *Config) { c.Language = tt.language })
+			w.deliver(t, inLocale(t, command(t, "8000", strangerID, nil, subShow, opt(optUser, "alice@contoso.com")), tt.locale))
+			if m := w.original(t, "token-8000"); !strings.Contains(m.Content, tt.want) {
+				t.Fatalf("answer %q, want %q in it", m.Content, tt.want)
+			}
+		})
+	}
+}
+
+func TestTheImmediateRefusalIsInThePersonsLanguage(t *testing.T) {
+	w := newWorld(t, func(c *Config) { c.Deduper = failingDeduper{} })
+	a := decodeAck(t, w.deliver(t, inLocale(t, command(t, "8100", masonID, nil, subHelp), "tr")))
+	if a.Data == nil || !strings.Contains(a.Data.Content, "geçici olarak kullanılamıyor") {
+		t.Fatalf("ack %+v", a)
+	}
+}
+
+func TestARefusedOptionIsInThePersonsLanguage(t *testing.T) {
+	w := newWorld(t)
+	w.deliver(t, inLocale(t, command(t, "8200", masonID, nil, subRemove, opt(optUsers, " , ")), "tr"))
+	if m := w.original(t, "token-8200"); !strings.HasPrefix(m.Content, "En az bir kullanıcı belirtin") {
+		t.Fatalf("answer %q", m.Content)
+	}
+	if len(w.handler.Commands()) != 0 {
+		t.Fatal("a refused command reached the handler")
+	}
+}
+
+// A link asked for from a Turkish client: the approvers read the request in the configured
+// language (English here), and the requester learns the outcome in Turkish.
+func TestALinkRequesterHearsTheOutcomeInTheirLanguage(t *testing.T) {
+	w := newWorld(t)
+	w.deliver(t, inLocale(t, command(t, "8300", strangerID, nil, subLink, opt(optUPN, "stranger@contoso.com")), "tr"))
+	if m := w.original(t, "token-8300"); !strings.Contains(m.Content, "doğrulamalarını istedim") {
+		t.Fatalf("answer %q", m.Content)
+	}
+	posted := w.discord.Messages(approvalChannel)
+	if len(posted) != 1 || !strings.Contains(posted[0].Content, "asks to link their Discord account") {
+		t.Fatalf("approval channel %+v", posted)
+	}
+	w.deliver(t, click(t, "8301", approverID, []string{approverRole}, posted[0].Buttons()[0], approvalChannel, posted[0].ID, false))
+	w.platform.Wait()
+	if decided, _ := w.discord.Message(posted[0].ID); !strings.Contains(decided.Content, "approved by") {
+		t.Fatalf("request after approval %q", decided.Content)
+	}
+	dm := w.discord.Messages(w.discord.DMChannel(strangerID))
+	if len(dm) != 1 || !strings.Contains(dm[0].Content, "artık stranger@contoso.com hesabına bağlı") {
+		t.Fatalf("requester's DMs %+v", dm)
+	}
+}
+
+func TestTheCommandIsDescribedInBothLanguages(t *testing.T) {
+	for _, lang := range []string{bot.English, bot.Turkish} {
+		t.Run(lang, func(t *testing.T) {
+			check := func(where, desc string, loc map[discordgo.Locale]string) {
+				t.Helper()
+				english, turkish := desc, loc[discordgo.Turkish]
+				if lang == bot.Turkish {
+					english, turkish = loc[discordgo.EnglishUS], desc
+					if loc[discordgo.EnglishGB] != english {
+						t.Errorf("%s: en-GB %q, en-US %q", where, loc[discordgo.EnglishGB], english)
+					}
+				}
+				if want, ok := turkishText[english]; !ok || turkish != want {
+					t.Errorf("%s: English %q, Turkish %q", where, english, turkish)
+				}
+				for _, d := range []string{english, turkish} {
+					if n := utf8.RuneCountInString(d); n < 1 || n > 100 {
+						t.Errorf("%s: %q has %d characters, Discord takes 1 to 100", where, d, n)
+					}
+				}
+			}
+			var walk func(where string, opts []*discordgo.ApplicationCommandOption)
+			walk = func(where string, opts []*discordgo.ApplicationCommandOption) {
+				for _, o := range opts {
+					check(where+" "+o.Name, o.Description, o.DescriptionLocalizations)
+					walk(where+" "+o.Name, o.Options)
+				}
+			}
+			for _, c := range applicationCommands(lang) {
+				check(c.Name, c.Description, *c.DescriptionLocalizations)
+				walk(c.Name, c.Options)
+			}
+		})
+	}
+}
+
+func TestALanguageLicensebotDoesNotSpeakIsRefused(t *testing.T) {
+	_, err := New(Config{BotToken: "x", ApplicationID: "1", Language: "de"})
+	if err == nil || !strings.Contains(err.Error(), `language "de"`) {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func TestCommandsRegisteredUnderATurkishDefaultAreDescribedInTurkish(t *testing.T) {
+	w := newWorld(t, func(c *Config) { c.Language = "tr" })
+	if err := w.platform.RegisterCommands(t.Context()); err != nil {
+		t.Fatal(err) // the fake refuses descriptions or localizations Discord would refuse
+	}
+	var cmds []struct {
+		Description              string            `json:"description"`
+		DescriptionLocalizations map[string]string `json:"description_localizations"`
+	}
+	if err := json.Unmarshal(w.discord.Commands(guildID), &cmds); err != nil {
+		t.Fatal(err)
+	}
+	if len(cmds) != 1 || cmds[0].Description != turkishText["Remove Microsoft 365 licenses, after confirmation and approval"] ||
+		cmds[0].DescriptionLocalizations["en-US"] != "Remove Microsoft 365 licenses, after confirmation and approval" {
+		t.Fatalf("registered %+v", cmds)
+	}
+}
+
+func TestTheSummariesOfWhatDidNotFitAreInTheMessagesLanguage(t *testing.T) {
+	m := bot.Message{Text: "t"}
+	for range 100 {
+		m.Warnings = append(m.Warnings, strings.Repeat("a warning that goes on ", 4))
+	}
+	for range 80 {
+		m.Sections = append(m.Sections, bot.Section{Title: "Alice", Text: strings.Repeat("x ", 200)})
+	}
+	for _, tt := range []struct{ lang, warnings, sections string }{
+		{bot.English, "more warnings (too long for one Discord message)", "more (too long for one Discord message): Alice"},
+		{bot.Turkish, "uyarı daha (tek bir Discord mesajı için fazla uzun)", "tane daha (tek bir Discord mesajı için fazla uzun): Alice"},
+	} {
+		b, err := json.Marshal(render(m, "", nil, tt.lang))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{tt.warnings, tt.sections} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("%s: no %q in the rendered message", tt.lang, want)
+			}
+		}
+	}
+}
