@@ -1,9 +1,9 @@
 package slack
 
 import (
-	"time"
 	"context"
 	"fmt"
+	"time"
 
 	slackapi "github.com/slack-go/slack"
 
