@@ -46,12 +46,13 @@ func (p *Platform) actor(ctx context.Context, i *discordgo.Interaction, who pers
 		return bot.Actor{}, false, fmt.Errorf("who is Discord user %s: %w", who.id, err)
 	}
 	return bot.Actor{
-		Platform: platformName,
-		ChatID:   who.id,
-		Name:     who.name,
-		Email:    upn,
-		Groups:   append([]string(nil), who.roles...),
-		Locale:   string(i.Locale),
+		Platform:  platformName,
+		ChatID:    who.id,
+		Name:      who.name,
+		Email:     upn,
+		Groups:    append([]string(nil), who.roles...),
+		Locale:    string(i.Locale),
+		Workspace: i.GuildID,
 	}, ok, nil
 }
 

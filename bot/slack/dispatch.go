@@ -84,6 +84,7 @@ func (p *Platform) runCommand(ctx context.Context, cmd slackapi.SlashCommand, re
 		return
 	}
 	actor, err := p.actor(ctx, cmd.UserID)
+	actor.Workspace = cmd.TeamID
 	if err != nil {
 		p.log.ErrorContext(ctx, "who is asking", "user", cmd.UserID, "err", err)
 		answer(msgWhoAreYou(lang))
@@ -119,6 +120,7 @@ func (p *Platform) runClick(ctx context.Context, cb slackapi.InteractionCallback
 		return
 	}
 	actor, err := p.actor(ctx, cb.User.ID)
+	actor.Workspace = cb.Team.ID
 	if err != nil {
 		p.log.ErrorContext(ctx, "who is clicking", "user", cb.User.ID, "err", err)
 		p.answerClick(ctx, cb, bot.Reply{Message: msgWhoAreYou(lang)}, lang)

@@ -133,10 +133,22 @@ func (w *bulkWorld) request(id string) handlers.Request {
 // waitFinal waits until the request is finished and its outcome delivered.
 func (w *bulkWorld) waitFinal(id string, within time.Duration) handlers.Request {
 	w.t.Helper()
+	return w.waitUntil(id, within, func(r handlers.Request) bool { return r.State.Final() && r.Delivered })
+}
+
+// waitFinished waits until the request's outcome is recorded, delivered or not (replica
+// processes can't deliver to this process's test platform).
+func (w *bulkWorld) waitFinished(id string, within time.Duration) handlers.Request {
+	w.t.Helper()
+	return w.waitUntil(id, within, func(r handlers.Request) bool { return r.State.Final() })
+}
+
+func (w *bulkWorld) waitUntil(id string, within time.Duration, done func(handlers.Request) bool) handlers.Request {
+	w.t.Helper()
 	deadline := time.Now().Add(within)
 	for {
 		r := w.request(id)
-		if r.State.Final() && r.Delivered {
+		if done(r) {
 			return r
 		}
 		if time.Now().After(deadline) {

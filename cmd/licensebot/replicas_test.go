@@ -165,7 +165,7 @@ func TestKilledReplicaJobIsFinishedByAnotherExactlyOnce(t *testing.T) {
 	before, _ := rs.w.st.Checkpoints(context.Background(), id)
 	t.Logf("killed replica %d with %d of %d users done", victim.Process.Pid, len(before), n)
 
-	r := rs.w.waitFinal(id, 90*time.Second)
+	r := rs.w.waitFinished(id, 90*time.Second)
 	rs.w.exactlyOnce(r, n)
 	if len(before) >= n {
 		t.Fatalf("the job had finished before the kill; the test proves nothing")
@@ -206,7 +206,7 @@ func TestTerminatedReplicaHandsItsJobToAnother(t *testing.T) {
 		t.Fatal("the replica did not exit within 10 s of SIGTERM")
 	}
 	handedBack := time.Now()
-	r := rs.w.waitFinal(id, 60*time.Second)
+	r := rs.w.waitFinished(id, 60*time.Second)
 	rs.w.exactlyOnce(r, n)
 	// Handed back, not reclaimed after it went idle: the other replica went on at once.
 	log := rs.logs[0].String() + rs.logs[1].String()

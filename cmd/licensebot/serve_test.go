@@ -220,6 +220,8 @@ func blocksText(blocks []map[string]any) string {
 func TestServeSlackEndToEnd(t *testing.T) {
 	w := startServe(t, nil)
 	sl := w.slack
+	// Slack rate-limits the first edit: it is waited out, and counted.
+	sl.RateLimit("chat.update", 1, time.Second)
 
 	// 1. The signed slash command; escaping on, so the address comes as <mailto:…>.
 	cmd := w.command("U0ADELE", `<mailto:alice@contoso.example|alice@contoso.example> --product “Office 365 E3” --reason "left the company"`)
@@ -309,6 +311,7 @@ func TestServeSlackEndToEnd(t *testing.T) {
 		`licensebot_graph_requests_total{operation="POST /$batch",status="200"} 1`,
 		`licensebot_requests_total{state="running"} 1`,
 		`licensebot_jobs_running 0`,
+		`licensebot_chat_api_errors_total{method="chat.update",platform="slack",reason="rate_limited"} 1`,
 		`licensebot_graph_request_duration_seconds_count{operation="GET /subscribedSkus"}`,
 		`licensebot_ack_duration_seconds_count{endpoint="commands",platform="slack"} 1`,
 		`licensebot_ack_duration_seconds_count{endpoint="interactions",platform="slack"}`,
