@@ -60,7 +60,6 @@ type engine struct {
 
 	mu       sync.Mutex
 	results  map[string][]Result // by unit key
-	total    int
 	progress func(done map[string][]Result)
 }
 
@@ -69,7 +68,7 @@ type engine struct {
 func (e *engine) run(ctx context.Context, units []*unit) (map[string][]Result, error) {
 	s := e.s
 	e.results = map[string][]Result{}
-	recorded, err := s.ledger().Results(ctx, e.r.ID)
+	recorded, err := s.Ledger.Results(ctx, e.r.ID)
 	if err != nil {
 		return nil, fmt.Errorf("read the results recorded for request %s: %w", e.r.ID, errStore{err})
 	}
@@ -83,7 +82,6 @@ func (e *engine) run(ctx context.Context, units []*unit) (map[string][]Result, e
 		}
 		pending = append(pending, u)
 	}
-	e.total = len(units)
 
 	pace := &pacer{limit: float64(s.opts.InFlight), most: float64(s.opts.MaxInFlight)}
 	inFlight := 0
@@ -370,7 +368,7 @@ func (e *engine) claim(ctx context.Context, u *unit) (unitDone, bool) {
 		u.notBefore = u.sendBy.Add(s.opts.ClaimStaleAfter / 2)
 		return unitDone{u: u}, true
 	}
-	c, err := s.ledger().Claim(ctx, e.r.ID, u.key, e.worker, s.opts.ClaimStaleAfter)
+	c, err := s.Ledger.Claim(ctx, e.r.ID, u.key, e.worker, s.opts.ClaimStaleAfter)
 	if err != nil {
 		s.Logger.WarnContext(ctx, "claim a user", "request", e.r.ID, "user", u.userID, "err", err)
 		u.notBefore = s.Now().Add(time.Second)
@@ -397,7 +395,7 @@ func (e *engine) claim(ctx context.Context, u *unit) (unitDone, bool) {
 		}
 	}
 	if !e.undo && len(u.snapshot) > 0 {
-		if err := s.ledger().PutSnapshot(ctx, e.r.ID, u.userID, u.snapshot, s.opts.UndoWindow); err != nil {
+		if err := s.Ledger.PutSnapshot(ctx, e.r.ID, u.userID, u.snapshot, s.opts.UndoWindow); err != nil {
 			// Without the "before", undo can't be exact: don't send yet.
 			s.Logger.WarnContext(ctx, "store the undo snapshot", "request", e.r.ID, "user", u.userID, "err", err)
 			e.release(ctx, u)
@@ -580,10 +578,10 @@ func (e *engine) record(ctx context.Context, u *unit, res []Result) (unitDone, b
 	}
 	for attempt := 0; ; attempt++ {
 		var first bool
-		first, err = s.ledger().Record(ctx, e.r.ID, u.key, raw)
+		first, err = s.Ledger.Record(ctx, e.r.ID, u.key, raw)
 		if err == nil {
 			if !first {
-				cur, rerr := s.ledger().Results(ctx, e.r.ID)
+				cur, rerr := s.Ledger.Results(ctx, e.r.ID)
 				if prior, derr := decodeResults(cur[u.key]); rerr == nil && derr == nil {
 					return unitDone{u: u, results: prior}, true
 				}
@@ -611,7 +609,7 @@ func (e *engine) release(ctx context.Context, u *unit) {
 	u.claimed = false
 	ctx, cancel := settling(ctx)
 	defer cancel()
-	if _, err := e.s.ledger().Release(ctx, e.r.ID, u.key, e.worker); err != nil {
+	if _, err := e.s.Ledger.Release(ctx, e.r.ID, u.key, e.worker); err != nil {
 		// The mark goes stale on its own; the next claim then reads the user again.
 		e.s.Logger.WarnContext(ctx, "release a user's mark", "request", e.r.ID, "user", u.userID, "err", err)
 	}

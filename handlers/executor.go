@@ -291,7 +291,7 @@ func unitKey(round int, userID string) string {
 
 // giveUp reports the users without a recorded result as failed.
 func (s *Service) giveUp(ctx context.Context, r *Request, units []*unit, attempt int) (map[string][]Result, error) {
-	recorded, err := s.ledger().Results(ctx, r.ID)
+	recorded, err := s.Ledger.Results(ctx, r.ID)
 	if err != nil {
 		return nil, fmt.Errorf("read the results recorded for request %s: %w", r.ID, errStore{err})
 	}
@@ -565,9 +565,6 @@ func (b *editBudget) take(now time.Time, n int) bool {
 	b.tokens -= float64(n)
 	return true
 }
-
-// ledger is the Ledger in use: the store's, or for a single process, memory.
-func (s *Service) ledger() Ledger { return s.Ledger }
 
 // batchRemover is Graph's $batch when the remover has it, else one call per user.
 func (s *Service) batchRemover() BatchRemover {

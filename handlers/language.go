@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/licensebot/licensebot/bot"
 )
 
 // lang is the language a message is written in: each person's own (their chat locale),
@@ -17,34 +19,14 @@ type lang string
 
 // The languages.
 const (
-	english lang = "en"
-	turkish lang = "tr"
+	english lang = bot.English
+	turkish lang = bot.Turkish
 )
 
-// langOf picks the language for a chat locale ("tr-TR", "tr", "en-US"), else fallback.
+// langOf picks the language for a chat locale ("tr-TR", "tr", "en-US"), else fallback: the
+// same choice the chat adapters make (bot.LanguageOf).
 func langOf(locale string, fallback lang) lang {
-	base, _, _ := strings.Cut(strings.ToLower(strings.ReplaceAll(locale, "_", "-")), "-")
-	switch base {
-	case "tr":
-		return turkish
-	case "en":
-		return english
-	}
-	if fallback == "" {
-		return english
-	}
-	return fallback
-}
-
-// ParseLanguage reads a configured default language ("en", "tr", or a locale).
-func ParseLanguage(s string) (string, error) {
-	switch l := langOf(s, ""); {
-	case s == "":
-		return string(english), nil
-	case strings.HasPrefix(strings.ToLower(s), string(l)):
-		return string(l), nil
-	}
-	return "", fmt.Errorf("language %q: licensebot speaks en (English) and tr (Turkish)", s)
+	return lang(bot.LanguageOf(locale, string(fallback)))
 }
 
 // T writes format in the language, with args as fmt.Sprintf would.

@@ -134,16 +134,6 @@ func groupNames(l lang, gs []licensing.Group) string {
 	return l.joinAnd(names)
 }
 
-func joinAnd(items []string) string {
-	switch len(items) {
-	case 0:
-		return ""
-	case 1:
-		return items[0]
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
-}
-
 func noticeText(l lang, n licensing.Notice, loc *time.Location) string {
 	d := l.date(n.Date, loc)
 	switch n.Kind {

@@ -3,6 +3,8 @@ package handlers
 import (
 	"fmt"
 	"time"
+
+	"github.com/licensebot/licensebot/bot"
 )
 
 // Policy says who approves a request.
@@ -148,9 +150,12 @@ func (o *Options) setDefaults() error {
 	if o.WorkspaceRequests == 0 {
 		o.WorkspaceRequests = 300
 	}
-	lang, err := ParseLanguage(o.Language)
-	if err != nil {
-		return err
+	if o.Language == "" {
+		o.Language = bot.English
+	}
+	lang, ok := bot.ParseLanguage(o.Language)
+	if !ok {
+		return fmt.Errorf("language %q: licensebot speaks en (English) and tr (Turkish)", o.Language)
 	}
 	o.Language = lang
 	if o.InFlight <= 0 {

@@ -108,7 +108,7 @@ func (s *Service) undo(ctx context.Context, cmd bot.Command, caller Person, id s
 		return bot.Message{}, refuse(say(ctx, "Request %s removed the licenses on %s, more than %d days ago: the mailbox data is gone and can't be recovered, so giving the licenses back would not bring it back. Assign them again with the admin center if the users still need them.",
 			id, langIn(ctx).date(orig.FinishedAt, s.opts.Location), int(s.opts.UndoWindow.Hours()/24)))
 	}
-	snaps, err := s.ledger().Snapshots(ctx, id)
+	snaps, err := s.Ledger.Snapshots(ctx, id)
 	if err != nil {
 		return bot.Message{}, fmt.Errorf("read the snapshots of request %s: %w", id, errStore{err})
 	}
