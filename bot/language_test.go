@@ -3,11 +3,11 @@ package bot
 import (
 	"testing"
 
-	"github.com/licensebot/licensebot/bot/internal/catalogue"
+	"github.com/licensebot/licensebot/internal/translations"
 )
 
 func TestTurkishCatalogueIsComplete(t *testing.T) {
-	catalogue.Check(t, catalogue.Source{Dir: ".", Calls: map[string]int{"say": 1}, Min: 1}, turkishText)
+	translations.Check(t, translations.Source{Dir: ".", Calls: map[string][]int{"say": {1}}, Min: 1}, turkishText)
 }
 
 func TestLanguageOfALocale(t *testing.T) {

@@ -1,127 +1,28 @@
 package handlers
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"os"
-	"path/filepath"
-	"regexp"
-	"slices"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/licensebot/licensebot/internal/translations"
 )
 
-// sentences are the English sentences this package's code says, read from its source: the
-// literal format of every T, say and because call, both nouns of every plural, every
-// ParseError's Problem, and Usage.
-func sentences(t *testing.T) map[string]string {
-	t.Helper()
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
-	out := map[string]string{Usage: "Usage"}
-	lit := func(e ast.Expr) (string, bool) {
-		b, ok := e.(*ast.BasicLit)
-		if !ok || b.Kind != token.STRING {
-			return "", false
-		}
-		s, err := strconv.Unquote(b.Value)
-		return s, err == nil
-	}
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") || f == "turkish.go" {
-			continue
-		}
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		file, err := parser.ParseFile(fset, f, src, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(file, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.CallExpr:
-				var name string
-				switch fn := n.Fun.(type) {
-				case *ast.SelectorExpr:
-					name = fn.Sel.Name
-				case *ast.Ident:
-					name = fn.Name
-				}
-				var args []ast.Expr
-				switch name {
-				case "T", "because":
-					args = n.Args[:min(1, len(n.Args))]
-				case "say":
-					if len(n.Args) > 1 {
-						args = n.Args[1:2]
-					}
-				case "plural":
-					if len(n.Args) == 3 {
-						args = n.Args[1:]
-					}
-				case "failAll":
-					if len(n.Args) > 2 {
-						args = n.Args[2:3]
-					}
-				}
-				for _, a := range args {
-					if s, ok := lit(a); ok {
-						out[s] = fset.Position(a.Pos()).String()
-					}
-				}
-			case *ast.KeyValueExpr:
-				if k, ok := n.Key.(*ast.Ident); ok && k.Name == "Problem" {
-					if s, ok := lit(n.Value); ok {
-						out[s] = fset.Position(n.Pos()).String()
-					}
-				}
-			}
-			return true
-		})
-	}
-	return out
-}
-
-var placeholder = regexp.MustCompile(`%[-+# 0]*[0-9]*(\.[0-9]+)?[a-zA-Z%]`)
-
-// Every sentence has its Turkish, with the same placeholders in the same order, and the
-// Turkish catalogue has nothing the code no longer says.
+// Every sentence this package's code says has its Turkish, with the same placeholders in the
+// same order, and the Turkish catalogue has nothing the code no longer says. The sentences
+// are read from the source: the literal format of every T, say and because call, both
+// nouns of every plural, the reasons of failAll, every ParseError's Problem, and Usage.
 func TestTurkishCatalogueIsComplete(t *testing.T) {
-	said := sentences(t)
-	if len(said) < 100 {
-		t.Fatalf("found only %d sentences: the source scan is broken", len(said))
-	}
-	var missing []string
-	for en, where := range said {
-		tr, ok := turkishText[en]
-		if !ok {
-			missing = append(missing, where+": "+strconv.Quote(en))
-			continue
-		}
-		if a, b := placeholder.FindAllString(en, -1), placeholder.FindAllString(tr, -1); !slices.Equal(a, b) {
-			t.Errorf("%s: placeholders %v in English, %v in Turkish:\n  %q\n  %q", where, a, b, en, tr)
-		}
-		if strings.TrimSpace(tr) == "" {
-			t.Errorf("%s: empty Turkish for %q", where, en)
-		}
-	}
-	slices.Sort(missing)
-	for _, m := range missing {
-		t.Errorf("no Turkish for %s", m)
-	}
-	for en := range turkishText {
-		if _, ok := said[en]; !ok {
-			t.Errorf("Turkish for a sentence the code no longer says: %q", en)
-		}
-	}
+	translations.Check(t, translations.Source{
+		Dir: ".",
+		Calls: map[string][]int{
+			"T": {0}, "because": {0}, "say": {1}, "plural": {1, 2}, "failAll": {2},
+		},
+		Variables: true, // l.T(r.Why), l.T(one): the literals are checked where they are written
+		Keys:      []string{"Problem"},
+		Also:      []string{Usage},
+		Skip:      []string{"turkish.go"},
+		Min:       100,
+	}, turkishText)
 }
 
 func TestLanguageOfALocale(t *testing.T) {

@@ -6,11 +6,11 @@ import (
 	"testing"
 
 	"github.com/licensebot/licensebot/bot"
-	"github.com/licensebot/licensebot/bot/internal/catalogue"
+	"github.com/licensebot/licensebot/internal/translations"
 )
 
 func TestTurkishCatalogueIsComplete(t *testing.T) {
-	catalogue.Check(t, catalogue.Source{Dir: ".", Calls: map[string]int{"say": 1}, Min: 10}, turkishText)
+	translations.Check(t, translations.Source{Dir: ".", Calls: map[string][]int{"say": {1}}, Min: 10}, turkishText)
 }
 
 // Under a Turkish default, a person without a locale reads the console in Turkish and a

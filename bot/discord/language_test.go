@@ -9,11 +9,11 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/licensebot/licensebot/bot"
-	"github.com/licensebot/licensebot/bot/internal/catalogue"
+	"github.com/licensebot/licensebot/internal/translations"
 )
 
 func TestTurkishCatalogueIsComplete(t *testing.T) {
-	catalogue.Check(t, catalogue.Source{Dir: ".", Calls: map[string]int{"say": 1}, Keys: []string{"Description"}, Min: 40}, turkishText)
+	translations.Check(t, translations.Source{Dir: ".", Calls: map[string][]int{"say": {1}}, Keys: []string{"Description"}, Min: 40}, turkishText)
 }
 
 // inLocale is an interaction payload as sent by a person whose Discord client is in locale.

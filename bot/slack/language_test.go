@@ -6,11 +6,11 @@ import (
 	"testing"
 
 	"github.com/licensebot/licensebot/bot"
-	"github.com/licensebot/licensebot/bot/internal/catalogue"
+	"github.com/licensebot/licensebot/internal/translations"
 )
 
 func TestTurkishCatalogueIsComplete(t *testing.T) {
-	catalogue.Check(t, catalogue.Source{Dir: ".", Calls: map[string]int{"say": 1}, Min: 10}, turkishText)
+	translations.Check(t, translations.Source{Dir: ".", Calls: map[string][]int{"say": {1}}, Min: 10}, turkishText)
 }
 
 // The people of newWorld: U0ADMIN's Slack locale is tr-TR, U0ALICE's en-US, and U0BOB has none.

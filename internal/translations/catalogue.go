@@ -1,8 +1,8 @@
-// Package catalogue checks a chat package's Turkish against the English its code says, for
-// that package's test: the code is read with go/ast (as handlers/language_test.go does), so
-// a sentence added without its Turkish, or with other placeholders, fails the build's tests
-// instead of reaching a Turkish speaker in English. Only tests import it.
-package catalogue
+// Package translations checks a package's Turkish against the English its code says, for
+// that package's test (handlers, bot and the chat adapters): the code is read with go/ast,
+// so a sentence added without its Turkish, or with other placeholders, fails the build's
+// tests instead of reaching a Turkish speaker in English. Only tests import it.
+package translations
 
 import (
 	"go/ast"
@@ -21,9 +21,15 @@ import (
 type Source struct {
 	// Dir is the package's directory ("." from its own test).
 	Dir string
-	// Calls maps a function's name to the index of its English argument: {"say": 1}.
-	// Every call's English must be a literal, so that it can be checked.
-	Calls map[string]int
+	// Calls maps a function's name to the indexes of its English arguments: {"say": {1}},
+	// {"plural": {1, 2}}. Every call's English must be a literal, so that it can be
+	// checked, unless Variables.
+	Calls map[string][]int
+	// Variables allows calls whose English is a variable: a sentence passed on (a stored
+	// reason, a noun of plural), checked where its literal is written.
+	Variables bool
+	// Also are sentences said through constants (a usage text).
+	Also []string
 	// Keys are composite-literal keys whose literal value is a sentence ("Description").
 	Keys []string
 	// Skip are files not to read: the catalogue itself.
@@ -41,6 +47,9 @@ func (s Source) Sentences() (said map[string]string, problems []string, err erro
 	}
 	fset := token.NewFileSet()
 	said = map[string]string{}
+	for _, a := range s.Also {
+		said[a] = "a constant"
+	}
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") || slices.Contains(s.Skip, filepath.Base(f)) {
 			continue
@@ -63,15 +72,16 @@ func (s Source) Sentences() (said map[string]string, problems []string, err erro
 				case *ast.Ident:
 					name = fn.Name
 				}
-				i, ok := s.Calls[name]
-				if !ok || i >= len(n.Args) {
-					return true
-				}
-				where := fset.Position(n.Args[i].Pos()).String()
-				if text, ok := literal(n.Args[i]); ok {
-					said[text] = where
-				} else {
-					problems = append(problems, where+": the English of "+name+" is not a string literal, so its Turkish can't be checked")
+				for _, i := range s.Calls[name] {
+					if i >= len(n.Args) {
+						continue
+					}
+					where := fset.Position(n.Args[i].Pos()).String()
+					if text, ok := literal(n.Args[i]); ok {
+						said[text] = where
+					} else if !s.Variables {
+						problems = append(problems, where+": the English of "+name+" is not a string literal, so its Turkish can't be checked")
+					}
 				}
 			case *ast.KeyValueExpr:
 				if k, ok := n.Key.(*ast.Ident); ok && slices.Contains(s.Keys, k.Name) {
