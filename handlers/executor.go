@@ -173,19 +173,25 @@ func (s *Service) execute(ctx context.Context, id, worker string, attempt int, c
 	case r.State == StateApproved:
 		r.State = StateRunning
 		r.StartedAt = s.Now()
-		if len(r.Approvals) == 0 && r.Progress == nil {
-			// Nothing to edit with progress (no approval step): a message of its own.
-			l := s.langFor(r.Requester.Actor.Locale)
-			ref, err := s.Notifier.Post(ctx, bot.Destination{Actor: &r.Requester.Actor}, progressMessage(l, r, progressCounts{}, s.opts.Location))
-			if err == nil && ref.ID != "" {
-				r.Progress = &ref
-			}
-		}
-		if _, err := s.save(ctx, r, st); err != nil {
+		running, err := s.save(ctx, r, st)
+		if err != nil {
 			if errors.Is(err, ErrConflict) {
 				return s.execute(ctx, id, worker, attempt, clicked) // another worker started it
 			}
 			return err
+		}
+		if len(r.Approvals) == 0 && r.Progress == nil {
+			// Nothing to edit with progress (no approval step): a message of its own, posted
+			// by the one worker that started the request.
+			l := s.langFor(r.Requester.Actor.Locale)
+			ref, err := s.Notifier.Post(ctx, bot.Destination{Actor: &r.Requester.Actor}, progressMessage(l, r, progressCounts{}, s.opts.Location))
+			if err == nil && ref.ID != "" {
+				r.Progress = &ref
+				if _, err := s.save(ctx, r, running); err != nil {
+					// Only the progress edits are lost; the outcome still reaches the requester.
+					s.Logger.WarnContext(ctx, "remember the progress message", "request", r.ID, "err", err)
+				}
+			}
 		}
 		s.audit(ctx, r, "started", Person{}, map[string]string{"worker": worker, "round": fmt.Sprint(r.Round)})
 		s.Logger.InfoContext(ctx, "executing", "request", r.ID, "kind", string(r.Kind), "round", r.Round, "worker", worker)
