@@ -228,12 +228,13 @@ func (p *Platform) answerClick(ctx context.Context, i *discordgo.Interaction, re
 // or the message a button was on. Discord may not have taken the ack in yet when the work
 // is quick (Unknown Webhook / Unknown Message), so that is tried again once, shortly after.
 func (p *Platform) editOriginal(ctx context.Context, i *discordgo.Interaction, m bot.Message, lang string) error {
-	r := render(m, "", nil, lang)
-	edit := &discordgo.WebhookEdit{Content: &r.Content, Embeds: &r.Embeds, Components: &r.Components, AllowedMentions: r.AllowedMentions}
+	body := editOf(render(m, "", nil, lang))
+	// The bucket is the one discordgo's InteractionResponseEdit uses: all webhooks' one.
+	endpoint, bucket := discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), discordgo.EndpointWebhookToken("", "")
 	var err error
 	for attempt := range 2 {
 		_, err = call(ctx, p, "edit the original response", func(opts ...discordgo.RequestOption) (*discordgo.Message, error) {
-			return p.session.InteractionResponseEdit(i, edit, opts...)
+			return p.edit(endpoint, bucket, body, opts...)
 		})
 		if code := discordCode(err); err == nil || attempt > 0 || (code != codeUnknownWebhook && code != codeUnknownMessage) {
 			break

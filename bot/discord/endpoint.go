@@ -5,13 +5,49 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/bwmarrin/discordgo"
 )
+
+// apiVersion is the version of Discord's API licensebot speaks, REST and gateway: the
+// current one, the one Discord's OpenAPI description documents (its servers:
+// https://discord.com/api/v10). "You should specify which version to use by including it
+// in the request path like https://discord.com/api/v{version_number}"
+// (https://discord.com/developers/docs/reference#api-versioning). discordgo v0.29.0
+// speaks v9 unless told otherwise.
+const apiVersion = "10"
+
+// discordgo builds every REST URL from its package variable EndpointAPI
+// ("https://discord.com/api/v" + APIVersion + "/"), computed once at its init, so the
+// version in it is fixed by then: https://discord.com/api/v9/. restPrefix is that path; the
+// Session's transport sends what starts with it to /api/v10/ instead.
+var (
+	restPrefix = func() string {
+		u, err := url.Parse(discordgo.EndpointAPI)
+		if err != nil {
+			panic(fmt.Sprintf("discordgo.EndpointAPI %q: %v", discordgo.EndpointAPI, err))
+		}
+		return u.Path
+	}()
+	apiPrefix = "/api/v" + apiVersion + "/"
+)
+
+// The gateway's version is the ?v= of its URL, which discordgo's Session.Open appends from
+// its package variable APIVersion each time it asks GET /gateway for the URL (wsapi.go),
+// and keeps in an unexported field: no per-Session setting reaches it. So it is set here,
+// once, before any Session exists, and never changed: every test and every Session of the
+// process sees the same v10, and nothing is written while a Session reads it. It changes
+// only the gateway: EndpointAPI was computed before this runs (restPrefix above).
+func init() {
+	discordgo.APIVersion = apiVersion
+}
 
 // discordgo's endpoints are package variables computed at init from EndpointDiscord
 // ("https://discord.com/"), so changing EndpointDiscord later moves nothing, and assigning
 // the others would be mutable global state shared by every Session in the process. Instead
 // the Session's HTTP client sends requests for discord.com to the configured base: same
-// path, other scheme and host, under the base's path.
+// path, other scheme and host, under the base's path, with discordgo's /api/v9/ replaced by
+// /api/v10/ (apiVersion).
 type apiBase struct {
 	scheme, host, path string // path without its trailing "/"
 }
@@ -28,8 +64,8 @@ func (b apiBase) isDefault() bool {
 	return b.scheme == "https" && b.host == "discord.com" && b.path == ""
 }
 
-// rewriteTransport is the Session's transport: it moves requests for discord.com to the
-// base, and passes everything else (and everything when the base is discord.com) as is.
+// rewriteTransport is the Session's transport: it moves requests for discord.com to
+// apiVersion and to the base, and passes everything else as is.
 type rewriteTransport struct {
 	base apiBase
 	next http.RoundTripper
@@ -40,17 +76,31 @@ func (t rewriteTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	if t.base.isDefault() || !strings.EqualFold(r.URL.Host, "discord.com") {
+	if !strings.EqualFold(r.URL.Host, "discord.com") {
 		return next.RoundTrip(r)
 	}
 	// A RoundTripper must not change the request it is given.
 	r = r.Clone(r.Context())
-	r.URL.Scheme = t.base.scheme
-	r.URL.Host = t.base.host
-	r.URL.Path = t.base.path + r.URL.Path
+	r.URL.Path = versioned(r.URL.Path)
 	if r.URL.RawPath != "" {
-		r.URL.RawPath = t.base.path + r.URL.RawPath
+		r.URL.RawPath = versioned(r.URL.RawPath)
 	}
-	r.Host = ""
+	if !t.base.isDefault() {
+		r.URL.Scheme = t.base.scheme
+		r.URL.Host = t.base.host
+		r.URL.Path = t.base.path + r.URL.Path
+		if r.URL.RawPath != "" {
+			r.URL.RawPath = t.base.path + r.URL.RawPath
+		}
+		r.Host = ""
+	}
 	return next.RoundTrip(r)
+}
+
+// versioned puts a path of discordgo's REST API under apiVersion.
+func versioned(path string) string {
+	if rest, ok := strings.CutPrefix(path, restPrefix); ok {
+		return apiPrefix + rest
+	}
+	return path
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
@@ -61,16 +62,52 @@ func (p *Platform) update(ctx context.Context, ref bot.MessageRef, msg bot.Messa
 	if err := ours(ref); err != nil {
 		return err
 	}
-	r := render(msg, "", nil, lang)
-	edit := &discordgo.MessageEdit{ID: ref.ID, Channel: ref.Channel, Content: &r.Content, Embeds: &r.Embeds,
-		Components: &r.Components, AllowedMentions: r.AllowedMentions}
+	body := editOf(render(msg, "", nil, lang))
+	// The bucket is the one discordgo's ChannelMessageEditComplex uses: the channel's.
+	endpoint, bucket := discordgo.EndpointChannelMessage(ref.Channel, ref.ID), discordgo.EndpointChannelMessage(ref.Channel, "")
 	_, err := call(ctx, p, "edit a message", func(opts ...discordgo.RequestOption) (*discordgo.Message, error) {
-		return p.session.ChannelMessageEditComplex(edit, opts...)
+		return p.edit(endpoint, bucket, body, opts...)
 	})
 	if err != nil {
 		return fmt.Errorf("update message %s in %s: %w", ref.ID, ref.Channel, err)
 	}
 	return nil
+}
+
+// messageEdit is the JSON body of the message edits licensebot makes, Edit Message
+// (PATCH /channels/{channel}/messages/{message}) and Edit Original Interaction Response
+// (PATCH /webhooks/{application}/{token}/messages/@original): fields that both document
+// (MessageEditRequestPartial and IncomingWebhookUpdateRequestPartial in Discord's OpenAPI,
+// discord/discord-api-spec specs/openapi.json), and nothing else. discordgo's MessageEdit
+// is not used: its ID and Channel, which say which message to edit, have no json tag and go
+// into the body as "ID" and "Channel", which neither request has. The pointers send an
+// empty list as [] (a message without buttons loses the ones it had), omitted only when nil.
+type messageEdit struct {
+	Content         *string                           `json:"content,omitempty"`
+	Embeds          *[]*discordgo.MessageEmbed        `json:"embeds,omitempty"`
+	Components      *[]discordgo.MessageComponent     `json:"components,omitempty"`
+	AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions,omitempty"`
+}
+
+// editOf is the edit that makes a message r: its content, embeds and buttons, all replaced.
+func editOf(r rendered) messageEdit {
+	return messageEdit{Content: &r.Content, Embeds: &r.Embeds, Components: &r.Components, AllowedMentions: r.AllowedMentions}
+}
+
+// edit sends a message edit to endpoint (PATCH) through discordgo's request path, so that
+// its rate-limit buckets (bucket: the one discordgo's own method would use) and its errors
+// (RESTError, RateLimitError: what call and observeError read) are as for its methods, and
+// reads the edited message back.
+func (p *Platform) edit(endpoint, bucket string, body messageEdit, opts ...discordgo.RequestOption) (*discordgo.Message, error) {
+	raw, err := p.session.RequestWithBucketID(http.MethodPatch, endpoint, body, bucket, opts...)
+	if err != nil {
+		return nil, err
+	}
+	var m discordgo.Message
+	if err := discordgo.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("read the edited message: %w: %w", discordgo.ErrJSONUnmarshal, err)
+	}
+	return &m, nil
 }
 
 func ours(ref bot.MessageRef) error {

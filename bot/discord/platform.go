@@ -44,11 +44,12 @@ type Config struct {
 	// precedence over links, which can't change it.
 	UserMap map[string]string
 	// APIURL replaces https://discord.com/ as the base of every REST call, e.g.
-	// "http://127.0.0.1:8080/" for a local fake that serves /api/v9/… (discordgo v0.29 speaks v9). discordgo builds its
-	// endpoints from package variables at init, so assigning discordgo.EndpointDiscord changes
-	// nothing; the Session's HTTP client rewrites the scheme and host of requests to
-	// discord.com instead (see endpoint.go). The gateway's WebSocket URL comes from
-	// GET /gateway, so a fake that answers it moves the gateway too. Default https://discord.com/.
+	// "http://127.0.0.1:8080/" for a local fake that serves /api/v10/… (licensebot speaks
+	// API v10, apiVersion). discordgo builds its endpoints from package variables at init, so
+	// assigning discordgo.EndpointDiscord changes nothing; the Session's HTTP client rewrites
+	// the scheme and host of requests to discord.com instead, and discordgo's /api/v9/ to
+	// /api/v10/ (see endpoint.go). The gateway's WebSocket URL comes from GET /gateway, so a
+	// fake that answers it moves the gateway too. Default https://discord.com/.
 	APIURL string
 	// Links keeps link requests and links (Discord user → UPN) as records (records.go),
 	// shared (Redis, through the store) when several replicas run; nil: in this process only

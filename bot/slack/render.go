@@ -256,7 +256,7 @@ func actionBlocks(buttons []bot.Button, lang string) []slackapi.Block {
 }
 
 func button(actionID string, b bot.Button, lang string) *slackapi.ButtonBlockElement {
-	e := slackapi.NewButtonBlockElement(actionID, b.Value, plain(truncateText(b.Label, maxButtonText)))
+	e := slackapi.NewButtonBlockElement(actionID, b.Value, plain(truncatePlain(b.Label, maxButtonText)))
 	switch b.Style {
 	case bot.Primary:
 		e.Style = slackapi.StylePrimary
@@ -264,11 +264,17 @@ func button(actionID string, b bot.Button, lang string) *slackapi.ButtonBlockEle
 		e.Style = slackapi.StyleDanger
 	}
 	if c := b.Confirm; c != nil {
+		// Every text of a confirmation dialog is a plain_text object: "A plain_text text
+		// object that defines the explanatory text that appears in the confirm dialog.
+		// Maximum length for the text in this field is 300 characters."
+		// (https://docs.slack.dev/reference/block-kit/composition-objects/confirmation-dialog-object).
+		// Slack shows mrkdwn there as plain text anyway (slackapi/node-slack-sdk#1612), so
+		// the text is not mrkdwn-escaped: an &amp; would show as typed.
 		conf := slackapi.NewConfirmationBlockObject(
-			plain(truncateText(orDefault(c.Title, say(lang, "Are you sure?")), maxConfirmTitle)),
-			mrkdwn(truncateText(escapeText(orDefault(c.Text, say(lang, "Are you sure?"))), maxConfirmText)),
-			plain(truncateText(orDefault(c.Yes, say(lang, "Yes")), maxConfirmButton)),
-			plain(truncateText(orDefault(c.No, say(lang, "Cancel")), maxConfirmButton)),
+			plain(truncatePlain(orDefault(c.Title, say(lang, "Are you sure?")), maxConfirmTitle)),
+			plain(truncatePlain(orDefault(c.Text, say(lang, "Are you sure?")), maxConfirmText)),
+			plain(truncatePlain(orDefault(c.Yes, say(lang, "Yes")), maxConfirmButton)),
+			plain(truncatePlain(orDefault(c.No, say(lang, "Cancel")), maxConfirmButton)),
 		)
 		if b.Style == bot.Danger {
 			conf.Style = slackapi.StyleDanger

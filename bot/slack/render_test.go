@@ -246,6 +246,34 @@ func TestRenderKeepsWithinSlacksLimits(t *testing.T) {
 			},
 		},
 		{
+			// The dialog's text is a plain_text object
+			// (https://docs.slack.dev/reference/block-kit/composition-objects/confirmation-dialog-object):
+			// shown as typed, so not mrkdwn-escaped, and cut at its own limit of 300.
+			name: "a confirmation dialog's text is plain, unescaped and within 300",
+			msg: bot.Message{Text: "t", Buttons: []bot.Button{
+				{Label: "Go", Action: "go", Value: "r1", Confirm: &bot.Confirmation{Title: "Sure?", Text: "Alice <alice@contoso.com> & Bob"}},
+				{Label: "Go", Action: "go", Value: "r2", Confirm: &bot.Confirmation{Text: strings.Repeat("word ", 100)}},
+			}},
+			check: func(t *testing.T, r rendered) {
+				raw, _ := json.Marshal(r.Blocks)
+				var blocks []struct {
+					Elements []struct {
+						Confirm struct {
+							Text struct{ Type, Text string } `json:"text"`
+						} `json:"confirm"`
+					} `json:"elements"`
+				}
+				json.Unmarshal(raw, &blocks)
+				got := blocks[len(blocks)-1].Elements
+				if c := got[0].Confirm.Text; c.Type != "plain_text" || c.Text != "Alice <alice@contoso.com> & Bob" {
+					t.Fatalf("confirm text %+v", c)
+				}
+				if c := got[1].Confirm.Text; c.Type != "plain_text" || textLen(c.Text) > maxConfirmText || !strings.HasSuffix(c.Text, "word…") {
+					t.Fatalf("long confirm text %+v (%d characters)", c, textLen(c.Text))
+				}
+			},
+		},
+		{
 			name: "text that looks like Slack markup is escaped",
 			msg:  bot.Message{Text: "Reason: <!channel> & <@U123>", Footer: "a <b> c"},
 			check: func(t *testing.T, r rendered) {

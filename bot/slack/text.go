@@ -21,6 +21,11 @@ var fit = bot.Fit{KeepEscape: func(s string, i int) int {
 	return i
 }}
 
-func textLen(s string) int                    { return bot.TextLen(s) }
-func truncateText(s string, limit int) string { return fit.Truncate(s, limit) }
-func splitText(s string, limit int) []string  { return fit.Split(s, limit) }
+// plainFit cuts plain_text objects (button labels, confirmation dialogs), which Slack shows
+// as they are: they hold no &entity; for a cut to step around.
+var plainFit = bot.Fit{}
+
+func textLen(s string) int                     { return bot.TextLen(s) }
+func truncateText(s string, limit int) string  { return fit.Truncate(s, limit) }
+func truncatePlain(s string, limit int) string { return plainFit.Truncate(s, limit) }
+func splitText(s string, limit int) []string   { return fit.Split(s, limit) }

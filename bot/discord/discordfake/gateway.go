@@ -41,6 +41,7 @@ type gateway struct {
 	mu         sync.Mutex
 	conns      []*gatewayConn
 	identifies []json.RawMessage
+	urls       []string // the request URIs of the WebSocket connections, e.g. /gateway-ws/?v=10&encoding=json
 }
 
 func (g *gateway) closeAll() {
@@ -62,12 +63,23 @@ func (s *Server) gatewayURL(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
+	s.gateway.mu.Lock()
+	s.gateway.urls = append(s.gateway.urls, r.URL.RequestURI())
+	s.gateway.mu.Unlock()
 	conn, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return
 	}
 	c := &gatewayConn{conn: conn}
 	defer conn.Close()
+	// The version is the URL's v (https://discord.com/developers/docs/events/gateway#connecting);
+	// the fake speaks v10 only, and refuses another as Discord refuses a version it doesn't
+	// have: close code 4012, "Invalid API version"
+	// (https://discord.com/developers/docs/topics/opcodes-and-status-codes#gateway-gateway-close-event-codes).
+	if v := r.URL.Query().Get("v"); v != gatewayVersion {
+		conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4012, "Invalid API version."))
+		return
+	}
 	if c.write(map[string]any{"op": 10, "d": map[string]any{"heartbeat_interval": 41250}}) != nil {
 		return
 	}
@@ -146,6 +158,16 @@ func (s *Server) WaitGateway(t testing.TB) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// gatewayVersion is the gateway's v that the fake takes: v10, as APIPrefix.
+const gatewayVersion = "10"
+
+// GatewayURLs lists the request URIs (path and query) the gateway WebSocket was asked for.
+func (s *Server) GatewayURLs() []string {
+	s.gateway.mu.Lock()
+	defer s.gateway.mu.Unlock()
+	return append([]string(nil), s.gateway.urls...)
 }
 
 // Identifies lists the IDENTIFY payloads received.

@@ -9,12 +9,16 @@
 // its application are, and the guilds, channels and roles the test sets up, with the bot's
 // permissions applied as Discord applies them (guilds.go).
 //
-// Point discordgo at it through the discord package's Config.APIURL (= URL + "/"): it
-// serves /api/v9/… (discordgo v0.29's version) and /api/v10/….
+// Point discordgo at it through the discord package's Config.APIURL (= URL + "/"). It
+// serves API v10 only, /api/v10/… and the gateway's ?v=10, which is what licensebot
+// speaks: a call to another version (discordgo v0.29.0's default is v9) is answered 404
+// and recorded as RouteUnknown, and a gateway connection with another v is closed with
+// 4012 Invalid API version, so that a regression fails the tests.
 package discordfake
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -56,7 +60,14 @@ const (
 	RouteGuild              = "GET /guilds/{guild}"
 	RouteGuildMember        = "GET /guilds/{guild}/members/{user}"
 	RouteChannel            = "GET /channels/{channel}"
+	// RouteUnknown is every request the fake has no route for (answered 404), e.g. one to
+	// another API version than v10.
+	RouteUnknown = "unknown route"
 )
+
+// APIPrefix is the path every REST route is served under: API v10, the version Discord's
+// OpenAPI documents (its servers: https://discord.com/api/v10).
+const APIPrefix = "/api/v10"
 
 // Call is one REST request the fake received.
 type Call struct {
@@ -199,14 +210,12 @@ func New(t testing.TB) *Server {
 		RouteChannel:             s.getChannel,
 	} {
 		method, path, _ := strings.Cut(route, " ")
-		// Discord serves its current versions side by side; discordgo v0.29 speaks v9.
-		for _, v := range []string{"/api/v9", "/api/v10"} {
-			mux.Handle(method+" "+v+path, s.record(route, h))
-		}
+		// Discord serves v9 too, but licensebot speaks v10 only: a v9 call is a bug.
+		mux.Handle(method+" "+APIPrefix+path, s.record(route, h))
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("/", s.record(RouteUnknown, func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, 0, "404: Not Found")
-	})
+	}))
 	mux.HandleFunc("GET /gateway-ws/", s.serveGateway) // discordgo adds the "/" before ?v=
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL
@@ -396,8 +405,9 @@ func (s *Server) record(route string, h http.HandlerFunc) http.Handler {
 			s.calls = append(s.calls, Call{Route: route, Path: r.URL.Path, Header: r.Header.Clone(), Body: body, Status: sw.status})
 			s.mu.Unlock()
 		}()
-		// Interaction callbacks and webhooks are authorised by their token in the path.
-		needsBot := !strings.Contains(route, "{token}")
+		// Interaction callbacks and webhooks are authorised by their token in the path; an
+		// unknown route is a 404 whoever asks.
+		needsBot := !strings.Contains(route, "{token}") && route != RouteUnknown
 		if needsBot && r.Header.Get("Authorization") != "Bot "+s.token {
 			writeError(sw, http.StatusUnauthorized, 0, "401: Unauthorized")
 			return
@@ -507,15 +517,20 @@ func (b messageBody) apply(m *Message) {
 	}
 }
 
-// readMessage decodes and validates a message body; on failure it has answered.
-func readMessage(w http.ResponseWriter, r *http.Request, create bool) (messageBody, bool) {
+// readMessage decodes and validates a message body; on failure it has answered. fields,
+// when not nil, are the only top-level fields the body may have (an edit's: editFields).
+func readMessage(w http.ResponseWriter, r *http.Request, create bool, fields []string) (messageBody, bool) {
 	raw, _ := io.ReadAll(r.Body)
 	var b messageBody
 	if err := json.Unmarshal(raw, &b); err != nil {
 		writeError(w, http.StatusBadRequest, 50109, "The request body contains invalid JSON.")
 		return b, false
 	}
-	if err := validateMessage(raw, create); err != nil {
+	err := validateMessage(raw, create)
+	if fields != nil {
+		err = errors.Join(err, validateFields(raw, fields))
+	}
+	if err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"code": 50035, "message": "Invalid Form Body", "errors": err.Error()})
 		return b, false
 	}
@@ -648,7 +663,7 @@ func (s *Server) interactionOf(w http.ResponseWriter, r *http.Request) (*interac
 }
 
 func (s *Server) editOriginal(w http.ResponseWriter, r *http.Request) {
-	b, ok := readMessage(w, r, false)
+	b, ok := readMessage(w, r, false, editFields[RouteEditOriginal])
 	if !ok {
 		return
 	}
@@ -670,7 +685,7 @@ func (s *Server) editOriginal(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) followup(w http.ResponseWriter, r *http.Request) {
-	b, ok := readMessage(w, r, true)
+	b, ok := readMessage(w, r, true, nil)
 	if !ok {
 		return
 	}
@@ -718,7 +733,7 @@ func (s *Server) createDM(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
-	b, ok := readMessage(w, r, true)
+	b, ok := readMessage(w, r, true, nil)
 	if !ok {
 		return
 	}
@@ -754,7 +769,7 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) editMessage(w http.ResponseWriter, r *http.Request) {
-	b, ok := readMessage(w, r, false)
+	b, ok := readMessage(w, r, false, editFields[RouteEditMessage])
 	if !ok {
 		return
 	}

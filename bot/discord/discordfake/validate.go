@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -111,6 +113,44 @@ func validateMessage(raw []byte, create bool) error {
 		errs = append(errs, fmt.Errorf("embeds: %d characters in all, at most %d", total, maxEmbedsTotal))
 	}
 	errs = append(errs, validateComponents(m.Components)...)
+	return errors.Join(errs...)
+}
+
+// editFields are the fields each edit body may have, by route, as Discord's OpenAPI
+// (discord/discord-api-spec@74fda0fa specs/openapi.json, API v10) lists them: Edit Message
+// takes a MessageEditRequestPartial, Edit Original Interaction Response (and Edit Followup
+// Message, which the fake doesn't serve) an IncomingWebhookUpdateRequestPartial. Anything
+// else is not part of the body; the fake refuses it, so that a client that sends what
+// Discord doesn't document (discordgo's MessageEdit puts "ID" and "Channel" in it) fails.
+var editFields = map[string][]string{
+	RouteEditMessage:  {"allowed_mentions", "attachments", "components", "content", "embeds", "flags", "sticker_ids"},
+	RouteEditOriginal: {"allowed_mentions", "attachments", "components", "content", "embeds", "flags", "poll"},
+}
+
+// ValidateEdit checks an edit body for route (RouteEditMessage or RouteEditOriginal): the
+// fields Discord documents for it only, and Discord's limits.
+func ValidateEdit(route string, raw []byte) error {
+	fields, ok := editFields[route]
+	if !ok {
+		return fmt.Errorf("%s is not an edit route of the fake", route)
+	}
+	return errors.Join(validateMessage(raw, false), validateFields(raw, fields))
+}
+
+// validateFields refuses the top-level fields of a JSON object that aren't in fields. The
+// names are compared exactly, as Discord reads them: encoding/json, which matches names
+// without regard to case, would take "Content" for "content".
+func validateFields(raw []byte, fields []string) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return fmt.Errorf("not a JSON object: %w", err)
+	}
+	var errs []error
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if !slices.Contains(fields, k) {
+			errs = append(errs, fmt.Errorf("%s: not a field of this request's body (it takes %s)", k, strings.Join(fields, ", ")))
+		}
+	}
 	return errors.Join(errs...)
 }
 

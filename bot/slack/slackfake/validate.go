@@ -141,8 +141,13 @@ func ValidateBlocks(raw []byte) error {
 					bad("button %d style %q", j, e.Style)
 				}
 				if c := e.Confirm; c != nil {
+					// All four texts are "A plain_text text object" on the confirmation
+					// dialog object's page
+					// (https://docs.slack.dev/reference/block-kit/composition-objects/confirmation-dialog-object);
+					// Slack takes a mrkdwn text but shows it unformatted
+					// (slackapi/node-slack-sdk#1612), so the fake refuses it.
 					checkText("confirm title", c.Title, maxConfirmTitle, true)
-					checkText("confirm text", c.Text, maxConfirmText, false)
+					checkText("confirm text", c.Text, maxConfirmText, true)
 					checkText("confirm button", c.Confirm, maxConfirmButton, true)
 					checkText("deny button", c.Deny, maxConfirmButton, true)
 				}
