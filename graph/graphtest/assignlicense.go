@@ -22,6 +22,15 @@ const (
 	msgNotAGUID          = "Cannot convert a primitive value to the expected type 'Edm.Guid'. See the inner exception for more details."
 )
 
+// msgSelfService is what the simulator answers (400 Request_BadRequest) when asked to remove a
+// product whose every enabled subscription is a self-service purchase (Subscription's
+// selfServicePurchase). It is NOT Microsoft's text: Microsoft documents that such licenses are
+// managed by their purchaser ("Manage self-service purchases (Admin)",
+// https://learn.microsoft.com/microsoft-365/commerce/subscriptions/manage-self-service-purchases-admins)
+// but no Graph error for this case, so the wording is chosen here. A client must not match on
+// it: it can only know that Graph refused the removal with a 400.
+const msgSelfService = "License %s belongs to a self-service purchase and cannot be removed from the user by the organization."
+
 type assignedLicense struct {
 	SKUID         string   `json:"skuId"`
 	DisabledPlans []string `json:"disabledPlans"`
@@ -32,7 +41,9 @@ type assignedLicense struct {
 // the tenant's; a removed SKU must be assigned to the user directly (inherited only is a 400
 // naming the group rule; a product held both ways loses only its direct path); an added SKU
 // needs a usage location on the user and, unless the user already holds it, a free seat
-// (consumed < prepaidUnits.enabled); the call is all or nothing. Success is 200 with the user.
+// (consumed < prepaidUnits.enabled); a removed SKU whose every enabled subscription is a
+// self-service purchase is refused (msgSelfService, the simulator's own wording); the call is
+// all or nothing. Success is 200 with the user.
 func (s *Server) assignLicense(req *request, params []string) response {
 	u := s.dir.user(params[0])
 	if u == nil {
@@ -97,6 +108,8 @@ func (s *Server) assignLicense(req *request, params []string) response {
 			return s.badRequest(req, fmt.Sprintf("License %s cannot be both added and removed.", r))
 		}
 		switch direct, inherited := s.dir.holds(u, r); {
+		case direct && s.dir.skus[r].selfServiceOnly():
+			return s.badRequest(req, fmt.Sprintf(msgSelfService, r))
 		case direct:
 		case inherited:
 			return s.badRequest(req, msgInherited)

@@ -206,3 +206,82 @@ func TestAddingALicenseNeedsAFreeSeatAndAUsageLocation(t *testing.T) {
 		})
 	}
 }
+
+func TestSelfServicePurchaseCannotBeRemoved(t *testing.T) {
+	const orgSubscription = "b1111111-1111-4111-8111-111111111111"
+	withOrgSubscription := func(status string) Tenant {
+		tenant := SampleTenant()
+		for i := range tenant.SKUs {
+			if k := &tenant.SKUs[i]; k.SKUID == skuFlow {
+				k.Subscriptions = append(k.Subscriptions, Subscription{ID: orgSubscription, Status: status, TotalLicenses: 5})
+				k.PrepaidUnits = 0 // recomputed from the enabled subscriptions
+			}
+		}
+		return tenant
+	}
+	ownerOnly := SampleTenant() // ownerType "User" alone does not make a self-service purchase
+	for i := range ownerOnly.SKUs {
+		for j := range ownerOnly.SKUs[i].Subscriptions {
+			ownerOnly.SKUs[i].Subscriptions[j].SelfServicePurchase = false
+		}
+	}
+	tests := []struct {
+		name    string
+		tenant  Tenant
+		batch   bool
+		refused bool
+	}{
+		{"the sample's self-service purchase", SampleTenant(), false, true},
+		{"inside a $batch", SampleTenant(), true, true},
+		{"an enabled organisation subscription of the product too", withOrgSubscription("Enabled"), false, false},
+		{"a suspended organisation subscription does not count", withOrgSubscription("Suspended"), true, true},
+		{"ownerType User without selfServicePurchase", ownerOnly, true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := start(t, tt.tenant)
+			var status float64
+			var body map[string]any
+			if tt.batch {
+				r := call(t, s, "POST", "/$batch", map[string]any{"requests": []any{map[string]any{
+					"id": "1", "method": "POST", "url": "/users/lee@contoso.example/assignLicense",
+					"headers": map[string]string{"Content-Type": "application/json"}, "body": remove(skuFlow)}}})
+				sub := responsesByID(t, r)["1"]
+				status, _ = sub["status"].(float64)
+				body, _ = sub["body"].(map[string]any)
+			} else {
+				r := call(t, s, "POST", "/users/lee@contoso.example/assignLicense", remove(skuFlow))
+				status, body = float64(r.status), r.body
+			}
+			if !tt.refused {
+				if status != 200 || s.Removals("lee@contoso.example", skuFlow) != 1 {
+					t.Fatalf("status %v, removals %d; want the license removed", status, s.Removals("lee@contoso.example", skuFlow))
+				}
+				return
+			}
+			code, msg := reply{body: body}.errorCode()
+			if status != 400 || code != "Request_BadRequest" || msg != fmt.Sprintf(msgSelfService, skuFlow) {
+				t.Fatalf("got %v %s %q", status, code, msg)
+			}
+			inner, _ := body["error"].(map[string]any)["innerError"].(map[string]any)
+			if inner["request-id"] == nil || inner["date"] == nil {
+				t.Errorf("innerError %v", inner)
+			}
+			if s.Removals("lee@contoso.example", skuFlow) != 0 {
+				t.Error("a refused removal removed the license")
+			}
+		})
+	}
+}
+
+func TestSelfServiceRefusalIsAllOrNothing(t *testing.T) {
+	s := startSample(t)
+	r := call(t, s, "POST", "/users/lee@contoso.example/assignLicense", remove(skuO365E3, skuFlow))
+	if r.status != 400 || s.Removals("lee@contoso.example", skuO365E3) != 0 {
+		t.Fatalf("status %d, Office 365 E3 removals %d", r.status, s.Removals("lee@contoso.example", skuO365E3))
+	}
+	// Lee's other products are the organisation's: they go.
+	if r := call(t, s, "POST", "/users/lee@contoso.example/assignLicense", remove(skuO365E3)); r.status != 200 {
+		t.Errorf("Office 365 E3: %d %s", r.status, r.raw)
+	}
+}

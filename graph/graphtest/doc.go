@@ -21,11 +21,20 @@
 //
 // Faults are injected with options: WithLatency, WithThrottle (429 + Retry-After on writes,
 // also per sub-request inside a $batch, each counting as one request as Graph counts them),
+// WithDocumentedThrottle (the documented identity and access write quotas, Retry-After 10 s),
 // WithFailureRate (503/500, per request and per sub-request), WithBatchFailureRate (a whole
-// $batch fails with 503) and WithToken (401 without the expected bearer token). Tests read
-// what changed with Removals and Restores (per user and product), Calls and LastBody.
-// Request bodies compressed with gzip (as the SDK sends them) are decompressed. A Server is
-// safe for concurrent use.
+// $batch fails with 503) and WithToken (401 without the expected bearer token).
+// WithDocumentedWorstCase answers as Microsoft documents the worst case for an app-only token:
+// licenseDetails is 403 and every ordinary subscription shows ownerType "User". Tests read what
+// changed with Removals and Restores (per user and product), Calls, LicenseDetailsCalls and
+// LastBody. Request bodies compressed with gzip (as the SDK sends them) are decompressed. A
+// Server is safe for concurrent use.
+//
+// Every date the Server serves comes from its clock (WithClock, default time.Now): error
+// dates, lastUpdatedDateTime, and subscription dates a fixture gives relative to it
+// (createdDaysAgo, nextLifecycleInDays; resolved by NewServer). A fixture marks a self-service
+// purchase with the fixture-only selfServicePurchase, which assignLicense refuses to remove
+// (see Subscription); the sample's Power Automate for Lee is one.
 //
 // Sources for every shape and message are listed in ../testdata/README.md.
 package graphtest

@@ -57,6 +57,15 @@ func (s *Server) notFound(req *request, resource string) response {
 		fmt.Sprintf("Resource '%s' does not exist or one of its queried reference-property objects are not present.", resource))
 }
 
+// insufficientPrivileges is the 403 Graph answers when the token lacks a permission the
+// request needs, as in "Microsoft Graph error responses and resource types"
+// (https://learn.microsoft.com/graph/errors: 403 Forbidden, "Access is denied to the requested
+// resource") with the directory's own code and text.
+func (s *Server) insufficientPrivileges(req *request) response {
+	return s.errorResponse(req, http.StatusForbidden, "Authorization_RequestDenied",
+		"Insufficient privileges to complete the operation.")
+}
+
 func (s *Server) badRequest(req *request, message string) response {
 	return s.errorResponse(req, http.StatusBadRequest, "Request_BadRequest", message)
 }

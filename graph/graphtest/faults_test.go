@@ -2,6 +2,7 @@ package graphtest
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"sync"
 	"testing"
@@ -33,25 +34,142 @@ func TestThrottleLimitsWritesAndSaysWhenToRetry(t *testing.T) {
 	}
 }
 
-func TestDocumentedThrottleComputesRetryAfterFromTheBucket(t *testing.T) {
-	clock := newFakeClock()
-	s, err := newServer(SampleTenant(), WithDocumentedThrottle(), WithClock(clock.Now))
-	if err != nil {
-		t.Fatal(err)
+func TestDocumentedThrottleHasTheDocumentedQuotas(t *testing.T) {
+	var c config
+	WithDocumentedThrottle()(&c)
+	// "Identity and access service limits", https://learn.microsoft.com/graph/throttling-limits.
+	want := []struct {
+		scope  string
+		quota  float64
+		window time.Duration
+	}{
+		{"Tenant_Application", 3000, 150 * time.Second},
+		{"Application", 35000, 5 * time.Minute},
+		{"Tenant", 18000, 5 * time.Minute},
 	}
-	req := &request{method: "POST"}
+	if len(c.throttle.buckets) != len(want) {
+		t.Fatalf("%d buckets, want %d", len(c.throttle.buckets), len(want))
+	}
+	for i, w := range want {
+		b := c.throttle.buckets[i]
+		if b.scope != w.scope || b.burst != w.quota || math.Abs(b.perSecond-w.quota/w.window.Seconds()) > 1e-9 {
+			t.Errorf("bucket %d: %+v, want %s %v per %s", i, b, w.scope, w.quota, w.window)
+		}
+	}
+	if c.throttle.retryAfter != 10*time.Second {
+		t.Errorf("Retry-After %s, want Microsoft's sample 10s", c.throttle.retryAfter)
+	}
+}
+
+func TestDocumentedThrottleAnswersAsGraphDocuments(t *testing.T) {
+	clock := newFakeClock()
+	s := startSample(t, WithDocumentedThrottle(), WithClock(clock.Now))
+	// Spend the application+tenant write quota without 3,000 HTTP calls.
+	s.mu.Lock()
 	for i := 0; i < IdentityWriteQuota; i++ {
-		if _, throttled := s.throttle(req); throttled {
+		if _, throttled := s.throttle(&request{method: "POST"}); throttled {
+			s.mu.Unlock()
 			t.Fatalf("write %d throttled within the documented quota", i+1)
 		}
 	}
-	resp, throttled := s.throttle(req)
-	if !throttled || resp.status != 429 || resp.header.Get("Retry-After") != "1" {
-		t.Fatalf("write %d: throttled %v, %d, Retry-After %q", IdentityWriteQuota+1, throttled, resp.status, resp.header.Get("Retry-After"))
+	s.mu.Unlock()
+
+	wantHeaders := map[string]string{
+		"Retry-After":               "10",
+		"X-Ms-Throttle-Scope":       "Tenant_Application/Write/" + sampleAppID + "/" + tenantID,
+		"X-Ms-Throttle-Information": "WriteLimitExceeded",
 	}
-	clock.Advance(50 * time.Millisecond) // 20 writes per second refill
-	if _, throttled := s.throttle(req); throttled {
-		t.Error("a token should be back after 50ms")
+	r := call(t, s, "POST", "/users/bob@contoso.example/assignLicense", remove(skuPBI))
+	if code, _ := r.errorCode(); r.status != 429 || code != "TooManyRequests" {
+		t.Fatalf("write %d: %d %s", IdentityWriteQuota+1, r.status, code)
+	}
+	for k, v := range wantHeaders {
+		if got := r.header.Get(k); got != v {
+			t.Errorf("%s: %q, want %q", k, got, v)
+		}
+	}
+	// Inside a $batch the sub-response carries the same headers.
+	r = call(t, s, "POST", "/$batch", map[string]any{"requests": []any{map[string]any{
+		"id": "1", "method": "POST", "url": "/users/bob@contoso.example/assignLicense",
+		"headers": map[string]string{"Content-Type": "application/json"}, "body": remove(skuPBI)}}})
+	sub := responsesByID(t, r)["1"]
+	if r.status != 200 || sub["status"] != 429.0 {
+		t.Fatalf("batch %d, sub-request %v", r.status, sub["status"])
+	}
+	for k, v := range wantHeaders {
+		if got := sub["headers"].(map[string]any)[k]; got != v {
+			t.Errorf("batch %s: %v, want %q", k, got, v)
+		}
+	}
+	if s.Removals("bob@contoso.example", skuPBI) != 0 {
+		t.Error("a throttled write changed the tenant")
+	}
+	clock.Advance(50 * time.Millisecond) // 3,000 per 150 s refill 20 a second
+	if r := call(t, s, "POST", "/users/bob@contoso.example/assignLicense", remove(skuPBI)); r.status != 200 {
+		t.Errorf("a token should be back after 50ms: %d", r.status)
+	}
+}
+
+func TestTheFirstExhaustedBucketThrottles(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	// A small fast bucket and a large slow one, as the application+tenant quota and the
+	// application-wide one are shaped.
+	newBuckets := func() []*tokenBucket {
+		return []*tokenBucket{
+			newTokenBucket(bucketConfig{perSecond: 10, burst: 3, scope: "Tenant_Application"}, now),
+			newTokenBucket(bucketConfig{perSecond: 0.5, burst: 10, scope: "Application"}, now),
+		}
+	}
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	sustained := []time.Duration{}
+	for i := 0; i < 10; i++ {
+		sustained = append(sustained, ms(100*i))
+	}
+	tests := []struct {
+		name      string
+		takes     []time.Duration // when each write comes; all but the last must be admitted
+		wantScope string          // which bucket refuses the last; "" = admitted
+		wantWait  time.Duration
+	}{
+		{"within both", []time.Duration{0}, "", 0},
+		{"a burst empties the small bucket", []time.Duration{0, 0, 0, 0}, "Tenant_Application", ms(100)},
+		{"which refills fast", []time.Duration{0, 0, 0, ms(100)}, "", 0},
+		{"sustained writes empty the slow bucket", append(sustained, ms(900)), "Application", ms(1100)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bs := newBuckets()
+			last := len(tt.takes) - 1
+			for i, at := range tt.takes[:last] {
+				if refused, _ := takeAll(bs, now.Add(at)); refused != nil {
+					t.Fatalf("write %d refused by %s", i+1, refused.cfg.scope)
+				}
+			}
+			before := []float64{bs[0].tokens, bs[1].tokens}
+			refused, wait := takeAll(bs, now.Add(tt.takes[last]))
+			if tt.wantScope == "" {
+				if refused != nil {
+					t.Fatalf("refused by %s", refused.cfg.scope)
+				}
+				return
+			}
+			if refused == nil || refused.cfg.scope != tt.wantScope || (wait-tt.wantWait).Abs() > time.Millisecond {
+				t.Fatalf("refused by %+v, wait %s; want %s, %s", refused, wait, tt.wantScope, tt.wantWait)
+			}
+			if tt.takes[last] == tt.takes[last-1] && (bs[0].tokens != before[0] || bs[1].tokens != before[1]) {
+				t.Errorf("a refused write spent tokens: %v → %v, %v", before, bs[0].tokens, bs[1].tokens)
+			}
+		})
+	}
+}
+
+func TestThrottleWithoutRetryAfterComputesItFromTheBucket(t *testing.T) {
+	clock := newFakeClock()
+	s := startSample(t, WithThrottle(0.25, 0), WithClock(clock.Now))
+	call(t, s, "POST", "/users/bob@contoso.example/assignLicense", remove(skuPBI))
+	r := call(t, s, "POST", "/users/joni@contoso.example/assignLicense", remove(skuPBI))
+	if r.status != 429 || r.header.Get("Retry-After") != "4" || r.header.Get("x-ms-throttle-scope") != "" {
+		t.Fatalf("%d Retry-After %q scope %q; want 429 after 4 s (one token per 4 s), no scope", r.status, r.header.Get("Retry-After"), r.header.Get("x-ms-throttle-scope"))
 	}
 }
 

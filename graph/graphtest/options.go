@@ -17,12 +17,23 @@ type config struct {
 	token            string
 	pageSize         int
 	now              func() time.Time
+	worstCase        bool
 }
 
+// throttleConfig is a set of token buckets every write must find a token in: the first
+// exhausted one throttles it.
 type throttleConfig struct {
-	perSecond  float64
-	burst      float64
-	retryAfter time.Duration // 0: computed from the bucket
+	buckets    []bucketConfig
+	retryAfter time.Duration // 0: computed from the bucket that refused
+}
+
+// bucketConfig is one write quota as a token bucket.
+type bucketConfig struct {
+	perSecond float64
+	burst     float64
+	// scope is the <Scope> of the x-ms-throttle-scope header a 429 from this bucket carries
+	// ("Tenant_Application", "Application", "Tenant"); "" sends no x-ms-throttle-* headers.
+	scope string
 }
 
 // WithLatency delays every top-level response by d (a $batch counts once).
@@ -43,35 +54,86 @@ func WithLatency(d time.Duration) Option { return func(c *config) { c.latency = 
 // token again". Reads are never throttled: Graph throttles writes first.
 func WithThrottle(perSecond float64, retryAfter time.Duration) Option {
 	return func(c *config) {
-		c.throttle = &throttleConfig{perSecond: perSecond, burst: math.Max(1, math.Floor(perSecond)), retryAfter: retryAfter}
-	}
-}
-
-// The write limits Microsoft documents for identity and access (directory) requests, which
-// include POST /users/{id}/assignLicense (a POST costs 1 write), from "Microsoft Graph
-// service-specific throttling limits", section "Identity and access service limits"
-// (https://learn.microsoft.com/graph/throttling-limits): the write quota is 3,000 requests per
-// 2 minutes 30 seconds per application+tenant pair, 18,000 per 5 minutes per tenant and 70,000
-// per 5 minutes per application. The resource-unit quota per application+tenant pair is
-// 3,500 (tenants under 50 users), 5,000 (50–500) or 8,000 (over 500) per 10 seconds. The page
-// says the limits are subject to change and that 429s can come sooner under load; it documents
-// no fixed Retry-After (its sample 429 says "Retry-After: 2.128").
-const (
-	IdentityWriteQuota       = 3000
-	IdentityWriteQuotaWindow = 150 * time.Second
-)
-
-// WithDocumentedThrottle throttles writes at the documented application+tenant write quota:
-// a bucket of IdentityWriteQuota writes refilled over IdentityWriteQuotaWindow (20 per second),
-// with Retry-After computed from the bucket.
-func WithDocumentedThrottle() Option {
-	return func(c *config) {
 		c.throttle = &throttleConfig{
-			perSecond: float64(IdentityWriteQuota) / IdentityWriteQuotaWindow.Seconds(),
-			burst:     IdentityWriteQuota,
+			buckets:    []bucketConfig{{perSecond: perSecond, burst: math.Max(1, math.Floor(perSecond))}},
+			retryAfter: retryAfter,
 		}
 	}
 }
+
+// The write quotas Microsoft documents for identity and access (directory) requests, which
+// include POST /users/{id}/assignLicense ("POST | Any identity path not listed in the table" costs
+// 1 resource unit and 1 write), from "Microsoft Graph service-specific throttling limits",
+// section "Identity and access service limits" (https://learn.microsoft.com/graph/throttling-limits):
+//
+//	application+tenant pair  3,000 requests per 2 minutes and 30 seconds
+//	application             35,000 requests per 5 minutes (across all tenants)
+//	tenant                  18,000 requests per 5 minutes (all applications)
+//
+// (Older versions of the page said 70,000 per application; the current one says 35,000.) The
+// resource-unit quota per application+tenant pair is 3,500 (tenants under 50 users), 5,000
+// (50–500) or 8,000 (over 500) per 10 seconds; a simulator that throttles writes only does not
+// model it. The page says throttling "is based on a token bucket algorithm", that "the first
+// limit to be reached triggers throttling behavior", that the limits are subject to change and
+// that 429s can come sooner when the service is under load.
+const (
+	IdentityWriteQuota             = 3000
+	IdentityWriteQuotaWindow       = 150 * time.Second
+	IdentityAppWriteQuota          = 35000
+	IdentityAppWriteQuotaWindow    = 5 * time.Minute
+	IdentityTenantWriteQuota       = 18000
+	IdentityTenantWriteQuotaWindow = 5 * time.Minute
+)
+
+// DocumentedRetryAfter is the Retry-After of the sample 429 in "Microsoft Graph throttling
+// guidance" (https://learn.microsoft.com/graph/throttling, "Sample response": "Retry-After:
+// 10"). Graph computes its real value per request; a client must read the header, not assume
+// this.
+const DocumentedRetryAfter = 10 * time.Second
+
+// WithDocumentedThrottle throttles writes at the documented identity and access write quotas,
+// each a token bucket holding its quota and refilled over its window: IdentityWriteQuota per
+// IdentityWriteQuotaWindow for the application+tenant pair (20 a second), IdentityAppWriteQuota
+// per IdentityAppWriteQuotaWindow for the application and IdentityTenantWriteQuota per
+// IdentityTenantWriteQuotaWindow for the tenant. A write needs a token from every bucket; the
+// first exhausted one throttles it (the simulator is one application in one tenant, so in
+// practice the application+tenant bucket, the smallest and slowest, runs out first). A
+// throttled write gets 429 with Retry-After DocumentedRetryAfter (10 s) and, as the page
+// documents for throttled identity requests, x-ms-throttle-scope
+// ("<Scope>/Write/<ApplicationId>/<TenantId>") and x-ms-throttle-information
+// ("WriteLimitExceeded").
+func WithDocumentedThrottle() Option {
+	quota := func(n int, window time.Duration, scope string) bucketConfig {
+		return bucketConfig{perSecond: float64(n) / window.Seconds(), burst: float64(n), scope: scope}
+	}
+	return func(c *config) {
+		c.throttle = &throttleConfig{
+			buckets: []bucketConfig{
+				quota(IdentityWriteQuota, IdentityWriteQuotaWindow, "Tenant_Application"),
+				quota(IdentityAppWriteQuota, IdentityAppWriteQuotaWindow, "Application"),
+				quota(IdentityTenantWriteQuota, IdentityTenantWriteQuotaWindow, "Tenant"),
+			},
+			retryAfter: DocumentedRetryAfter,
+		}
+	}
+}
+
+// WithDocumentedWorstCase makes the Server answer as Microsoft documents the worst case for an
+// app-only token, so a client proves it does not depend on what the documentation does not
+// promise:
+//
+//   - GET /users/{id}/licenseDetails answers 403 Authorization_RequestDenied ("Insufficient
+//     privileges to complete the operation."), because the List licenseDetails reference lists
+//     Application permissions as "Not supported"
+//     (https://learn.microsoft.com/graph/api/user-list-licensedetails). Server.LicenseDetailsCalls
+//     counts the attempts.
+//   - Every subscription in GET /directory/subscriptions that the fixture gives no owner shows
+//     ownerType "User" with the id of the tenant's first Global Administrator as ownerId (fixture
+//     order; the first user if there is none), as Microsoft's own List subscriptions example
+//     shows ownerType "User" on an ordinary company subscription
+//     (https://learn.microsoft.com/graph/api/directory-list-subscriptions). So ownerType cannot
+//     tell a self-service purchase apart.
+func WithDocumentedWorstCase() Option { return func(c *config) { c.worstCase = true } }
 
 // WithFailureRate makes that fraction of requests (each top-level request and each $batch
 // sub-request; not the $batch envelope) fail with 503 serviceNotAvailable, or one in five of
@@ -95,6 +157,8 @@ func WithToken(token string) Option { return func(c *config) { c.token = token }
 // @odata.nextLink paging starts (Graph's default is 100; the client may ask for less with $top).
 func WithPageSize(n int) Option { return func(c *config) { c.pageSize = n } }
 
-// WithClock sets the clock used for throttling, error dates and lastUpdatedDateTime, so tests
-// can move time by hand.
+// WithClock sets the Server's clock, so tests can move time by hand: it times throttling, error
+// dates and licenseAssignmentStates' lastUpdatedDateTime, and NewServer resolves a fixture's
+// relative subscription dates (createdDaysAgo, nextLifecycleInDays) against it. Default
+// time.Now.
 func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }

@@ -1,6 +1,9 @@
 package graphtest
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // tenantID is the sample organisation's directory id, used where Graph embeds it
 // (subscribedSku ids are "{tenantId}_{skuId}").
@@ -50,10 +53,20 @@ func (s *Server) listSubscribedSKUs(req *request, _ []string) response {
 	return ok(map[string]any{"@odata.context": req.base + "/$metadata#subscribedSkus", "value": values})
 }
 
-// listSubscriptions answers GET /directory/subscriptions (companySubscription). A
-// self-service purchase carries ownerType "User" and the buyer in ownerId; the organisation's
-// own subscriptions leave both null.
+// globalAdministrator is the Global Administrator role's template id (the same in every
+// tenant).
+const globalAdministrator = "62e90394-69f5-4237-9190-012177145e10"
+
+// listSubscriptions answers GET /directory/subscriptions (companySubscription). ownerType and
+// ownerId are the fixture's (null when it gives none); under WithDocumentedWorstCase a
+// subscription without them shows ownerType "User" and the first Global Administrator as
+// owner, as Microsoft's List example does for an ordinary subscription. The fixture-only
+// selfServicePurchase is never served.
 func (s *Server) listSubscriptions(req *request, _ []string) response {
+	defaultOwner := ""
+	if s.cfg.worstCase {
+		defaultOwner = s.firstGlobalAdministrator()
+	}
 	values := []map[string]any{}
 	for i := range s.dir.tenant.SKUs {
 		k := &s.dir.tenant.SKUs[i]
@@ -64,8 +77,12 @@ func (s *Server) listSubscriptions(req *request, _ []string) response {
 					"servicePlanId": p.ID, "servicePlanName": p.Name, "provisioningStatus": "Success", "appliesTo": k.AppliesTo,
 				})
 			}
+			ownerType, ownerID := sub.OwnerType, sub.OwnerID
+			if ownerType == "" && defaultOwner != "" {
+				ownerType, ownerID = "User", defaultOwner
+			}
 			var ownerTenant any
-			if sub.OwnerType != "" {
+			if ownerType != "" {
 				ownerTenant = tenantID
 			}
 			values = append(values, map[string]any{
@@ -78,14 +95,30 @@ func (s *Server) listSubscriptions(req *request, _ []string) response {
 				"skuPartNumber":          k.SKUPartNumber,
 				"status":                 sub.Status,
 				"totalLicenses":          sub.TotalLicenses,
-				"ownerId":                nullable(sub.OwnerID),
+				"ownerId":                nullable(ownerID),
 				"ownerTenantId":          ownerTenant,
-				"ownerType":              nullable(sub.OwnerType),
+				"ownerType":              nullable(ownerType),
 				"serviceStatus":          status,
 			})
 		}
 	}
 	return ok(map[string]any{"@odata.context": req.base + "/$metadata#directory/subscriptions", "value": values})
+}
+
+// firstGlobalAdministrator is the id of the first user in fixture order who holds the Global
+// Administrator role (directly or through a role-assignable group), or of the first user if
+// none does; "" for a tenant without users.
+func (s *Server) firstGlobalAdministrator() string {
+	users := s.dir.tenant.Users
+	for i := range users {
+		if slices.Contains(s.dir.roles(&users[i]), globalAdministrator) {
+			return users[i].ID
+		}
+	}
+	if len(users) > 0 {
+		return users[0].ID
+	}
+	return ""
 }
 
 func timeOrNull(t time.Time) any {

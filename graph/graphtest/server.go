@@ -32,11 +32,13 @@ type Server struct {
 	mu       sync.Mutex
 	dir      *directory
 	rng      *rand.Rand
-	bucket   *tokenBucket
+	buckets  []*tokenBucket
 	calls    map[callKey]int
 	lastBody map[callKey][]byte
 	removals map[string]int
 	restores map[string]int
+	// licenseDetails counts requests to /users/{id}/licenseDetails (see LicenseDetailsCalls).
+	licenseDetails int
 }
 
 type callKey struct{ method, path string }
@@ -70,8 +72,12 @@ func newServer(t Tenant, opts ...Option) (*Server, error) {
 	if cfg.batchFailureRate < 0 || cfg.batchFailureRate > 1 {
 		return nil, fmt.Errorf("graphtest: batch failure rate %v is not within [0, 1]", cfg.batchFailureRate)
 	}
-	if cfg.throttle != nil && cfg.throttle.perSecond <= 0 {
-		return nil, fmt.Errorf("graphtest: throttle rate %v must be positive", cfg.throttle.perSecond)
+	if cfg.throttle != nil {
+		for _, b := range cfg.throttle.buckets {
+			if b.perSecond <= 0 {
+				return nil, fmt.Errorf("graphtest: throttle rate %v must be positive", b.perSecond)
+			}
+		}
 	}
 	if cfg.pageSize < 1 {
 		return nil, fmt.Errorf("graphtest: page size %d must be positive", cfg.pageSize)
@@ -80,10 +86,12 @@ func newServer(t Tenant, opts ...Option) (*Server, error) {
 	if err := t.normalize(); err != nil {
 		return nil, fmt.Errorf("graphtest: tenant: %w", err)
 	}
+	now := cfg.now()
+	t.resolveDates(now)
 	seed := uint64(cfg.failureSeed)
 	s := &Server{
 		cfg:      cfg,
-		dir:      newDirectory(t, cfg.now()),
+		dir:      newDirectory(t, now),
 		rng:      rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		calls:    map[callKey]int{},
 		lastBody: map[callKey][]byte{},
@@ -91,7 +99,9 @@ func newServer(t Tenant, opts ...Option) (*Server, error) {
 		restores: map[string]int{},
 	}
 	if cfg.throttle != nil {
-		s.bucket = newTokenBucket(*cfg.throttle, cfg.now())
+		for _, b := range cfg.throttle.buckets {
+			s.buckets = append(s.buckets, newTokenBucket(b, now))
+		}
 	}
 	return s, nil
 }
@@ -144,6 +154,15 @@ func (s *Server) Calls(method, pathPrefix string) int {
 		}
 	}
 	return n
+}
+
+// LicenseDetailsCalls counts the requests received for /users/{id}/licenseDetails (any user,
+// any method, top-level or inside a $batch, answered or refused), so a test can assert that a
+// client never depends on it (see WithDocumentedWorstCase).
+func (s *Server) LicenseDetailsCalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.licenseDetails
 }
 
 // LastBody returns the (decompressed) body of the most recent request with that method and
@@ -266,6 +285,9 @@ func (s *Server) record(req *request) {
 	defer s.mu.Unlock()
 	k := callKey{strings.ToUpper(req.method), req.path}
 	s.calls[k]++
+	if _, ok := match("users/*/licenseDetails", req.segments); ok {
+		s.licenseDetails++
+	}
 	if len(req.body) > 0 {
 		s.lastBody[k] = req.body
 	}

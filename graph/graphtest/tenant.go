@@ -35,10 +35,19 @@ import (
 //	    "capabilityStatus": "Enabled", "prepaidUnits": 20,     // prepaidUnits.enabled
 //	    "servicePlans": [{"servicePlanId": "<guid>", "servicePlanName": "EXCHANGE_S_ENTERPRISE"}],
 //	    "subscriptions": [{"id": "<guid>", "status": "Enabled", "totalLicenses": 20, "isTrial": false,
+//	      "createdDaysAgo": 400, "nextLifecycleInDays": 120,   // relative to the clock; or instead:
 //	      "createdDateTime": "2025-01-01T00:00:00Z", "nextLifecycleDateTime": "2026-12-01T00:00:00Z",
-//	      "ownerType": "User", "ownerId": "<buyer's user id>"}]  // owner* only for a self-service purchase
+//	      "ownerType": "User", "ownerId": "<user id or UPN>",   // optional: served as given
+//	      "selfServicePurchase": true}]                         // fixture only: see Subscription
 //	  }]
 //	}
+//
+// Subscription dates are either absolute (createdDateTime, nextLifecycleDateTime, RFC 3339) or
+// relative to the clock of the Server they are served by (WithClock; time.Now by default),
+// resolved once when NewServer builds it: createdDaysAgo N is midnight UTC of the clock's day
+// minus N days, nextLifecycleInDays N that midnight plus N days (negative: already passed).
+// Giving both forms of one date is an error. Relative dates keep a fixture meaningful on any
+// day: a subscription created in the past whose renewal is still ahead.
 //
 // Defaults: accountEnabled true, appliesTo "User", capabilityStatus and subscription status
 // "Enabled", prepaidUnits the sum of the enabled subscriptions' totalLicenses. Unknown fields
@@ -117,9 +126,24 @@ type ServicePlan struct {
 	Name string `json:"servicePlanName"`
 }
 
-// Subscription is one commercial subscription of a product. A self-service purchase has
-// OwnerType "User" and the buyer's object id in OwnerID (Graph's companySubscription documents
-// ownerType as "Indicates the entity that ownerId belongs to, for example, \"User\"").
+// Subscription is one commercial subscription of a product (Graph's companySubscription).
+//
+// OwnerType and OwnerID are served as given. Graph's companySubscription documents ownerType
+// as "Indicates the entity that ownerId belongs to, for example, \"User\"", and Microsoft's own
+// List subscriptions example shows ownerType "User" on an ordinary company subscription
+// (https://learn.microsoft.com/graph/api/directory-list-subscriptions): the owner says nothing
+// reliable about who bought it, so it is not how a fixture marks a self-service purchase.
+//
+// SelfServicePurchase is fixture-only (never served: Graph has no such property) and marks a
+// subscription a user bought with their own card. Microsoft documents that the purchaser
+// manages the licenses of such a purchase and that an admin's way out is to assign a centrally
+// bought license and ask the purchaser to cancel ("Manage self-service purchases (Admin)",
+// https://learn.microsoft.com/microsoft-365/commerce/subscriptions/manage-self-service-purchases-admins;
+// "Self-service purchase FAQ"). The Server refuses to remove a product from a user through
+// assignLicense when every enabled subscription of it is such a purchase (see assignLicense).
+//
+// CreatedDaysAgo and NextLifecycleInDays are the relative forms of CreatedDateTime and
+// NextLifecycleDateTime (see Tenant); NewServer resolves them into the absolute fields.
 type Subscription struct {
 	ID                    string    `json:"id"`
 	Status                string    `json:"status,omitempty"`
@@ -127,8 +151,48 @@ type Subscription struct {
 	IsTrial               bool      `json:"isTrial,omitempty"`
 	CreatedDateTime       time.Time `json:"createdDateTime,omitzero"`
 	NextLifecycleDateTime time.Time `json:"nextLifecycleDateTime,omitzero"`
+	CreatedDaysAgo        *int      `json:"createdDaysAgo,omitempty"`
+	NextLifecycleInDays   *int      `json:"nextLifecycleInDays,omitempty"`
 	OwnerType             string    `json:"ownerType,omitempty"`
 	OwnerID               string    `json:"ownerId,omitempty"`
+	SelfServicePurchase   bool      `json:"selfServicePurchase,omitempty"`
+}
+
+// resolveDates turns relative subscription dates into absolute ones against now: created
+// CreatedDaysAgo days before, and the next lifecycle NextLifecycleInDays days after, midnight
+// UTC of now's day (a whole day, as Graph's own dates usually are, and never after now).
+func (t *Tenant) resolveDates(now time.Time) {
+	y, m, d := now.UTC().Date()
+	midnight := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	for i := range t.SKUs {
+		for j := range t.SKUs[i].Subscriptions {
+			sub := &t.SKUs[i].Subscriptions[j]
+			if sub.CreatedDaysAgo != nil {
+				sub.CreatedDateTime = midnight.AddDate(0, 0, -*sub.CreatedDaysAgo)
+				sub.CreatedDaysAgo = nil
+			}
+			if sub.NextLifecycleInDays != nil {
+				sub.NextLifecycleDateTime = midnight.AddDate(0, 0, *sub.NextLifecycleInDays)
+				sub.NextLifecycleInDays = nil
+			}
+		}
+	}
+}
+
+// selfServiceOnly reports whether every enabled subscription of the product (and at least
+// one) is a self-service purchase: then no organisation-bought license backs it.
+func (s *SKU) selfServiceOnly() bool {
+	enabled := 0
+	for _, sub := range s.Subscriptions {
+		if sub.Status != "Enabled" {
+			continue
+		}
+		if !sub.SelfServicePurchase {
+			return false
+		}
+		enabled++
+	}
+	return enabled > 0
 }
 
 // LoadTenant reads a fixture in the JSON form documented on Tenant, applies the defaults,
@@ -190,6 +254,15 @@ func (t *Tenant) normalize() error {
 			}
 			if sub.Status == "Enabled" {
 				enabled += sub.TotalLicenses
+			}
+			if !sub.CreatedDateTime.IsZero() && sub.CreatedDaysAgo != nil {
+				fail("sku %s: subscription %s has both createdDateTime and createdDaysAgo", s.SKUPartNumber, sub.ID)
+			}
+			if sub.CreatedDaysAgo != nil && *sub.CreatedDaysAgo < 0 {
+				fail("sku %s: subscription %s createdDaysAgo %d is in the future", s.SKUPartNumber, sub.ID, *sub.CreatedDaysAgo)
+			}
+			if !sub.NextLifecycleDateTime.IsZero() && sub.NextLifecycleInDays != nil {
+				fail("sku %s: subscription %s has both nextLifecycleDateTime and nextLifecycleInDays", s.SKUPartNumber, sub.ID)
 			}
 		}
 		if s.PrepaidUnits == 0 {
@@ -286,12 +359,17 @@ func (t *Tenant) normalize() error {
 			fail("group %q: has roles but isAssignableToRole is false", g.DisplayName)
 		}
 	}
-	for _, s := range t.SKUs {
-		for _, sub := range s.Subscriptions {
+	for i := range t.SKUs {
+		s := &t.SKUs[i]
+		for j := range s.Subscriptions {
+			sub := &s.Subscriptions[j]
 			if sub.OwnerType == "User" {
-				if _, ok := resolve(sub.OwnerID); !ok {
+				id, ok := resolve(sub.OwnerID)
+				if !ok {
 					fail("sku %s: subscription %s owner %q is not a user", s.SKUPartNumber, sub.ID, sub.OwnerID)
+					continue
 				}
+				sub.OwnerID = id
 			}
 		}
 	}
@@ -345,7 +423,20 @@ func (u User) clone() User {
 func (s SKU) clone() SKU {
 	s.ServicePlans = append([]ServicePlan(nil), s.ServicePlans...)
 	s.Subscriptions = append([]Subscription(nil), s.Subscriptions...)
+	for i := range s.Subscriptions {
+		sub := &s.Subscriptions[i]
+		sub.CreatedDaysAgo = cloneInt(sub.CreatedDaysAgo)
+		sub.NextLifecycleInDays = cloneInt(sub.NextLifecycleInDays)
+	}
 	return s
+}
+
+func cloneInt(p *int) *int {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }
 
 func cloneLicenses(ls []License) []License {

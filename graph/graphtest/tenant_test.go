@@ -34,13 +34,20 @@ func TestSampleTenant(t *testing.T) {
 	selfService := 0
 	for _, s := range tenant.SKUs {
 		for _, sub := range s.Subscriptions {
-			if sub.OwnerType == "User" {
+			if sub.SelfServicePurchase {
 				selfService++
+				if s.SKUID != skuFlow || sub.OwnerType != "User" || sub.OwnerID != byUPN["lee@contoso.example"].ID {
+					t.Errorf("self-service purchase %s of %s owned by %s %q, want Lee's Power Automate", sub.ID, s.SKUPartNumber, sub.OwnerType, sub.OwnerID)
+				}
+			}
+			// Fixed dates go stale: the sample's are relative to the Server's clock.
+			if sub.CreatedDaysAgo == nil || sub.NextLifecycleInDays == nil || !sub.CreatedDateTime.IsZero() || !sub.NextLifecycleDateTime.IsZero() {
+				t.Errorf("%s: subscription %s has absolute or missing dates", s.SKUPartNumber, sub.ID)
 			}
 		}
 	}
 	if selfService != 1 {
-		t.Errorf("sample has %d self-service subscriptions, want 1", selfService)
+		t.Errorf("sample has %d self-service purchases, want 1", selfService)
 	}
 }
 
@@ -48,8 +55,9 @@ func TestSampleTenantIsAFreshCopyEachCall(t *testing.T) {
 	a := SampleTenant()
 	a.Users[0].Licenses[0].SKUID = "changed"
 	a.Groups[0].Members[0] = "changed"
+	*a.SKUs[0].Subscriptions[0].CreatedDaysAgo = -99
 	b := SampleTenant()
-	if b.Users[0].Licenses[0].SKUID == "changed" || b.Groups[0].Members[0] == "changed" {
+	if b.Users[0].Licenses[0].SKUID == "changed" || b.Groups[0].Members[0] == "changed" || *b.SKUs[0].Subscriptions[0].CreatedDaysAgo == -99 {
 		t.Fatal("SampleTenant shares data between calls")
 	}
 }
@@ -67,6 +75,10 @@ func TestLoadTenantRefusesInconsistentFixtures(t *testing.T) {
 		{"group member must be a user", `{"users":[` + user + `}],"groups":[{"id":"66666666-6666-4666-8666-666666666666","displayName":"G","members":["ghost@x.example"]}]}`, "is not a user"},
 		{"roles only on role-assignable groups", `{"users":[` + user + `}],"groups":[{"id":"66666666-6666-4666-8666-666666666666","displayName":"G","roles":["` + roleUserAdmin + `"]}]}`, "isAssignableToRole"},
 		{"ids are GUIDs", `{"users":[{"id":"alice","displayName":"A","userPrincipalName":"a@x.example"}]}`, "not a GUID"},
+		{"a date given both ways", `{"skus":[{"skuId":"22222222-2222-4222-8222-222222222222","skuPartNumber":"P","servicePlans":[],"subscriptions":[{"id":"a1111111-1111-4111-8111-111111111111","totalLicenses":1,"createdDateTime":"2025-01-01T00:00:00Z","createdDaysAgo":3}]}]}`, "both createdDateTime and createdDaysAgo"},
+		{"a lifecycle date given both ways", `{"skus":[{"skuId":"22222222-2222-4222-8222-222222222222","skuPartNumber":"P","servicePlans":[],"subscriptions":[{"id":"a1111111-1111-4111-8111-111111111111","totalLicenses":1,"nextLifecycleDateTime":"2025-01-01T00:00:00Z","nextLifecycleInDays":3}]}]}`, "both nextLifecycleDateTime and nextLifecycleInDays"},
+		{"created in the future", `{"skus":[{"skuId":"22222222-2222-4222-8222-222222222222","skuPartNumber":"P","servicePlans":[],"subscriptions":[{"id":"a1111111-1111-4111-8111-111111111111","totalLicenses":1,"createdDaysAgo":-1}]}]}`, "in the future"},
+		{"subscription owner must be a user", `{"users":[` + user + `}],"skus":[{"skuId":"22222222-2222-4222-8222-222222222222","skuPartNumber":"P","servicePlans":[],"subscriptions":[{"id":"a1111111-1111-4111-8111-111111111111","totalLicenses":1,"ownerType":"User","ownerId":"ghost@x.example"}]}]}`, "is not a user"},
 		{"UPNs are unique", `{"users":[` + user + `},{"id":"77777777-7777-4777-8777-777777777777","displayName":"V","userPrincipalName":"U@x.example"}]}`, "duplicate"},
 	}
 	for _, tt := range tests {

@@ -150,8 +150,13 @@ func userLookup(u *User) func(string) (string, bool) {
 }
 
 // listLicenseDetails answers GET /users/{id}/licenseDetails: one entry per product the user
-// holds by any path, each plan "Success" unless disabled in every path ("Disabled").
+// holds by any path, each plan "Success" unless disabled in every path ("Disabled"). Under
+// WithDocumentedWorstCase it answers 403 instead, before looking the user up, as Graph checks
+// permissions first.
 func (s *Server) listLicenseDetails(req *request, params []string) response {
+	if s.cfg.worstCase {
+		return s.insufficientPrivileges(req)
+	}
 	u := s.dir.user(params[0])
 	if u == nil {
 		return s.notFound(req, params[0])

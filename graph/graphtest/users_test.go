@@ -247,7 +247,7 @@ func TestGroup(t *testing.T) {
 	}
 }
 
-func TestProductsCountSeatsAndShowSelfServiceOwner(t *testing.T) {
+func TestProductsCountSeatsAndShowTheFixtureOwners(t *testing.T) {
 	s := startSample(t)
 	r := call(t, s, "GET", "/subscribedSkus", nil)
 	consumed := map[string]float64{}
