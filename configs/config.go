@@ -21,6 +21,10 @@ type Config struct {
 	Approval Approval `yaml:"approval"`
 	// TimeZone is the organisation's IANA time zone, for every date the bot shows.
 	TimeZone string `yaml:"timeZone"`
+	// TenantType is what kind of Microsoft 365 tenant the organisation has: commercial, edu,
+	// gcc, gcchigh or dod; empty: the usual one of the Graph cloud (TenantKind). It decides
+	// whether Microsoft's policy for unlicensed OneDrive accounts applies (OneDriveExempt).
+	TenantType string `yaml:"tenantType"`
 	// Language is what the bot speaks to people whose chat locale is neither English nor
 	// Turkish, and in shared messages (the approval channel): "en" or "tr".
 	Language string `yaml:"language"`
@@ -233,6 +237,7 @@ func Load(getenv func(string) string) (Config, error) {
 	dur(&c.Approval.TTL, "LICENSEBOT_APPROVAL_TTL")
 	dur(&c.ConfirmTTL, "LICENSEBOT_CONFIRM_TTL")
 	str(&c.TimeZone, "LICENSEBOT_TIMEZONE")
+	str(&c.TenantType, "LICENSEBOT_TENANT_TYPE")
 	str(&c.Language, "LICENSEBOT_LANGUAGE")
 	str(&c.HTTPAddr, "LICENSEBOT_HTTP_ADDR")
 	str(&c.Log.Format, "LICENSEBOT_LOG_FORMAT")
@@ -316,6 +321,11 @@ func (c Config) Validate() error {
 	}
 	if _, err := time.LoadLocation(c.TimeZone); err != nil {
 		errs = append(errs, fmt.Errorf("LICENSEBOT_TIMEZONE: %q is not an IANA time zone such as Europe/Istanbul", c.TimeZone))
+	}
+	switch c.TenantType {
+	case "", "commercial", "edu", "gcc", "gcchigh", "dod":
+	default:
+		errs = append(errs, fmt.Errorf("LICENSEBOT_TENANT_TYPE: %q is not one of commercial, edu, gcc, gcchigh, dod", c.TenantType))
 	}
 	switch c.Language {
 	case "en", "tr":
@@ -411,6 +421,35 @@ func (c Config) ValidateServe() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// TenantKind is TenantType, or when it isn't set the usual kind of tenant in the Graph cloud:
+// US Government L4 (usgov) serves GCC High, L5 (usgovdod) DoD; GCC moderate and EDU tenants
+// use the global cloud and must say so.
+func (c Config) TenantKind() string {
+	if c.TenantType != "" {
+		return c.TenantType
+	}
+	switch c.Graph.Cloud {
+	case "usgov":
+		return "gcchigh"
+	case "usgovdod":
+		return "dod"
+	}
+	return "commercial"
+}
+
+// OneDriveExempt reports whether Microsoft's policy for unlicensed OneDrive accounts
+// (read-only after 60 days, archived or deleted after 93) doesn't apply: "These changes do
+// not apply to EDU, GCC, or DoD customers" ("Manage unlicensed OneDrive user accounts",
+// https://learn.microsoft.com/sharepoint/unlicensed-onedrive-accounts). GCC High is counted
+// with GCC.
+func (c Config) OneDriveExempt() bool {
+	switch c.TenantKind() {
+	case "edu", "gcc", "gcchigh", "dod":
+		return true
+	}
+	return false
 }
 
 // Location is the organisation's time zone.

@@ -46,6 +46,7 @@ func TestLoad(t *testing.T) {
 		{name: "bad duration is named", env: map[string]string{"LICENSEBOT_CONFIRM_TTL": "soon", "LICENSEBOT_APPROVAL_POLICY": "none"}, wantErr: "LICENSEBOT_CONFIRM_TTL"},
 		{name: "bad time zone is named", env: map[string]string{"LICENSEBOT_TIMEZONE": "Mars/Olympus", "LICENSEBOT_APPROVAL_POLICY": "none"}, wantErr: "LICENSEBOT_TIMEZONE"},
 		{name: "bad policy is named", env: map[string]string{"LICENSEBOT_APPROVAL_POLICY": "vote"}, wantErr: "LICENSEBOT_APPROVAL_POLICY"},
+		{name: "bad tenant type is named", env: map[string]string{"LICENSEBOT_TENANT_TYPE": "government", "LICENSEBOT_APPROVAL_POLICY": "none"}, wantErr: "LICENSEBOT_TENANT_TYPE"},
 		{name: "missing file is named", env: map[string]string{"LICENSEBOT_CONFIG": filepath.Join(dir, "nope.yaml")}, wantErr: "LICENSEBOT_CONFIG"},
 	}
 	for _, tt := range tests {
@@ -169,5 +170,34 @@ func TestDiscordUserMap(t *testing.T) {
 	base["DISCORD_USER_MAP"] = "111:adele"
 	if _, err := Load(env(base)); err == nil || !strings.Contains(err.Error(), "DISCORD_USER_MAP") {
 		t.Fatalf("bad map accepted: %v", err)
+	}
+}
+
+// Microsoft's unlicensed-OneDrive policy doesn't apply to EDU, GCC or DoD tenants; without
+// LICENSEBOT_TENANT_TYPE the cloud decides the usual kind.
+func TestOneDriveExempt(t *testing.T) {
+	tests := []struct {
+		cloud, tenantType string
+		kind              string
+		exempt            bool
+	}{
+		{"global", "", "commercial", false},
+		{"china", "", "commercial", false},
+		{"usgov", "", "gcchigh", true},
+		{"usgovdod", "", "dod", true},
+		{"global", "edu", "edu", true},
+		{"global", "gcc", "gcc", true},
+		{"usgov", "commercial", "commercial", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.cloud+"/"+tt.tenantType, func(t *testing.T) {
+			c, err := Load(env(map[string]string{"GRAPH_CLOUD": tt.cloud, "LICENSEBOT_TENANT_TYPE": tt.tenantType, "LICENSEBOT_APPROVAL_POLICY": "none"}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.TenantKind() != tt.kind || c.OneDriveExempt() != tt.exempt {
+				t.Errorf("kind %q exempt %v, want %q %v", c.TenantKind(), c.OneDriveExempt(), tt.kind, tt.exempt)
+			}
+		})
 	}
 }

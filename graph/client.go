@@ -73,7 +73,11 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("graph: request adapter: %w", err)
 	}
 	adapter.SetBaseUrl(s.baseURL)
-	return &Client{adapter: adapter, baseURL: s.baseURL, timeout: s.Timeout, now: time.Now}, nil
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Client{adapter: adapter, baseURL: s.baseURL, timeout: s.Timeout, now: now}, nil
 }
 
 // middlewaresWithoutRetry is msgraph's default pipeline minus kiota's RetryHandler (see New).

@@ -52,6 +52,9 @@ type Config struct {
 	// operation without ids ("POST /users/{id}/assignLicense"), the status (0: no answer),
 	// and the time it took.
 	Observe func(operation string, status int, took time.Duration)
+	// Now is the clock a Retry-After given as an HTTP date is measured against; nil means
+	// time.Now.
+	Now func() time.Time
 }
 
 const defaultTimeout = 30 * time.Second

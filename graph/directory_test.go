@@ -96,15 +96,29 @@ func TestProducts(t *testing.T) {
 		t.Errorf("%d products, want 7", len(products))
 	}
 	e3 := by[skuO365E3]
-	if e3.PartNumber != "ENTERPRISEPACK" || e3.Purchased != 20 || e3.Assigned != 17 || e3.CapabilityStatus != "Enabled" || e3.SelfService || len(e3.ServicePlans) == 0 || len(e3.Subscriptions) != 1 {
+	if e3.PartNumber != "ENTERPRISEPACK" || e3.Purchased != 20 || e3.Assigned != 17 || e3.CapabilityStatus != "Enabled" || len(e3.ServicePlans) == 0 || len(e3.Subscriptions) != 0 {
 		t.Errorf("Office 365 E3: %+v", e3)
 	}
-	flow := by[skuFlow]
-	if !flow.SelfService || flow.Subscriptions[0].OwnerType != "User" || flow.Subscriptions[0].OwnerID == "" {
+}
+
+func TestSubscriptions(t *testing.T) {
+	c, _ := newSample(t)
+	subs, err := c.Subscriptions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := map[string][]licensing.Subscription{}
+	for _, s := range subs {
+		by[s.SKUID] = append(by[s.SKUID], s)
+	}
+	if e3 := by[skuO365E3]; len(e3) != 1 || e3[0].OwnerType != "" || e3[0].NextLifecycle.IsZero() {
+		t.Errorf("Office 365 E3: %+v", e3)
+	}
+	if flow := by[skuFlow]; len(flow) != 1 || flow[0].OwnerType != "User" || flow[0].OwnerID == "" {
 		t.Errorf("Power Automate bought by Lee: %+v", flow)
 	}
 	visio := by["c5928f49-12ba-48f7-ada3-0d743a3601d5"]
-	if len(visio.Subscriptions) != 1 || !visio.Subscriptions[0].IsTrial || visio.Subscriptions[0].NextLifecycle.IsZero() || visio.Subscriptions[0].TotalLicenses != 3 {
+	if len(visio) != 1 || !visio[0].IsTrial || visio[0].NextLifecycle.IsZero() || visio[0].TotalLicenses != 3 {
 		t.Errorf("Visio trial: %+v", visio)
 	}
 }

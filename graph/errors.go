@@ -106,6 +106,9 @@ func (c *Client) reason(status int, code, message string, headers *abs.ResponseH
 		return &licensing.ThrottledError{RetryAfter: c.retryAfter(headers)}
 	case status >= 500 || status == http.StatusRequestTimeout:
 		return licensing.ErrUnavailable
+	case status == http.StatusForbidden:
+		// Authorization_RequestDenied: a permission the app lacks, whatever the call.
+		return licensing.ErrForbidden
 	case status == http.StatusNotFound || code == "Request_ResourceNotFound":
 		switch op {
 		case opUserLookup, opLicenseChange:
@@ -131,8 +134,8 @@ func (c *Client) reason(status int, code, message string, headers *abs.ResponseH
 	return nil
 }
 
-// retryAfter reads Retry-After: seconds (Graph's throttling sample shows fractional ones,
-// "2.128") or an HTTP date.
+// retryAfter reads Retry-After: seconds (Microsoft's current throttling sample says 10; an
+// earlier one showed a fractional "2.128") or an HTTP date.
 func (c *Client) retryAfter(headers *abs.ResponseHeaders) time.Duration {
 	if headers == nil {
 		return defaultRetryAfter

@@ -77,7 +77,8 @@ func TestReasonDecidesOnStatusAndCodeFirst(t *testing.T) {
 		{"a 400 text matters only for license changes", 400, "Request_BadRequest", "User does not have a corresponding license.", opUserLookup, nil},
 		{"service unavailable", 503, "serviceNotAvailable", "", opOther, licensing.ErrUnavailable},
 		{"gateway timeout", 504, "", "", opOther, licensing.ErrUnavailable},
-		{"forbidden stays unmapped", 403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.", opLicenseChange, nil},
+		{"forbidden is a missing permission", 403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.", opLicenseChange, licensing.ErrForbidden},
+		{"forbidden whatever the operation", 403, "Authorization_RequestDenied", "", opUserLookup, licensing.ErrForbidden},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,13 +12,16 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
-// Permission is an application permission the bot's app registration needs: the least
-// privileged one to grant, the broader ones that also cover it, and what the bot does with it
-// (/work/shared/GRAPH.md, "Application permissions").
+// Permission is an application permission the bot's app registration needs for some of its
+// Graph calls: the least privileged one Microsoft's reference lists for those calls (what to
+// grant), the broader ones that also cover them, and what the bot does with them.
 type Permission struct {
-	Name string   // least privileged: what to grant, e.g. "LicenseAssignment.ReadWrite.All"
-	Also []string // broader permissions that cover it as well
-	For  string   // what the bot does with it
+	Name  string   // least privileged: what to grant, e.g. "LicenseAssignment.ReadWrite.All"
+	Also  []string // broader permissions that cover the same calls
+	Calls []string // the Graph calls it is for
+	For   string   // what the bot does with it
+	// Optional: without it the bot still works, with less to say (see For).
+	Optional bool
 }
 
 // GrantedBy reports whether the app's roles include the permission or a broader one.
@@ -32,20 +35,31 @@ func (p Permission) GrantedBy(roles []string) bool {
 	return false
 }
 
-// RequiredPermissions lists the application permissions the bot needs, in the order doctor
-// reports them.
+// RequiredPermissions lists, call by call, the application permissions the bot needs, in the
+// order doctor reports them; README's "Graph permissions" table is this list. The least
+// privileged permission of each call is the one in the call's Microsoft Graph v1.0 reference
+// ("Permissions" table, Application row). licenseDetails is not among the calls: its
+// reference lists application permissions as "Not supported" (see FindUser).
 func RequiredPermissions() []Permission {
 	return []Permission{
 		{Name: "LicenseAssignment.ReadWrite.All", Also: []string{"User.ReadWrite.All", "Directory.ReadWrite.All"},
-			For: "remove licenses (assignLicense)"},
+			Calls: []string{"POST /users/{id}/assignLicense"},
+			For:   "remove licenses (assignLicense)"},
+		{Name: "LicenseAssignment.Read.All", Also: []string{"LicenseAssignment.ReadWrite.All", "Organization.Read.All", "Organization.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"},
+			Calls: []string{"GET /subscribedSkus"},
+			For:   "read the organisation's products, their service plans and seats"},
 		{Name: "User.Read.All", Also: []string{"User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"},
-			For: "read users, their licenses and managers"},
+			Calls: []string{"GET /users/{id}", "GET /users?$filter=…", "GET /users/{id}/manager"},
+			For:   "read users, their license assignments and managers"},
 		{Name: "RoleManagement.Read.Directory", Also: []string{"RoleManagement.ReadWrite.Directory", "Directory.Read.All", "Directory.ReadWrite.All"},
-			For: "read the requester's directory roles"},
+			Calls: []string{"GET /users/{id}/transitiveMemberOf/microsoft.graph.directoryRole"},
+			For:   "read the requester's directory roles"},
 		{Name: "GroupMember.Read.All", Also: []string{"Group.Read.All", "Group.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"},
-			For: "name the groups a license is inherited from"},
+			Calls: []string{"GET /groups/{id}"},
+			For:   "name the groups a license is inherited from"},
 		{Name: "Organization.Read.All", Also: []string{"Organization.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"},
-			For: "read the organisation's products and seats (subscribedSkus)"},
+			Calls: []string{"GET /directory/subscriptions"}, Optional: true,
+			For: "read the subscriptions' lifecycle dates and owners (without it, plans and reports go without them)"},
 	}
 }
 

@@ -68,7 +68,11 @@ func TestPermissionGrantedBy(t *testing.T) {
 		{"Directory.Read.All does not cover assignLicense", "LicenseAssignment.ReadWrite.All", []string{"Directory.Read.All"}, false},
 		{"Directory.Read.All covers roles", "RoleManagement.Read.Directory", []string{"Directory.Read.All"}, true},
 		{"Group.Read.All covers group names", "GroupMember.Read.All", []string{"Group.Read.All"}, true},
-		{"Directory.Read.All covers the organisation", "Organization.Read.All", []string{"Directory.Read.All"}, true},
+		{"Directory.Read.All covers the subscriptions", "Organization.Read.All", []string{"Directory.Read.All"}, true},
+		{"LicenseAssignment.ReadWrite.All covers subscribedSkus", "LicenseAssignment.Read.All", []string{"LicenseAssignment.ReadWrite.All"}, true},
+		{"Organization.Read.All covers subscribedSkus", "LicenseAssignment.Read.All", []string{"Organization.Read.All"}, true},
+		{"User.ReadWrite.All doesn't cover subscribedSkus", "LicenseAssignment.Read.All", []string{"User.ReadWrite.All"}, false},
+		{"Group.Read.All is not needed where GroupMember.Read.All will do, but covers it", "GroupMember.Read.All", []string{"Group.Read.All"}, true},
 		{"no roles cover nothing", "User.Read.All", nil, false},
 		{"an unrelated role covers nothing", "User.Read.All", []string{"Mail.Send"}, false},
 	}

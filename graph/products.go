@@ -12,14 +12,9 @@ import (
 	"github.com/licensebot/licensebot/licensing"
 )
 
-// Products lists the organisation's products (GET /subscribedSkus: seats paid for and
-// assigned) with their subscriptions (GET /directory/subscriptions).
-//
-// A product is SelfService when it has subscriptions and every one of them is owned by a user:
-// Graph's companySubscription documents ownerType as "Indicates the entity that ownerId belongs
-// to, for example, \"User\"", and its List example shows ownerType "User" with the buyer's id in
-// ownerId. The organisation's own subscriptions carry no user owner. An admin can't unassign a
-// self-service purchase until they take the subscription over.
+// Products lists the organisation's products (GET /subscribedSkus): seats paid for and
+// assigned, and the service plans each carries. Their subscriptions come from Subscriptions:
+// a separate read that needs another permission and may fail on its own.
 func (c *Client) Products(ctx context.Context) ([]licensing.TenantProduct, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
@@ -27,40 +22,16 @@ func (c *Client) Products(ctx context.Context) ([]licensing.TenantProduct, error
 	if err != nil {
 		return nil, fmt.Errorf("list products: %w", c.mapError(err, opOther))
 	}
-	subsBuilder := directory.NewSubscriptionsRequestBuilderInternal(map[string]string{"baseurl": c.baseURL}, c.adapter)
-	subsPage, err := subsBuilder.Get(ctx, nil)
-	bySKU := map[string][]licensing.Subscription{}
-	for err == nil {
-		for _, s := range subsPage.GetValue() {
-			skuID := strings.ToLower(deref(s.GetSkuId()))
-			bySKU[skuID] = append(bySKU[skuID], subscriptionFromModel(s))
-		}
-		next := deref(subsPage.GetOdataNextLink())
-		if next == "" {
-			break
-		}
-		subsPage, err = subsBuilder.WithUrl(next).Get(ctx, nil)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("list subscriptions: %w", c.mapError(err, opOther))
-	}
-
 	var out []licensing.TenantProduct
 	for _, s := range skus.GetValue() {
-		skuID := uuidString(s.GetSkuId())
 		p := licensing.TenantProduct{
-			SKUID:            skuID,
+			SKUID:            uuidString(s.GetSkuId()),
 			PartNumber:       deref(s.GetSkuPartNumber()),
 			CapabilityStatus: deref(s.GetCapabilityStatus()),
 			Assigned:         int(deref(s.GetConsumedUnits())),
-			Subscriptions:    bySKU[skuID],
 		}
 		if units := s.GetPrepaidUnits(); units != nil {
 			p.Purchased = int(deref(units.GetEnabled()))
-		}
-		p.SelfService = len(p.Subscriptions) > 0
-		for _, sub := range p.Subscriptions {
-			p.SelfService = p.SelfService && strings.EqualFold(sub.OwnerType, "User")
 		}
 		for _, plan := range s.GetServicePlans() {
 			p.ServicePlans = append(p.ServicePlans, licensing.ServicePlanState{
@@ -74,9 +45,32 @@ func (c *Client) Products(ctx context.Context) ([]licensing.TenantProduct, error
 	return out, nil
 }
 
+// Subscriptions lists the organisation's commercial subscriptions (GET
+// /directory/subscriptions, following @odata.nextLink), for their lifecycle dates and owners.
+// It needs Organization.Read.All (or Directory.Read.All), which subscribedSkus does not.
+func (c *Client) Subscriptions(ctx context.Context) ([]licensing.Subscription, error) {
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
+	builder := directory.NewSubscriptionsRequestBuilderInternal(map[string]string{"baseurl": c.baseURL}, c.adapter)
+	page, err := builder.Get(ctx, nil)
+	var out []licensing.Subscription
+	for err == nil {
+		for _, s := range page.GetValue() {
+			out = append(out, subscriptionFromModel(s))
+		}
+		next := deref(page.GetOdataNextLink())
+		if next == "" {
+			return out, nil
+		}
+		page, err = builder.WithUrl(next).Get(ctx, nil)
+	}
+	return nil, fmt.Errorf("list subscriptions: %w", c.mapError(err, opOther))
+}
+
 func subscriptionFromModel(s models.CompanySubscriptionable) licensing.Subscription {
 	sub := licensing.Subscription{
 		ID:            strings.ToLower(deref(s.GetId())),
+		SKUID:         strings.ToLower(deref(s.GetSkuId())),
 		Status:        deref(s.GetStatus()),
 		TotalLicenses: int(deref(s.GetTotalLicenses())),
 		IsTrial:       deref(s.GetIsTrial()),

@@ -21,45 +21,71 @@ var userFields = []string{
 	"assignedLicenses", "licenseAssignmentStates",
 }
 
+// personFields are what FindPerson reads: who the user is, not what they hold.
+var personFields = []string{"id", "displayName", "userPrincipalName", "mail", "accountEnabled", "usageLocation"}
+
 // FindUser finds a user by userPrincipalName, mail address or object id and reads every
-// license they hold: how each got there (licenseAssignmentStates: directly and/or through
-// groups, with the groups' names) and what it carries (licenseDetails). Anything that cannot
-// be a UPN, a mail address or an object id is refused with ErrBadUserQuery before any request.
+// license they hold and how each got there (licenseAssignmentStates: directly and/or through
+// groups, with the groups' names and the plans each path turns off). It reads no
+// licenseDetails: Microsoft's reference for GET /users/{id}/licenseDetails lists application
+// permissions as "Not supported", so an app-only token can't rely on it; what a license
+// carries comes from the tenant's subscribedSkus instead (licensing.NewPlan). Anything that
+// cannot be a UPN, a mail address or an object id is refused with ErrBadUserQuery before any
+// request.
 func (c *Client) FindUser(ctx context.Context, query string) (licensing.User, error) {
-	q, err := parseUserQuery(query)
-	if err != nil {
-		return licensing.User{}, fmt.Errorf("find user: %w", err)
-	}
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
-
-	var u models.Userable
-	if q.id != "" {
-		u, err = c.users().ByUserId(q.id).Get(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
-			QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: userFields},
-		})
-		if err != nil {
-			return licensing.User{}, fmt.Errorf("find user %s: %w", q.id, c.mapError(err, opUserLookup))
-		}
-	} else {
-		// One request covers both names: a user's mail often differs from their UPN.
-		filter := "mail eq " + odataString(q.name) + " or userPrincipalName eq " + odataString(q.name)
-		page, err := c.users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
-			QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Filter: &filter, Select: userFields},
-		})
-		if err != nil {
-			return licensing.User{}, fmt.Errorf("find user %s: %w", q.name, c.mapError(err, opUserLookup))
-		}
-		if u = pickUser(page.GetValue(), q.name); u == nil {
-			return licensing.User{}, fmt.Errorf("find user %s: %w", q.name, licensing.ErrUserNotFound)
-		}
+	u, err := c.findUser(ctx, query, userFields)
+	if err != nil {
+		return licensing.User{}, err
 	}
-
 	user := userFromModel(u)
 	if user.Licenses, err = c.licenses(ctx, u); err != nil {
 		return licensing.User{}, fmt.Errorf("find user %s: licenses: %w", user.UserPrincipalName, err)
 	}
 	return user, nil
+}
+
+// FindPerson finds a user as FindUser does but reads only who they are, not their licenses:
+// for callers and approvers, whose licenses the bot never needs.
+func (c *Client) FindPerson(ctx context.Context, query string) (licensing.User, error) {
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
+	u, err := c.findUser(ctx, query, personFields)
+	if err != nil {
+		return licensing.User{}, err
+	}
+	return userFromModel(u), nil
+}
+
+// findUser reads the user the query names, with the fields asked for.
+func (c *Client) findUser(ctx context.Context, query string, fields []string) (models.Userable, error) {
+	q, err := parseUserQuery(query)
+	if err != nil {
+		return nil, fmt.Errorf("find user: %w", err)
+	}
+	var u models.Userable
+	if q.id != "" {
+		u, err = c.users().ByUserId(q.id).Get(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
+			QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: fields},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("find user %s: %w", q.id, c.mapError(err, opUserLookup))
+		}
+	} else {
+		// One request covers both names: a user's mail often differs from their UPN.
+		filter := "mail eq " + odataString(q.name) + " or userPrincipalName eq " + odataString(q.name)
+		page, err := c.users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
+			QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Filter: &filter, Select: fields},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("find user %s: %w", q.name, c.mapError(err, opUserLookup))
+		}
+		if u = pickUser(page.GetValue(), q.name); u == nil {
+			return nil, fmt.Errorf("find user %s: %w", q.name, licensing.ErrUserNotFound)
+		}
+	}
+	return u, nil
 }
 
 // pickUser prefers the user whose UPN is the query, then one whose mail is: Entra keeps both
@@ -89,10 +115,9 @@ func userFromModel(u models.Userable) licensing.User {
 	}
 }
 
-// licenses merges the user's licenseAssignmentStates (one per product and path) with
-// licenseDetails (one per product, with its plans) into one Assignment per product.
+// licenses merges the user's licenseAssignmentStates (one per product and path) into one
+// Assignment per product, each path with the plans it turns off.
 func (c *Client) licenses(ctx context.Context, u models.Userable) ([]licensing.Assignment, error) {
-	userID := deref(u.GetId())
 	var out []licensing.Assignment
 	index := map[string]int{}
 	assignment := func(skuID string) *licensing.Assignment {
@@ -124,6 +149,7 @@ func (c *Client) licenses(ctx context.Context, u models.Userable) ([]licensing.A
 		if err != nil {
 			return nil, err
 		}
+		g.DisabledPlans = uuidStrings(st.GetDisabledPlans())
 		a := assignment(skuID)
 		a.Groups = append(a.Groups, g)
 		if a.State == "" {
@@ -140,35 +166,6 @@ func (c *Client) licenses(ctx context.Context, u models.Userable) ([]licensing.A
 				a.DisabledPlans = uuidStrings(l.GetDisabledPlans())
 			}
 		}
-	}
-	if len(out) == 0 {
-		return nil, nil
-	}
-
-	details, err := c.users().ByUserId(userID).LicenseDetails().Get(ctx, nil)
-	for err == nil {
-		for _, d := range details.GetValue() {
-			i, ok := index[uuidString(d.GetSkuId())]
-			if !ok {
-				continue // assigned between our two reads; the next plan reads it again
-			}
-			out[i].PartNumber = deref(d.GetSkuPartNumber())
-			for _, p := range d.GetServicePlans() {
-				out[i].ServicePlans = append(out[i].ServicePlans, licensing.ServicePlanState{
-					ID:                 uuidString(p.GetServicePlanId()),
-					Name:               deref(p.GetServicePlanName()),
-					ProvisioningStatus: deref(p.GetProvisioningStatus()),
-				})
-			}
-		}
-		next := deref(details.GetOdataNextLink())
-		if next == "" {
-			break
-		}
-		details, err = c.users().ByUserId(userID).LicenseDetails().WithUrl(next).Get(ctx, nil)
-	}
-	if err != nil {
-		return nil, c.mapError(err, opUserLookup)
 	}
 	return out, nil
 }

@@ -20,7 +20,7 @@ func (s *Service) identify(ctx context.Context, a bot.Actor) (Person, error) {
 	if !IsUserQuery(a.Email) {
 		return Person{}, refuse(say(ctx, "Your chat account's e-mail address %q isn't one I can look up in Microsoft Entra.", a.Email))
 	}
-	u, err := s.Directory.FindUser(ctx, a.Email)
+	u, err := s.Directory.FindPerson(ctx, a.Email)
 	if errors.Is(err, licensing.ErrUserNotFound) {
 		return Person{}, refuse(say(ctx, "No Microsoft Entra user has the address %s, so I can't check your roles. Your chat e-mail must match your work account.", a.Email))
 	}

@@ -41,6 +41,9 @@ type unitItem struct {
 	SKUID         string
 	Name          string
 	DisabledPlans []string
+	// UserOwned: the product's subscriptions name a user as owner (licensing.Item), so a
+	// refusal is explained with the take-over step.
+	UserOwned bool
 }
 
 // unitDone is a unit's fate after one pass: results to keep, or a time to come back.
@@ -480,7 +483,7 @@ func (e *engine) settle(ctx context.Context, u *unit, a RemovalResult) unitDone 
 		e.release(ctx, u)
 		u.notBefore = s.Now().Add(min(max(throttled.RetryAfter, 100*time.Millisecond), s.opts.MaxRetryWait))
 		return unitDone{u: u}
-	case isPerProduct(err) || errors.Is(err, licensing.ErrNoSeats) || errors.Is(err, licensing.ErrUsageLocation):
+	case refused(err):
 		if len(u.items) > 1 {
 			// The call is all or nothing: try each product alone so the others still go
 			// and each refusal is named.
@@ -657,12 +660,32 @@ func (e *engine) result(u *unit, it unitItem, graphID string, err error) Result 
 		res.Outcome, res.Retryable = OutcomeFailed, true
 		res.because("Microsoft Graph didn't answer after %s tries", strconv.Itoa(tries))
 		res.Uncertain = true
+	case it.UserOwned && !e.undo && refused(err):
+		// Microsoft documents no error text for a self-service purchase: any refusal of a
+		// product whose subscription names a user as owner gets the take-over step.
+		res.Outcome, res.Retryable = OutcomeFailed, true
+		res.because("Microsoft Graph refused to remove it. Its subscription names a user as its owner: if it is a self-service purchase, an admin must take the subscription over first (Microsoft 365 admin center › Billing › Your products), then [Retry failed]")
+		s.Logger.WarnContext(context.Background(), "Graph refused a removal of a user-owned product", "request", e.r.ID, "user", u.userID, "sku", it.SKUID, "err", err)
+	case errors.Is(err, licensing.ErrForbidden):
+		res.Outcome = OutcomeFailed
+		res.because("Microsoft Graph refused: licensebot's app lacks the permission for this (licensebot doctor names what is missing)")
+		s.Logger.ErrorContext(context.Background(), "Graph refused a change for want of a permission", "request", e.r.ID, "user", u.userID, "sku", it.SKUID, "err", err)
 	default:
 		res.Outcome = OutcomeFailed
 		res.because("Microsoft Graph refused the change")
 		s.Logger.ErrorContext(context.Background(), "unexpected Graph error", "request", e.r.ID, "user", u.userID, "sku", it.SKUID, "err", err)
 	}
 	return res
+}
+
+// refused reports whether Graph refused a call outright (a 400 or 403, or a reason mapped
+// from one): nothing changed, and trying each product alone names the one refused.
+func refused(err error) bool {
+	if isPerProduct(err) || errors.Is(err, licensing.ErrNoSeats) || errors.Is(err, licensing.ErrUsageLocation) || errors.Is(err, licensing.ErrForbidden) {
+		return true
+	}
+	var ge *licensing.GraphError
+	return errors.As(err, &ge) && ge.Reason == nil && (ge.Status == 400 || ge.Status == 403)
 }
 
 func isThrottled(err error) bool {

@@ -277,7 +277,7 @@ func (s *Service) units(r *Request) []*unit {
 		}
 		items := make([]unitItem, len(up.Remove))
 		for i, it := range up.Remove {
-			items[i] = unitItem{SKUID: it.SKUID, Name: it.Name}
+			items[i] = unitItem{SKUID: it.SKUID, Name: it.Name, UserOwned: it.UserOwned}
 		}
 		snap, _ := json.Marshal(snapshotOf(up.User))
 		u := pick(&unit{key: unitKey(r.Round, up.User.ID), userID: up.User.ID, label: userLabel(up), snapshot: snap}, items)
@@ -397,11 +397,11 @@ func (s *Service) seatsNow(ctx context.Context, r *Request) []licensing.SeatRepo
 	if r.Kind == KindUndo {
 		return nil
 	}
-	products, err := s.Directory.Products(ctx)
+	products, err := s.readProducts(ctx)
 	if err != nil {
 		s.Logger.WarnContext(ctx, "read seats after removal", "request", r.ID, "err", err)
 	}
-	return s.seats(r, products, err)
+	return s.seats(r, products.list, err)
 }
 
 // report is the outcome message in l, with the seats now unused when known.
@@ -627,7 +627,7 @@ func (s *Service) removedNotices(r *Request, at time.Time) map[string][]licensin
 	out := map[string][]licensing.Notice{}
 	for _, up := range r.Plan.Users {
 		if skus := removed[up.User.ID]; len(skus) > 0 {
-			out[up.User.ID] = licensing.Notices(up.User, skus, at, s.opts.Location, s.Catalogue)
+			out[up.User.ID] = licensing.Notices(up.User, skus, at, s.noticeOptions())
 		}
 	}
 	return out

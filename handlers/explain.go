@@ -54,6 +54,9 @@ func (s *Service) explain(ctx context.Context, err error) bot.Message {
 		return bot.Message{Text: l.T("licensebot's request store is temporarily unavailable, so nothing was changed. Try again in a minute; if it persists, tell whoever runs licensebot.")}
 	case errors.As(err, &throttled):
 		return bot.Message{Text: l.T("Microsoft Graph is throttling licensebot; nothing was changed. Try again in %s.", l.duration(max(throttled.RetryAfter, time.Second)))}
+	case errors.Is(err, licensing.ErrForbidden):
+		s.Logger.ErrorContext(ctx, "Graph refused for want of a permission", "err", err)
+		return bot.Message{Text: l.T("Microsoft Graph refused licensebot's app: it lacks a permission this needs, so nothing was changed. Whoever runs licensebot can see which with licensebot doctor.")}
 	case errors.Is(err, licensing.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		s.Logger.WarnContext(ctx, "directory unavailable", "err", err)
 		return bot.Message{Text: l.T("Microsoft Graph isn't answering right now, so I can't check this safely; nothing was changed. Try again in a few minutes.")}

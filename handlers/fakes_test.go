@@ -31,6 +31,8 @@ type fakeDirectory struct {
 	roles        map[string][]string        // by user id
 	managers     map[string]string          // user id → manager UPN
 	products     []licensing.TenantProduct
+	subs         []licensing.Subscription
+	failSubs     error          // Subscriptions fails with it
 	removals     map[string]int // "userID/sku"
 	productReads int
 	failRead     error // every read fails with it
@@ -46,12 +48,10 @@ func newFakeDirectory() *fakeDirectory {
 	add := func(id, name, upn string, lic ...licensing.Assignment) {
 		d.users[upn] = &licensing.User{ID: id, DisplayName: name, UserPrincipalName: upn, Mail: upn, AccountEnabled: true, UsageLocation: "TR", Licenses: lic}
 	}
+	// As Graph gives them to an app-only token: no service plans on the user (no
+	// licenseDetails); the tenant's products carry them.
 	direct := func(sku, pn string) licensing.Assignment {
-		a := licensing.Assignment{SKUID: sku, PartNumber: pn, Direct: true, State: "Active"}
-		if sku == skuE3 {
-			a.ServicePlans = e3Plans
-		}
-		return a
+		return licensing.Assignment{SKUID: sku, PartNumber: pn, Direct: true, State: "Active"}
 	}
 	add("u-adele", "Adele Vance", "adele@contoso.example")
 	add("u-megan", "Megan Bowen", "megan@contoso.example")
@@ -67,7 +67,7 @@ func newFakeDirectory() *fakeDirectory {
 	d.managers["u-bob"] = "megan@contoso.example"
 	d.managers["u-dan"] = "nestor@contoso.example"
 	d.products = []licensing.TenantProduct{
-		{SKUID: skuE3, PartNumber: "ENTERPRISEPACK", CapabilityStatus: "Enabled", Purchased: 25, Assigned: 3},
+		{SKUID: skuE3, PartNumber: "ENTERPRISEPACK", CapabilityStatus: "Enabled", Purchased: 25, Assigned: 3, ServicePlans: e3Plans},
 		{SKUID: skuEMS, PartNumber: "EMS", CapabilityStatus: "Enabled", Purchased: 10, Assigned: 1},
 		{SKUID: skuPBI, PartNumber: "POWER_BI_PRO", CapabilityStatus: "Enabled", Purchased: 5, Assigned: 1},
 	}
@@ -88,6 +88,25 @@ func (d *fakeDirectory) FindUser(_ context.Context, q string) (licensing.User, e
 		}
 	}
 	return licensing.User{}, licensing.ErrUserNotFound
+}
+
+// FindPerson is FindUser without the licenses, as the graph adapter reads callers.
+func (d *fakeDirectory) FindPerson(ctx context.Context, q string) (licensing.User, error) {
+	u, err := d.FindUser(ctx, q)
+	u.Licenses = nil
+	return u, err
+}
+
+func (d *fakeDirectory) Subscriptions(context.Context) ([]licensing.Subscription, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.failRead != nil {
+		return nil, d.failRead
+	}
+	if d.failSubs != nil {
+		return nil, d.failSubs
+	}
+	return append([]licensing.Subscription(nil), d.subs...), nil
 }
 
 func (d *fakeDirectory) ActiveRoles(_ context.Context, id string) ([]string, error) {

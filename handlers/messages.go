@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"sort"
 	"strings"
 	"time"
@@ -84,6 +85,9 @@ func planSections(l lang, p licensing.Plan, notices map[string][]licensing.Notic
 			if len(it.Groups) > 0 {
 				line += l.T(" (the direct assignment only: the user keeps it through %s)", groupNames(l, it.Groups))
 			}
+			if it.UserOwned {
+				line += l.T(" (its subscription names a user as its owner: if it is a self-service purchase, an admin must take the subscription over first, or Microsoft Graph refuses the removal)")
+			}
 			lines = append(lines, line)
 		}
 		for _, it := range up.Skip {
@@ -94,7 +98,7 @@ func planSections(l lang, p licensing.Plan, notices map[string][]licensing.Notic
 			lines = append(lines, l.T("↷ keep %s: %s", productLabel(it), skipReason(l, it)))
 		}
 		for _, n := range notices[up.User.ID] {
-			lines = append(lines, "⚠ "+noticeText(l, n, loc))
+			lines = append(lines, "⚠ "+noticeText(l, n, up.User.UserPrincipalName, loc, beforeRemoval))
 		}
 		sec.Text = strings.Join(lines, "\n")
 		out = append(out, sec)
@@ -134,23 +138,57 @@ func groupNames(l lang, gs []licensing.Group) string {
 	return l.joinAnd(names)
 }
 
-func noticeText(l lang, n licensing.Notice, loc *time.Location) string {
+// noticePhase says whether a notice is read before the removal (plan, approval) or after it
+// (the outcome): what an admin can still do differs.
+type noticePhase int
+
+const (
+	beforeRemoval noticePhase = iota
+	afterRemoval
+)
+
+// noticeText says a data-retention notice about user upn. Every sentence here rests on the
+// Microsoft document cited beside its licensing.NoticeKind (licensing/retention.go).
+func noticeText(l lang, n licensing.Notice, upn string, loc *time.Location, phase noticePhase) string {
 	d := l.date(n.Date, loc)
 	switch n.Kind {
+	case licensing.NoticeMailboxHold:
+		if phase == afterRemoval {
+			return l.T("If this mailbox had to stay searchable or be kept beyond 30 days and wasn't on hold: assign an Exchange Online license again within the 30 days (it reconnects the mailbox), put the mailbox on a litigation hold or under a retention policy, and only then remove the license.")
+		}
+		return l.T("Before this goes ahead: if this mailbox must stay searchable or be kept beyond 30 days, put it on a litigation hold or under a retention policy now, before the license is removed. Keeping it as an inactive mailbox once the account is deleted needs Exchange Online Plan 2 (as in Office 365 E3/E5), or Plan 1 with Exchange Online Archiving. licensebot can't tell whether it is on hold (Microsoft Graph doesn't show holds or retention policies): check in Microsoft Purview, or with Get-Mailbox %s | Format-List LitigationHoldEnabled,InPlaceHolds.", upn)
+	case licensing.NoticeEDiscovery:
+		return l.T("From the removal (%s) the mailbox can no longer be searched with Content Search or eDiscovery.", d)
 	case licensing.NoticeMailboxDeletion:
 		return l.T("Mailbox: kept for 30 days, then deleted for good on %s. Assigning an Exchange Online license again before then reconnects it with its data.", d)
-	case licensing.NoticeMailboxHold:
-		return l.T("To keep the mailbox longer, put it on a litigation hold or under a retention policy before %s: a held mailbox of a deleted user becomes an inactive mailbox (needs Exchange Online Plan 2, e.g. in Office 365 E3/E5, or Exchange Online Archiving).", d)
-	case licensing.NoticeEDiscovery:
-		return l.T("Until %s the unlicensed mailbox can still be searched with Content Search / eDiscovery.", d)
-	case licensing.NoticeOneDrive:
-		return l.T("OneDrive: files are not deleted by this, but Microsoft archives OneDrive accounts left unlicensed (around %s) and bills for archived storage, unless a retention policy covers them. Move or keep the files before then.", d)
+	case licensing.NoticeDelayedDelicensing:
+		return l.T("Where the organisation has Exchange Online's delayed delicensing turned on, Exchange may keep the mailbox licensed for up to 30 more days, and the mailbox dates come later by as much.")
+	case licensing.NoticeOneDriveReadOnly:
+		return l.T("OneDrive: removing the license deletes no files, but a OneDrive left unlicensed becomes read-only on %s (day 60). Move or keep the files before then.", d)
+	case licensing.NoticeOneDriveArchive:
+		return l.T("On %s (day 93) Microsoft archives the unlicensed OneDrive if a retention policy or hold covers it; otherwise it moves it to the recycle bin, and then it is deleted. Archived storage is billed only where unlicensed-account billing is turned on.", d)
+	case licensing.NoticeOneDriveNoPolicy:
+		return l.T("OneDrive: removing the license deletes no files, and Microsoft's policy for unlicensed OneDrive accounts (read-only after 60 days, archived or deleted after 93) doesn't apply to this organisation (an EDU, GCC or DoD tenant).")
 	case licensing.NoticeSignInNotBlocked:
 		return l.T("Sign-in is NOT blocked: removing licenses doesn't sign the user out. For a leaver, block sign-in and revoke their sessions.")
 	case licensing.NoticeOfficeApps:
 		return l.T("Installed Office apps will show \"Unlicensed Product\" and activation errors, then run in reduced functionality mode.")
 	}
 	return ""
+}
+
+// withSubscriptionsNote adds to a plan why it says nothing of subscriptions when they
+// couldn't be read.
+func withSubscriptionsNote(l lang, m bot.Message, tp tenantProducts) bot.Message {
+	if tp.subscriptionsErr == nil {
+		return m
+	}
+	why := l.T("Microsoft Graph didn't answer")
+	if errors.Is(tp.subscriptionsErr, licensing.ErrForbidden) {
+		why = l.T("licensebot's app lacks the Organization.Read.All permission")
+	}
+	m.Warnings = append(m.Warnings, l.T("I couldn't read the organisation's subscriptions (%s), so this plan can't say whether a subscription names a user as its owner, and the report won't show when subscriptions next change state. Nothing else depends on them.", why))
+	return m
 }
 
 func pickMessage(l lang, r *Request, o Options) bot.Message {
@@ -238,11 +276,11 @@ func stateMessage(l lang, r *Request, loc *time.Location) bot.Message {
 			text = l.T("Approved by %s. Retrying %s now.", last(true), l.plural(len(r.Retry), "user", "users"))
 		}
 	case StateDone:
-		text = l.T("Approved by %s. Done: %s.", last(true), resultSummary(l, r.Results))
+		text = l.T("Approved by %s. Done: %s.", last(true), resultSummary(l, r))
 	case StatePartlyDone:
-		text = l.T("Approved by %s. Partly done: %s.", last(true), resultSummary(l, r.Results))
+		text = l.T("Approved by %s. Partly done: %s.", last(true), resultSummary(l, r))
 	case StateFailed:
-		text = l.T("Approved by %s. Failed: %s.", last(true), resultSummary(l, r.Results))
+		text = l.T("Approved by %s. Failed: %s.", last(true), resultSummary(l, r))
 	case StateDenied:
 		text = l.T("Denied by %s. Nothing was changed.", last(false))
 	case StateCancelled:
@@ -256,9 +294,12 @@ func stateMessage(l lang, r *Request, loc *time.Location) bot.Message {
 	return bot.Message{Text: text, Footer: l.T("Request %s", r.ID)}
 }
 
-func resultSummary(l lang, results []Result) string {
-	if n := countOutcome(results, OutcomeRestored); n > 0 || (len(results) > 0 && countOutcome(results, OutcomeRemoved)+countOutcome(results, OutcomeSkipped) == 0) {
-		return l.T("%d restored, %d failed", n, failedCount(results))
+// resultSummary counts a request's results: restored and failed for an undo, removed,
+// skipped and failed for a removal (one that failed for everyone included).
+func resultSummary(l lang, req *Request) string {
+	results := req.Results
+	if req.Kind == KindUndo {
+		return l.T("%d restored, %d failed", countOutcome(results, OutcomeRestored), failedCount(results))
 	}
 	var removed, skipped, failed int
 	for _, r := range results {
@@ -277,7 +318,7 @@ func resultSummary(l lang, results []Result) string {
 // outcomeMessage is the report: per user what happened, the data-retention warnings with
 // their dates, and the seats now unused.
 func outcomeMessage(l lang, r *Request, notices map[string][]licensing.Notice, seats []licensing.SeatReport, o Options) bot.Message {
-	m := bot.Message{Text: l.T("Request %s: %s.", r.ID, resultSummary(l, r.Results))}
+	m := bot.Message{Text: l.T("Request %s: %s.", r.ID, resultSummary(l, r))}
 	byUser := map[string][]Result{}
 	for _, res := range r.Results {
 		byUser[res.UPN] = append(byUser[res.UPN], res)
@@ -304,7 +345,7 @@ func outcomeMessage(l lang, r *Request, notices map[string][]licensing.Notice, s
 		}
 		m.Sections = append(m.Sections, bot.Section{Title: userTitle(up), Text: strings.Join(lines, "\n")})
 		for _, n := range notices[up.User.ID] {
-			m.Warnings = append(m.Warnings, up.User.UserPrincipalName+": "+noticeText(l, n, o.Location))
+			m.Warnings = append(m.Warnings, up.User.UserPrincipalName+": "+noticeText(l, n, up.User.UserPrincipalName, o.Location, afterRemoval))
 		}
 	}
 	if len(seats) > 0 {
@@ -314,7 +355,9 @@ func outcomeMessage(l lang, r *Request, notices map[string][]licensing.Notice, s
 		for _, s := range seats {
 			line := l.T("%s: %d purchased, %d assigned, %d unused (%d freed now)", s.Name, s.Purchased, s.Assigned, s.Unused, s.Freed)
 			if !s.NextLifecycle.IsZero() {
-				line += l.T(", next renewal %s", l.date(s.NextLifecycle, o.Location))
+				// nextLifecycleDateTime is when the subscription moves to its next state if it
+				// isn't renewed (companySubscription), not a renewal date.
+				line += l.T(", moves to its next state on %s unless renewed", l.date(s.NextLifecycle, o.Location))
 				renewal = true
 			}
 			lines = append(lines, line)
@@ -322,14 +365,14 @@ func outcomeMessage(l lang, r *Request, notices map[string][]licensing.Notice, s
 		lines = append(lines, l.T("If these seats won't be given to someone else, reduce the subscription's license count in the admin center (Billing › Your products) so you stop paying for them."))
 		advice := l.T("Some subscriptions can only be reduced or cancelled within a short window after purchase or renewal; after it, turn off recurring billing so the subscription ends at the end of its term.")
 		if renewal {
-			advice = l.T("Some subscriptions can only be reduced or cancelled within a short window after purchase or renewal (see the renewal dates); after it, turn off recurring billing so the subscription ends at the end of its term.")
+			advice = l.T("Some subscriptions can only be reduced or cancelled within a short window after purchase or renewal; after it, turn off recurring billing so the subscription ends at the end of its term (see the dates above).")
 		}
 		lines = append(lines, advice)
 		sec.Text = strings.Join(lines, "\n")
 		m.Sections = append(m.Sections, sec)
 	}
 	if failed := failedCount(r.Results); failed > 0 {
-		m.Warnings = append(m.Warnings, l.T("%d removals failed; nothing else was changed for them. Once the cause is fixed, [Retry failed] tries only those again, under the same approval.", failed))
+		m.Warnings = append(m.Warnings, l.T("%s failed; nothing else was changed for them. Once the cause is fixed, [Retry failed] tries only those again, under the same approval.", l.plural(failed, "removal", "removals")))
 	}
 	if countOutcome(r.Results, OutcomeRemoved) > 0 && r.Kind == KindRemove {
 		m.Warnings = append(m.Warnings, l.T("Changed your mind? /unassign undo %s gives these licenses back exactly as they were assigned, until %s.",
@@ -379,11 +422,11 @@ func undoStateText(l lang, r *Request, by, text string) string {
 	case StateApproved, StateRunning:
 		return head + l.T("confirmed by %s. Putting the licenses back now.", by)
 	case StateDone:
-		return head + l.T("done: %s.", resultSummary(l, r.Results))
+		return head + l.T("done: %s.", resultSummary(l, r))
 	case StatePartlyDone:
-		return head + l.T("partly done: %s.", resultSummary(l, r.Results))
+		return head + l.T("partly done: %s.", resultSummary(l, r))
 	case StateFailed:
-		return head + l.T("failed: %s.", resultSummary(l, r.Results))
+		return head + l.T("failed: %s.", resultSummary(l, r))
 	case StateCancelled:
 		return head + l.T("cancelled. Nothing was changed.")
 	}
@@ -449,7 +492,7 @@ func undoPlanMessage(l lang, u, orig *Request, warnings []string, o Options) bot
 
 // undoOutcomeMessage reports an undo: what was given back, and what couldn't be and why.
 func undoOutcomeMessage(l lang, r *Request, o Options) bot.Message {
-	m := bot.Message{Text: l.T("Undo %s of request %s: %s.", r.ID, r.UndoOf, resultSummary(l, r.Results))}
+	m := bot.Message{Text: l.T("Undo %s of request %s: %s.", r.ID, r.UndoOf, resultSummary(l, r))}
 	byUser := map[string][]Result{}
 	for _, res := range r.Results {
 		byUser[res.UserID] = append(byUser[res.UserID], res)

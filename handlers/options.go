@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/licensing"
 )
 
 // Policy says who approves a request.
@@ -99,6 +100,17 @@ type Options struct {
 	// ProductsTTL is how long the organisation's product list is reused for planning
 	// (matching names); negative: never. Seat reports always read it fresh.
 	ProductsTTL time.Duration
+
+	// OneDriveExempt: Microsoft's policy for unlicensed OneDrive accounts (read-only after
+	// 60 days, archived or deleted after 93) doesn't apply to the organisation: EDU, GCC and
+	// DoD tenants (licensing.OneDriveArchiveDays). The notices then say so instead of giving
+	// those dates.
+	OneDriveExempt bool
+}
+
+// noticeOptions are what the data-retention notices depend on.
+func (s *Service) noticeOptions() licensing.NoticeOptions {
+	return licensing.NoticeOptions{Location: s.opts.Location, OneDriveExempt: s.opts.OneDriveExempt, Catalogue: s.Catalogue}
 }
 
 func (o *Options) setDefaults() error {

@@ -11,10 +11,17 @@ import (
 
 // Directory reads the organisation: users with their licenses, roles, managers, products.
 type Directory interface {
+	// FindUser reads a target: who they are and every license they hold.
 	FindUser(ctx context.Context, query string) (licensing.User, error)
+	// FindPerson reads who a caller or approver is, without their licenses.
+	FindPerson(ctx context.Context, query string) (licensing.User, error)
 	ActiveRoles(ctx context.Context, userID string) ([]string, error)
 	Manager(ctx context.Context, userID string) (licensing.User, error)
+	// Products are the organisation's products (subscribedSkus), without subscriptions.
 	Products(ctx context.Context) ([]licensing.TenantProduct, error)
+	// Subscriptions are its commercial subscriptions (lifecycle dates, owners): a separate
+	// read that may fail on its own, which only degrades what the bot can say.
+	Subscriptions(ctx context.Context) ([]licensing.Subscription, error)
 }
 
 // Remover takes licenses away from a user; it returns Graph's request id for the audit.

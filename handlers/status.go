@@ -36,7 +36,7 @@ func (s *Service) status(ctx context.Context, caller Person, id string) (bot.Mes
 	m := stateMessage(langIn(ctx), r, s.opts.Location)
 	m.Sections = planSections(langIn(ctx), r.Plan, nil, s.opts.Location)
 	if r.State == StateRunning && len(r.Results) > 0 {
-		m.Text += say(ctx, " So far: %s.", resultSummary(langIn(ctx), r.Results))
+		m.Text += say(ctx, " So far: %s.", resultSummary(langIn(ctx), r))
 	}
 	return m, nil
 }
@@ -57,9 +57,14 @@ func (s *Service) show(ctx context.Context, query string) (bot.Message, error) {
 	}
 	var lines []string
 	for _, a := range u.Licenses {
-		line := "• " + s.Catalogue.DisplayName(a.SKUID, a.PartNumber)
-		if a.PartNumber != "" {
-			line += " (" + a.PartNumber + ")"
+		part := a.PartNumber
+		if p, ok := s.Catalogue.Lookup(a.SKUID); ok && part == "" {
+			// Graph names only the SKU id on a user (licenseDetails isn't read: see graph.FindUser).
+			part = p.PartNumber
+		}
+		line := "• " + s.Catalogue.DisplayName(a.SKUID, part)
+		if part != "" {
+			line += " (" + part + ")"
 		}
 		var how []string
 		if a.Direct {

@@ -20,10 +20,11 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 			return bot.Message{}, err
 		}
 	}
-	products, err := s.planningProducts(ctx)
+	tenant, err := s.planningProducts(ctx)
 	if err != nil {
 		return bot.Message{}, fmt.Errorf("read the organisation's products: %w", err)
 	}
+	products := tenant.list
 	sel := licensing.Selection{All: c.All}
 	for _, q := range c.Products {
 		p, err := s.Catalogue.Match(q, products)
@@ -44,7 +45,7 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 	now := s.Now()
 
 	if c.DryRun {
-		return planMessage(langIn(ctx), plan, s.notices(plan, now), s.opts, planDryRun, ""), nil
+		return withSubscriptionsNote(langIn(ctx), planMessage(langIn(ctx), plan, s.notices(plan, now), s.opts, planDryRun, ""), tenant), nil
 	}
 	if plan.Removals() == 0 {
 		return planMessage(langIn(ctx), plan, nil, s.opts, planNothing, ""), nil
@@ -84,7 +85,7 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 	if picking {
 		return pickMessage(langIn(ctx), r, s.opts), nil
 	}
-	return planMessage(langIn(ctx), plan, s.notices(plan, now), s.opts, planConfirm, r.ID), nil
+	return withSubscriptionsNote(langIn(ctx), planMessage(langIn(ctx), plan, s.notices(plan, now), s.opts, planConfirm, r.ID), tenant), nil
 }
 
 // findTargets looks every user up, a few at a time. A user that doesn't exist is part of the
@@ -146,7 +147,7 @@ func (s *Service) notices(plan licensing.Plan, at time.Time) map[string][]licens
 	out := map[string][]licensing.Notice{}
 	for _, up := range plan.Users {
 		if removed := up.RemovedSKUIDs(); len(removed) > 0 {
-			out[up.User.ID] = licensing.Notices(up.User, removed, at, s.opts.Location, s.Catalogue)
+			out[up.User.ID] = licensing.Notices(up.User, removed, at, s.noticeOptions())
 		}
 	}
 	return out

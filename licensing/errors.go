@@ -26,6 +26,9 @@ var (
 	ErrNoSeats = errors.New("the product has no free seat")
 	// ErrUsageLocation: a license can't be given to a user without a usage location.
 	ErrUsageLocation = errors.New("the user has no usage location, which a license assignment needs")
+	// ErrForbidden: Graph refused the call for want of a permission (403): the app lacks
+	// one, or the call isn't supported for an app-only token.
+	ErrForbidden = errors.New("the app is not allowed to do this")
 )
 
 // ThrottledError is Graph's 429: try again after RetryAfter.

@@ -41,7 +41,7 @@ func Example() {
 
 	istanbul := time.FixedZone("+03", 3*60*60)
 	at := time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
-	for _, n := range licensing.Notices(alice, plan.Users[0].RemovedSKUIDs(), at, istanbul, cat) {
+	for _, n := range licensing.Notices(alice, plan.Users[0].RemovedSKUIDs(), at, licensing.NoticeOptions{Location: istanbul}) {
 		if n.Date.IsZero() {
 			fmt.Println(n.Kind)
 		} else {
@@ -57,10 +57,12 @@ func Example() {
 	// no product is called "e3"; did you mean Microsoft 365 E3 (SPE_E3), Office 365 E3 (ENTERPRISEPACK)
 	// alice@contoso.com: remove Office 365 E3
 	// bob@contoso.com: skip (user-not-found)
+	// mailbox-hold 2025-03-10
+	// ediscovery 2025-03-10
 	// mailbox-deletion 2025-04-09
-	// mailbox-hold 2025-04-09
-	// ediscovery 2025-04-09
-	// onedrive 2025-06-11
+	// delayed-delicensing
+	// onedrive-read-only 2025-05-09
+	// onedrive-archive 2025-06-11
 	// sign-in-not-blocked
 	// office-apps
 	// Office 365 E3: 6 of 25 seats unused

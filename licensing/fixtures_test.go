@@ -14,7 +14,8 @@ const (
 	skuCustom           = "11111111-2222-3333-4444-555555555555" // not in Microsoft's table
 )
 
-// tenantFixture is a small organisation: the E3s, EMS, a self-service Power BI Pro, two
+// tenantFixture is a small organisation: the E3s, EMS, a Power BI Pro whose subscription
+// names a user as owner (perhaps a self-service purchase), two
 // products Microsoft calls "Visio Plan 2", and a product newer than the catalogue.
 func tenantFixture() []TenantProduct {
 	return []TenantProduct{
@@ -22,7 +23,7 @@ func tenantFixture() []TenantProduct {
 		{SKUID: skuM365E3, PartNumber: "SPE_E3", CapabilityStatus: "Enabled", Purchased: 100, Assigned: 100},
 		{SKUID: skuM365E3Unattended, PartNumber: "SPE_E3_RPA1", CapabilityStatus: "Enabled", Purchased: 2, Assigned: 1},
 		{SKUID: skuEMS, PartNumber: "EMS", CapabilityStatus: "Enabled", Purchased: 50, Assigned: 10},
-		{SKUID: skuPowerBIPro, PartNumber: "POWER_BI_PRO", CapabilityStatus: "Enabled", Purchased: 1, Assigned: 1, SelfService: true,
+		{SKUID: skuPowerBIPro, PartNumber: "POWER_BI_PRO", CapabilityStatus: "Enabled", Purchased: 1, Assigned: 1,
 			Subscriptions: []Subscription{{ID: "s-pbi", Status: "Enabled", TotalLicenses: 1, OwnerType: "User", OwnerID: "u-bob"}}},
 		{SKUID: skuExchangeP1, PartNumber: "EXCHANGESTANDARD", CapabilityStatus: "Enabled", Purchased: 5, Assigned: 3},
 		{SKUID: skuVisio2, PartNumber: "VISIOCLIENT", CapabilityStatus: "Enabled", Purchased: 3, Assigned: 1},

@@ -33,9 +33,10 @@ const (
 	// membership and it cannot be removed directly from the user."): the user must leave
 	// the group, or the group lose the license.
 	SkipInherited
-	// SkipSelfService: the product was bought by a user for themselves; an admin cannot
-	// unassign it before taking the subscription over (Microsoft's "Unassign licenses from
-	// users" article).
+	// SkipSelfService is no longer decided: Graph gives no reliable sign of a self-service
+	// purchase (see Subscription.OwnerType), so such a license is tried and, when Graph
+	// refuses, the take-over step is explained (Item.UserOwned). It stays so that requests
+	// stored before still read.
 	SkipSelfService
 	// SkipNotAssigned: the user does not have the product.
 	SkipNotAssigned
@@ -69,6 +70,10 @@ type Item struct {
 	Groups []Group
 	// DisabledPlans are the direct assignment's disabled service plan ids, for an undo.
 	DisabledPlans []string
+	// UserOwned: every subscription of the product names a user as its owner
+	// (TenantProduct.UserOwned). If it is a self-service purchase, an admin must take it over
+	// before Graph lets it be unassigned: the plan says so, and a refusal explains it.
+	UserOwned bool `json:",omitempty"`
 }
 
 // UserPlan is what a request does to one user.
@@ -119,6 +124,10 @@ func (p Plan) SKUIDs() []string {
 // NewPlan decides, for each target and each selected product, whether the product is
 // removed or left alone and why. It reads the users' licenses as given (fresh from the
 // directory) and changes nothing. A user named twice (same object id) is planned once.
+//
+// Each assignment the directory gave without service plans gets them from the tenant's
+// product (subscribedSkus' servicePlans) minus those turned off on every path, so that the
+// notices know what the user loses and keeps without licenseDetails.
 func NewPlan(targets []Target, sel Selection, tenant []TenantProduct, cat *Catalogue) Plan {
 	var plan Plan
 	seen := map[string]bool{}
@@ -131,6 +140,7 @@ func NewPlan(targets []Target, sel Selection, tenant []TenantProduct, cat *Catal
 			continue
 		}
 		seen[key] = true
+		t.User = withServicePlans(t.User, tenant)
 		plan.Users = append(plan.Users, planUser(t, sel, tenant, cat))
 	}
 	return plan
@@ -179,12 +189,10 @@ func planItem(u User, sku string, tenant []TenantProduct, cat *Catalogue) Item {
 			part = p.PartNumber
 		}
 	}
-	it := Item{SKUID: sku, PartNumber: part, Name: cat.DisplayName(sku, part)}
+	it := Item{SKUID: sku, PartNumber: part, Name: cat.DisplayName(sku, part), UserOwned: subscribed && tp.UserOwned()}
 	switch {
 	case !assigned:
 		it.Skip = SkipNotAssigned
-	case subscribed && tp.SelfService:
-		it.Skip = SkipSelfService
 	case !a.Direct:
 		// Graph lists the product only through group paths (or, oddly, through none):
 		// there is no direct assignment to remove.
@@ -204,4 +212,42 @@ func findTenantProduct(tenant []TenantProduct, sku string) (TenantProduct, bool)
 		}
 	}
 	return TenantProduct{}, false
+}
+
+// withServicePlans gives each of the user's assignments that has no service plans the
+// tenant product's plans, marking Disabled those turned off on every path the user holds it
+// by (directly and through each group). A product the tenant doesn't list keeps none: the
+// notices then go by the catalogue.
+func withServicePlans(u User, tenant []TenantProduct) User {
+	licenses := slices.Clone(u.Licenses)
+	for i, a := range licenses {
+		tp, ok := findTenantProduct(tenant, normalizeID(a.SKUID))
+		if len(a.ServicePlans) > 0 || !ok || len(tp.ServicePlans) == 0 {
+			continue
+		}
+		var paths [][]string
+		if a.Direct {
+			paths = append(paths, a.DisabledPlans)
+		}
+		for _, g := range a.Groups {
+			paths = append(paths, g.DisabledPlans)
+		}
+		plans := make([]ServicePlanState, 0, len(tp.ServicePlans))
+		for _, p := range tp.ServicePlans {
+			off := len(paths) > 0
+			for _, disabled := range paths {
+				if !slices.ContainsFunc(disabled, func(id string) bool { return equalID(id, p.ID) }) {
+					off = false
+					break
+				}
+			}
+			if off {
+				p.ProvisioningStatus = "Disabled"
+			}
+			plans = append(plans, p)
+		}
+		licenses[i].ServicePlans = plans
+	}
+	u.Licenses = licenses
+	return u
 }

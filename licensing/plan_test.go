@@ -42,6 +42,9 @@ func describe(up UserPlan) string {
 			}
 			s += " (" + strings.Join(names, ", ") + ")"
 		}
+		if it.UserOwned {
+			s += " user-owned"
+		}
 		return s
 	}
 	var rm, sk []string
@@ -80,10 +83,10 @@ func TestNewPlan(t *testing.T) {
 			want:    []string{"bob@contoso.com: remove[SPE_E3 (Sales)] skip[]"},
 		},
 		{
-			name:    "self-service purchase is skipped",
+			name:    "a product whose subscriptions name a user as owner is removed, with a note, never skipped",
 			targets: []Target{found("bob@contoso.com", bob)},
 			sel:     Selection{SKUIDs: []string{skuPowerBIPro}},
-			want:    []string{"bob@contoso.com: remove[] skip[POWER_BI_PRO self-service]"},
+			want:    []string{"bob@contoso.com: remove[POWER_BI_PRO user-owned] skip[]"},
 		},
 		{
 			name:    "a license the user lacks is not assigned",
@@ -117,7 +120,7 @@ func TestNewPlan(t *testing.T) {
 			sel:     Selection{All: true, SKUIDs: []string{skuVisio2}},
 			want: []string{
 				"alice@contoso.com: remove[ENTERPRISEPACK] skip[EMS inherited (All staff)]",
-				"bob@contoso.com: remove[SPE_E3 (Sales)] skip[POWER_BI_PRO self-service]",
+				"bob@contoso.com: remove[SPE_E3 (Sales); POWER_BI_PRO user-owned] skip[]",
 				"carol@contoso.com: remove[] skip[]",
 			},
 		},
@@ -163,7 +166,7 @@ func TestPlanItemsCarryWhatTheReportAndUndoNeed(t *testing.T) {
 		t.Errorf("removal %+v", rm)
 	}
 	sk := a.Skip[0]
-	if sk.Name != "Enterprise Mobility + Security E3" || len(sk.Groups) != 1 || sk.Groups[0] != groupAllStaff || sk.DisabledPlans != nil {
+	if sk.Name != "Enterprise Mobility + Security E3" || len(sk.Groups) != 1 || sk.Groups[0].ID != groupAllStaff.ID || sk.DisabledPlans != nil {
 		t.Errorf("skip %+v", sk)
 	}
 	nobody := plan.Users[1]
@@ -182,13 +185,13 @@ func TestPlanCounts(t *testing.T) {
 		[]Target{found("alice@contoso.com", alice), found("bob@contoso.com", bob), found("carol@contoso.com", carol), {Query: "x"}},
 		Selection{SKUIDs: []string{skuM365E3, skuO365E3, skuPowerBIPro}},
 		tenantFixture(), DefaultCatalogue())
-	if got := plan.Removals(); got != 2 {
-		t.Errorf("Removals() = %d, want 2", got)
+	if got := plan.Removals(); got != 3 {
+		t.Errorf("Removals() = %d, want 3", got)
 	}
-	if got := plan.SKUIDs(); !slices.Equal(got, []string{skuO365E3, skuM365E3}) {
+	if got := plan.SKUIDs(); !slices.Equal(got, []string{skuO365E3, skuM365E3, skuPowerBIPro}) {
 		t.Errorf("SKUIDs() = %v", got)
 	}
-	if got := plan.Users[1].RemovedSKUIDs(); !slices.Equal(got, []string{skuM365E3}) {
+	if got := plan.Users[1].RemovedSKUIDs(); !slices.Equal(got, []string{skuM365E3, skuPowerBIPro}) {
 		t.Errorf("bob's RemovedSKUIDs() = %v", got)
 	}
 	if got := plan.Users[2].RemovedSKUIDs(); len(got) != 0 {
@@ -206,6 +209,72 @@ func TestSkipReasonString(t *testing.T) {
 	} {
 		if got := r.String(); got != want {
 			t.Errorf("%d: %q, want %q", int(r), got, want)
+		}
+	}
+}
+
+// Without licenseDetails (not supported for an app-only token), what an assignment carries is
+// the tenant's plans of the product minus those turned off on every path the user has it by.
+func TestNewPlanServicePlansFromTheTenant(t *testing.T) {
+	const (
+		exchange = "exchange-plan"
+		drive    = "drive-plan"
+		apps     = "apps-plan"
+	)
+	tenant := []TenantProduct{{SKUID: skuO365E3, PartNumber: "ENTERPRISEPACK", ServicePlans: []ServicePlanState{
+		{ID: exchange, Name: "EXCHANGE_S_ENTERPRISE", ProvisioningStatus: "Success"},
+		{ID: drive, Name: "SHAREPOINTENTERPRISE", ProvisioningStatus: "Success"},
+		{ID: apps, Name: "OFFICESUBSCRIPTION", ProvisioningStatus: "Success"},
+	}}}
+	group := func(disabled ...string) Group { return Group{ID: "g", DisplayName: "G", DisabledPlans: disabled} }
+	tests := []struct {
+		name string
+		a    Assignment
+		want string // the plans left on
+	}{
+		{"direct, nothing off", Assignment{SKUID: skuO365E3, Direct: true}, "EXCHANGE_S_ENTERPRISE SHAREPOINTENTERPRISE OFFICESUBSCRIPTION"},
+		{"direct, Exchange off", Assignment{SKUID: skuO365E3, Direct: true, DisabledPlans: []string{exchange}}, "SHAREPOINTENTERPRISE OFFICESUBSCRIPTION"},
+		{"off directly but on through a group: on", Assignment{SKUID: skuO365E3, Direct: true, DisabledPlans: []string{exchange}, Groups: []Group{group()}}, "EXCHANGE_S_ENTERPRISE SHAREPOINTENTERPRISE OFFICESUBSCRIPTION"},
+		{"off on every path: off", Assignment{SKUID: skuO365E3, Direct: true, DisabledPlans: []string{exchange, apps}, Groups: []Group{group(exchange), group(exchange, drive)}}, "SHAREPOINTENTERPRISE OFFICESUBSCRIPTION"},
+		{"ids in any case", Assignment{SKUID: strings.ToUpper(skuO365E3), Direct: true, DisabledPlans: []string{strings.ToUpper(drive)}}, "EXCHANGE_S_ENTERPRISE OFFICESUBSCRIPTION"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := User{ID: "u", Licenses: []Assignment{tt.a}}
+			plan := NewPlan([]Target{found("u", u)}, Selection{All: true}, tenant, DefaultCatalogue())
+			var on []string
+			for _, p := range plan.Users[0].User.Licenses[0].ServicePlans {
+				if p.Enabled() {
+					on = append(on, p.Name)
+				}
+			}
+			if got := strings.Join(on, " "); got != tt.want {
+				t.Errorf("plans on: %q, want %q", got, tt.want)
+			}
+			if len(u.Licenses[0].ServicePlans) != 0 {
+				t.Error("the caller's user was changed")
+			}
+		})
+	}
+}
+
+func TestUserOwnedAndWithSubscriptions(t *testing.T) {
+	products := []TenantProduct{{SKUID: skuO365E3}, {SKUID: skuPowerBIPro}, {SKUID: skuEMS}}
+	subs := []Subscription{
+		{ID: "s1", SKUID: strings.ToUpper(skuO365E3), OwnerType: "User"},
+		{ID: "s2", SKUID: skuO365E3, OwnerType: ""},
+		{ID: "s3", SKUID: skuPowerBIPro, OwnerType: "user"},
+	}
+	got := WithSubscriptions(products, subs)
+	if len(products[0].Subscriptions) != 0 {
+		t.Error("WithSubscriptions changed its argument")
+	}
+	for i, want := range []struct {
+		subs      int
+		userOwned bool
+	}{{2, false}, {1, true}, {0, false}} {
+		if len(got[i].Subscriptions) != want.subs || got[i].UserOwned() != want.userOwned {
+			t.Errorf("%s: %d subscriptions, user-owned %v; want %d, %v", got[i].SKUID, len(got[i].Subscriptions), got[i].UserOwned(), want.subs, want.userOwned)
 		}
 	}
 }

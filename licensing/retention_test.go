@@ -40,10 +40,12 @@ func TestNotices(t *testing.T) {
 			user:    User{Licenses: []Assignment{direct(skuO365E3, "ENTERPRISEPACK")}},
 			removed: []string{skuO365E3},
 			want: []string{
+				"mailbox-hold 2025-03-10 12:00 +0300 [Office 365 E3]",
+				"ediscovery 2025-03-10 12:00 +0300 [Office 365 E3]",
 				"mailbox-deletion 2025-04-09 12:00 +0300 [Office 365 E3]",
-				"mailbox-hold 2025-04-09 12:00 +0300 [Office 365 E3]",
-				"ediscovery 2025-04-09 12:00 +0300 [Office 365 E3]",
-				"onedrive 2025-06-11 12:00 +0300 [Office 365 E3]",
+				"delayed-delicensing - [Office 365 E3]",
+				"onedrive-read-only 2025-05-09 12:00 +0300 [Office 365 E3]",
+				"onedrive-archive 2025-06-11 12:00 +0300 [Office 365 E3]",
 				"sign-in-not-blocked - [Office 365 E3]",
 				"office-apps - [Office 365 E3]",
 			},
@@ -56,7 +58,8 @@ func TestNotices(t *testing.T) {
 			}},
 			removed: []string{skuO365E3},
 			want: []string{
-				"onedrive 2025-06-11 12:00 +0300 [Office 365 E3]",
+				"onedrive-read-only 2025-05-09 12:00 +0300 [Office 365 E3]",
+				"onedrive-archive 2025-06-11 12:00 +0300 [Office 365 E3]",
 				"sign-in-not-blocked - [Office 365 E3]",
 				"office-apps - [Office 365 E3]",
 			},
@@ -69,9 +72,10 @@ func TestNotices(t *testing.T) {
 			}},
 			removed: []string{skuO365E3},
 			want: []string{
+				"mailbox-hold 2025-03-10 12:00 +0300 [Office 365 E3]",
+				"ediscovery 2025-03-10 12:00 +0300 [Office 365 E3]",
 				"mailbox-deletion 2025-04-09 12:00 +0300 [Office 365 E3]",
-				"mailbox-hold 2025-04-09 12:00 +0300 [Office 365 E3]",
-				"ediscovery 2025-04-09 12:00 +0300 [Office 365 E3]",
+				"delayed-delicensing - [Office 365 E3]",
 				"sign-in-not-blocked - [Office 365 E3]",
 			},
 		},
@@ -113,10 +117,12 @@ func TestNotices(t *testing.T) {
 			}},
 			removed: []string{skuExchangeP1, skuO365E3, skuEMS},
 			want: []string{
+				"mailbox-hold 2025-03-10 12:00 +0300 [Exchange Online (Plan 1), Office 365 E3]",
+				"ediscovery 2025-03-10 12:00 +0300 [Exchange Online (Plan 1), Office 365 E3]",
 				"mailbox-deletion 2025-04-09 12:00 +0300 [Exchange Online (Plan 1), Office 365 E3]",
-				"mailbox-hold 2025-04-09 12:00 +0300 [Exchange Online (Plan 1), Office 365 E3]",
-				"ediscovery 2025-04-09 12:00 +0300 [Exchange Online (Plan 1), Office 365 E3]",
-				"onedrive 2025-06-11 12:00 +0300 [Office 365 E3]",
+				"delayed-delicensing - [Exchange Online (Plan 1), Office 365 E3]",
+				"onedrive-read-only 2025-05-09 12:00 +0300 [Office 365 E3]",
+				"onedrive-archive 2025-06-11 12:00 +0300 [Office 365 E3]",
 				"sign-in-not-blocked - [Exchange Online (Plan 1), Office 365 E3, Enterprise Mobility + Security E3]",
 				"office-apps - [Office 365 E3]",
 			},
@@ -135,9 +141,10 @@ func TestNotices(t *testing.T) {
 			}},
 			removed: []string{skuExchangeP1},
 			want: []string{
+				"mailbox-hold 2025-03-10 12:00 +0300 [Exchange Online (Plan 1)]",
+				"ediscovery 2025-03-10 12:00 +0300 [Exchange Online (Plan 1)]",
 				"mailbox-deletion 2025-04-09 12:00 +0300 [Exchange Online (Plan 1)]",
-				"mailbox-hold 2025-04-09 12:00 +0300 [Exchange Online (Plan 1)]",
-				"ediscovery 2025-04-09 12:00 +0300 [Exchange Online (Plan 1)]",
+				"delayed-delicensing - [Exchange Online (Plan 1)]",
 				"sign-in-not-blocked - [Exchange Online (Plan 1)]",
 			},
 		},
@@ -146,9 +153,10 @@ func TestNotices(t *testing.T) {
 			user:    User{},
 			removed: []string{strings.ToUpper(skuExchangeP1), skuExchangeP1},
 			want: []string{
+				"mailbox-hold 2025-03-10 12:00 +0300 [Exchange Online (Plan 1)]",
+				"ediscovery 2025-03-10 12:00 +0300 [Exchange Online (Plan 1)]",
 				"mailbox-deletion 2025-04-09 12:00 +0300 [Exchange Online (Plan 1)]",
-				"mailbox-hold 2025-04-09 12:00 +0300 [Exchange Online (Plan 1)]",
-				"ediscovery 2025-04-09 12:00 +0300 [Exchange Online (Plan 1)]",
+				"delayed-delicensing - [Exchange Online (Plan 1)]",
 				"sign-in-not-blocked - [Exchange Online (Plan 1)]",
 			},
 		},
@@ -162,13 +170,32 @@ func TestNotices(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
-			for _, n := range Notices(tt.user, tt.removed, at, istanbul, DefaultCatalogue()) {
+			for _, n := range Notices(tt.user, tt.removed, at, NoticeOptions{Location: istanbul}) {
 				got = append(got, noticeLine(n))
 			}
 			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
 				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
 			}
 		})
+	}
+}
+
+// Microsoft's unlicensed-OneDrive policy doesn't apply to EDU, GCC or DoD tenants: no read-only
+// or archive dates there, a notice that says the policy doesn't apply instead.
+func TestNoticesOneDriveExemptTenant(t *testing.T) {
+	at := time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
+	user := User{Licenses: []Assignment{direct(skuO365E3, "ENTERPRISEPACK"), direct(skuExchangeP1, "EXCHANGESTANDARD")}}
+	var got []string
+	for _, n := range Notices(user, []string{skuO365E3}, at, NoticeOptions{OneDriveExempt: true}) {
+		got = append(got, noticeLine(n))
+	}
+	want := []string{
+		"onedrive-no-policy - [Office 365 E3]",
+		"sign-in-not-blocked - [Office 365 E3]",
+		"office-apps - [Office 365 E3]",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 
@@ -213,7 +240,7 @@ func TestNoticeDates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			notices := Notices(user, []string{skuO365E3}, tt.at, tt.loc, DefaultCatalogue())
+			notices := Notices(user, []string{skuO365E3}, tt.at, NoticeOptions{Location: tt.loc})
 			dates := map[NoticeKind]time.Time{}
 			for _, n := range notices {
 				dates[n.Kind] = n.Date
@@ -222,10 +249,10 @@ func TestNoticeDates(t *testing.T) {
 			if got := dates[NoticeMailboxDeletion].Format(layout); got != tt.wantMailbox {
 				t.Errorf("mailbox deletion %s, want %s", got, tt.wantMailbox)
 			}
-			if got := dates[NoticeMailboxHold].Format(layout); got != tt.wantMailbox {
-				t.Errorf("hold deadline %s, want %s", got, tt.wantMailbox)
+			if got, want := dates[NoticeMailboxHold], tt.at.In(dates[NoticeMailboxDeletion].Location()); !got.Equal(want) || got.Location() != want.Location() {
+				t.Errorf("hold deadline %s, want the removal %s", got.Format(layout), want.Format(layout))
 			}
-			if got := dates[NoticeOneDrive].Format(layout); got != tt.wantDrive {
+			if got := dates[NoticeOneDriveArchive].Format(layout); got != tt.wantDrive {
 				t.Errorf("OneDrive archive %s, want %s", got, tt.wantDrive)
 			}
 			wantLoc := tt.loc
@@ -242,8 +269,9 @@ func TestNoticeDates(t *testing.T) {
 func TestNoticeKindString(t *testing.T) {
 	for k, want := range map[NoticeKind]string{
 		NoticeMailboxDeletion: "mailbox-deletion", NoticeMailboxHold: "mailbox-hold", NoticeEDiscovery: "ediscovery",
-		NoticeOneDrive: "onedrive", NoticeSignInNotBlocked: "sign-in-not-blocked", NoticeOfficeApps: "office-apps",
-		NoticeKind(9): "NoticeKind(9)",
+		NoticeOneDriveArchive: "onedrive-archive", NoticeSignInNotBlocked: "sign-in-not-blocked", NoticeOfficeApps: "office-apps",
+		NoticeOneDriveReadOnly: "onedrive-read-only", NoticeOneDriveNoPolicy: "onedrive-no-policy",
+		NoticeDelayedDelicensing: "delayed-delicensing", NoticeKind(19): "NoticeKind(19)",
 	} {
 		if got := k.String(); got != want {
 			t.Errorf("%d: %q, want %q", int(k), got, want)
