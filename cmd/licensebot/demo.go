@@ -28,7 +28,7 @@ const demoDomain = "contoso.example"
 
 // runDemo runs the whole flow in the terminal: an in-process Redis, the simulated tenant
 // behind a loopback HTTP server reached through the real Graph SDK, and the console platform.
-func runDemo(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+func runDemo(ctx context.Context, args []string, getenv func(string) string, now func() time.Time, stdin io.Reader, stdout, stderr io.Writer) error {
 	started := time.Now()
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -36,6 +36,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	tz := fs.String("tz", firstNonEmpty(getenv("LICENSEBOT_TIMEZONE"), "Europe/Istanbul"), "the organisation's time zone, for dates")
 	language := fs.String("lang", firstNonEmpty(getenv("LICENSEBOT_LANGUAGE"), "en"), "the language: en (English) or tr (Turkish)")
 	as := fs.String("as", "adele", "who you are at start")
+	worstCase := fs.Bool("worst-case", false, "the simulated tenant answers as Microsoft documents the worst case for an app-only token: licenseDetails refused, every subscription owned by a user")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -57,17 +58,23 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	tenantSrv, err := graphtest.NewServer(tenant, graphtest.WithToken(token))
+	// The sample tenant's dates (subscriptions' creation and lifecycle) are relative to the
+	// demo's clock, so the demo reads the same on any day.
+	tenantOpts := []graphtest.Option{graphtest.WithToken(token), graphtest.WithClock(now)}
+	if *worstCase {
+		tenantOpts = append(tenantOpts, graphtest.WithDocumentedWorstCase())
+	}
+	tenantSrv, err := graphtest.NewServer(tenant, tenantOpts...)
 	if err != nil {
 		return fmt.Errorf("start the simulated tenant: %w", err)
 	}
 	defer tenantSrv.Close()
-	directory, err := graph.New(graph.Config{BaseURL: tenantSrv.URL, AccessToken: token, Timeout: 10 * time.Second})
+	directory, err := graph.New(graph.Config{BaseURL: tenantSrv.URL, AccessToken: token, Timeout: 10 * time.Second, Now: now})
 	if err != nil {
 		return fmt.Errorf("graph client: %w", err)
 	}
 
-	st := store.New(rdb, "licensebot")
+	st := store.NewWithOptions(rdb, "licensebot", store.Options{Now: now})
 	out := console.New(stdout, bot.Actor{})
 	out.Approvers = "the approvers (Megan Bowen)"
 	if *language == "tr" {
@@ -86,6 +93,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		NewID:     store.NewID,
 		Catalogue: licensing.DefaultCatalogue(),
 		Logger:    logger,
+		Now:       now,
 	}, handlers.Options{
 		Policy:    handlers.Policy(*policy),
 		Approvers: []string{"megan@" + demoDomain},
@@ -106,7 +114,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
-		u, err := directory.FindUser(ctx, q)
+		u, err := directory.FindPerson(ctx, q)
 		if err != nil {
 			return bot.Actor{}, err
 		}

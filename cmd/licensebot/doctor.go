@@ -175,7 +175,13 @@ func doctorGraph(ctx context.Context, r *doctorReport, cfg configs.Config, confi
 	}
 	missing := 0
 	for _, p := range graph.RequiredPermissions() {
-		if !p.GrantedBy(roles) {
+		switch {
+		case p.GrantedBy(roles):
+		case p.Optional:
+			// Not a failure: the bot works without it, with less to say.
+			missing++
+			r.unchecked("Microsoft Graph permission "+p.Name+" (optional)", "not granted, so licensebot can't "+p.For, "grant "+p.Name+" "+consent)
+		default:
 			missing++
 			r.fail("Microsoft Graph permission "+p.Name, "not granted, and licensebot needs it to "+p.For, "grant "+p.Name+" "+consent)
 		}
@@ -221,7 +227,7 @@ func graphCallProblem(err error) (why, fix string) {
 			"check GRAPH_CLOUD matches the tenant's cloud and that the token is for Microsoft Graph"
 	case ge.Status == 403:
 		return fmt.Sprintf("not allowed (403 %s)", ge.Code),
-			"grant Organization.Read.All (application) and admin consent in Entra ID › App registrations › API permissions"
+			"grant LicenseAssignment.Read.All (or LicenseAssignment.ReadWrite.All) (application) and admin consent in Entra ID › App registrations › API permissions"
 	case ge.Status == 0:
 		return "can't reach Graph: " + ge.Message, "check GRAPH_CLOUD and GRAPH_BASE_URL, and that this host can reach Graph (proxy, firewall)"
 	default:

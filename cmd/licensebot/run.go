@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"time"
 )
 
 // version is stamped at build time (-ldflags "-X main.version=…").
@@ -16,7 +17,7 @@ const usage = `licensebot removes Microsoft 365 licenses from chat, with confirm
 Usage:
   licensebot serve   Slack in front (Socket Mode or HTTP), Redis, Microsoft Graph;
                      configured by the environment (see README.md)
-  licensebot demo [-policy approvers|manager|none] [-tz Europe/Istanbul]
+  licensebot demo [-policy approvers|manager|none] [-tz Europe/Istanbul] [-lang en|tr] [-worst-case]
                      the whole flow in this terminal, against a simulated tenant
   licensebot doctor  checks the configuration, Redis, Graph (token, permissions) and Slack
                      (token, scopes, channel, groups), one line each; exit 0 when all pass
@@ -28,15 +29,16 @@ Usage:
 Configuration for real use is read from the environment (see README.md).
 `
 
-// run is the whole program: main gives it the process's arguments, environment and streams.
-func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+// run is the whole program: main gives it the process's arguments, environment, clock and
+// streams. Every date the program shows or keeps comes from now, so tests run it on any day.
+func run(ctx context.Context, args []string, getenv func(string) string, now func() time.Time, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) < 2 {
 		fmt.Fprint(stderr, usage)
 		return errors.New("no command given")
 	}
 	switch args[1] {
 	case "demo":
-		return runDemo(ctx, args[2:], getenv, stdin, stdout, stderr)
+		return runDemo(ctx, args[2:], getenv, now, stdin, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "licensebot", buildVersion())
 		return nil
@@ -44,7 +46,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprint(stdout, usage)
 		return nil
 	case "serve":
-		return runServe(ctx, getenv, stdout, stderr)
+		return runServe(ctx, getenv, now, stdout, stderr)
 	case "doctor":
 		return runDoctor(ctx, getenv, stdout, stderr)
 	case "healthcheck":

@@ -23,7 +23,7 @@ import (
 
 // runServe is the real thing: Slack and/or Discord in front, Redis for requests, Graph
 // behind.
-func runServe(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+func runServe(ctx context.Context, getenv func(string) string, now func() time.Time, stdout, stderr io.Writer) error {
 	cfg, err := configs.Load(getenv)
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
@@ -38,12 +38,13 @@ func runServe(ctx context.Context, getenv func(string) string, stdout, stderr io
 		return fmt.Errorf("REDIS_URL: %w", err)
 	}
 	defer rdb.Close()
-	st := store.New(rdb, cfg.Redis.KeyPrefix)
+	st := store.NewWithOptions(rdb, cfg.Redis.KeyPrefix, store.Options{Now: now})
 	warnAboutRedis(ctx, st, logger)
 
 	m := newMetrics()
 	gcfg := graphConfig(cfg)
 	gcfg.Observe = m.graphCall
+	gcfg.Now = now
 	directory, err := graph.New(gcfg)
 	if err != nil {
 		return fmt.Errorf("graph: %w", err)
@@ -64,6 +65,7 @@ func runServe(ctx context.Context, getenv func(string) string, stdout, stderr io
 			BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, SigningSecret: cfg.Slack.SigningSecret,
 			APIURL: cfg.Slack.APIURL, ApprovalChannel: cfg.Slack.ApprovalChannel, Approvers: cfg.Approval.Approvers,
 			Command: "/unassign", Logger: logger, Deduper: st, ObserveError: m.chatAPIErrors("slack"), Language: cfg.Language,
+			Now: now,
 		})
 		if err != nil {
 			return fmt.Errorf("slack: %w", err)
@@ -81,7 +83,7 @@ func runServe(ctx context.Context, getenv func(string) string, stdout, stderr io
 			BotToken: cfg.Discord.BotToken, PublicKey: cfg.Discord.PublicKey, ApplicationID: cfg.Discord.ApplicationID,
 			GuildIDs: cfg.Discord.GuildIDs, ApprovalChannelID: cfg.Discord.ApprovalChannelID, ApproverRoleIDs: cfg.Discord.ApproverRoleIDs,
 			UserMap: cfg.Discord.UserMap, APIURL: cfg.Discord.APIURL, Links: discordLinks{st}, Deduper: st, Logger: logger, ObserveError: m.chatAPIErrors("discord"),
-			Language: cfg.Language,
+			Language: cfg.Language, Now: now,
 			Products: func(ctx context.Context) ([]string, error) { return productNames(ctx, directory, catalogue) },
 		})
 		if err != nil {
@@ -100,10 +102,11 @@ func runServe(ctx context.Context, getenv func(string) string, stdout, stderr io
 	svc, err := handlers.New(handlers.Deps{
 		Directory: directory, Remover: changes, Restorer: changes, Requests: requestStore{st}, Audit: requestStore{st}, RoleCache: st,
 		Deadlines: st, Jobs: jobQueue{st}, Ledger: ledger{st}, Limiter: st,
-		Metrics: m, Notifier: &chat, NewID: store.NewID, Catalogue: catalogue, Logger: logger,
+		Metrics: m, Notifier: &chat, NewID: store.NewID, Catalogue: catalogue, Logger: logger, Now: now,
 	}, handlers.Options{
 		AdminRoles: cfg.Approval.AdminRoles, Policy: handlers.Policy(cfg.Approval.Policy), Approvers: approvers,
 		ConfirmTTL: cfg.ConfirmTTL, ApprovalTTL: cfg.Approval.TTL, MaxTargets: cfg.MaxTargets, Location: cfg.Location(),
+		OneDriveExempt:    cfg.OneDriveExempt(),
 		ApprovalPlatforms: chat.order, Language: cfg.Language,
 		UserRequests: cfg.Limits.UserRequests, WorkspaceRequests: cfg.Limits.WorkspaceRequests, LimitWindow: cfg.Limits.Window,
 		JobIdle: cfg.Jobs.Idle, ClaimStaleAfter: cfg.Jobs.ClaimStaleAfter, InFlight: cfg.Jobs.InFlight, MaxInFlight: cfg.Jobs.MaxInFlight,

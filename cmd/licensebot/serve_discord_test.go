@@ -33,12 +33,12 @@ type discordWorld struct {
 	seq  int
 }
 
-func startDiscordServe(t *testing.T) *discordWorld {
+func startDiscordServe(t *testing.T, tenantOpts ...graphtest.Option) *discordWorld {
 	// Discord alone: no Slack app.
-	return startChatServe(t, map[string]string{"SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": "", "LICENSEBOT_APPROVERS": ""})
+	return startChatServe(t, map[string]string{"SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": "", "LICENSEBOT_APPROVERS": ""}, tenantOpts...)
 }
 
-func startChatServe(t *testing.T, slackEnv map[string]string) *discordWorld {
+func startChatServe(t *testing.T, slackEnv map[string]string, tenantOpts ...graphtest.Option) *discordWorld {
 	t.Helper()
 	fake := discordfake.New(t)
 	fake.AddChannel(discordApproval)
@@ -56,7 +56,7 @@ func startChatServe(t *testing.T, slackEnv map[string]string) *discordWorld {
 	for k, v := range slackEnv {
 		env[k] = v
 	}
-	w := startServe(t, env, graphtest.WithLatency(20*time.Millisecond))
+	w := startServe(t, env, append([]graphtest.Option{graphtest.WithLatency(20 * time.Millisecond)}, tenantOpts...)...)
 	return &discordWorld{slackWorld: w, fake: fake}
 }
 
@@ -73,7 +73,7 @@ func (w *discordWorld) deliver(payload map[string]any, sign func(body []byte) (s
 	w.t.Helper()
 	body, _ := json.Marshal(payload)
 	if sign == nil {
-		sign = func(b []byte) (string, string) { return discord.Sign(b, discordKey, time.Now()) }
+		sign = func(b []byte) (string, string) { return discord.Sign(b, discordKey, w.now()) }
 	}
 	ts, sig := sign(body)
 	req, _ := http.NewRequest(http.MethodPost, w.base+"/discord/interactions", bytes.NewReader(body))
@@ -145,8 +145,25 @@ func buttonID(t *testing.T, m discordfake.Message, prefix string) string {
 
 func messageText(m discordfake.Message) string { return m.Content + string(m.Embeds) }
 
+// tenantModes are the simulated tenant as the sample answers and as Microsoft documents the
+// worst case for an app-only token (licenseDetails refused, every subscription owned by a
+// "User"): the whole flow passes in both, without reading licenseDetails.
+var tenantModes = []struct {
+	name string
+	opts []graphtest.Option
+}{
+	{"sample tenant", nil},
+	{"documented worst case", []graphtest.Option{graphtest.WithDocumentedWorstCase()}},
+}
+
 func TestServeDiscordEndToEnd(t *testing.T) {
-	w := startDiscordServe(t)
+	for _, mode := range tenantModes {
+		t.Run(mode.name, func(t *testing.T) { testServeDiscordEndToEnd(t, mode.opts...) })
+	}
+}
+
+func testServeDiscordEndToEnd(t *testing.T, tenantOpts ...graphtest.Option) {
+	w := startDiscordServe(t, tenantOpts...)
 	if len(w.fake.Commands(discordGuild)) == 0 {
 		t.Fatal("/unassign was not registered in the guild")
 	}
@@ -228,6 +245,9 @@ func TestServeDiscordEndToEnd(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	if n := w.tenant.Calls("POST", "/users/"); n != 1 {
 		t.Fatalf("%d assignLicense calls after a second press, want 1", n)
+	}
+	if n := w.tenant.LicenseDetailsCalls(); n != 0 {
+		t.Errorf("%d licenseDetails reads, want none", n)
 	}
 	if err := w.stop(); err != nil {
 		t.Fatal(err)

@@ -50,12 +50,20 @@ type slackWorld struct {
 	stop   func() error
 	n      int
 	redis  *storetest.Server
+	// now is the program's clock: requests are signed on it.
+	now func() time.Time
 }
 
 func startServe(t testing.TB, extraEnv map[string]string, tenantOpts ...graphtest.Option) *slackWorld {
 	t.Helper()
+	return startServeAt(t, time.Now, extraEnv, tenantOpts...)
+}
+
+// startServeAt is startServe with the program and the simulated tenant on the clock now.
+func startServeAt(t testing.TB, now func() time.Time, extraEnv map[string]string, tenantOpts ...graphtest.Option) *slackWorld {
+	t.Helper()
 	redisSrv := storetest.Start(t)
-	tenant, err := graphtest.NewServer(graphtest.SampleTenant(), append([]graphtest.Option{graphtest.WithToken("graph-t0ken")}, tenantOpts...)...)
+	tenant, err := graphtest.NewServer(graphtest.SampleTenant(), append([]graphtest.Option{graphtest.WithToken("graph-t0ken"), graphtest.WithClock(now)}, tenantOpts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,9 +98,9 @@ func startServe(t testing.TB, extraEnv map[string]string, tenantOpts ...graphtes
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"licensebot", "serve"}, func(k string) string { return env[k] }, nil, stdout, stderr)
+		done <- run(ctx, []string{"licensebot", "serve"}, func(k string) string { return env[k] }, now, nil, stdout, stderr)
 	}()
-	w := &slackWorld{t: t, slack: sl, tenant: tenant, stderr: stderr, redis: redisSrv}
+	w := &slackWorld{t: t, slack: sl, tenant: tenant, stderr: stderr, redis: redisSrv, now: now}
 	listening := regexp.MustCompile(`listening on (\S+)`)
 	deadline := time.Now().Add(10 * time.Second)
 	for w.base == "" {
@@ -134,7 +142,7 @@ func (w *slackWorld) post(path string, form url.Values, sign func(body []byte) (
 	req, _ := http.NewRequest(http.MethodPost, w.base+path, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if sign == nil {
-		sign = func(b []byte) (string, string) { return slack.Sign(b, testSigningSecret, time.Now()) }
+		sign = func(b []byte) (string, string) { return slack.Sign(b, testSigningSecret, w.now()) }
 	}
 	ts, sig := sign(body)
 	req.Header.Set("X-Slack-Request-Timestamp", ts)
@@ -218,7 +226,13 @@ func blocksText(blocks []map[string]any) string {
 }
 
 func TestServeSlackEndToEnd(t *testing.T) {
-	w := startServe(t, nil)
+	for _, mode := range tenantModes {
+		t.Run(mode.name, func(t *testing.T) { testServeSlackEndToEnd(t, mode.opts...) })
+	}
+}
+
+func testServeSlackEndToEnd(t *testing.T, tenantOpts ...graphtest.Option) {
+	w := startServe(t, nil, tenantOpts...)
 	sl := w.slack
 	// Slack rate-limits the first edit: it is waited out, and counted.
 	sl.RateLimit("chat.update", 1, time.Second)
@@ -284,6 +298,9 @@ func TestServeSlackEndToEnd(t *testing.T) {
 	}
 	if body := string(w.tenant.LastBody("POST", "/users/"+alice.ID+"/assignLicense")); !strings.Contains(body, `"addLicenses":[]`) {
 		t.Fatalf("assignLicense body %s lacks an explicit empty addLicenses", body)
+	}
+	if n := w.tenant.LicenseDetailsCalls(); n != 0 {
+		t.Errorf("%d licenseDetails reads, want none", n)
 	}
 
 	// 6. The same click again (Slack's retry: same trigger id) and a second press: nothing more.
@@ -411,7 +428,7 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			err := run(context.Background(), []string{"licensebot", "serve"}, func(k string) string { return tt.env[k] }, nil, &out, &errOut)
+			err := run(context.Background(), []string{"licensebot", "serve"}, func(k string) string { return tt.env[k] }, time.Now, nil, &out, &errOut)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err %v, want one naming %s", err, tt.want)
 			}
@@ -439,7 +456,7 @@ func TestHealthcheckCommand(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"licensebot", "healthcheck"}, func(k string) string {
 		return map[string]string{"LICENSEBOT_HTTP_ADDR": addr}[k]
-	}, nil, &out, &out); err != nil || strings.TrimSpace(out.String()) != "ok" {
+	}, time.Now, nil, &out, &out); err != nil || strings.TrimSpace(out.String()) != "ok" {
 		t.Fatalf("healthcheck: %v %q", err, out.String())
 	}
 	if err := w.stop(); err != nil {
@@ -447,7 +464,7 @@ func TestHealthcheckCommand(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"licensebot", "healthcheck"}, func(k string) string {
 		return map[string]string{"LICENSEBOT_HTTP_ADDR": addr}[k]
-	}, nil, &out, &out); err == nil {
+	}, time.Now, nil, &out, &out); err == nil {
 		t.Fatal("healthcheck passed with licensebot stopped")
 	}
 }
