@@ -1,18 +1,15 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
-	khttp "github.com/microsoft/kiota-http-go"
 	core "github.com/microsoftgraph/msgraph-sdk-go-core"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
-
-	"github.com/licensebot/licensebot/licensing"
 )
 
 // maxBatchSteps is Graph's limit: "JSON batch requests are currently limited to 20 individual
@@ -44,8 +41,10 @@ type BatchResult struct {
 // individually against throttling limits", so one step can be 429 with its own Retry-After
 // while the others succeed (Microsoft Graph throttling guidance, "Throttling and batching").
 // A throttled step becomes a *licensing.ThrottledError with that step's Retry-After. When the
-// $batch call itself fails (429, 5xx, no answer), every removal of that chunk gets that error
-// and later chunks are still sent. A removal that is invalid before sending (no user, no
+// $batch call itself fails (429, 5xx, no answer, an answer that is not a $batch answer),
+// every removal of that chunk gets that error and later chunks are still sent; a step whose
+// answer is missing, repeated, without status or, when successful, without the user gets an
+// error wrapping ErrUnusableAnswer, never a success. A removal that is invalid before sending (no user, no
 // product, a SKU that is not a GUID) gets the error RemoveLicenses gives and is not sent. When
 // ctx ends, unsent removals get ctx's error.
 //
@@ -110,32 +109,40 @@ func (c *Client) sendRemovalBatch(ctx context.Context, removals []Removal, chunk
 		return
 	}
 
-	resp, batchRequestID, err := c.sendBatch(ctx, batch)
+	rctx, x := request(ctx)
+	answers, err := c.sendBatch(rctx, x, batch)
 	if err != nil {
-		mapped := c.mapError(err, opLicenseChange)
+		mapped := c.mapError(x, err, opLicenseChange)
 		for i := range stepOf {
 			fail(i, mapped)
 		}
 		return
 	}
+	_, _, header, _ := x.answered()
+	batchRequestID := header.Get("request-id")
 	for i, id := range stepOf {
-		item := resp.GetResponseById(id)
-		if item == nil || item.GetStatus() == nil {
-			// Graph answers every step; a missing one has an unknown outcome.
-			fail(i, &licensing.GraphError{Status: http.StatusOK, RequestID: batchRequestID,
-				Message: "the $batch response has no answer for step " + id})
+		step, problem := answers.step(id)
+		if problem != "" {
+			// Graph answers every step with a status; without a usable one the outcome is
+			// unknown, as when the $batch got no answer: never a success.
+			fail(i, x.unusable(nil, "%s", problem))
 			continue
 		}
-		status, headers := int(*item.GetStatus()), stepHeaders(item)
-		if status >= 200 && status < 300 {
-			results[i].RequestID = first(headers.Get("request-id"))
+		headers := step.headers()
+		requestID := first(headers.Get("request-id"))
+		if *step.Status >= 200 && *step.Status < 300 {
+			if problem := step.userProblem(); problem != "" {
+				fail(i, x.unusable(nil, "step %s: %s", id, problem))
+				continue
+			}
+			results[i].RequestID = requestID
 			if results[i].RequestID == "" {
 				results[i].RequestID = batchRequestID
 			}
 			continue
 		}
-		code, message, requestID := stepError(item)
-		ge := c.graphError(opLicenseChange, status, code, message, requestID, headers)
+		code, message, bodyRequestID := step.graphError()
+		ge := c.graphError(opLicenseChange, *step.Status, code, message, bodyRequestID, headers)
 		if ge.RequestID == "" {
 			ge.RequestID = batchRequestID
 		}
@@ -143,53 +150,118 @@ func (c *Client) sendRemovalBatch(ctx context.Context, removals []Removal, chunk
 	}
 }
 
-// sendBatch posts the batch and returns its parsed answer and the request-id of the $batch
-// call. It does what the SDK's BatchRequest.Send does, plus two things Send cannot: Graph's
-// error body on the $batch itself is parsed as an OData error (Send only knows error
-// factories registered in the SDK's package-level registry, which this package leaves
-// alone), and the answer's headers are kept for the request-id.
-func (c *Client) sendBatch(ctx context.Context, batch core.BatchRequest) (core.BatchResponse, string, error) {
+// sendBatch posts the batch and returns its answer, parsed here rather than by the SDK
+// (BatchResponse dereferences a response without id and asserts a null one to BatchItem,
+// which panics on a malformed answer). Graph's error body on the $batch itself is parsed as
+// an OData error (the SDK's BatchRequest.Send only knows error factories registered in the
+// SDK's package-level registry, which this package leaves alone).
+func (c *Client) sendBatch(ctx context.Context, x *exchange, batch core.BatchRequest) (*batchAnswer, error) {
 	info := abs.NewRequestInformation()
 	info.Method = abs.POST
 	info.UrlTemplate = "{+baseurl}/$batch"
 	info.PathParameters["baseurl"] = c.baseURL
 	info.Headers.TryAdd("Accept", "application/json")
 	if err := info.SetContentFromParsable(ctx, c.adapter, "application/json", batch); err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	inspect := khttp.NewHeadersInspectionOptions()
-	inspect.InspectResponseHeaders = true
-	info.AddRequestOptions([]abs.RequestOption{inspect})
-	out, err := c.adapter.Send(ctx, info, core.CreateBatchResponseDiscriminator, abs.ErrorMappings{
+	out, err := c.adapter.SendPrimitive(ctx, info, "[]byte", abs.ErrorMappings{
 		"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue,
 	})
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	resp, ok := out.(core.BatchResponse)
-	if !ok || resp == nil {
-		return nil, "", &abs.ApiError{Message: "the $batch call returned no body", ResponseStatusCode: http.StatusOK}
+	raw, _ := out.([]byte) // answerGuard let only a JSON object through
+	var answer batchAnswer
+	if err := json.Unmarshal(raw, &answer); err != nil {
+		return nil, x.unusable(nil, "not a $batch answer: %v", err)
 	}
-	return resp, first(inspect.GetResponseHeaders().Get("request-id")), nil
+	if answer.Responses == nil {
+		return nil, x.unusable(nil, "the $batch answer has no responses")
+	}
+	answer.byID = map[string][]*batchStep{}
+	for _, r := range answer.Responses {
+		var st *batchStep
+		if json.Unmarshal(r, &st) != nil || st == nil || st.ID == "" {
+			continue // a malformed element answers no step; the step it was for fails
+		}
+		// Step ids are not case-sensitive (JSON batching, "Request format").
+		id := strings.ToLower(st.ID)
+		answer.byID[id] = append(answer.byID[id], st)
+	}
+	return &answer, nil
 }
 
-// stepHeaders gives a step's headers the same case-insensitive lookup as a response's: Graph
-// writes them as it likes ("Retry-After", "retry-after").
-func stepHeaders(item core.BatchItem) *abs.ResponseHeaders {
+// batchAnswer is Graph's answer to a $batch: {"responses":[{"id","status","headers","body"}]}
+// (Combine multiple HTTP requests using JSON batching, "Response format"), in any order.
+type batchAnswer struct {
+	Responses []json.RawMessage `json:"responses"`
+	byID      map[string][]*batchStep
+}
+
+type batchStep struct {
+	ID      string          `json:"id"`
+	Status  *int            `json:"status"`
+	Headers map[string]any  `json:"headers"`
+	Body    json.RawMessage `json:"body"`
+}
+
+// step finds the answer to one step, or says why there is no usable one.
+func (a *batchAnswer) step(id string) (*batchStep, string) {
+	found := a.byID[strings.ToLower(id)]
+	switch {
+	case len(found) == 0:
+		return nil, "the $batch answer has no answer for step " + id
+	case len(found) > 1:
+		return nil, fmt.Sprintf("the $batch answer has %d answers for step %s", len(found), id)
+	case found[0].Status == nil:
+		return nil, "the $batch answer for step " + id + " has no status"
+	case *found[0].Status < 100 || *found[0].Status > 599:
+		return nil, fmt.Sprintf("the $batch answer for step %s has status %d", id, *found[0].Status)
+	}
+	return found[0], ""
+}
+
+// headers gives a step's headers the same case-insensitive lookup as a response's: Graph
+// writes them as it likes ("Retry-After", "retry-after"). Values that are not strings are
+// left out.
+func (st *batchStep) headers() *abs.ResponseHeaders {
 	h := abs.NewResponseHeaders()
-	for k, v := range item.GetHeaders() {
-		h.Add(k, v)
+	for k, v := range st.Headers {
+		if s, ok := v.(string); ok {
+			h.Add(k, s)
+		}
 	}
 	return h
 }
 
-// stepError reads Graph's error envelope from a step's body. The SDK hands the body over as
-// a generic map (strings as *string), so it goes through encoding/json once more.
-func stepError(item core.BatchItem) (code, message, requestID string) {
-	raw, err := json.Marshal(item.GetBody())
-	if err != nil {
-		return "", "", ""
+// userProblem says what is wrong with a successful step's body, or "": assignLicense answers
+// 200 with the user, so anything but a JSON object with the user's id leaves the outcome
+// unknown.
+func (st *batchStep) userProblem() string {
+	body := bytes.TrimSpace(st.Body)
+	if len(body) == 0 {
+		return "no body"
 	}
+	var user struct {
+		ID string `json:"id"`
+	}
+	switch {
+	case string(body) == "null":
+		return "the body is null"
+	case body[0] == '"':
+		// How a body that is not JSON (an HTML page, say) travels in a $batch.
+		return "the body is a string, not the user"
+	case body[0] != '{':
+		return "the body is not a JSON object"
+	case json.Unmarshal(body, &user) != nil || user.ID == "":
+		return "a user without id"
+	}
+	return ""
+}
+
+// graphError reads Graph's error envelope from a step's body; a body that is not one gives
+// empty values (the status still decides).
+func (st *batchStep) graphError() (code, message, requestID string) {
 	var body struct {
 		Error struct {
 			Code       string `json:"code"`
@@ -199,7 +271,7 @@ func stepError(item core.BatchItem) (code, message, requestID string) {
 			} `json:"innerError"`
 		} `json:"error"`
 	}
-	if json.Unmarshal(raw, &body) != nil {
+	if json.Unmarshal(st.Body, &body) != nil {
 		return "", "", ""
 	}
 	return body.Error.Code, body.Error.Message, body.Error.InnerError.RequestID

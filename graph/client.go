@@ -24,10 +24,12 @@ import (
 
 // Client talks to Microsoft Graph for the bot. It is safe for concurrent use.
 type Client struct {
-	adapter abs.RequestAdapter
-	baseURL string
-	timeout time.Duration
-	now     func() time.Time
+	adapter  abs.RequestAdapter
+	baseURL  string
+	base     *url.URL // baseURL parsed, for checking @odata.nextLink (see pager)
+	timeout  time.Duration
+	maxPages int
+	now      func() time.Time
 }
 
 // sdkVersion is reported in Graph's SdkVersion telemetry header; keep it equal to the
@@ -52,12 +54,15 @@ func New(cfg Config) (*Client, error) {
 	}
 	opts := core.GraphClientOptions{GraphServiceLibraryVersion: sdkVersion}
 	httpClient := core.GetDefaultClient(&opts, middlewaresWithoutRetry(&opts)...)
+	next := httpClient.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	// Outside the SDK's middleware, so that every answer, redirects followed, is bounded and
+	// checked before kiota reads it (see answerGuard).
+	httpClient.Transport = answerGuard{next: next, maxBytes: s.MaxResponseBytes}
 	if cfg.Observe != nil {
-		next := httpClient.Transport
-		if next == nil {
-			next = http.DefaultTransport
-		}
-		httpClient.Transport = observed{next: next, observe: cfg.Observe}
+		httpClient.Transport = observed{next: httpClient.Transport, observe: cfg.Observe}
 	}
 
 	// Local registries (not the SDK's global defaults, which only GraphServiceClient fills):
@@ -77,7 +82,11 @@ func New(cfg Config) (*Client, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Client{adapter: adapter, baseURL: s.baseURL, timeout: s.Timeout, now: now}, nil
+	base, err := url.Parse(s.baseURL)
+	if err != nil {
+		return nil, fmt.Errorf("graph: base URL: %w", err)
+	}
+	return &Client{adapter: adapter, baseURL: s.baseURL, base: base, timeout: s.Timeout, maxPages: s.MaxPages, now: now}, nil
 }
 
 // middlewaresWithoutRetry is msgraph's default pipeline minus kiota's RetryHandler (see New).
@@ -159,11 +168,11 @@ func (p *staticToken) GetAuthorizationToken(_ context.Context, u *url.URL, _ map
 
 func (p *staticToken) GetAllowedHostsValidator() *absauth.AllowedHostsValidator { return p.hosts }
 
-// withTimeout gives the call the configured deadline unless the caller set one.
+// withTimeout bounds one Client call by the configured timeout: its deadline is the earlier of
+// the caller's and now+timeout (context.WithTimeout keeps a parent's earlier deadline), so a
+// caller with a long deadline of its own (a chat command's two minutes) does not let a hung
+// Graph call run past GRAPH_TIMEOUT, or for the SDK's own 100 s.
 func (c *Client) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	if _, ok := ctx.Deadline(); ok {
-		return ctx, func() {}
-	}
 	return context.WithTimeout(ctx, c.timeout)
 }
 

@@ -46,8 +46,23 @@ type Config struct {
 	// AccessToken is a static bearer token, for local use and tests: no azidentity involved.
 	AccessToken string
 
-	// Timeout bounds each call whose context has no deadline; zero means 30 seconds.
+	// Timeout bounds each Client call (FindUser with its group reads, a listing with all its
+	// pages, one $batch of RemoveLicensesBatch): the call's deadline is the earlier of the
+	// caller's and Timeout, so a caller's long deadline (a chat command's minutes) never lets
+	// a hung Graph call run longer. Zero means 30 seconds.
 	Timeout time.Duration
+	// MaxPages bounds the pages one listing call reads by following @odata.nextLink (the
+	// first page included); past it the call fails with ErrTooManyPages. Zero means
+	// DefaultMaxPages. Every listing licensebot makes fits in a page or two: a user's
+	// directory roles (Entra has about a hundred built-in roles; Graph's memberOf pages hold
+	// 100), the tenant's subscriptions and products (a few hundred at most). A looping or
+	// endless @odata.nextLink is what this stops (issue 12: 24,000 pages in 12 s).
+	MaxPages int
+	// MaxResponseBytes bounds the body of each HTTP answer from Graph, after decompression;
+	// reading past it fails with ErrResponseTooLarge, so a huge answer costs at most about
+	// this much memory (issue 12: a 25 MB answer took the process from 23 MB to 655 MB). Zero
+	// means DefaultMaxResponseBytes.
+	MaxResponseBytes int64
 	// Observe, when set, is told of every HTTP exchange with Graph (for metrics): the
 	// operation without ids ("POST /users/{id}/assignLicense"), the status (0: no answer),
 	// and the time it took.
@@ -58,6 +73,23 @@ type Config struct {
 }
 
 const defaultTimeout = 30 * time.Second
+
+// DefaultMaxPages is Config.MaxPages' default: 50 pages are 5,000 directory roles or
+// subscriptions at Graph's usual 100 a page, far more than a tenant has, and 50 requests
+// against a looping nextLink take a second or two, not minutes.
+const DefaultMaxPages = 50
+
+// DefaultMaxResponseBytes is Config.MaxResponseBytes' default, 8 MiB. The largest answer
+// licensebot reads is GET /subscribedSkus: every product of the tenant with all its service
+// plans, in one answer (List subscribedSkus documents no paging, only $select). Measured on
+// Microsoft's own example (testdata/subscribedskus-list.json), a product takes about 500
+// bytes plus 150 per service plan: Microsoft 365 E5, with some 90 plans, about 14 KB; a
+// large tenant with 200 products of 30 plans on average, about 1 MB. The others are far
+// smaller: a $batch of 20 assignLicense answers (each the user, about 1 KB), about 20-40 KB;
+// a user with all their license assignment states, a few KB; a page of 100 directory roles
+// or subscriptions, under 100 KB. 8 MiB leaves several times the largest real answer while
+// keeping a misbehaving one from costing more than a few tens of MB.
+const DefaultMaxResponseBytes = 8 << 20
 
 type cloudEndpoints struct {
 	graph string // service URL without version
@@ -150,6 +182,18 @@ func (c Config) validate() (settings, error) {
 		errs = append(errs, fmt.Errorf("timeout %s is negative", c.Timeout))
 	case c.Timeout == 0:
 		s.Timeout = defaultTimeout
+	}
+	switch {
+	case c.MaxPages < 0:
+		errs = append(errs, fmt.Errorf("max pages %d is negative", c.MaxPages))
+	case c.MaxPages == 0:
+		s.MaxPages = DefaultMaxPages
+	}
+	switch {
+	case c.MaxResponseBytes < 0:
+		errs = append(errs, fmt.Errorf("max response bytes %d is negative", c.MaxResponseBytes))
+	case c.MaxResponseBytes == 0:
+		s.MaxResponseBytes = DefaultMaxResponseBytes
 	}
 	if len(errs) > 0 {
 		return settings{}, fmt.Errorf("graph config: %w", errors.Join(errs...))

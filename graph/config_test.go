@@ -64,6 +64,9 @@ func TestConfigValidation(t *testing.T) {
 		{"relative base URL", Config{AccessToken: "x", BaseURL: "/v1.0"}, "absolute"},
 		{"base URL with a query", Config{AccessToken: "x", BaseURL: "https://proxy.example/v1.0?x=1"}, "query"},
 		{"negative timeout", Config{AccessToken: "x", Timeout: -time.Second}, "negative"},
+		{"negative max pages", Config{AccessToken: "x", MaxPages: -1}, "max pages -1 is negative"},
+		{"negative max response bytes", Config{AccessToken: "x", MaxResponseBytes: -1}, "max response bytes -1 is negative"},
+		{"bounds set", Config{AccessToken: "x", MaxPages: 5, MaxResponseBytes: 1 << 20}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,6 +91,13 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	if s.Timeout != 30*time.Second || s.baseURL != "https://proxy.example/v1.0" {
 		t.Errorf("timeout %s base %q", s.Timeout, s.baseURL)
+	}
+	if s.MaxPages != 50 || s.MaxResponseBytes != 8<<20 {
+		t.Errorf("max pages %d, max response bytes %d; want 50 and 8 MiB", s.MaxPages, s.MaxResponseBytes)
+	}
+	set, err := Config{AccessToken: "x", MaxPages: 3, MaxResponseBytes: 1000}.validate()
+	if err != nil || set.MaxPages != 3 || set.MaxResponseBytes != 1000 {
+		t.Errorf("set bounds not kept: %d %d %v", set.MaxPages, set.MaxResponseBytes, err)
 	}
 	if want := []string{"graph.microsoft.com", "proxy.example"}; strings.Join(s.hosts, ",") != strings.Join(want, ",") {
 		t.Errorf("allowed hosts %v, want %v", s.hosts, want)

@@ -30,30 +30,57 @@ func (c *Client) ActiveRoles(ctx context.Context, userID string) ([]string, erro
 	headers := abs.NewRequestHeaders()
 	headers.Add("ConsistencyLevel", "eventual")
 	count := true
-	page, err := builder.Get(ctx, &users.ItemTransitiveMemberOfGraphDirectoryRoleRequestBuilderGetRequestConfiguration{
+	first := &users.ItemTransitiveMemberOfGraphDirectoryRoleRequestBuilderGetRequestConfiguration{
 		Headers: headers,
 		QueryParameters: &users.ItemTransitiveMemberOfGraphDirectoryRoleRequestBuilderGetQueryParameters{
 			Count:  &count,
 			Select: []string{"id", "displayName", "roleTemplateId"},
 		},
-	})
+	}
+	fail := func(x *exchange, err error) ([]string, error) {
+		return nil, fmt.Errorf("active roles of %s: %w", userID, c.mapError(x, err, opUserLookup))
+	}
 	var roles []string
 	seen := map[string]bool{}
-	for err == nil {
+	pages := c.pager()
+	for next := ""; ; {
+		rctx, x := request(ctx)
+		var (
+			page models.DirectoryRoleCollectionResponseable
+			err  error
+		)
+		if next == "" {
+			page, err = builder.Get(rctx, first)
+		} else {
+			// The link carries the query; the headers go again.
+			page, err = builder.WithUrl(next).Get(rctx, &users.ItemTransitiveMemberOfGraphDirectoryRoleRequestBuilderGetRequestConfiguration{Headers: headers})
+		}
+		if err == nil {
+			// A role without its template id can't be matched against the admin roles:
+			// refuse the answer rather than decide on part of it.
+			err = checkPage(x, page, "role", func(x *exchange, r models.DirectoryRoleable) error {
+				if deref(r.GetRoleTemplateId()) == "" {
+					return x.unusable(nil, "a directory role without roleTemplateId")
+				}
+				return nil
+			})
+		}
+		if err != nil {
+			return fail(x, err)
+		}
 		for _, r := range page.GetValue() {
-			id := strings.ToLower(deref(r.GetRoleTemplateId()))
-			if id != "" && !seen[id] {
+			if id := strings.ToLower(deref(r.GetRoleTemplateId())); !seen[id] {
 				seen[id] = true
 				roles = append(roles, id)
 			}
 		}
-		next := deref(page.GetOdataNextLink())
-		if next == "" {
+		if next = deref(page.GetOdataNextLink()); next == "" {
 			return roles, nil
 		}
-		page, err = builder.WithUrl(next).Get(ctx, &users.ItemTransitiveMemberOfGraphDirectoryRoleRequestBuilderGetRequestConfiguration{Headers: headers})
+		if err := pages.follow(x, next); err != nil {
+			return fail(x, err)
+		}
 	}
-	return nil, fmt.Errorf("active roles of %s: %w", userID, c.mapError(err, opUserLookup))
 }
 
 // Manager returns the user's manager as the directory knows them (licenses not read), or an
@@ -65,23 +92,36 @@ func (c *Client) Manager(ctx context.Context, userID string) (licensing.User, er
 	}
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
-	obj, err := c.users().ByUserId(userID).Manager().Get(ctx, &users.ItemManagerRequestBuilderGetRequestConfiguration{
+	rctx, x := request(ctx)
+	obj, err := c.users().ByUserId(userID).Manager().Get(rctx, &users.ItemManagerRequestBuilderGetRequestConfiguration{
 		QueryParameters: &users.ItemManagerRequestBuilderGetQueryParameters{Select: []string{
 			"id", "displayName", "userPrincipalName", "mail", "accountEnabled", "usageLocation",
 		}},
 	})
+	if err == nil {
+		// Graph answers 404 when no manager is set (handled below), never an empty 200: a
+		// manager without id can't be asked to approve anything.
+		switch m := obj.(type) {
+		case nil:
+			err = x.unusable(nil, "no manager in the answer")
+		case models.Userable:
+			err = checkUser(x, m)
+		default:
+			if deref(m.GetId()) == "" {
+				err = x.unusable(nil, "a manager without id")
+			}
+		}
+	}
 	if err != nil {
 		// Graph answers 404 Request_ResourceNotFound ("Resource 'manager' does not exist…")
 		// when no manager is set.
-		return licensing.User{}, fmt.Errorf("manager of %s: %w", userID, c.mapError(err, opManagerLookup))
+		return licensing.User{}, fmt.Errorf("manager of %s: %w", userID, c.mapError(x, err, opManagerLookup))
 	}
 	switch m := obj.(type) {
 	case models.Userable:
 		return userFromModel(m), nil
 	case models.OrgContactable:
 		return licensing.User{ID: strings.ToLower(deref(m.GetId())), DisplayName: deref(m.GetDisplayName()), Mail: deref(m.GetMail())}, nil
-	case nil:
-		return licensing.User{}, fmt.Errorf("manager of %s: %w", userID, licensing.ErrNoManager)
 	default:
 		return licensing.User{ID: strings.ToLower(deref(m.GetId()))}, nil
 	}

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -46,10 +47,13 @@ const (
 	opOther
 )
 
-// mapError turns what the SDK returned into a *licensing.GraphError carrying Graph's status,
-// code, message and request-id around the domain reason (see graphError). A cancelled context
-// is returned as it is: the caller gave up, Graph did not fail.
-func (c *Client) mapError(err error, op operation) error {
+// mapError turns what the SDK returned for the request x recorded into a
+// *licensing.GraphError carrying Graph's status, code, message and request-id around the
+// domain reason (see graphError). A cancelled context is returned as it is: the caller gave
+// up, Graph did not fail. An answer refused by answerGuard, or one that arrived whole but that
+// the SDK could not parse, is an *AnswerError (ErrUnusableAnswer); an error answer whose body
+// could not be parsed is still mapped by its status and headers.
+func (c *Client) mapError(x *exchange, err error, op operation) error {
 	if err == nil {
 		return nil
 	}
@@ -62,8 +66,16 @@ func (c *Client) mapError(err error, op operation) error {
 		headers                  *abs.ResponseHeaders
 		odataErr                 *odataerrors.ODataError
 		apiErr                   *abs.ApiError
+		answerErr                *AnswerError
 	)
 	switch {
+	case errors.As(err, &answerErr) && answerErr.Status >= 400:
+		// An error answer too large to read: its status and headers still say what happened
+		// (a 429's Retry-After, a 503).
+		_, _, header, _ := x.answered()
+		return c.graphError(op, answerErr.Status, "", answerErr.Problem, answerErr.RequestID, responseHeaders(header))
+	case errors.As(err, &answerErr):
+		return answerErr.asGraphError()
 	case errors.As(err, &odataErr):
 		status, headers = odataErr.GetStatusCode(), odataErr.GetResponseHeaders()
 		if main := odataErr.GetErrorEscaped(); main != nil {
@@ -75,8 +87,21 @@ func (c *Client) mapError(err error, op operation) error {
 	case errors.As(err, &apiErr):
 		status, headers, message = apiErr.GetStatusCode(), apiErr.GetResponseHeaders(), apiErr.Message
 	default:
-		// No HTTP answer: connection refused, TLS, DNS, our own deadline. Nothing changed.
-		return &licensing.GraphError{Reason: licensing.ErrUnavailable, Message: err.Error()}
+		opName, answered, header, bodyRead := x.answered()
+		switch {
+		case errors.Is(err, context.DeadlineExceeded) || answered == 0 || (answered < 300 && !bodyRead):
+			// No HTTP answer, or none read whole: connection refused, TLS, DNS, our own
+			// deadline. Nothing changed.
+			return &licensing.GraphError{Reason: licensing.ErrUnavailable, Message: err.Error()}
+		case answered < 300:
+			// A JSON object arrived whole (answerGuard checked it) and the SDK could not
+			// read it as the resource asked for: a field of the wrong type, say.
+			return x.unusable(nil, "the SDK could not read it: %v", err)
+		}
+		// An error answer whose body is not Graph's error JSON (a proxy's HTML page):
+		// its status and headers still say what happened.
+		status, message = answered, fmt.Sprintf("%s answered %d with a body that is not Graph's error JSON (%v)", opName, answered, err)
+		headers = responseHeaders(header)
 	}
 	return c.graphError(op, status, code, message, requestID, headers)
 }
@@ -151,6 +176,17 @@ func (c *Client) retryAfter(headers *abs.ResponseHeaders) time.Duration {
 		return max(at.Sub(c.now()), 0)
 	}
 	return defaultRetryAfter
+}
+
+// responseHeaders turns an HTTP answer's headers into the SDK's, for graphError.
+func responseHeaders(header http.Header) *abs.ResponseHeaders {
+	h := abs.NewResponseHeaders()
+	for k, vs := range header {
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	return h
 }
 
 func first(vs []string) string {

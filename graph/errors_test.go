@@ -42,13 +42,13 @@ func odataErrorFrom(t *testing.T, file string, status int, headers map[string]st
 
 func TestMapDocumentedErrors(t *testing.T) {
 	c := &Client{now: time.Now}
-	err := c.mapError(odataErrorFrom(t, "error-missing-addlicenses.json", 400, nil), opLicenseChange)
+	err := c.mapError(nil, odataErrorFrom(t, "error-missing-addlicenses.json", 400, nil), opLicenseChange)
 	ge := asGraphError(t, err)
 	if ge.Reason != nil || ge.Code != "Request_BadRequest" || ge.RequestID != "c71145f2-8474-487e-b6bf-dc5ce63467e1" || ge.Status != 400 {
 		t.Errorf("missing addLicenses: %+v", ge)
 	}
 
-	err = c.mapError(odataErrorFrom(t, "error-throttled.json", 429, map[string]string{"Retry-After": "2.128"}), opLicenseChange)
+	err = c.mapError(nil, odataErrorFrom(t, "error-throttled.json", 429, map[string]string{"Retry-After": "2.128"}), opLicenseChange)
 	var throttled *licensing.ThrottledError
 	if !errors.As(err, &throttled) || throttled.RetryAfter != 2128*time.Millisecond {
 		t.Errorf("throttled: %v", err)
@@ -117,7 +117,7 @@ func TestRetryAfter(t *testing.T) {
 
 func TestTransportFailuresAreUnavailable(t *testing.T) {
 	c := &Client{now: time.Now}
-	err := c.mapError(errors.New("dial tcp 127.0.0.1:1: connect: connection refused"), opOther)
+	err := c.mapError(nil, errors.New("dial tcp 127.0.0.1:1: connect: connection refused"), opOther)
 	if !errors.Is(err, licensing.ErrUnavailable) {
 		t.Fatalf("%v", err)
 	}
@@ -125,7 +125,7 @@ func TestTransportFailuresAreUnavailable(t *testing.T) {
 
 func TestMapAssignmentRefusalsToGraphReasons(t *testing.T) {
 	c := &Client{now: time.Now}
-	err := c.mapError(odataErrorFrom(t, "error-usage-location.json", 400, nil), opLicenseChange)
+	err := c.mapError(nil, odataErrorFrom(t, "error-usage-location.json", 400, nil), opLicenseChange)
 	if !errors.Is(err, ErrUsageLocation) {
 		t.Errorf("usage location: %v", err)
 	}

@@ -96,14 +96,24 @@ func (c *Client) RestoreLicenses(ctx context.Context, userID string, licenses []
 
 // assignLicense posts the body and returns Graph's request-id, or the mapped error passed
 // through wrap (with the request-id of the failed call).
+//
+// Graph answers a successful assignLicense with 200 and the user. An answer without the user
+// (empty, null, not JSON, an object without id) is an error wrapping ErrUnusableAnswer and
+// licensing.ErrUnavailable: the change may or may not have been made, exactly as when no
+// answer came, so the caller treats it the same way (read again, or retry, which answers
+// licensing.ErrNotAssigned if the removal was made).
 func (c *Client) assignLicense(ctx context.Context, userID string, body users.ItemAssignLicensePostRequestBodyable, wrap func(error) error) (string, error) {
 	inspect := khttp.NewHeadersInspectionOptions()
 	inspect.InspectResponseHeaders = true
-	_, err := c.users().ByUserId(userID).AssignLicense().Post(ctx, body, &users.ItemAssignLicenseRequestBuilderPostRequestConfiguration{
+	rctx, x := request(ctx)
+	u, err := c.users().ByUserId(userID).AssignLicense().Post(rctx, body, &users.ItemAssignLicenseRequestBuilderPostRequestConfiguration{
 		Options: []abs.RequestOption{inspect},
 	})
+	if err == nil && (u == nil || deref(u.GetId()) == "") {
+		err = x.unusable(nil, "no user in the answer")
+	}
 	if err != nil {
-		mapped := c.mapError(err, opLicenseChange)
+		mapped := c.mapError(x, err, opLicenseChange)
 		requestID := ""
 		if ge := graphErrorOf(mapped); ge != nil {
 			requestID = ge.RequestID

@@ -35,12 +35,12 @@ var personFields = []string{"id", "displayName", "userPrincipalName", "mail", "a
 func (c *Client) FindUser(ctx context.Context, query string) (licensing.User, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
-	u, err := c.findUser(ctx, query, userFields)
+	u, x, err := c.findUser(ctx, query, userFields)
 	if err != nil {
 		return licensing.User{}, err
 	}
 	user := userFromModel(u)
-	if user.Licenses, err = c.licenses(ctx, u); err != nil {
+	if user.Licenses, err = c.licenses(ctx, u, x); err != nil {
 		return licensing.User{}, fmt.Errorf("find user %s: licenses: %w", user.UserPrincipalName, err)
 	}
 	return user, nil
@@ -51,53 +51,110 @@ func (c *Client) FindUser(ctx context.Context, query string) (licensing.User, er
 func (c *Client) FindPerson(ctx context.Context, query string) (licensing.User, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
-	u, err := c.findUser(ctx, query, personFields)
+	u, _, err := c.findUser(ctx, query, personFields)
 	if err != nil {
 		return licensing.User{}, err
 	}
 	return userFromModel(u), nil
 }
 
-// findUser reads the user the query names, with the fields asked for.
-func (c *Client) findUser(ctx context.Context, query string, fields []string) (models.Userable, error) {
+// findUser reads the user the query names, with the fields asked for, and returns the
+// exchange it came in (for errors about what it holds). The user has an id and a
+// userPrincipalName, or the answer is refused.
+func (c *Client) findUser(ctx context.Context, query string, fields []string) (models.Userable, *exchange, error) {
 	q, err := parseUserQuery(query)
 	if err != nil {
-		return nil, fmt.Errorf("find user: %w", err)
+		return nil, nil, fmt.Errorf("find user: %w", err)
 	}
-	var u models.Userable
+	rctx, x := request(ctx)
 	if q.id != "" {
-		u, err = c.users().ByUserId(q.id).Get(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
+		u, err := c.users().ByUserId(q.id).Get(rctx, &users.UserItemRequestBuilderGetRequestConfiguration{
 			QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: fields},
 		})
-		if err != nil {
-			return nil, fmt.Errorf("find user %s: %w", q.id, c.mapError(err, opUserLookup))
+		if err == nil {
+			err = checkUser(x, u)
 		}
-	} else {
-		// One request covers both names: a user's mail often differs from their UPN.
-		filter := "mail eq " + odataString(q.name) + " or userPrincipalName eq " + odataString(q.name)
-		page, err := c.users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
-			QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Filter: &filter, Select: fields},
-		})
 		if err != nil {
-			return nil, fmt.Errorf("find user %s: %w", q.name, c.mapError(err, opUserLookup))
+			return nil, nil, fmt.Errorf("find user %s: %w", q.id, c.mapError(x, err, opUserLookup))
 		}
-		if u = pickUser(page.GetValue(), q.name); u == nil {
-			return nil, fmt.Errorf("find user %s: %w", q.name, licensing.ErrUserNotFound)
+		return u, x, nil
+	}
+	// One request covers both names: a user's mail often differs from their UPN.
+	filter := "mail eq " + odataString(q.name) + " or userPrincipalName eq " + odataString(q.name)
+	page, err := c.users().Get(rctx, &users.UsersRequestBuilderGetRequestConfiguration{
+		QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Filter: &filter, Select: fields},
+	})
+	if err == nil {
+		err = checkPage(x, page, "user", checkUser)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("find user %s: %w", q.name, c.mapError(x, err, opUserLookup))
+	}
+	// The filter matches at most two users (Entra keeps UPNs and mails unique), so the first
+	// page holds them all and any @odata.nextLink is not followed.
+	u := pickUser(page.GetValue(), q.name)
+	if u == nil {
+		return nil, nil, fmt.Errorf("find user %s: %w", q.name, licensing.ErrUserNotFound)
+	}
+	return u, x, nil
+}
+
+// page is a collection answer of the SDK: UserCollectionResponse and the like.
+type page[T any] interface {
+	comparable
+	GetValue() []T
+}
+
+// checkPage refuses a page that is missing or has no value (an empty value is fine), and
+// every element that is null or that check refuses. what names an element in errors.
+func checkPage[T comparable, P page[T]](x *exchange, p P, what string, check func(*exchange, T) error) error {
+	var none P
+	if p == none {
+		return x.unusable(nil, "no page in the answer")
+	}
+	values := p.GetValue()
+	if values == nil {
+		return x.unusable(nil, "the page has no value")
+	}
+	var null T
+	for i, v := range values {
+		if v == null {
+			return x.unusable(nil, "%s %d of the page is null", what, i+1)
+		}
+		if check == nil {
+			continue
+		}
+		if err := check(x, v); err != nil {
+			return err
 		}
 	}
-	return u, nil
+	return nil
+}
+
+// checkUser refuses a user without what every caller relies on: the object id (every later
+// call names the user by it) and the userPrincipalName (how people are named to admins).
+func checkUser(x *exchange, u models.Userable) error {
+	switch {
+	case u == nil:
+		return x.unusable(nil, "no user in the answer")
+	case deref(u.GetId()) == "":
+		return x.unusable(nil, "a user without id")
+	case deref(u.GetUserPrincipalName()) == "":
+		return x.unusable(nil, "user %s has no userPrincipalName", deref(u.GetId()))
+	}
+	return nil
 }
 
 // pickUser prefers the user whose UPN is the query, then one whose mail is: Entra keeps both
 // unique, but one user's mail may be another's UPN.
 func pickUser(found []models.Userable, name string) models.Userable {
 	for _, u := range found {
-		if strings.EqualFold(deref(u.GetUserPrincipalName()), name) {
+		if u != nil && strings.EqualFold(deref(u.GetUserPrincipalName()), name) {
 			return u
 		}
 	}
 	for _, u := range found {
-		if strings.EqualFold(deref(u.GetMail()), name) {
+		if u != nil && strings.EqualFold(deref(u.GetMail()), name) {
 			return u
 		}
 	}
@@ -116,8 +173,11 @@ func userFromModel(u models.Userable) licensing.User {
 }
 
 // licenses merges the user's licenseAssignmentStates (one per product and path) into one
-// Assignment per product, each path with the plans it turns off.
-func (c *Client) licenses(ctx context.Context, u models.Userable) ([]licensing.Assignment, error) {
+// Assignment per product, each path with the plans it turns off. x is the exchange the user
+// came in. Both properties were asked for with $select, and Graph returns a selected
+// collection even when it is empty: a user with neither, or with a state or license that is
+// null or has no skuId, is refused, since a plan built on it would miss licenses.
+func (c *Client) licenses(ctx context.Context, u models.Userable, x *exchange) ([]licensing.Assignment, error) {
 	var out []licensing.Assignment
 	index := map[string]int{}
 	assignment := func(skuID string) *licensing.Assignment {
@@ -129,13 +189,24 @@ func (c *Client) licenses(ctx context.Context, u models.Userable) ([]licensing.A
 		return &out[len(out)-1]
 	}
 
+	states, assigned := u.GetLicenseAssignmentStates(), u.GetAssignedLicenses()
+	if states == nil && assigned == nil {
+		return nil, x.unusable(nil, "user %s has neither licenseAssignmentStates nor assignedLicenses", deref(u.GetId()))
+	}
+	for i, st := range states {
+		if st == nil || uuidString(st.GetSkuId()) == "" {
+			return nil, x.unusable(nil, "licenseAssignmentStates entry %d of user %s has no skuId", i+1, deref(u.GetId()))
+		}
+	}
+	for i, l := range assigned {
+		if l == nil || uuidString(l.GetSkuId()) == "" {
+			return nil, x.unusable(nil, "assignedLicenses entry %d of user %s has no skuId", i+1, deref(u.GetId()))
+		}
+	}
+
 	groupCache := map[string]licensing.Group{}
-	states := u.GetLicenseAssignmentStates()
 	for _, st := range states {
 		skuID := uuidString(st.GetSkuId())
-		if skuID == "" {
-			continue
-		}
 		state := deref(st.GetState())
 		groupID := strings.ToLower(deref(st.GetAssignedByGroup()))
 		if groupID == "" {
@@ -159,12 +230,10 @@ func (c *Client) licenses(ctx context.Context, u models.Userable) ([]licensing.A
 	if len(states) == 0 {
 		// Without assignment states (older data), assignedLicenses is all there is: Graph
 		// lists there every product the user holds, and a removal needs a direct path.
-		for _, l := range u.GetAssignedLicenses() {
-			if skuID := uuidString(l.GetSkuId()); skuID != "" {
-				a := assignment(skuID)
-				a.Direct = true
-				a.DisabledPlans = uuidStrings(l.GetDisabledPlans())
-			}
+		for _, l := range assigned {
+			a := assignment(uuidString(l.GetSkuId()))
+			a.Direct = true
+			a.DisabledPlans = uuidStrings(l.GetDisabledPlans())
 		}
 	}
 	return out, nil
@@ -173,23 +242,31 @@ func (c *Client) licenses(ctx context.Context, u models.Userable) ([]licensing.A
 var groupFields = []string{"id", "displayName", "groupTypes", "membershipRule", "onPremisesSyncEnabled"}
 
 // group reads a group's name and kind once per FindUser call. A group the app may not read
-// (403) or that was just deleted (404) is still reported, by id.
+// (403) or that was just deleted (404) is still reported, by id. An answer that is not the
+// group asked for is refused.
 func (c *Client) group(ctx context.Context, id string, cache map[string]licensing.Group) (licensing.Group, error) {
 	if g, ok := cache[id]; ok {
 		return g, nil
 	}
+	rctx, x := request(ctx)
 	m, err := groups.NewGroupItemRequestBuilderInternal(map[string]string{"baseurl": c.baseURL, "group%2Did": id}, c.adapter).
-		Get(ctx, &groups.GroupItemRequestBuilderGetRequestConfiguration{
+		Get(rctx, &groups.GroupItemRequestBuilderGetRequestConfiguration{
 			QueryParameters: &groups.GroupItemRequestBuilderGetQueryParameters{Select: groupFields},
 		})
 	g := licensing.Group{ID: id}
 	if err != nil {
-		mapped := c.mapError(err, opOther)
+		mapped := c.mapError(x, err, opOther)
 		if ge := graphErrorOf(mapped); ge != nil && (ge.Status == http.StatusForbidden || ge.Status == http.StatusNotFound) {
 			cache[id] = g
 			return g, nil
 		}
 		return licensing.Group{}, fmt.Errorf("group %s: %w", id, mapped)
+	}
+	switch {
+	case m == nil:
+		return licensing.Group{}, fmt.Errorf("group %s: %w", id, x.unusable(nil, "no group in the answer"))
+	case !strings.EqualFold(deref(m.GetId()), id):
+		return licensing.Group{}, fmt.Errorf("group %s: %w", id, x.unusable(nil, "the answer is not group %s", id))
 	}
 	g.DisplayName = deref(m.GetDisplayName())
 	g.Synced = deref(m.GetOnPremisesSyncEnabled())

@@ -26,6 +26,10 @@ var (
 	ErrNoSeats = errors.New("the product has no free seat")
 	// ErrUsageLocation: a license can't be given to a user without a usage location.
 	ErrUsageLocation = errors.New("the user has no usage location, which a license assignment needs")
+	// ErrUnusableAnswer: Graph (or something between licensebot and Graph) answered with
+	// something that can't be relied on: an empty, null, HTML, truncated, huge or endlessly
+	// paged answer. Nothing is planned or decided on it.
+	ErrUnusableAnswer = errors.New("Microsoft Graph gave an answer licensebot can't use")
 	// ErrForbidden: Graph refused the call for want of a permission (403): the app lacks
 	// one, or the call isn't supported for an app-only token.
 	ErrForbidden = errors.New("the app is not allowed to do this")

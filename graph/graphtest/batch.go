@@ -83,6 +83,9 @@ func (s *Server) batch(req *request) response {
 		default:
 			s.record(sub)
 			resp = s.serve(sub)
+			if f := s.answerFault(sub); f != AnswerNormal {
+				resp, _ = faultyStep(sub, resp, f)
+			}
 		}
 		status[strings.ToLower(br.ID)] = resp.status
 		headers := map[string]string{"Content-Type": "application/json", "Cache-Control": "no-cache"}

@@ -30,6 +30,26 @@
 // LastBody. Request bodies compressed with gzip (as the SDK sends them) are decompressed. A
 // Server is safe for concurrent use.
 //
+// Misbehaving answers are injected per route, from the start with WithAnswerFault or on a
+// running Server with SetAnswerFault / ClearAnswerFaults (safe for concurrent use): the
+// request is carried out as usual (a removal does remove), then a 200 that a client cannot use
+// replaces its answer. AnswerEmpty (no body), AnswerNull (null), AnswerHTML (an HTML page,
+// Content-Type text/html), AnswerTruncated (the first half of the JSON), AnswerHuge
+// (HugeAnswerBytes, 25 MiB, streamed without Content-Length, stopping when the client stops
+// reading), AnswerEndlessPages (an @odata.nextLink to a new page every time), AnswerPagesLoop
+// (a nextLink to the request itself), AnswerNextLinkElsewhere (a nextLink on
+// NextLinkElsewhereHost), AnswerEmptyObject ({}), AnswerBlankItems (every object in an array
+// keeps only its id) and AnswerNullItems (every object in an array is null); AnswerFaults
+// lists them. Routes use the routes table's syntax, a method and the path after the service
+// root with "*" for a segment and "a|b" for either name: "GET users" (the $filter search),
+// "GET users/*", "GET users/*/manager", "GET users/*/transitiveMemberOf/*", "GET groups/*",
+// "GET subscribedSkus", "GET directory/subscriptions", "POST users/*/assignLicense",
+// "POST $batch". A fault on "POST $batch" spoils the whole batch answer (AnswerBlankItems:
+// responses without status or body; AnswerNullItems: null responses); a fault on a
+// sub-request's route spoils that step inside a 200 batch (status 200 with no body, a null,
+// HTML or cut-short string body, or {}; AnswerBlankItems and AnswerNullItems spoil the arrays
+// in its body; AnswerHuge and the paging faults leave it as it was).
+//
 // Every date the Server serves comes from its clock (WithClock, default time.Now): error
 // dates, lastUpdatedDateTime, and subscription dates a fixture gives relative to it
 // (createdDaysAgo, nextLifecycleInDays; resolved by NewServer). A fixture marks a self-service

@@ -18,6 +18,7 @@ type config struct {
 	pageSize         int
 	now              func() time.Time
 	worstCase        bool
+	answerFaults     []answerRoute // as given to WithAnswerFault; parsed by newServer
 }
 
 // throttleConfig is a set of token buckets every write must find a token in: the first

@@ -39,6 +39,8 @@ type Server struct {
 	restores map[string]int
 	// licenseDetails counts requests to /users/{id}/licenseDetails (see LicenseDetailsCalls).
 	licenseDetails int
+	// answerFaults are the routes answering with an AnswerFault, in the order first set.
+	answerFaults []answerRoute
 }
 
 type callKey struct{ method, path string }
@@ -82,6 +84,18 @@ func newServer(t Tenant, opts ...Option) (*Server, error) {
 	if cfg.pageSize < 1 {
 		return nil, fmt.Errorf("graphtest: page size %d must be positive", cfg.pageSize)
 	}
+	var faults []answerRoute
+	for _, f := range cfg.answerFaults {
+		r, err := parseAnswerRoute(f.route)
+		if err != nil {
+			return nil, err
+		}
+		if !f.fault.valid() {
+			return nil, fmt.Errorf("graphtest: unknown answer fault %d for %q", int(f.fault), f.route)
+		}
+		r.fault = f.fault
+		faults = append(faults, r)
+	}
 	t = t.clone()
 	if err := t.normalize(); err != nil {
 		return nil, fmt.Errorf("graphtest: tenant: %w", err)
@@ -102,6 +116,9 @@ func newServer(t Tenant, opts ...Option) (*Server, error) {
 		for _, b := range cfg.throttle.buckets {
 			s.buckets = append(s.buckets, newTokenBucket(b, now))
 		}
+	}
+	for _, r := range faults {
+		s.setAnswerFault(r)
 	}
 	return s, nil
 }
@@ -217,7 +234,8 @@ type response struct {
 }
 
 // ServeHTTP answers one Graph request: service root, latency, authentication, then the
-// endpoint (or a $batch of them) with the configured faults.
+// endpoint (or a $batch of them) with the configured faults; an answer fault (see
+// AnswerFault) replaces the answer of a request that got that far.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	clientRequestID := r.Header.Get("client-request-id")
 	if clientRequestID == "" {
@@ -240,7 +258,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req.body = body
 	s.record(req)
 
-	var resp response
+	var (
+		resp  response
+		fault AnswerFault
+	)
 	switch {
 	case !ok:
 		resp = s.errorResponse(req, http.StatusNotFound, "itemNotFound",
@@ -261,8 +282,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		} else {
 			resp = s.batch(req)
 		}
+		fault = s.answerFault(req)
 	default:
 		resp = s.serve(req)
+		fault = s.answerFault(req)
+	}
+	if fault != AnswerNormal {
+		writeFaulty(w, req, resp, fault)
+		return
 	}
 	writeResponse(w, req, resp)
 }
