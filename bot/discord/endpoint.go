@@ -32,15 +32,9 @@ var (
 	apiPrefix = "/api/v" + apiVersion + "/"
 )
 
-// The gateway's version is the ?v= of its URL, which discordgo's Session.Open appends from
-// its package variable APIVersion each time it asks GET /gateway for the URL (wsapi.go),
-// and keeps in an unexported field: no per-Session setting reaches it. So it is set here,
-// once, before any Session exists, and never changed: every test and every Session of the
-// process sees the same v10, and nothing is written while a Session reads it. It changes
-// only the gateway: EndpointAPI was computed before this runs (restPrefix above).
-func init() {
-	discordgo.APIVersion = apiVersion
-}
+// The gateway's version is the ?v= of its URL: licensebot's own gateway loop adds it
+// (gatewayQuery), so discordgo's package variable APIVersion, which only its Session.Open
+// reads, is left alone.
 
 // discordgo's endpoints are package variables computed at init from EndpointDiscord
 // ("https://discord.com/"), so changing EndpointDiscord later moves nothing, and assigning
