@@ -4,6 +4,12 @@
 // decide nothing; handlers decide and never see a platform's wire format.
 package bot
 
+import (
+	"context"
+	"strings"
+	"unicode"
+)
+
 // Actor is a person acting in chat, as their platform identifies them.
 type Actor struct {
 	Platform string // "console", "slack", "discord"
@@ -19,8 +25,21 @@ type Actor struct {
 	// Locale is the person's language as the platform reports it (e.g. "tr-TR"), or empty.
 	Locale string
 	// Workspace is where the person spoke: a Slack team id, a Discord guild id; empty when
-	// the platform has one only.
+	// the platform has one only. On Slack it is the person's own team (user.team_id), so a
+	// Slack Connect member of another organisation is known as such.
 	Workspace string `json:",omitempty"`
+	// Enterprise is the Slack Enterprise Grid organisation of the workspace, if any: its
+	// workspaces count as one.
+	Enterprise string `json:",omitempty"`
+}
+
+// SameWorkspace reports whether two actors speak from the same workspace of the same
+// platform (or the same Enterprise Grid organisation).
+func (a Actor) SameWorkspace(b Actor) bool {
+	if a.Platform != b.Platform {
+		return false
+	}
+	return a.Workspace == b.Workspace || (a.Enterprise != "" && a.Enterprise == b.Enterprise)
 }
 
 // Command is a slash command as typed: the text after "/unassign".
@@ -31,6 +50,25 @@ type Command struct {
 	// DeliveryID identifies one delivery of the command, so a platform's retry of the same
 	// delivery is not acted on twice; empty when the platform has none.
 	DeliveryID string
+	// Mentions finds the e-mail address of a person the text mentions, as typed (IsMention);
+	// ok is false when it can't (unknown, ambiguous, no address). The handlers call it only
+	// once the caller may act, once per person mentioned: nobody learns a colleague's
+	// address, and nobody makes the platform look people up, without the right to ask.
+	// Nil where the platform has no mentions.
+	Mentions func(ctx context.Context, mention string) (email string, ok bool) `json:"-"`
+}
+
+// IsMention reports whether a word of a command is a mention of a person as chat platforms
+// write them: escaped (<@U024BE7LH>, <@U024BE7LH|bob>, Discord's <@80351110224678912>,
+// <@!80351110224678912>) or typed (@bob).
+func IsMention(word string) bool {
+	switch {
+	case strings.HasPrefix(word, "<@") && strings.HasSuffix(word, ">"):
+		return !strings.HasPrefix(word, "<@&") && len(word) > 3
+	case strings.HasPrefix(word, "@"):
+		return len(word) > 1 && !strings.Contains(word[1:], "@")
+	}
+	return false
 }
 
 // Click is a button press. Value is only ever a key to look up: nothing in it is trusted.
@@ -95,6 +133,58 @@ type Confirmation struct {
 // Field is a label and a value shown side by side.
 type Field struct {
 	Label, Value string
+	// Verbatim: the value is a person's own words (e.g. a request's reason): shown as it is,
+	// on one line, in quotes, never formatted and never a mention or link. Without it, a
+	// reason could add a line such as "*Approved by:* Security Team" to an approval request,
+	// or ping people; each platform renders such a value with Quoted and its own escapes.
+	Verbatim bool
+}
+
+// The quotes around a Verbatim value. Turkish quotes the same way.
+const (
+	OpenQuote  = "“"
+	CloseQuote = "”"
+)
+
+// Quoted is a person's words as a Verbatim field shows them: on one line (OneLine), made
+// safe by escape for the platform's markup (nil: shown as they are), cut with fit to limit
+// characters in all, quotes included (limit 0: not cut), and in quotes. The words are cut,
+// never the quotes, so a long reason still visibly ends where the person's words end.
+func Quoted(words string, escape func(string) string, fit Fit, limit int) string {
+	s := OneLine(words)
+	if escape != nil {
+		s = escape(s)
+	}
+	if limit > 0 {
+		s = fit.Truncate(s, max(limit-TextLen(OpenQuote+CloseQuote), 1))
+	}
+	return OpenQuote + s + CloseQuote
+}
+
+// OneLine puts words on one line: each run of line breaks, tabs, other white space and
+// control characters becomes one space, and the ends are trimmed. The bidirectional
+// controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) go the same way: they
+// can reorder what is shown, e.g. make text after the closing quote read as inside it.
+func OneLine(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	gap := false
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || isBidiControl(r) {
+			gap = true
+			continue
+		}
+		if gap && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		gap = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isBidiControl(r rune) bool {
+	return r == 0x061C || r == 0x200E || r == 0x200F || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069)
 }
 
 // Section is a block of a message: an optional title, text and fields.

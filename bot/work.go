@@ -13,26 +13,41 @@ import (
 // and the work runs here: on a context of its own (the request's ends with the ack),
 // bounded by a timeout, and at most Limit jobs at a time, so that a burst neither starves
 // the acknowledgements of CPU nor floods Graph. The rest wait their turn.
+//
+// Quick work (help, status, show: a few reads at most) has slots of its own, so that it is
+// never queued behind slow plans of hundreds of users.
 type Work struct {
 	wg      sync.WaitGroup
 	slots   chan struct{}
+	quick   chan struct{}
 	timeout time.Duration
 	log     *slog.Logger
 }
 
-// NewWork runs at most limit jobs at once, each for at most timeout.
+// NewWork runs at most limit jobs at once, each for at most timeout, and beside them at most
+// a quarter as many (at least 2) quick ones.
 func NewWork(limit int, timeout time.Duration, log *slog.Logger) *Work {
-	return &Work{slots: make(chan struct{}, max(limit, 1)), timeout: timeout, log: log}
+	limit = max(limit, 1)
+	return &Work{slots: make(chan struct{}, limit), quick: make(chan struct{}, max(limit/4, 2)), timeout: timeout, log: log}
 }
 
 // Go runs fn after the caller's ack; what names it in the log if it panics.
 func (w *Work) Go(parent context.Context, what string, fn func(ctx context.Context)) {
+	w.run(w.slots, parent, what, fn)
+}
+
+// GoQuick runs fn as Go does, in the quick slots: for work that answers from a few reads.
+func (w *Work) GoQuick(parent context.Context, what string, fn func(ctx context.Context)) {
+	w.run(w.quick, parent, what, fn)
+}
+
+func (w *Work) run(slots chan struct{}, parent context.Context, what string, fn func(ctx context.Context)) {
 	w.wg.Add(1)
 	go func() {
 		defer w.wg.Done()
 		// Wait for a slot before the job's own deadline starts: queued work is late, not failed.
-		w.slots <- struct{}{}
-		defer func() { <-w.slots }()
+		slots <- struct{}{}
+		defer func() { <-slots }()
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), w.timeout)
 		defer cancel()
 		defer func() {

@@ -32,6 +32,34 @@ func TestWorkRunsAtMostLimitAtOnceAndOutlivesTheRequest(t *testing.T) {
 	}
 }
 
+// Quick work (help, status, show) runs at once even when every slow slot is taken by a plan
+// that hangs.
+func TestQuickWorkIsNotQueuedBehindSlowWork(t *testing.T) {
+	w := NewWork(2, 10*time.Second, slog.New(slog.DiscardHandler))
+	release := make(chan struct{})
+	for range 5 {
+		w.Go(context.Background(), "slow plan", func(ctx context.Context) {
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+		})
+	}
+	answered := make(chan time.Duration, 1)
+	start := time.Now()
+	w.GoQuick(context.Background(), "help", func(context.Context) { answered <- time.Since(start) })
+	select {
+	case d := <-answered:
+		if d > 100*time.Millisecond {
+			t.Errorf("quick work waited %s", d)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("quick work waited behind the slow plans")
+	}
+	close(release)
+	w.Wait()
+}
+
 func TestSafelyTurnsAPanicIntoAnAnswer(t *testing.T) {
 	fallback := Message{Text: "Something went wrong on licensebot's side."}
 	got := Safely(context.Background(), slog.New(slog.DiscardHandler), "command", fallback, func() Reply { panic("boom") })

@@ -40,6 +40,11 @@ type Config struct {
 	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
 	Jobs            Jobs          `yaml:"jobs"`
 	Limits          Limits        `yaml:"limits"`
+	// Workspaces are the chat workspaces licensebot serves: "slack:T…" (a Slack workspace),
+	// "slack:E…" (an Enterprise Grid organisation), "discord:<server id>". Empty: the Discord
+	// servers of DISCORD_GUILD_IDS and any Slack workspace the app is installed in (each
+	// request still belongs to the workspace it was made in).
+	Workspaces []string `yaml:"workspaces"`
 }
 
 // Limits bound the new requests one person and one chat workspace may make per Window;
@@ -48,6 +53,10 @@ type Limits struct {
 	UserRequests      int           `yaml:"userRequests"`
 	WorkspaceRequests int           `yaml:"workspaceRequests"`
 	Window            time.Duration `yaml:"window"`
+	// UserDryRuns and WorkspaceDryRuns bound dry runs the same way, apart and higher: a dry
+	// run reads every user it names from Graph.
+	UserDryRuns      int `yaml:"userDryRuns"`
+	WorkspaceDryRuns int `yaml:"workspaceDryRuns"`
 }
 
 // Jobs tunes the executor that runs approved requests (every replica runs one).
@@ -143,6 +152,9 @@ type Approval struct {
 	// User Administrator.
 	AdminRoles []string      `yaml:"adminRoles"`
 	TTL        time.Duration `yaml:"ttl"`
+	// Undo is who approves an undo: "policy" (the same as a removal: Policy) or "none" (the
+	// undoer's confirmation alone).
+	Undo string `yaml:"undo"`
 }
 
 // Log is how licensebot logs.
@@ -156,7 +168,7 @@ func Default() Config {
 	return Config{
 		Graph:           Graph{Cloud: "global", Timeout: 30 * time.Second},
 		Redis:           Redis{KeyPrefix: "licensebot"},
-		Approval:        Approval{Policy: "approvers", TTL: 72 * time.Hour},
+		Approval:        Approval{Policy: "approvers", TTL: 72 * time.Hour, Undo: "policy"},
 		TimeZone:        "UTC",
 		Language:        "en",
 		MaxTargets:      1000,
@@ -165,7 +177,7 @@ func Default() Config {
 		Log:             Log{Format: "json", Level: "info"},
 		Slack:           Slack{APIURL: "https://slack.com/api/"},
 		ShutdownTimeout: 25 * time.Second,
-		Limits:          Limits{UserRequests: 30, WorkspaceRequests: 300, Window: 10 * time.Minute},
+		Limits:          Limits{UserRequests: 30, WorkspaceRequests: 300, Window: 10 * time.Minute, UserDryRuns: 100, WorkspaceDryRuns: 1000},
 		Jobs:            Jobs{Workers: 2, Idle: 30 * time.Second, ClaimStaleAfter: 2 * time.Minute, InFlight: 4, MaxInFlight: 16},
 	}
 }
@@ -235,6 +247,7 @@ func Load(getenv func(string) string) (Config, error) {
 	list(&c.Approval.Approvers, "LICENSEBOT_APPROVERS")
 	list(&c.Approval.AdminRoles, "LICENSEBOT_ADMIN_ROLES")
 	dur(&c.Approval.TTL, "LICENSEBOT_APPROVAL_TTL")
+	str(&c.Approval.Undo, "LICENSEBOT_UNDO_APPROVAL")
 	dur(&c.ConfirmTTL, "LICENSEBOT_CONFIRM_TTL")
 	str(&c.TimeZone, "LICENSEBOT_TIMEZONE")
 	str(&c.TenantType, "LICENSEBOT_TENANT_TYPE")
@@ -293,6 +306,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	limit(&c.Limits.UserRequests, "LICENSEBOT_USER_REQUESTS")
 	limit(&c.Limits.WorkspaceRequests, "LICENSEBOT_WORKSPACE_REQUESTS")
+	limit(&c.Limits.UserDryRuns, "LICENSEBOT_USER_DRY_RUNS")
+	limit(&c.Limits.WorkspaceDryRuns, "LICENSEBOT_WORKSPACE_DRY_RUNS")
+	list(&c.Workspaces, "LICENSEBOT_WORKSPACES")
 	count(&c.Jobs.Workers, "LICENSEBOT_WORKERS")
 	count(&c.Jobs.InFlight, "LICENSEBOT_JOB_IN_FLIGHT")
 	count(&c.Jobs.MaxInFlight, "LICENSEBOT_JOB_MAX_IN_FLIGHT")
@@ -318,6 +334,17 @@ func (c Config) Validate() error {
 	case "manager", "none":
 	default:
 		errs = append(errs, fmt.Errorf("LICENSEBOT_APPROVAL_POLICY: %q is not one of approvers, manager, none", c.Approval.Policy))
+	}
+	for _, w := range c.Workspaces {
+		platform, id, ok := strings.Cut(w, ":")
+		if !ok || id == "" || (platform != "slack" && platform != "discord") {
+			errs = append(errs, fmt.Errorf("LICENSEBOT_WORKSPACES: %q is not slack:<team or enterprise id> or discord:<server id>", w))
+		}
+	}
+	switch c.Approval.Undo {
+	case "policy", "none":
+	default:
+		errs = append(errs, fmt.Errorf("LICENSEBOT_UNDO_APPROVAL: %q is not policy (approved like a removal) or none (the undoer's confirmation alone)", c.Approval.Undo))
 	}
 	if _, err := time.LoadLocation(c.TimeZone); err != nil {
 		errs = append(errs, fmt.Errorf("LICENSEBOT_TIMEZONE: %q is not an IANA time zone such as Europe/Istanbul", c.TimeZone))
@@ -421,6 +448,28 @@ func (c Config) ValidateServe() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// AllowedWorkspaces are the workspaces licensebot serves (handlers.Options.Workspaces):
+// Workspaces, or when it is empty and DISCORD_GUILD_IDS names servers, those servers; when
+// Slack is configured too, Workspaces must name its workspaces, or nothing limits either.
+func (c Config) AllowedWorkspaces() []string {
+	if len(c.Workspaces) > 0 || c.Slack.Enabled() {
+		return c.Workspaces
+	}
+	var out []string
+	for _, g := range c.Discord.GuildIDs {
+		out = append(out, "discord:"+g)
+	}
+	return out
+}
+
+// UndoPolicy is the approval policy of an undo: the removals' unless Undo is "none".
+func (c Config) UndoPolicy() string {
+	if c.Approval.Undo == "none" {
+		return "none"
+	}
+	return c.Approval.Policy
 }
 
 // TenantKind is TenantType, or when it isn't set the usual kind of tenant in the Graph cloud:

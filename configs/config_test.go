@@ -46,6 +46,8 @@ func TestLoad(t *testing.T) {
 		{name: "bad duration is named", env: map[string]string{"LICENSEBOT_CONFIRM_TTL": "soon", "LICENSEBOT_APPROVAL_POLICY": "none"}, wantErr: "LICENSEBOT_CONFIRM_TTL"},
 		{name: "bad time zone is named", env: map[string]string{"LICENSEBOT_TIMEZONE": "Mars/Olympus", "LICENSEBOT_APPROVAL_POLICY": "none"}, wantErr: "LICENSEBOT_TIMEZONE"},
 		{name: "bad policy is named", env: map[string]string{"LICENSEBOT_APPROVAL_POLICY": "vote"}, wantErr: "LICENSEBOT_APPROVAL_POLICY"},
+		{name: "a workspace without its platform is named", env: map[string]string{"LICENSEBOT_WORKSPACES": "T0123", "LICENSEBOT_APPROVAL_POLICY": "none"}, wantErr: "LICENSEBOT_WORKSPACES"},
+		{name: "bad undo approval is named", env: map[string]string{"LICENSEBOT_UNDO_APPROVAL": "maybe", "LICENSEBOT_APPROVAL_POLICY": "none"}, wantErr: "LICENSEBOT_UNDO_APPROVAL"},
 		{name: "bad tenant type is named", env: map[string]string{"LICENSEBOT_TENANT_TYPE": "government", "LICENSEBOT_APPROVAL_POLICY": "none"}, wantErr: "LICENSEBOT_TENANT_TYPE"},
 		{name: "missing file is named", env: map[string]string{"LICENSEBOT_CONFIG": filepath.Join(dir, "nope.yaml")}, wantErr: "LICENSEBOT_CONFIG"},
 	}

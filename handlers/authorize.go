@@ -30,6 +30,43 @@ func (s *Service) identify(ctx context.Context, a bot.Actor) (Person, error) {
 	return Person{Actor: a, UserID: u.ID, UPN: u.UserPrincipalName, DisplayName: u.DisplayName}, nil
 }
 
+// resolveMentions asks the platform for the address of each person mentioned among the
+// users, once the caller is authorized. A mention that can't be resolved is named as typed,
+// never with an address: the caller learns nothing of a colleague they couldn't see.
+func (s *Service) resolveMentions(ctx context.Context, cmd bot.Command, users []string) ([]string, error) {
+	var (
+		out  []string
+		bad  *ParseError
+		seen = map[string]bool{}
+	)
+	for _, u := range users {
+		if bot.IsMention(u) {
+			email, ok := "", false
+			if cmd.Mentions != nil {
+				email, ok = cmd.Mentions(ctx, u)
+			}
+			if !ok || !IsUserQuery(email) {
+				e := &ParseError{Part: quoteShort(u), Problem: "is a mention I can't turn into an address: give the person's UPN or e-mail address"}
+				if bad == nil {
+					bad = e
+				} else {
+					bad.More = append(bad.More, e)
+				}
+				continue
+			}
+			u = email
+		}
+		if key := strings.ToLower(u); !seen[key] {
+			seen[key] = true
+			out = append(out, u)
+		}
+	}
+	if bad != nil {
+		return nil, bad
+	}
+	return out, nil
+}
+
 // roles reads the caller's active directory roles; a cached answer is used only within its
 // short lifetime, and a failure to read them refuses the request (fail closed).
 func (s *Service) roles(ctx context.Context, p Person) ([]string, error) {

@@ -57,6 +57,16 @@ func confirmButtons(l lang, id string, removals int) []bot.Button {
 	}
 }
 
+// undoApprovalButtons are an undo's Approve and Deny.
+func undoApprovalButtons(l lang, id string) []bot.Button {
+	return []bot.Button{
+		{Label: l.T("Approve"), Action: ActionApprove, Value: id, Style: bot.Primary, Confirm: &bot.Confirmation{
+			Title: l.T("Approve giving these licenses back?"), Text: l.T("The licenses are assigned again as soon as you approve."), Yes: l.T("Approve"), No: l.T("Back"),
+		}},
+		{Label: l.T("Deny"), Action: ActionDeny, Value: id, Style: bot.Danger},
+	}
+}
+
 func approvalButtons(l lang, id string) []bot.Button {
 	return []bot.Button{
 		{Label: l.T("Approve"), Action: ActionApprove, Value: id, Style: bot.Primary, Confirm: &bot.Confirmation{

@@ -18,6 +18,9 @@ func (s *Service) confirmOrCancel(ctx context.Context, click bot.Click, id strin
 	if err != nil {
 		return bot.Reply{}, err
 	}
+	if err := bound(ctx, r, click.Actor); err != nil {
+		return bot.Reply{}, err
+	}
 	if r.Requester.UserID != clicker.UserID {
 		return bot.Reply{}, refuse(say(ctx, "Only %s, who made this request, can confirm or cancel it.", r.Requester.DisplayName))
 	}
@@ -61,18 +64,23 @@ func (s *Service) confirmOrCancel(ctx context.Context, click bot.Click, id strin
 		return bot.Reply{Replace: true, Message: planMessage(langIn(ctx), r.Plan, s.notices(r.Plan, now), s.opts, planConfirm, r.ID)}, nil
 	}
 
-	// Confirm.
+	// Confirm. An undo is a change too (licenses assigned, seats consumed): it goes through
+	// its own approval policy, like a removal, once it is the one undo of its request.
+	fields := map[string]string{"policy": string(r.Policy)}
 	if r.Kind == KindUndo {
-		return s.confirmUndo(ctx, r, st, clicker, click.Message)
+		if err := s.claimUndo(ctx, r, st); err != nil {
+			return bot.Reply{}, err
+		}
+		fields["undo_of"] = r.UndoOf
 	}
-	if s.opts.Policy == PolicyNone {
+	if r.Policy == PolicyNone {
 		r.State = StateApproved
 		r.Decisions = append(r.Decisions, Decision{By: clicker, Approved: true, At: now})
 		_, err := s.save(ctx, r, st)
 		if err != nil {
 			return s.raced(ctx, id, err)
 		}
-		s.audit(ctx, r, "confirmed", clicker, map[string]string{"policy": string(PolicyNone)})
+		s.audit(ctx, r, "confirmed", clicker, fields)
 		return bot.Reply{Replace: true, Message: s.start(ctx, r, click.Message)}, nil
 	}
 	r.State = StateAwaitingApproval
@@ -81,7 +89,7 @@ func (s *Service) confirmOrCancel(ctx context.Context, click bot.Click, id strin
 	if err != nil {
 		return s.raced(ctx, id, err)
 	}
-	s.audit(ctx, r, "confirmed", clicker, nil)
+	s.audit(ctx, r, "confirmed", clicker, fields)
 	s.schedule(ctx, r)
 	refs, postErr := s.postApprovals(ctx, r)
 	if len(refs) > 0 {
@@ -90,7 +98,7 @@ func (s *Service) confirmOrCancel(ctx context.Context, click bot.Click, id strin
 	msg := confirmedMessage(langIn(ctx), r, s.opts)
 	if postErr != nil {
 		s.Logger.ErrorContext(ctx, "approval request not delivered", "request", r.ID, "err", postErr)
-		msg.Warnings = append(msg.Warnings, "I couldn't deliver the approval request to everyone. The request is kept: an approver can still find it with /unassign status "+r.ID+".")
+		msg.Warnings = append(msg.Warnings, say(ctx, "I couldn't deliver the approval request to everyone. The request is kept: an approver can still find it with /unassign status %s.", r.ID))
 	}
 	return bot.Reply{Replace: true, Message: msg}, nil
 }
@@ -127,6 +135,9 @@ func narrowToPick(ctx context.Context, r *Request, pick int) error {
 // postApprovals asks the approvers: the approvers' place, or each manager privately.
 func (s *Service) postApprovals(ctx context.Context, r *Request) ([]bot.MessageRef, error) {
 	msg := approvalMessage(s.shared(), r, s.notices(r.Plan, s.Now()), s.opts)
+	if r.Kind == KindUndo {
+		msg = undoApprovalMessage(s.shared(), r, s.opts)
+	}
 	platforms := s.opts.ApprovalPlatforms
 	if len(platforms) == 0 {
 		platforms = []string{""}

@@ -22,6 +22,9 @@ func (s *Service) decide(ctx context.Context, click bot.Click, id string) (bot.R
 		if err != nil {
 			return bot.Reply{}, err
 		}
+		if err := bound(ctx, r, click.Actor); err != nil {
+			return bot.Reply{}, err
+		}
 		if r.Requester.UserID == clicker.UserID {
 			return bot.Reply{}, refuse(say(ctx, "You can't approve or deny your own request: another approver has to."))
 		}

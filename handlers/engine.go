@@ -92,7 +92,9 @@ func (e *engine) run(ctx context.Context, units []*unit) (map[string][]Result, e
 		out     []unitDone
 		started time.Time
 		took    time.Duration
+		err     error // a panic: what its units' calls did is unknown
 	}
+	var failed error
 	done := make(chan passDone)
 	progress := time.NewTicker(s.opts.ProgressEvery)
 	defer progress.Stop()
@@ -120,8 +122,12 @@ func (e *engine) run(ctx context.Context, units []*unit) (map[string][]Result, e
 			pace.launched(now, len(batch))
 			wg.Go(func() {
 				t0 := s.Now()
-				out := e.pass(ctx, batch)
-				done <- passDone{out: out, started: t0, took: s.Now().Sub(t0)}
+				var err error
+				out := func() []unitDone {
+					defer s.recovered(ctx, "sending a batch", &err)
+					return e.pass(ctx, batch)
+				}()
+				done <- passDone{out: out, started: t0, took: s.Now().Sub(t0), err: err}
 			})
 		}
 		if stopping && inFlight == 0 {
@@ -151,6 +157,12 @@ func (e *engine) run(ctx context.Context, units []*unit) (map[string][]Result, e
 		select {
 		case p := <-done:
 			inFlight--
+			if p.err != nil {
+				// Stop this attempt: its users keep their marks, the job comes back, and a
+				// job that fails every time is given up after Options.JobAttempts.
+				failed = p.err
+				stopped, stopping = nil, true
+			}
 			throttled, sent := 0, 0
 			for _, d := range p.out {
 				sent++
@@ -176,6 +188,9 @@ func (e *engine) run(ctx context.Context, units []*unit) (map[string][]Result, e
 		stopWake()
 	}
 	e.report()
+	if failed != nil {
+		return e.results, failed
+	}
 	if err := ctx.Err(); err != nil {
 		// Handing the job back: marks of users with no call in flight or unknown are given
 		// back, so whoever goes on need not wait for them to go stale.
@@ -456,8 +471,9 @@ func (e *engine) send(ctx context.Context, us []*unit) []RemovalResult {
 	var wg sync.WaitGroup
 	for i, u := range us {
 		wg.Go(func() {
-			id, err := s.Restorer.RestoreLicenses(ctx, u.userID, restores(u.items))
-			out[i] = RemovalResult{UserID: u.userID, RequestID: id, Err: err}
+			out[i] = RemovalResult{UserID: u.userID}
+			defer s.recovered(ctx, "giving licenses back", &out[i].Err)
+			out[i].RequestID, out[i].Err = s.Restorer.RestoreLicenses(ctx, u.userID, restores(u.items))
 		})
 	}
 	wg.Wait()
@@ -660,6 +676,10 @@ func (e *engine) result(u *unit, it unitItem, graphID string, err error) Result 
 		res.Outcome, res.Retryable = OutcomeFailed, true
 		res.because("Microsoft Graph didn't answer after %s tries", strconv.Itoa(tries))
 		res.Uncertain = true
+	case errors.As(err, new(errPanic)):
+		// Whether the call went out is unknown: a retry reads the user again first.
+		res.Outcome, res.Retryable, res.Uncertain = OutcomeFailed, true, true
+		res.because("licensebot failed unexpectedly while sending it (its log has the details)")
 	case it.UserOwned && !e.undo && refused(err):
 		// Microsoft documents no error text for a self-service purchase: any refusal of a
 		// product whose subscription names a user as owner gets the take-over step.

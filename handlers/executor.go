@@ -131,7 +131,12 @@ func (s *Service) runJob(ctx context.Context, worker string, job Job) {
 		}
 	}()
 	s.Metrics.JobRunning(1)
-	err := s.execute(jobCtx, job.RequestID, worker, job.Attempt, bot.MessageRef{})
+	err := func() (err error) {
+		// A panic fails this attempt; the job is not acknowledged, comes back, and is given
+		// up after JobAttempts (giveUp): it can't take every replica's workers down in turn.
+		defer s.recovered(jobCtx, "running a job", &err)
+		return s.execute(jobCtx, job.RequestID, worker, job.Attempt, bot.MessageRef{})
+	}()
 	s.Metrics.JobRunning(-1)
 	cancel(nil)
 	<-beat
@@ -393,10 +398,13 @@ func (s *Service) mergeResults(r *Request, byKey map[string][]Result, now time.T
 }
 
 // seatsNow are the seats a finished removal left unused, read from Graph.
-func (s *Service) seatsNow(ctx context.Context, r *Request) []licensing.SeatReport {
+func (s *Service) seatsNow(ctx context.Context, r *Request) (seats []licensing.SeatReport) {
 	if r.Kind == KindUndo {
 		return nil
 	}
+	// The seats are a courtesy of the report: whatever happens reading them, the outcome
+	// is still delivered, without them.
+	defer s.recovered(ctx, "reading the seats after a removal", nil)
 	products, err := s.readProducts(ctx)
 	if err != nil {
 		s.Logger.WarnContext(ctx, "read seats after removal", "request", r.ID, "err", err)
@@ -438,7 +446,19 @@ func (s *Service) deliver(ctx context.Context, id string, clicked bot.MessageRef
 		if sent[key] {
 			return
 		}
-		if err := do(); err != nil {
+		err := func() (err error) {
+			defer s.recovered(ctx, "delivering an outcome", &err)
+			return do()
+		}()
+		var panicked errPanic
+		if errors.As(err, &panicked) {
+			// A bug, not a chat platform refusing: trying again every minute would only
+			// fail again. Given up, and kept apart (status still shows the outcome).
+			sent[key] = true
+			r.Undelivered = append(r.Undelivered, key)
+			return
+		}
+		if err != nil {
 			failed++
 			s.Logger.WarnContext(ctx, "deliver the outcome", "request", r.ID, "to", key, "err", err)
 			return
@@ -534,6 +554,7 @@ func (s *Service) progressReporter(ctx context.Context, r *Request, units int) f
 		own := progressMessage(s.langFor(r.Requester.Actor.Locale), r, c, s.opts.Location)
 		go func() {
 			defer busy.Unlock()
+			defer s.recovered(ctx, "editing progress", nil)
 			editCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 			defer cancel()
 			for _, ref := range refs {
@@ -587,8 +608,15 @@ func (o oneByOneRemover) RemoveLicensesBatch(ctx context.Context, rs []Removal) 
 	var wg sync.WaitGroup
 	for i, r := range rs {
 		wg.Go(func() {
-			id, err := o.r.RemoveLicenses(ctx, r.UserID, r.SKUIDs)
-			out[i] = RemovalResult{UserID: r.UserID, RequestID: id, Err: err}
+			out[i] = RemovalResult{UserID: r.UserID}
+			defer func() {
+				// No Service here to log and count it: the call's error says it, and the
+				// engine records the user as failed, uncertain.
+				if v := recover(); v != nil {
+					out[i].Err = errPanic{what: "removing licenses", value: v}
+				}
+			}()
+			out[i].RequestID, out[i].Err = o.r.RemoveLicenses(ctx, r.UserID, r.SKUIDs)
 		})
 	}
 	wg.Wait()

@@ -58,46 +58,55 @@ func (s *Service) sweepPage(ctx context.Context) (expired int, full bool, err er
 	}
 	full = len(ids) == sweepPage
 	for _, id := range ids {
-		ctx := withRequest(ctx, id)
-		mine, err := s.Deadlines.ClaimDeadline(ctx, id)
-		if err != nil || !mine {
-			continue
-		}
-		// load expires the request if it is still pending past its deadline, and edits its
-		// approval messages.
-		r, _, err := s.load(ctx, id)
-		var refusal *Refusal
-		switch {
-		case errors.As(err, &refusal):
-			continue // gone: nothing to do
-		case err != nil:
-			// Couldn't tell: put the deadline back so that a later sweep tries again.
-			s.Logger.WarnContext(ctx, "sweep a request", "request", id, "err", err)
-			_ = s.Deadlines.ScheduleDeadline(ctx, id, s.Now().Add(time.Minute))
-			continue
-		case r.State == StateExpired:
+		if s.sweepOne(withRequest(ctx, id), id) {
 			expired++
-		case r.State.Pending():
-			s.schedule(ctx, r) // its deadline moved (a pick, a confirm): sweep it then
-		case r.State.Final() && !r.Delivered && r.Report != nil:
-			// A chat platform refused part of the outcome's delivery: try what is missing.
-			if err := s.deliver(ctx, id, bot.MessageRef{}); err != nil {
-				s.Logger.WarnContext(ctx, "deliver the outcome again", "request", id, "err", err)
-				_ = s.Deadlines.ScheduleDeadline(ctx, id, s.Now().Add(deliveryRetry))
-			}
-		case r.State == StateApproved && s.Jobs != nil:
-			// Approved a while ago and no worker has started it: its job may never have
-			// been queued (the queue failed after the approval). A second job is harmless:
-			// the first worker to move it to running wins, the ledger keeps changes single.
-			if _, err := s.Jobs.EnqueueJob(ctx, id); err != nil {
-				s.Logger.WarnContext(ctx, "queue an approved request again", "request", id, "err", err)
-			} else {
-				s.Logger.InfoContext(ctx, "queued an approved request again", "request", id)
-			}
-			_ = s.Deadlines.ScheduleDeadline(ctx, id, s.Now().Add(startGrace))
 		}
 	}
 	return expired, full, nil
+}
+
+// sweepOne acts on one request whose deadline is due, and reports whether it expired it. A
+// panic fails this request's sweep only: the others, and the replica, go on.
+func (s *Service) sweepOne(ctx context.Context, id string) (expired bool) {
+	defer s.recovered(ctx, "sweeping a request", nil)
+	mine, err := s.Deadlines.ClaimDeadline(ctx, id)
+	if err != nil || !mine {
+		return false
+	}
+	// load expires the request if it is still pending past its deadline, and edits its
+	// approval messages.
+	r, _, err := s.load(ctx, id)
+	var refusal *Refusal
+	switch {
+	case errors.As(err, &refusal):
+		return false // gone: nothing to do
+	case err != nil:
+		// Couldn't tell: put the deadline back so that a later sweep tries again.
+		s.Logger.WarnContext(ctx, "sweep a request", "request", id, "err", err)
+		_ = s.Deadlines.ScheduleDeadline(ctx, id, s.Now().Add(time.Minute))
+		return false
+	case r.State == StateExpired:
+		return true
+	case r.State.Pending():
+		s.schedule(ctx, r) // its deadline moved (a pick, a confirm): sweep it then
+	case r.State.Final() && !r.Delivered && r.Report != nil:
+		// A chat platform refused part of the outcome's delivery: try what is missing.
+		if err := s.deliver(ctx, id, bot.MessageRef{}); err != nil {
+			s.Logger.WarnContext(ctx, "deliver the outcome again", "request", id, "err", err)
+			_ = s.Deadlines.ScheduleDeadline(ctx, id, s.Now().Add(deliveryRetry))
+		}
+	case r.State == StateApproved && s.Jobs != nil:
+		// Approved a while ago and no worker has started it: its job may never have
+		// been queued (the queue failed after the approval). A second job is harmless:
+		// the first worker to move it to running wins, the ledger keeps changes single.
+		if _, err := s.Jobs.EnqueueJob(ctx, id); err != nil {
+			s.Logger.WarnContext(ctx, "queue an approved request again", "request", id, "err", err)
+		} else {
+			s.Logger.InfoContext(ctx, "queued an approved request again", "request", id)
+		}
+		_ = s.Deadlines.ScheduleDeadline(ctx, id, s.Now().Add(startGrace))
+	}
+	return false
 }
 
 // RunSweeper sweeps every interval until ctx ends.

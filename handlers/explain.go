@@ -54,6 +54,9 @@ func (s *Service) explain(ctx context.Context, err error) bot.Message {
 		return bot.Message{Text: l.T("licensebot's request store is temporarily unavailable, so nothing was changed. Try again in a minute; if it persists, tell whoever runs licensebot.")}
 	case errors.As(err, &throttled):
 		return bot.Message{Text: l.T("Microsoft Graph is throttling licensebot; nothing was changed. Try again in %s.", l.duration(max(throttled.RetryAfter, time.Second)))}
+	case errors.Is(err, licensing.ErrUnusableAnswer):
+		s.Logger.WarnContext(ctx, "unusable answer from Graph", "err", err)
+		return bot.Message{Text: l.T("Microsoft Graph gave licensebot an answer it can't use (empty, cut short or too large), so I can't check this safely; nothing was changed. Try again in a few minutes; if it goes on, whoever runs licensebot can find the details in its log.")}
 	case errors.Is(err, licensing.ErrForbidden):
 		s.Logger.ErrorContext(ctx, "Graph refused for want of a permission", "err", err)
 		return bot.Message{Text: l.T("Microsoft Graph refused licensebot's app: it lacks a permission this needs, so nothing was changed. Whoever runs licensebot can see which with licensebot doctor.")}

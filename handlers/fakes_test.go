@@ -39,8 +39,12 @@ type fakeDirectory struct {
 	// removeErrs are returned by the next RemoveLicenses calls, in order.
 	removeErrs []error
 	// failFor fails every change of that user id with the error.
-	failFor  map[string]error
-	restores map[string]int // "userID/sku"
+	failFor map[string]error
+	// panicFind and panicProducts make the next FindUser of that query, and the next
+	// Products calls, panic: a bug or an answer no check caught.
+	panicFind     map[string]bool
+	panicProducts int
+	restores      map[string]int // "userID/sku"
 }
 
 func newFakeDirectory() *fakeDirectory {
@@ -77,6 +81,9 @@ func newFakeDirectory() *fakeDirectory {
 func (d *fakeDirectory) FindUser(_ context.Context, q string) (licensing.User, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.panicFind[q] {
+		panic("nil page from Graph for " + q)
+	}
 	if d.failRead != nil {
 		return licensing.User{}, d.failRead
 	}
@@ -132,6 +139,10 @@ func (d *fakeDirectory) Products(context.Context) ([]licensing.TenantProduct, er
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.productReads++
+	if d.panicProducts > 0 {
+		d.panicProducts--
+		panic("nil subscribedSkus page")
+	}
 	if d.failRead != nil {
 		return nil, d.failRead
 	}

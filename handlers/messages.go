@@ -227,7 +227,12 @@ func approvalMessage(l lang, r *Request, notices map[string][]licensing.Notice, 
 			l.plural(r.Plan.Removals(), "license", "licenses"), l.plural(usersWithRemovals(r.Plan), "user", "users")),
 	}
 	fields := []bot.Field{{Label: l.T("Requested by"), Value: r.Requester.DisplayName + " <" + r.Requester.UPN + ">"}}
-	fields = append(fields, bot.Field{Label: l.T("Reason"), Value: firstNonEmpty(r.Reason, l.T("(none given)"))})
+	if r.Reason != "" {
+		// A person's own words: shown as typed, never formatted or turned into a mention.
+		fields = append(fields, bot.Field{Label: l.T("Reason"), Value: r.Reason, Verbatim: true})
+	} else {
+		fields = append(fields, bot.Field{Label: l.T("Reason"), Value: l.T("(none given)")})
+	}
 	m.Sections = append([]bot.Section{{Fields: fields}}, planSections(l, r.Plan, notices, o.Location)...)
 	m.Buttons = approvalButtons(l, r.ID)
 	m.Footer = l.T("Request %s · open until %s", r.ID, l.time(r.ExpiresAt, o.Location))
@@ -451,14 +456,46 @@ func progressMessage(l lang, r *Request, c progressCounts, loc *time.Location) b
 
 // undoPlanMessage asks the caller to confirm an undo: what goes back to whom, and what can't.
 func undoPlanMessage(l lang, u, orig *Request, warnings []string, o Options) bot.Message {
+	m := bot.Message{Text: l.T("Give back what request %s removed? %s to %s, each as it was assigned (the service plans that were off stay off).",
+		orig.ID, l.plural(restoreCount(u), "license", "licenses"), l.plural(restoreUsers(u), "user", "users"))}
+	m.Sections = restoreSections(l, u)
+	m.Warnings = append(m.Warnings, warnings...)
+	m.Warnings = append(m.Warnings, l.T("Mailbox and OneDrive data removed with the licenses is kept for 30 days after the removal (%s): given back before %s, the users get their data back.",
+		l.time(orig.FinishedAt, o.Location), l.date(orig.FinishedAt.Add(o.UndoWindow), o.Location)))
+	m.Buttons = []bot.Button{
+		{Label: l.T("Give back"), Action: ActionConfirm, Value: u.ID, Style: bot.Primary, Confirm: &bot.Confirmation{
+			Title: l.T("Give these licenses back?"), Text: l.T("%s will be assigned again.", l.plural(restoreCount(u), "license", "licenses")), Yes: l.T("Give back"), No: l.T("Back"),
+		}},
+		{Label: l.T("Cancel"), Action: ActionCancel, Value: u.ID},
+	}
+	m.Footer = l.T("Request %s · undoes %s · waits %s for your choice", u.ID, orig.ID, l.duration(o.ConfirmTTL))
+	return m
+}
+
+// undoApprovalMessage asks the approvers for an undo: who asks, what goes back to whom.
+func undoApprovalMessage(l lang, u *Request, o Options) bot.Message {
+	m := bot.Message{Text: l.T("%s asks to give back %s to %s, undoing request %s. Approve?", u.Requester.DisplayName,
+		l.plural(restoreCount(u), "license", "licenses"), l.plural(restoreUsers(u), "user", "users"), u.UndoOf)}
+	fields := []bot.Field{{Label: l.T("Requested by"), Value: u.Requester.DisplayName + " <" + u.Requester.UPN + ">"}}
+	m.Sections = append([]bot.Section{{Fields: fields}}, restoreSections(l, u)...)
+	m.Buttons = undoApprovalButtons(l, u.ID)
+	m.Footer = l.T("Request %s · undoes %s · open until %s", u.ID, u.UndoOf, l.time(u.ExpiresAt, o.Location))
+	return m
+}
+
+func restoreUsers(u *Request) int {
 	users := 0
 	for _, ur := range u.Restores {
 		if len(ur.Products) > 0 {
 			users++
 		}
 	}
-	m := bot.Message{Text: l.T("Give back what request %s removed? %s to %s, each as it was assigned (the service plans that were off stay off).",
-		orig.ID, l.plural(restoreCount(u), "license", "licenses"), l.plural(users, "user", "users"))}
+	return users
+}
+
+// restoreSections are an undo's users, each with what goes back and what can't.
+func restoreSections(l lang, u *Request) []bot.Section {
+	var out []bot.Section
 	for _, ur := range u.Restores {
 		var lines []string
 		for _, p := range ur.Products {
@@ -475,19 +512,9 @@ func undoPlanMessage(l lang, u, orig *Request, warnings []string, o Options) bot
 		if ur.DisplayName != "" {
 			title = ur.DisplayName + " <" + ur.UPN + ">"
 		}
-		m.Sections = append(m.Sections, bot.Section{Title: title, Text: strings.Join(lines, "\n")})
+		out = append(out, bot.Section{Title: title, Text: strings.Join(lines, "\n")})
 	}
-	m.Warnings = append(m.Warnings, warnings...)
-	m.Warnings = append(m.Warnings, l.T("Mailbox and OneDrive data removed with the licenses is kept for 30 days after the removal (%s): given back before %s, the users get their data back.",
-		l.time(orig.FinishedAt, o.Location), l.date(orig.FinishedAt.Add(o.UndoWindow), o.Location)))
-	m.Buttons = []bot.Button{
-		{Label: l.T("Give back"), Action: ActionConfirm, Value: u.ID, Style: bot.Primary, Confirm: &bot.Confirmation{
-			Title: l.T("Give these licenses back?"), Text: l.T("%s will be assigned again.", l.plural(restoreCount(u), "license", "licenses")), Yes: l.T("Give back"), No: l.T("Back"),
-		}},
-		{Label: l.T("Cancel"), Action: ActionCancel, Value: u.ID},
-	}
-	m.Footer = l.T("Request %s · undoes %s · waits %s for your choice", u.ID, orig.ID, l.duration(o.ConfirmTTL))
-	return m
+	return out
 }
 
 // undoOutcomeMessage reports an undo: what was given back, and what couldn't be and why.

@@ -101,6 +101,21 @@ type Options struct {
 	// (matching names); negative: never. Seat reports always read it fresh.
 	ProductsTTL time.Duration
 
+	// Workspaces are the chat workspaces licensebot serves ("slack:T…", "slack:E…" for an
+	// Enterprise Grid organisation, "discord:<guild id>"); empty: any. Commands and clicks
+	// from elsewhere are refused; a request always belongs to the workspace it was made in.
+	Workspaces []string
+
+	// DryRunRequests and WorkspaceDryRuns bound the dry runs one person and one workspace
+	// may make per LimitWindow (defaults 100 and 1,000; negative: no limit): a dry run reads
+	// every user it names from Graph, so it is counted too, with a higher limit.
+	DryRunRequests, WorkspaceDryRuns int
+
+	// UndoPolicy is who approves an undo, which assigns licenses (seats consumed, data
+	// reconnected) and so is a change too: empty, the removals' Policy; PolicyNone, the
+	// undoer's confirmation alone.
+	UndoPolicy Policy
+
 	// OneDriveExempt: Microsoft's policy for unlicensed OneDrive accounts (read-only after
 	// 60 days, archived or deleted after 93) doesn't apply to the organisation: EDU, GCC and
 	// DoD tenants (licensing.OneDriveArchiveDays). The notices then say so instead of giving
@@ -128,6 +143,17 @@ func (o *Options) setDefaults() error {
 	case PolicyManager, PolicyNone:
 	default:
 		return fmt.Errorf("unknown approval policy %q (approvers, manager or none)", o.Policy)
+	}
+	switch o.UndoPolicy {
+	case "":
+		o.UndoPolicy = o.Policy
+	case PolicyNone, PolicyManager:
+	case PolicyApprovers:
+		if len(o.Approvers) == 0 {
+			return fmt.Errorf("undo approval policy %q needs at least one approver", o.UndoPolicy)
+		}
+	default:
+		return fmt.Errorf("unknown undo approval policy %q (approvers, manager or none)", o.UndoPolicy)
 	}
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
@@ -161,6 +187,12 @@ func (o *Options) setDefaults() error {
 	}
 	if o.WorkspaceRequests == 0 {
 		o.WorkspaceRequests = 300
+	}
+	if o.DryRunRequests == 0 {
+		o.DryRunRequests = 100
+	}
+	if o.WorkspaceDryRuns == 0 {
+		o.WorkspaceDryRuns = 1000
 	}
 	if o.Language == "" {
 		o.Language = bot.English

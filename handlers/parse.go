@@ -5,6 +5,9 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/licensing"
 )
 
 // Verb is what a command asks for.
@@ -37,17 +40,30 @@ type ParseError struct {
 	// Problem is a sentence of this package, said through lang.T with args.
 	Problem string
 	args    []any
+	// More are the other parts wrong the same way (every bad address of a command is
+	// named at once, so the admin fixes them all in one go).
+	More []*ParseError
 }
 
 func (e *ParseError) Error() string { return e.in(english) }
 
+// maxNamedProblems bounds how many wrong parts one answer names.
+const maxNamedProblems = 20
+
 // in says the error in l.
 func (e *ParseError) in(l lang) string {
 	problem := l.T(e.Problem, e.args...)
-	if e.Part == "" {
-		return problem
+	if e.Part != "" {
+		problem = e.Part + ": " + problem
 	}
-	return e.Part + ": " + problem
+	for i, m := range e.More {
+		if i == maxNamedProblems-1 {
+			problem += "; " + l.T("and %d more", len(e.More)-i)
+			break
+		}
+		problem += "; " + m.in(l)
+	}
+	return problem
 }
 
 // Usage is the syntax, shown with every parse error and by help.
@@ -60,19 +76,30 @@ const Usage = "/unassign <user> [<user> ...] --product \"<product>\" [--product 
 	"/unassign help"
 
 var (
-	// A UPN or mail: Entra allows letters, digits and . _ - ' + (and a few more) before the @.
-	// Anything with spaces, quotes other than ', commas or OData syntax is refused here, so
-	// that no user input reaches Graph that could not be an address.
-	addressPattern = regexp.MustCompile(`^[\p{L}\p{N}._%+\-'!#$&*/=?^{|}~]+@[\p{L}\p{N}][\p{L}\p{N}.\-]*\.[\p{L}]{2,}$`)
-	guidPattern    = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	// Slack, with escaping on, sends a typed address as <mailto:a@b|a@b>.
 	slackMailto = regexp.MustCompile(`^<mailto:([^|>]+)(\|[^>]*)?>$`)
 	idPattern   = regexp.MustCompile(`^[a-z0-9]{16,64}$`)
 )
 
-// IsUserQuery reports whether s can be a UPN, an e-mail address or an object id.
+// IsUserQuery reports whether s can be a UPN, an e-mail address or an object id: the one
+// rule (licensing.CheckAddress) the Graph adapter applies too, so that no user input
+// reaches Graph that could not be an address.
 func IsUserQuery(s string) bool {
-	return len(s) <= 256 && (addressPattern.MatchString(s) || guidPattern.MatchString(s))
+	return licensing.IsObjectID(s) || licensing.CheckAddress(s) == licensing.AddressOK
+}
+
+// addressProblems are the reasons an address is refused, in words (lang.T).
+var addressProblems = map[licensing.AddressProblem]string{
+	licensing.AddressNotOneAt:         "is not a user: give a UPN, an e-mail address or an object id",
+	licensing.AddressTooLong:          "is longer than an address can be",
+	licensing.AddressLocalEmpty:       "has nothing before the @",
+	licensing.AddressLocalTooLong:     "has more than 64 characters before the @",
+	licensing.AddressLocalDotEnds:     "starts or ends with a dot before the @",
+	licensing.AddressLocalDoubleDot:   "has two dots in a row before the @",
+	licensing.AddressLocalCharacter:   "has a character an address can't have before the @ (a space, a quote, a comma…)",
+	licensing.AddressDomainNoDot:      "has no dot after the @",
+	licensing.AddressDomainEmptyLabel: "has two dots in a row, or a dot at an end, after the @",
+	licensing.AddressDomainLabel:      "has a part after the @ that a domain name can't have (a hyphen at an end, a character other than letters, digits and hyphens, or more than 63 characters)",
 }
 
 // maxCommandLength bounds the work a single command can cause in the parser: room for
@@ -125,12 +152,18 @@ func Parse(text string, maxTargets int) (Command, error) {
 
 	cmd := Command{Verb: VerbUnassign}
 	seenUser := map[string]bool{}
+	var badUsers *ParseError
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		if !w.flag() {
 			u, err := userArg(w.text)
 			if err != nil {
-				return Command{}, err
+				if badUsers == nil {
+					badUsers = err
+				} else {
+					badUsers.More = append(badUsers.More, err)
+				}
+				continue
 			}
 			if key := strings.ToLower(u); !seenUser[key] {
 				seenUser[key] = true
@@ -189,6 +222,8 @@ func Parse(text string, maxTargets int) (Command, error) {
 		}
 	}
 	switch {
+	case badUsers != nil:
+		return Command{}, badUsers
 	case len(cmd.Users) == 0:
 		return Command{}, &ParseError{Problem: "name at least one user (UPN, e-mail address or object id)"}
 	case cmd.All && len(cmd.Products) > 0:
@@ -201,13 +236,22 @@ func Parse(text string, maxTargets int) (Command, error) {
 	return cmd, nil
 }
 
-func userArg(s string) (string, error) {
+// userArg reads one user as typed: an object id, an address, or a mention of a person (kept
+// as typed: the handlers ask the platform for the address only once the caller may act), or
+// an error that names it and says what is wrong with it.
+func userArg(s string) (string, *ParseError) {
+	if bot.IsMention(strings.TrimSpace(s)) {
+		return strings.TrimSpace(s), nil
+	}
 	if m := slackMailto.FindStringSubmatch(s); m != nil {
 		s = m[1]
 	}
 	s = dotlessI.Replace(strings.TrimSpace(s))
-	if !IsUserQuery(s) {
-		return "", &ParseError{Part: quoteShort(s), Problem: "is not a user: give a UPN, an e-mail address or an object id"}
+	if licensing.IsObjectID(s) {
+		return s, nil
+	}
+	if p := licensing.CheckAddress(s); p != licensing.AddressOK {
+		return "", &ParseError{Part: quoteShort(s), Problem: addressProblems[p]}
 	}
 	return s, nil
 }
@@ -292,4 +336,20 @@ func split(text string) ([]word, error) {
 		words = append(words, word{text: cur.String(), quoted: quoted})
 	}
 	return words, nil
+}
+
+// IsQuickCommand reports whether a command is answered from a few reads at most (help, show,
+// status, or a mistake in it): chat adapters run those in their own slots, so that they are
+// never queued behind plans of hundreds of users (bot.Work.GoQuick). Undo and removals plan,
+// and are not quick.
+func IsQuickCommand(text string) bool {
+	c, err := Parse(text, 0)
+	if err != nil {
+		return true
+	}
+	switch c.Verb {
+	case VerbHelp, VerbShow, VerbStatus:
+		return true
+	}
+	return false
 }

@@ -54,6 +54,12 @@ func TestParse(t *testing.T) {
 		{name: "status needs an id", text: `status`, bad: "status"},
 		{name: "show needs one user", text: `show a@x.com b@x.com`, bad: "show"},
 		{name: "a quoted flag is not a flag", text: `a@x.com "--all"`, bad: "is not a user"},
+		// Mistyped addresses Graph would refuse are refused here, each named with its reason.
+		{name: "two dots in a row", text: `a..b@contoso.example --all`, bad: `"a..b@contoso.example": has two dots in a row before the @`},
+		{name: "a leading dot", text: `.alice@contoso.example --all`, bad: `".alice@contoso.example": starts or ends with a dot before the @`},
+		{name: "two dots in the domain", text: `alice@contoso..example --all`, bad: `"alice@contoso..example": has two dots in a row, or a dot at an end, after the @`},
+		{name: "a 65-character local part", text: strings.Repeat("a", 65) + `@contoso.example --all`, bad: "has more than 64 characters before the @"},
+		{name: "every bad address is named at once", text: `a..b@x.com ok@x.com .c@x.com --all`, bad: `"a..b@x.com": has two dots in a row before the @; ".c@x.com": starts or ends with a dot before the @`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -147,5 +153,22 @@ func TestTurkishKeyboardCasing(t *testing.T) {
 	}
 	if cmd, err := Parse("STATUS abcdefghijklmnop0123", 0); err != nil || cmd.Verb != VerbStatus {
 		t.Errorf("STATUS: %+v %v", cmd, err)
+	}
+}
+
+func TestIsQuickCommand(t *testing.T) {
+	for text, want := range map[string]bool{
+		"":                                  true,
+		"help":                              true,
+		"show alice@contoso.com":            true,
+		"status 7k2m9q4x8w1r5t3y":           true,
+		"--bogus":                           true,
+		"alice@contoso.com --all":           false,
+		"undo 7k2m9q4x8w1r5t3y":             false,
+		"alice@contoso.com --all --dry-run": false,
+	} {
+		if got := IsQuickCommand(text); got != want {
+			t.Errorf("IsQuickCommand(%q) = %v, want %v", text, got, want)
+		}
 	}
 }

@@ -90,6 +90,8 @@ type Metrics interface {
 	ThrottleWait(d time.Duration)
 	// JobRunning counts jobs starting (+1) and stopping (-1) on this replica.
 	JobRunning(delta int)
+	// Panic counts a panic in request work, by what was being done (see recovered).
+	Panic(where string)
 }
 
 type noMetrics struct{}
@@ -98,3 +100,4 @@ func (noMetrics) RequestState(string)        {}
 func (noMetrics) Removal(string)             {}
 func (noMetrics) ThrottleWait(time.Duration) {}
 func (noMetrics) JobRunning(int)             {}
+func (noMetrics) Panic(string)               {}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -71,14 +72,33 @@ func (s *Service) planningProducts(ctx context.Context) (tenantProducts, error) 
 	c.loading = done
 	c.mu.Unlock()
 
-	p, err := s.readProducts(ctx)
-
-	c.mu.Lock()
-	if err == nil {
-		c.cached, c.at = &p, s.Now()
-	}
-	c.loading = nil
-	close(done)
-	c.mu.Unlock()
+	var (
+		p    tenantProducts
+		err  error
+		read bool // the read returned: a panic on its way up caches nothing
+	)
+	// Whatever ends the read (an answer, an error, a panic on its way up), the next
+	// command must not wait for it forever.
+	defer func() {
+		c.mu.Lock()
+		if read && err == nil {
+			c.cached, c.at = &p, s.Now()
+		}
+		c.loading = nil
+		close(done)
+		c.mu.Unlock()
+	}()
+	p, err = s.readProducts(ctx)
+	read = true
 	return p, err
+}
+
+// PlanningReady reports whether this replica can plan now: the organisation's products can
+// be had (from the cache, or read within ctx). Readiness is served from it (cached by the
+// caller), so a replica that can't plan stops taking traffic.
+func (s *Service) PlanningReady(ctx context.Context) error {
+	if _, err := s.planningProducts(ctx); err != nil {
+		return fmt.Errorf("plan: read the organisation's products: %w", err)
+	}
+	return nil
 }

@@ -150,6 +150,9 @@ type Request struct {
 	// Sent are the outcome's deliveries already made ("requester", "thread:…", "edits"), so
 	// that a delivery retried after a chat platform failed sends only what is missing.
 	Sent []string `json:"sent,omitempty"`
+	// Undelivered are the deliveries given up because delivering them panicked (a bug):
+	// they are not tried again; status shows the outcome.
+	Undelivered []string `json:"undelivered,omitempty"`
 	// Progress is the message a running job edits when there is no approval message.
 	Progress *bot.MessageRef `json:"progress,omitempty"`
 }

@@ -65,7 +65,21 @@ func TestUndoGivesBackAndReportsWhatCannotBe(t *testing.T) {
 	w.dir.failFor = map[string]error{"u-dan": &licensing.GraphError{Reason: licensing.ErrNoSeats, Status: 400}}
 	plan := w.press("adele", undo).Message
 	mustContain(t, plan, "Give back what request "+id+" removed? 2 licenses to 2 users")
-	r := w.press("adele", button(t, plan, ActionConfirm))
+	confirmed := w.press("adele", button(t, plan, ActionConfirm))
+	// An undo assigns licenses: it goes through the approval policy like the removal.
+	mustContain(t, confirmed.Message, "Confirmed. I asked the approvers")
+	if len(w.dir.restores) != 0 {
+		t.Fatalf("licenses given back before an approval: %v", w.dir.restores)
+	}
+	var approval bot.Message
+	for _, p := range w.out.all() {
+		if strings.Contains(p.Msg.Text, "asks to give back") {
+			approval = p.Msg
+		}
+	}
+	mustContain(t, approval, "Adele Vance asks to give back 2 licenses to 2 users, undoing request "+id, "↺ Office 365 E3")
+	mustContain(t, w.press("adele", button(t, approval, ActionApprove)).Message, "your own request")
+	r := w.press("megan", button(t, approval, ActionApprove))
 	mustContain(t, r.Message, "Undo of request "+id+": partly done: 1 restored, 1 failed")
 	var report bot.Message
 	for _, p := range w.out.all() {
@@ -79,6 +93,15 @@ func TestUndoGivesBackAndReportsWhatCannotBe(t *testing.T) {
 	}
 	// One undo per request.
 	mustContain(t, w.command("adele", "undo "+id), "already being undone")
+}
+
+// With the undo policy none, the undoer's confirmation alone gives the licenses back.
+func TestUndoWithoutApprovalWhenConfigured(t *testing.T) {
+	w := newWorld(t, Options{UndoPolicy: PolicyNone})
+	id, outcome := w.removed(t)
+	plan := w.press("adele", button(t, outcome, ActionUndo)).Message
+	r := w.press("adele", button(t, plan, ActionConfirm))
+	mustContain(t, r.Message, "Undo of request "+id+": done: 2 restored, 0 failed")
 }
 
 func TestUndoPastThirtyDaysSaysTheMailboxDataIsGone(t *testing.T) {

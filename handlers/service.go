@@ -113,7 +113,10 @@ func (s *Service) audit(ctx context.Context, r *Request, action string, actor Pe
 // already been turned into words in it.
 func (s *Service) HandleCommand(ctx context.Context, cmd bot.Command) bot.Reply {
 	ctx = withLang(ctx, s.langFor(cmd.Actor.Locale))
-	msg, err := s.command(ctx, cmd)
+	msg, err := func() (_ bot.Message, err error) {
+		defer s.recovered(ctx, "answering a command", &err)
+		return s.command(ctx, cmd)
+	}()
 	if err != nil {
 		return bot.Reply{Message: s.explain(ctx, err)}
 	}
@@ -121,6 +124,9 @@ func (s *Service) HandleCommand(ctx context.Context, cmd bot.Command) bot.Reply 
 }
 
 func (s *Service) command(ctx context.Context, cmd bot.Command) (bot.Message, error) {
+	if err := s.refuseForeignWorkspace(ctx, cmd.Actor); err != nil {
+		return bot.Message{}, err
+	}
 	c, err := Parse(cmd.Text, s.opts.MaxTargets)
 	if err != nil {
 		return bot.Message{}, err
@@ -132,19 +138,23 @@ func (s *Service) command(ctx context.Context, cmd bot.Command) (bot.Message, er
 	if err != nil {
 		return bot.Message{}, err
 	}
+	if c.Verb == VerbShow || c.Verb == VerbUnassign {
+		// Nothing is done per target, and no mention is looked up, before the caller is
+		// known to be allowed to ask.
+		if err := s.authorize(ctx, caller); err != nil {
+			return bot.Message{}, err
+		}
+		if c.Users, err = s.resolveMentions(ctx, cmd, c.Users); err != nil {
+			return bot.Message{}, err
+		}
+	}
 	switch c.Verb {
 	case VerbStatus:
 		return s.status(withRequest(ctx, c.RequestID), caller, c.RequestID)
 	case VerbUndo:
 		return s.undo(withRequest(ctx, c.RequestID), cmd, caller, c.RequestID)
 	case VerbShow:
-		if err := s.authorize(ctx, caller); err != nil {
-			return bot.Message{}, err
-		}
 		return s.show(ctx, c.Users[0])
-	}
-	if err := s.authorize(ctx, caller); err != nil {
-		return bot.Message{}, err
 	}
 	return s.unassign(ctx, cmd, c, caller)
 }
@@ -153,7 +163,10 @@ func (s *Service) command(ctx context.Context, cmd bot.Command) (bot.Message, er
 // whether they may, and whether the request is still where the button belongs.
 func (s *Service) HandleClick(ctx context.Context, click bot.Click) bot.Reply {
 	ctx = withLang(ctx, s.langFor(click.Actor.Locale))
-	reply, err := s.click(ctx, click)
+	reply, err := func() (_ bot.Reply, err error) {
+		defer s.recovered(ctx, "answering a click", &err)
+		return s.click(ctx, click)
+	}()
 	if err != nil {
 		return bot.Reply{Message: s.explain(ctx, err)}
 	}
@@ -161,6 +174,9 @@ func (s *Service) HandleClick(ctx context.Context, click bot.Click) bot.Reply {
 }
 
 func (s *Service) click(ctx context.Context, click bot.Click) (bot.Reply, error) {
+	if err := s.refuseForeignWorkspace(ctx, click.Actor); err != nil {
+		return bot.Reply{}, err
+	}
 	id, pick, err := parseButtonValue(ctx, click.Action, click.Value)
 	if err != nil {
 		return bot.Reply{}, err

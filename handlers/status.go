@@ -16,6 +16,9 @@ func (s *Service) status(ctx context.Context, caller Person, id string) (bot.Mes
 	if err != nil {
 		return bot.Message{}, err
 	}
+	if err := bound(ctx, r, caller.Actor); err != nil {
+		return bot.Message{}, err
+	}
 	allowed := r.Requester.UserID == caller.UserID || s.isApprover(caller)
 	for _, m := range r.Managers {
 		allowed = allowed || m.UserID == caller.UserID

@@ -15,10 +15,8 @@ import (
 // unassign plans a removal and, unless it is a dry run or there is nothing to remove, stores
 // it as a request awaiting the caller's confirmation.
 func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, caller Person) (bot.Message, error) {
-	if !c.DryRun {
-		if err := s.withinLimits(ctx, cmd.Actor, caller); err != nil {
-			return bot.Message{}, err
-		}
+	if err := s.withinLimits(ctx, cmd.Actor, caller, c.DryRun); err != nil {
+		return bot.Message{}, err
 	}
 	tenant, err := s.planningProducts(ctx)
 	if err != nil {
@@ -64,7 +62,13 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 		r.State = StateAwaitingPick
 	}
 	if s.opts.Policy == PolicyManager {
-		if r.Managers, err = s.managers(ctx, plan, caller); err != nil {
+		var users []licensing.User
+		for _, up := range plan.Users {
+			if len(up.Remove) > 0 {
+				users = append(users, up.User)
+			}
+		}
+		if r.Managers, err = s.managersOf(ctx, users, caller); err != nil {
 			return bot.Message{}, err
 		}
 	}
@@ -101,6 +105,7 @@ func (s *Service) findTargets(ctx context.Context, queries []string) ([]licensin
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
+			defer s.recovered(ctx, "looking up a user", &errs[i])
 			u, err := s.Directory.FindUser(ctx, q)
 			switch {
 			case errors.Is(err, licensing.ErrUserNotFound):
@@ -116,23 +121,20 @@ func (s *Service) findTargets(ctx context.Context, queries []string) ([]licensin
 	return targets, errors.Join(errs...)
 }
 
-// managers finds who must approve under the manager policy: each target's Entra manager.
-func (s *Service) managers(ctx context.Context, plan licensing.Plan, caller Person) ([]Person, error) {
+// managersOf finds who must approve under the manager policy: each user's Entra manager.
+func (s *Service) managersOf(ctx context.Context, users []licensing.User, caller Person) ([]Person, error) {
 	var out []Person
 	seen := map[string]bool{}
-	for _, up := range plan.Users {
-		if len(up.Remove) == 0 {
-			continue
-		}
-		m, err := s.Directory.Manager(ctx, up.User.ID)
+	for _, u := range users {
+		m, err := s.Directory.Manager(ctx, u.ID)
 		if errors.Is(err, licensing.ErrNoManager) {
-			return nil, refuse(say(ctx, "%s has no manager in Microsoft Entra, and licensebot is set to ask each user's manager for approval. Set their manager in Entra first, or leave them out of this request.", up.User.UserPrincipalName))
+			return nil, refuse(say(ctx, "%s has no manager in Microsoft Entra, and licensebot is set to ask each user's manager for approval. Set their manager in Entra first, or leave them out of this request.", u.UserPrincipalName))
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read the manager of %s: %w", up.User.UserPrincipalName, err)
+			return nil, fmt.Errorf("read the manager of %s: %w", u.UserPrincipalName, err)
 		}
 		if m.ID == caller.UserID {
-			return nil, refuse(say(ctx, "You are %s's manager, and nobody approves their own request. Ask another administrator to make this request, so that you can approve it.", up.User.UserPrincipalName))
+			return nil, refuse(say(ctx, "You are %s's manager, and nobody approves their own request. Ask another administrator to make this request, so that you can approve it.", u.UserPrincipalName))
 		}
 		if !seen[m.ID] {
 			seen[m.ID] = true

@@ -45,6 +45,9 @@ func (s *Service) retry(ctx context.Context, click bot.Click, id string) (bot.Re
 	if err != nil {
 		return bot.Reply{}, err
 	}
+	if err := bound(ctx, r, click.Actor); err != nil {
+		return bot.Reply{}, err
+	}
 	if r.Requester.UserID != clicker.UserID && !r.approvedBy(clicker.UserID) && !s.isApprover(clicker) {
 		return bot.Reply{}, refuse(say(ctx, "Only the requester or an approver of this request can retry it."))
 	}
@@ -94,6 +97,9 @@ func (s *Service) undo(ctx context.Context, cmd bot.Command, caller Person, id s
 	if err != nil {
 		return bot.Message{}, err
 	}
+	if err := bound(ctx, orig, caller.Actor); err != nil {
+		return bot.Message{}, err
+	}
 	now := s.Now()
 	switch {
 	case orig.Kind == KindUndo:
@@ -114,8 +120,19 @@ func (s *Service) undo(ctx context.Context, cmd bot.Command, caller Person, id s
 	}
 	u := &Request{
 		ID: "", Kind: KindUndo, UndoOf: id, State: StateAwaitingConfirmation, Requester: caller,
-		Command: cmd.Text, CreatedAt: now, ExpiresAt: now.Add(s.opts.ConfirmTTL), Policy: PolicyNone,
+		Command: cmd.Text, CreatedAt: now, ExpiresAt: now.Add(s.opts.ConfirmTTL), Policy: s.opts.UndoPolicy,
 		Restores: restoresFor(orig, snaps),
+	}
+	if u.Policy == PolicyManager {
+		var users []licensing.User
+		for _, ur := range u.Restores {
+			if len(ur.Products) > 0 {
+				users = append(users, licensing.User{ID: ur.UserID, UserPrincipalName: ur.UPN})
+			}
+		}
+		if u.Managers, err = s.managersOf(ctx, users, caller); err != nil {
+			return bot.Message{}, err
+		}
 	}
 	if u.ID, err = s.NewID(); err != nil {
 		return bot.Message{}, fmt.Errorf("new request id: %w", err)
@@ -136,7 +153,7 @@ func (s *Service) undo(ctx context.Context, cmd bot.Command, caller Person, id s
 		return bot.Message{}, fmt.Errorf("store undo request %s: %w", u.ID, errStore{err})
 	}
 	s.Metrics.RequestState(string(u.State))
-	s.audit(ctx, u, "created", caller, map[string]string{"undo_of": id})
+	s.audit(ctx, u, "requested", caller, map[string]string{"undo_of": id, "command": cmd.Text, "restores": fmt.Sprint(restoreCount(u))})
 	s.schedule(ctx, u)
 	return undoPlanMessage(langIn(ctx), u, orig, seatWarnings(langIn(ctx), u, products, s.Catalogue), s.opts), nil
 }
@@ -215,34 +232,31 @@ func seatWarnings(l lang, u *Request, products []licensing.TenantProduct, cat *l
 	return out
 }
 
-// confirmUndo starts an undo its requester confirmed, once per original request: the
-// original records which undo took it, by compare-and-set.
-func (s *Service) confirmUndo(ctx context.Context, r *Request, st Stored, clicker Person, clicked bot.MessageRef) (bot.Reply, error) {
+// claimUndo marks the original request as being undone by r, so that there is one undo; it
+// refuses (and cancels r) when another undo got there first.
+func (s *Service) claimUndo(ctx context.Context, r *Request, st Stored) error {
 	for range 10 {
 		orig, ost, err := s.load(ctx, r.UndoOf)
 		if err != nil {
-			return bot.Reply{}, err
+			return err
 		}
 		if orig.UndoneBy != "" && orig.UndoneBy != r.ID {
 			r.State, r.FinishedAt = StateCancelled, s.Now()
 			_, _ = s.save(ctx, r, st)
-			return bot.Reply{}, refuse(say(ctx, "Request %s is already being undone by request %s.", orig.ID, orig.UndoneBy))
+			return refuse(say(ctx, "Request %s is already being undone by request %s.", orig.ID, orig.UndoneBy))
+		}
+		if orig.UndoneBy == r.ID {
+			return nil
 		}
 		orig.UndoneBy = r.ID
 		if _, err := s.save(ctx, orig, ost); errors.Is(err, ErrConflict) {
 			continue
 		} else if err != nil {
-			return bot.Reply{}, err
+			return err
 		}
-		break
+		return nil
 	}
-	r.State = StateApproved
-	r.Decisions = append(r.Decisions, Decision{By: clicker, Approved: true, At: s.Now()})
-	if _, err := s.save(ctx, r, st); err != nil {
-		return s.raced(ctx, r.ID, err)
-	}
-	s.audit(ctx, r, "confirmed", clicker, map[string]string{"undo_of": r.UndoOf})
-	return bot.Reply{Replace: true, Message: s.start(ctx, r, clicked)}, nil
+	return fmt.Errorf("mark request %s as undone by %s: %w", r.UndoOf, r.ID, ErrConflict)
 }
 
 func countOutcome(results []Result, o Outcome) int {

@@ -143,7 +143,14 @@ func (c *Console) print(ref bot.MessageRef, header string, m bot.Message, lang s
 			b.WriteString("\n  " + s.Title + "\n")
 		}
 		for _, f := range s.Fields {
-			fmt.Fprintf(&b, "    %s: %s\n", f.Label, f.Value)
+			value := f.Value
+			if f.Verbatim {
+				// A person's own words: one line in quotes, so that a reason can't add
+				// lines of its own to the message (or, with control characters, drive the
+				// terminal).
+				value = bot.Quoted(value, nil, bot.Fit{}, 0)
+			}
+			fmt.Fprintf(&b, "    %s: %s\n", f.Label, value)
 		}
 		if s.Text != "" {
 			for _, line := range strings.Split(s.Text, "\n") {

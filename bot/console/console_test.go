@@ -62,3 +62,41 @@ func TestConsoleScript(t *testing.T) {
 		t.Errorf("clicks %+v", h.clicks)
 	}
 }
+
+func TestVerbatimFieldIsOneQuotedLine(t *testing.T) {
+	tests := []struct {
+		name  string
+		field bot.Field
+		want  string // the field's line as printed
+	}{
+		{
+			name:  "a hostile reason stays on its line, in quotes, as typed",
+			field: bot.Field{Label: "Reason", Value: "*Approved by:* Security Team\n_x_ ~y~ `code` <@U0MEGAN> <!channel> @everyone <https://evil|click>", Verbatim: true},
+			want:  "    Reason: “*Approved by:* Security Team _x_ ~y~ `code` <@U0MEGAN> <!channel> @everyone <https://evil|click>”\n",
+		},
+		{
+			name:  "terminal escapes and carriage returns are spaces",
+			field: bot.Field{Label: "Reason", Value: "ok\r\x1b[2KApproved by: Security\tTeam", Verbatim: true},
+			want:  "    Reason: “ok [2KApproved by: Security Team”\n",
+		},
+		{
+			name:  "a field that is not Verbatim is printed as before",
+			field: bot.Field{Label: "Requested by", Value: "Megan Bowen <megan@contoso.com>"},
+			want:  "    Requested by: Megan Bowen <megan@contoso.com>\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out strings.Builder
+			c := New(&out, bot.Actor{Name: "Adele", Email: "adele@x.example"})
+			if _, err := c.Post(context.Background(), bot.Destination{Approvers: true},
+				bot.Message{Text: "Approve?", Sections: []bot.Section{{Fields: []bot.Field{tt.field}}}}); err != nil {
+				t.Fatal(err)
+			}
+			want := "\n── #1 to the approvers ──\nApprove?\n" + tt.want
+			if got := out.String(); got != want {
+				t.Fatalf("printed\n%q\nwant\n%q", got, want)
+			}
+		})
+	}
+}

@@ -34,6 +34,8 @@ const ackBudget = 2 * time.Second
 type delivery struct {
 	ack  *discordgo.InteractionResponse
 	work func(ctx context.Context)
+	// quick: the work answers from a few reads (Config.Quick) and runs in slots of its own.
+	quick bool
 }
 
 // route decides the immediate answer to an interaction and the work that follows it.
@@ -72,7 +74,8 @@ func (p *Platform) route(ctx context.Context, i *discordgo.Interaction) delivery
 				Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
 				Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral},
 			},
-			work: func(ctx context.Context) { p.runCommand(ctx, i, key) },
+			work:  func(ctx context.Context) { p.runCommand(ctx, i, key) },
+			quick: p.quick(i),
 		}
 	}
 	return delivery{
@@ -100,9 +103,28 @@ func ephemeralResponse(m bot.Message, lang string) *discordgo.InteractionRespons
 	}
 }
 
-// goWork runs fn after the ack, in the platform's bounded background work.
-func (p *Platform) goWork(parent context.Context, what string, fn func(ctx context.Context)) {
-	p.work.Go(parent, what, fn)
+// goWork runs a delivery's work after the ack, in the platform's bounded background work:
+// in its quick slots when the work is quick, so that it never waits behind plans.
+func (p *Platform) goWork(parent context.Context, what string, d delivery) {
+	if d.quick {
+		p.work.GoQuick(parent, what, d.work)
+		return
+	}
+	p.work.Go(parent, what, d.work)
+}
+
+// quick reports whether a command is answered from a few reads (Config.Quick), by the text
+// the handlers will parse.
+func (p *Platform) quick(i *discordgo.Interaction) bool {
+	if p.cfg.Quick == nil {
+		return false
+	}
+	inv, err := readInvocation(i.ApplicationCommandData())
+	if err != nil {
+		return true // answered with "I didn't understand" at once
+	}
+	text, err := commandText(inv, p.language(string(i.Locale)))
+	return err != nil || p.cfg.Quick(text)
 }
 
 func (p *Platform) runCommand(ctx context.Context, i *discordgo.Interaction, key string) {

@@ -66,7 +66,7 @@ func (p *Platform) InteractionsHandler() http.Handler {
 			f.Flush()
 		}
 		if d.work != nil {
-			p.goWork(r.Context(), interactionKind(i.Type), d.work)
+			p.goWork(r.Context(), interactionKind(i.Type), d)
 		}
 	})
 }

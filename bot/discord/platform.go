@@ -63,6 +63,9 @@ type Config struct {
 	// English nor Turkish, and in the approval channel: "en" or "tr" (the handlers'
 	// configured language). Default "en".
 	Language string
+	// Quick tells a command answered from a few reads (help, status, show) from the others,
+	// so that it runs in slots of its own (bot.Work.GoQuick); nil: none is.
+	Quick func(text string) bool
 	// Products lists the tenant's product names for /unassign remove's autocomplete.
 	// nil: no suggestions.
 	Products   func(ctx context.Context) ([]string, error)

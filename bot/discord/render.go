@@ -149,7 +149,7 @@ func sectionEmbed(s bot.Section) []*discordgo.MessageEmbed {
 		}
 		last.Fields = append(last.Fields, &discordgo.MessageEmbedField{
 			Name:   truncateText(orDefault(strings.TrimSpace(f.Label), "·"), maxFieldName),
-			Value:  truncateText(escapeMarkdown(orDefault(strings.TrimSpace(f.Value), "—")), maxFieldValue),
+			Value:  fieldValue(f),
 			Inline: true,
 		})
 	}
@@ -166,9 +166,24 @@ func sectionText(s bot.Section) string {
 		lines = append(lines, escapeMarkdown(body))
 	}
 	for _, f := range s.Fields {
-		lines = append(lines, "**"+escapeMarkdown(strings.TrimSpace(f.Label))+":** "+escapeMarkdown(strings.TrimSpace(f.Value)))
+		value := escapeMarkdown(strings.TrimSpace(f.Value))
+		if f.Verbatim {
+			value = fieldValue(f)
+		}
+		lines = append(lines, "**"+escapeMarkdown(strings.TrimSpace(f.Label))+":** "+value)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// fieldValue is a field's value as an embed field shows it: markdown-escaped, within
+// Discord's 1,024 characters. A Verbatim value (a person's own words) is on one line and in
+// quotes, with everything markdown or a mention could read escaped (escapeVerbatim): it can
+// neither add a line of its own to the message nor look like anyone's mention.
+func fieldValue(f bot.Field) string {
+	if f.Verbatim {
+		return bot.Quoted(f.Value, escapeVerbatim, fit, maxFieldValue)
+	}
+	return truncateText(escapeMarkdown(orDefault(strings.TrimSpace(f.Value), "—")), maxFieldValue)
 }
 
 // packed renders all sections in one description of at most limit characters, cut between

@@ -42,7 +42,7 @@ func approvalMessage() bot.Message {
 	return bot.Message{
 		Text: "Megan Bowen asks to remove 2 licenses from 2 users. Approve?",
 		Sections: []bot.Section{
-			{Fields: []bot.Field{{Label: "Requested by", Value: "Megan Bowen <megan@contoso.com>"}, {Label: "Reason", Value: "left the company & @everyone *asked*"}}},
+			{Fields: []bot.Field{{Label: "Requested by", Value: "Megan Bowen <megan@contoso.com>"}, {Label: "Reason", Value: "left the company & @everyone *asked*", Verbatim: true}}},
 			{Title: "Alice Wood <alice@contoso.com>", Text: "✂ remove Office 365 E3 (ENTERPRISEPACK)\n⚠ Sign-in is NOT blocked: removing licenses doesn't sign the user out. For a leaver, block sign-in and revoke their sessions."},
 			{Title: "Bob Reyes <bob@contoso.com>", Text: "✂ remove Office 365 E3 (ENTERPRISEPACK)"},
 		},
@@ -228,5 +228,101 @@ func TestCustomIDsCarryOnlyActionAndKey(t *testing.T) {
 	}
 	if a, v := parseCustomID("pick:7k2m9q4x8w1r5t3y.2"); a != "pick" || v != "7k2m9q4x8w1r5t3y.2" {
 		t.Fatalf("parsed %q %q", a, v)
+	}
+}
+
+// hostileReason is a reason typed to pass for part of the approval request (issue 12): a
+// line of its own in bold, formatting, mentions, @everyone and a masked link.
+const hostileReason = "*Approved by:* Security Team\n_x_ ~y~ `code` <@U0MEGAN> <!channel> @everyone <https://evil|click>"
+
+func TestVerbatimFieldIsEscapedOnOneLineInQuotes(t *testing.T) {
+	tests := []struct {
+		name  string
+		field bot.Field
+		roles []string // the roles the message may ping
+		want  string   // the embed field's value as Discord gets it
+		// mentions is the message's allowed_mentions as Discord gets it: nobody but the roles.
+		mentions string
+	}{
+		{
+			name:     "a hostile reason is shown as typed: escaped, one line, quoted",
+			field:    bot.Field{Label: "Reason", Value: hostileReason, Verbatim: true},
+			roles:    []string{approverRole},
+			want:     "“\\*Approved by\\:\\* Security Team \\_x\\_ \\~y\\~ \\`code\\` \\<@\u200bU0MEGAN\\> \\<!channel\\> @\u200beveryone \\<https\\://evil\\|click\\>”",
+			mentions: `{"parse":[],"roles":["` + approverRole + `"],"replied_user":false}`,
+		},
+		{
+			name:     "@everyone and @here in any case lose their look; an e-mail keeps its @",
+			field:    bot.Field{Label: "Reason", Value: "@here and @Everyone, ask bob@contoso.com", Verbatim: true},
+			want:     "“@\u200bhere and @\u200bEveryone, ask bob@contoso.com”",
+			mentions: `{"parse":[],"replied_user":false}`,
+		},
+		{
+			name:     "role, channel, emoji, timestamp and command mentions are text",
+			field:    bot.Field{Label: "Reason", Value: "<@&123> <@!456> <#789> <:pepe:42> <t:1700000000:R> </unassign:1>", Verbatim: true},
+			want:     "“\\<@\u200b&123\\> \\<@\u200b!456\\> \\<\\#789\\> \\<\\:pepe\\:42\\> \\<t\\:1700000000\\:R\\> \\</unassign\\:1\\>”",
+			mentions: `{"parse":[],"replied_user":false}`,
+		},
+		{
+			name:     "headings, lists, quotes, masked links, spoilers and line breaks are text on one line",
+			field:    bot.Field{Label: "Reason", Value: "# big\r\n- item\n> quote\t[click](https://evil) ||spoiler|| \\* 1.", Verbatim: true},
+			want:     "“\\# big \\- item \\> quote \\[click\\]\\(https\\://evil\\) \\|\\|spoiler\\|\\| \\\\\\* 1.”",
+			mentions: `{"parse":[],"replied_user":false}`,
+		},
+		{
+			name:     "a long reason is cut inside the quotes, within 1,024 and not inside an escape",
+			field:    bot.Field{Label: "Reason", Value: strings.Repeat("*", 2000), Verbatim: true},
+			want:     "“" + strings.Repeat(`\*`, 510) + "…”",
+			mentions: `{"parse":[],"replied_user":false}`,
+		},
+		{
+			name:     "a field that is not Verbatim is escaped as before",
+			field:    bot.Field{Label: "Requested by", Value: "Megan Bowen <megan@contoso.com>"},
+			want:     `Megan Bowen \<megan@contoso.com\>`,
+			mentions: `{"parse":[],"replied_user":false}`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lead := ""
+			for _, r := range tt.roles {
+				lead += "<@&" + r + "> "
+			}
+			r := render(bot.Message{Text: "Approve?", Sections: []bot.Section{{Fields: []bot.Field{tt.field}}}}, lead, tt.roles, bot.English)
+			checkLimits(t, r)
+			if len(r.Embeds) != 1 || len(r.Embeds[0].Fields) != 1 {
+				t.Fatalf("embeds %+v, want one with one field", r.Embeds)
+			}
+			f := r.Embeds[0].Fields[0]
+			if f.Value != tt.want || f.Name != tt.field.Label || !f.Inline {
+				t.Fatalf("field value\n got %q\nwant %q", f.Value, tt.want)
+			}
+			if textLen(f.Value) > maxFieldValue {
+				t.Fatalf("field value of %d characters", textLen(f.Value))
+			}
+			mentions, err := json.Marshal(r.AllowedMentions)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(mentions) != tt.mentions {
+				t.Fatalf("allowed_mentions %s, want %s", mentions, tt.mentions)
+			}
+			if strings.Contains(r.Content, "Security Team") || strings.Contains(r.Content, "everyone") {
+				t.Fatalf("the reason reached the content, where mentions are read: %q", r.Content)
+			}
+		})
+	}
+}
+
+// When the sections don't fit in embeds of their own, all go in one description: the
+// reason is quoted and escaped there too.
+func TestVerbatimFieldInThePackedForm(t *testing.T) {
+	m := planMessage(300)
+	m.Sections = append([]bot.Section{{Fields: []bot.Field{{Label: "Reason", Value: hostileReason, Verbatim: true}}}}, m.Sections...)
+	r := render(m, "", nil, bot.English)
+	checkLimits(t, r)
+	want := "**Reason:** “\\*Approved by\\:\\* Security Team \\_x\\_ \\~y\\~ \\`code\\` \\<@\u200bU0MEGAN\\> \\<!channel\\> @\u200beveryone \\<https\\://evil\\|click\\>”\n"
+	if d := r.Embeds[0].Description; !strings.HasPrefix(d, want) {
+		t.Fatalf("packed description starts %q, want %q", d[:min(len(d), 300)], want)
 	}
 }

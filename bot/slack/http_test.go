@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -161,32 +162,66 @@ func TestBlockActionsFixtureIsDispatchedAsAClick(t *testing.T) {
 
 var fixtureClicker = slackfakeUser("UA8RXUSPL", "jtorrance", "jack@overlook.example")
 
-func TestMentionsBecomeEmails(t *testing.T) {
+// Mentions reach the handlers as typed, and the platform looks a person up only when the
+// handlers ask (Command.Mentions), which they do once the caller may act: a command alone
+// makes Slack look up no one but the caller.
+func TestMentionsAreLookedUpOnlyWhenAsked(t *testing.T) {
 	tests := []struct {
-		name, text, want string
+		name, mention, want string // want "": can't be resolved
 	}{
-		{"escaped mention with a name", "<@U0ALICE|alice> --all", "alice@contoso.com --all"},
-		{"escaped mention without a name", "<@U0BOB> --product \"Office 365 E3\"", "bob@contoso.com --product \"Office 365 E3\""},
-		{"typed mention by handle", "@alice --all --dry-run", "alice@contoso.com --all --dry-run"},
-		{"typed mention by display name", "@Bobby --all", "bob@contoso.com --all"},
-		{"typed e-mail is left alone", "<mailto:alice@contoso.com|alice@contoso.com> --all", "<mailto:alice@contoso.com|alice@contoso.com> --all"},
-		{"ambiguous display name is left as typed", "@sam --all", "@sam --all"},
-		{"unknown name is left as typed", "@nobody --all", "@nobody --all"},
-		{"a person without e-mail is left as typed", "<@U0NOMAIL|guest> --all", "<@U0NOMAIL|guest> --all"},
-		{"unknown user id is left as typed", "<@U0GONE|gone> --all", "<@U0GONE|gone> --all"},
-		{"several at once", "<@U0ALICE|alice> @bob --all", "alice@contoso.com bob@contoso.com --all"},
+		{"escaped mention with a name", "<@U0ALICE|alice>", "alice@contoso.com"},
+		{"escaped mention without a name", "<@U0BOB>", "bob@contoso.com"},
+		{"typed mention by handle", "@alice", "alice@contoso.com"},
+		{"typed mention by display name", "@Bobby", "bob@contoso.com"},
+		{"ambiguous display name", "@sam", ""},
+		{"unknown name", "@nobody", ""},
+		{"a person without e-mail", "<@U0NOMAIL|guest>", ""},
+		{"unknown user id", "<@U0GONE|gone>", ""},
+		{"not a mention", "alice@contoso.com", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newWorld(t)
+			text := tt.mention + " --all"
 			serve(w.platform.CommandsHandler(), signed(t, "/slack/commands",
-				commandForm("U0ADMIN", tt.text, w.slack.ResponseURL("cmd"), "5.5."+tt.name)))
+				commandForm("U0ADMIN", text, w.slack.ResponseURL("cmd"), "5.5."+tt.name)))
 			w.platform.Wait()
 			cmds := w.handler.Commands()
-			if len(cmds) != 1 || cmds[0].Text != tt.want {
-				t.Fatalf("handler got %+v, want text %q", cmds, tt.want)
+			if len(cmds) != 1 || cmds[0].Text != text || cmds[0].Mentions == nil {
+				t.Fatalf("handler got %+v, want the text as typed and a way to look mentions up", cmds)
+			}
+			for _, c := range w.slack.Calls("users.info") {
+				if c.Param("user") != "U0ADMIN" {
+					t.Fatalf("users.info for %s before the handlers asked", c.Param("user"))
+				}
+			}
+			if n := len(w.slack.Calls("users.list")); n != 0 {
+				t.Fatalf("users.list called %d times before the handlers asked", n)
+			}
+			email, ok := cmds[0].Mentions(context.Background(), tt.mention)
+			if email != tt.want || ok != (tt.want != "") {
+				t.Fatalf("Mentions(%q) = %q, %v; want %q", tt.mention, email, ok, tt.want)
 			}
 		})
+	}
+}
+
+// A mention that can't be resolved is remembered as such for a while: mentions of nobody
+// can't make the bot ask Slack again and again.
+func TestFailedMentionLookupsAreRemembered(t *testing.T) {
+	w := newWorld(t)
+	serve(w.platform.CommandsHandler(), signed(t, "/slack/commands",
+		commandForm("U0ADMIN", "<@U0GONE> --all", w.slack.ResponseURL("cmd"), "6.6.6")))
+	w.platform.Wait()
+	mention := w.handler.Commands()[0].Mentions
+	before := len(w.slack.Calls("users.info"))
+	for range 5 {
+		if _, ok := mention(context.Background(), "<@U0GONE>"); ok {
+			t.Fatal("an unknown user resolved")
+		}
+	}
+	if n := len(w.slack.Calls("users.info")) - before; n != 1 {
+		t.Fatalf("users.info called %d times for one unknown mention asked 5 times, want 1", n)
 	}
 }
 
@@ -195,20 +230,20 @@ func TestDirectoryIsReadOncePaginated(t *testing.T) {
 	for i := range 450 {
 		w.slack.AddUser(slackfakeUser("U1"+pad(i), "user"+pad(i), "user"+pad(i)+"@contoso.com"))
 	}
-	for i, text := range []string{"@user0449 --all", "@user0003 --all"} {
-		serve(w.platform.CommandsHandler(), signed(t, "/slack/commands",
-			commandForm("U0ADMIN", text, w.slack.ResponseURL("cmd"), "9.9."+pad(i))))
-	}
+	serve(w.platform.CommandsHandler(), signed(t, "/slack/commands",
+		commandForm("U0ADMIN", "@user0449 @user0003 --all", w.slack.ResponseURL("cmd"), "9.9.9")))
 	w.platform.Wait()
-	var texts []string
-	for _, c := range w.handler.Commands() {
-		texts = append(texts, c.Text)
+	mention := w.handler.Commands()[0].Mentions
+	var emails []string
+	for _, m := range []string{"@user0449", "@user0003"} {
+		e, _ := mention(context.Background(), m)
+		emails = append(emails, e)
 	}
-	slices.Sort(texts)
-	if !slices.Equal(texts, []string{"user0003@contoso.com --all", "user0449@contoso.com --all"}) {
-		t.Fatalf("commands %q", texts)
+	slices.Sort(emails)
+	if !slices.Equal(emails, []string{"user0003@contoso.com", "user0449@contoso.com"}) {
+		t.Fatalf("emails %q", emails)
 	}
-	// 457 people at 200 a page: 3 pages, read once for both commands.
+	// 457 people at 200 a page: 3 pages, read once for both mentions.
 	if n := len(w.slack.Calls("users.list")); n != 3 {
 		t.Fatalf("users.list called %d times, want 3", n)
 	}

@@ -15,6 +15,9 @@ import (
 // profile is what the bot keeps of a Slack user.
 type profile struct {
 	ID, Name, Email, Locale string
+	// TeamID is the person's own workspace (users.info's team_id): for a Slack Connect
+	// member of another organisation, theirs, not the channel's.
+	TeamID string
 }
 
 func profileOf(u *slackapi.User) profile {
@@ -25,7 +28,7 @@ func profileOf(u *slackapi.User) profile {
 	if name == "" {
 		name = u.Name
 	}
-	return profile{ID: u.ID, Name: name, Email: u.Profile.Email, Locale: u.Locale}
+	return profile{ID: u.ID, Name: name, Email: u.Profile.Email, Locale: u.Locale, TeamID: u.TeamID}
 }
 
 var (
@@ -42,12 +45,13 @@ func (p *Platform) actor(ctx context.Context, userID string) (bot.Actor, error) 
 		return bot.Actor{}, err
 	}
 	return bot.Actor{
-		Platform: platformName,
-		ChatID:   userID,
-		Name:     u.Name,
-		Email:    u.Email,
-		Locale:   u.Locale,
-		Groups:   p.groupsOf(ctx, userID),
+		Platform:  platformName,
+		ChatID:    userID,
+		Name:      u.Name,
+		Email:     u.Email,
+		Locale:    u.Locale,
+		Groups:    p.groupsOf(ctx, userID),
+		Workspace: u.TeamID,
 	}, nil
 }
 

@@ -25,8 +25,9 @@ const (
 
 // observeError tells Config.ObserveError of one failed attempt of a call. It only watches.
 func (p *Platform) observeError(method string, err error) {
-	// slack-go says that users.list has no more pages with an error: not a failure.
-	if p.cfg.ObserveError == nil || (slackapi.UserPagination{}).Done(err) {
+	// slack-go says that users.list has no more pages with an error: not a failure. Nor is
+	// a response_url not posted to (expired, used up): nothing was sent.
+	if p.cfg.ObserveError == nil || (slackapi.UserPagination{}).Done(err) || errors.Is(err, errResponseURLUnusable) {
 		return
 	}
 	p.cfg.ObserveError(method, errorReason(err))
@@ -73,13 +74,19 @@ func statusReason(code int) string {
 }
 
 // responseStatusError is a response_url's answer other than 2xx and 429: Slack answers e.g.
-// 404 "expired_url", 400 "invalid_blocks".
+// 404 "expired_url", 400 "invalid_blocks". body is Slack's error code, or empty when the
+// answer was anything else (slackCode).
 type responseStatusError struct {
 	code int
 	body []byte
 }
 
-func (e responseStatusError) Error() string { return fmt.Sprintf("status %d: %s", e.code, e.body) }
+func (e responseStatusError) Error() string {
+	if len(e.body) == 0 {
+		return fmt.Sprintf("status %d", e.code)
+	}
+	return fmt.Sprintf("status %d: %s", e.code, e.body)
+}
 
 // responseRefusal is a response_url's {"ok":false,"error":code}.
 type responseRefusal string

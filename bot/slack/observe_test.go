@@ -125,7 +125,7 @@ func TestObserveErrorIsToldOfEachFailedCall(t *testing.T) {
 			name:  "a response_url answering 429 is rate_limited",
 			setup: func(w *world) { w.slack.RateLimit("response:r1", 1, time.Second) },
 			act: func(w *world) error {
-				return w.platform.respond(t.Context(), w.slack.ResponseURL("r1"), ephemeral(bot.Message{Text: "x"}, bot.English))
+				return w.platform.respond(t.Context(), w.platform.receivedResponseURL(w.slack.ResponseURL("r1")), ephemeral(bot.Message{Text: "x"}, bot.English))
 			},
 			want: []string{"response_url rate_limited"},
 		},
@@ -133,11 +133,11 @@ func TestObserveErrorIsToldOfEachFailedCall(t *testing.T) {
 			name: "a used-up response_url is an api_error",
 			act: func(w *world) error {
 				for range 5 {
-					if err := w.platform.respond(t.Context(), w.slack.ResponseURL("r2"), ephemeral(bot.Message{Text: "x"}, bot.English)); err != nil {
+					if err := w.platform.respond(t.Context(), w.platform.receivedResponseURL(w.slack.ResponseURL("r2")), ephemeral(bot.Message{Text: "x"}, bot.English)); err != nil {
 						return err
 					}
 				}
-				return w.platform.respond(t.Context(), w.slack.ResponseURL("r2"), ephemeral(bot.Message{Text: "x"}, bot.English))
+				return w.platform.respond(t.Context(), w.platform.receivedResponseURL(w.slack.ResponseURL("r2")), ephemeral(bot.Message{Text: "x"}, bot.English))
 			},
 			wantErr: true,
 			want:    []string{"response_url api_error"},

@@ -37,7 +37,10 @@ type Config struct {
 	// Language is what the platform's own words (its acks, refusals and summaries) are in
 	// when the person's Slack locale is neither English nor Turkish or not known yet: "en"
 	// or "tr" (the handlers' configured language). Default "en".
-	Language   string
+	Language string
+	// Quick tells a command answered from a few reads (help, status, show) from the others,
+	// so that it runs in slots of its own (bot.Work.GoQuick); nil: none is.
+	Quick      func(text string) bool
 	HTTPClient *http.Client
 	Logger     *slog.Logger
 	Now        func() time.Time
@@ -92,6 +95,7 @@ type Platform struct {
 	dms       *ttlCache[string, string]   // user id → DM channel id
 	groups    *ttlCache[string, []string] // user group id → members
 	directory *ttlCache[string, []profileWithHandle]
+	mentions  *ttlCache[string, string] // a mention as typed → e-mail ("" when it couldn't be had)
 	// directoryMu lets one users.list reading run at a time.
 	directoryMu sync.Mutex
 
@@ -178,6 +182,7 @@ func New(cfg Config) (*Platform, error) {
 		dms:       newTTLCache[string, string](cacheSize, cfg.Now),
 		groups:    newTTLCache[string, []string](100, cfg.Now),
 		directory: newTTLCache[string, []profileWithHandle](1, cfg.Now),
+		mentions:  newTTLCache[string, string](cacheSize, cfg.Now),
 		warned:    map[string]bool{},
 	}
 	p.api = p.newAPI()

@@ -96,13 +96,13 @@ func mrkdwnSection(s string) *slackapi.SectionBlock {
 type piece struct {
 	first, last int
 	text        string
-	fields      []string
+	fields      []*slackapi.TextBlockObject
 }
 
 func (p piece) len() int {
 	n := textLen(p.text)
 	for _, f := range p.fields {
-		n += textLen(f)
+		n += textLen(f.Text)
 	}
 	return n
 }
@@ -143,11 +143,7 @@ func sectionBlocks(sections []bot.Section, budget, chars int, lang string) []sla
 		if p.text != "" {
 			text = mrkdwn(p.text)
 		}
-		var fields []*slackapi.TextBlockObject
-		for _, f := range p.fields {
-			fields = append(fields, mrkdwn(f))
-		}
-		blocks = append(blocks, slackapi.NewSectionBlock(text, fields, nil))
+		blocks = append(blocks, slackapi.NewSectionBlock(text, p.fields, nil))
 	}
 	return blocks
 }
@@ -180,11 +176,40 @@ func sectionPieces(i int, s bot.Section) []piece {
 			p.text = title
 		}
 		for _, f := range s.Fields[start:min(start+maxFields, len(s.Fields))] {
-			p.fields = append(p.fields, truncateText("*"+escapeText(f.Label)+"*\n"+escapeText(f.Value), maxFieldText))
+			p.fields = append(p.fields, field(f))
 		}
 		out = append(out, p)
 	}
 	return out
+}
+
+// field renders a field as one text object of a section's fields: its label in bold over
+// its value, in mrkdwn.
+//
+// A Verbatim value (a person's own words) is a plain_text object instead, which the
+// section block allows ("fields: [...] An array of text objects", either type:
+// https://docs.slack.dev/reference/block-kit/blocks/section-block) and which Slack shows as
+// typed: no *bold*, _italics_, ~strike~, `code` or line of its own, and a <@U…> or <!channel>
+// stays text (plain_text is not parsed for mentions: slackapi/bolt-python#343). mrkdwn
+// could not show such words as typed: Slack escapes only &, < and > ("Slack uses &, <, and >
+// as control characters for special parsing", https://docs.slack.dev/messaging/formatting-message-text#escaping)
+// and has no escape for *, _, ~ or `. The label goes in the same object (a field of its own
+// would sit in the other column), unbolded; emoji is off, so ":tada:" stays as typed too.
+// Not mrkdwn-escaped: plain_text would show "&amp;" as typed.
+func field(f bot.Field) *slackapi.TextBlockObject {
+	if !f.Verbatim {
+		return mrkdwn(truncateText("*"+escapeText(f.Label)+"*\n"+escapeText(f.Value), maxFieldText))
+	}
+	label := truncatePlain(strings.TrimSpace(f.Label), maxFieldText/4)
+	if label != "" {
+		label += "\n"
+	}
+	noEmoji := false
+	return &slackapi.TextBlockObject{
+		Type:  slackapi.PlainTextType,
+		Text:  label + bot.Quoted(f.Value, nil, plainFit, maxFieldText-textLen(label)),
+		Emoji: &noEmoji,
+	}
 }
 
 // pack joins neighbouring text pieces into shared blocks, up to a block's limit.

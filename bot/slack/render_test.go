@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	slackapi "github.com/slack-go/slack"
+
 	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/bot/slack/slackfake"
 )
@@ -42,7 +44,7 @@ func approvalMessage() bot.Message {
 	return bot.Message{
 		Text: "Megan Bowen asks to remove 2 licenses from 2 users. Approve?",
 		Sections: []bot.Section{
-			{Fields: []bot.Field{{Label: "Requested by", Value: "Megan Bowen <megan@contoso.com>"}, {Label: "Reason", Value: "left the company & <!channel> asked"}}},
+			{Fields: []bot.Field{{Label: "Requested by", Value: "Megan Bowen <megan@contoso.com>"}, {Label: "Reason", Value: "left the company & <!channel> asked", Verbatim: true}}},
 			{Title: "Alice Wood <alice@contoso.com>", Text: "✂ remove Office 365 E3 (ENTERPRISEPACK)\n⚠ Sign-in is NOT blocked: removing licenses doesn't sign the user out. For a leaver, block sign-in and revoke their sessions."},
 			{Title: "Bob Reyes <bob@contoso.com>", Text: "✂ remove Office 365 E3 (ENTERPRISEPACK)"},
 		},
@@ -304,6 +306,109 @@ func sectionText(b any) string {
 	}
 	json.Unmarshal(raw, &s)
 	return s.Text.Text
+}
+
+// hostileReason is a reason typed to pass for part of the approval request (issue 12): a
+// line of its own in bold, formatting, a mention (which Slack would show as the person, and
+// licensebot turn into their e-mail), a channel ping, an @everyone and a masked link.
+const hostileReason = "*Approved by:* Security Team\n_x_ ~y~ `code` <@U0MEGAN> <!channel> @everyone <https://evil|click>"
+
+func TestVerbatimFieldIsPlainTextOnOneLineInQuotes(t *testing.T) {
+	tests := []struct {
+		name  string
+		field bot.Field
+		want  string // the field's text object as Slack gets it
+	}{
+		{
+			name:  "a hostile reason is shown as typed: plain_text, one line, quoted",
+			field: bot.Field{Label: "Reason", Value: hostileReason, Verbatim: true},
+			want:  `{"type":"plain_text","text":"Reason\n“*Approved by:* Security Team _x_ ~y~ ` + "`code`" + ` <@U0MEGAN> <!channel> @everyone <https://evil|click>”","emoji":false}`,
+		},
+		{
+			name:  "carriage returns, tabs, control and bidi characters become single spaces",
+			field: bot.Field{Label: "Reason", Value: "\r\n  left\r\n\r\n>quote\t\x00\x1b[31mred\u202e ok \u2028end  ", Verbatim: true},
+			want:  `{"type":"plain_text","text":"Reason\n“left >quote [31mred ok end”","emoji":false}`,
+		},
+		{
+			name:  "HTML entities and emoji codes are not Slack's to read",
+			field: bot.Field{Label: "Gerekçe", Value: "&lt;@U0MEGAN&gt; & :tada:", Verbatim: true},
+			want:  `{"type":"plain_text","text":"Gerekçe\n“&lt;@U0MEGAN&gt; & :tada:”","emoji":false}`,
+		},
+		{
+			name:  "a long reason is cut inside the quotes, within a field's 2,000 characters",
+			field: bot.Field{Label: "Reason", Value: strings.Repeat("word ", 1000), Verbatim: true},
+			want:  `{"type":"plain_text","text":"Reason\n“` + strings.TrimSpace(strings.Repeat("word ", 398)) + `…”","emoji":false}`,
+		},
+		{
+			name:  "without a label, only the quoted words",
+			field: bot.Field{Value: "left\nthe company", Verbatim: true},
+			want:  `{"type":"plain_text","text":"“left the company”","emoji":false}`,
+		},
+		{
+			name:  "a field that is not Verbatim stays mrkdwn, escaped as before",
+			field: bot.Field{Label: "Requested by", Value: "Megan Bowen <megan@contoso.com>"},
+			want:  `{"type":"mrkdwn","text":"*Requested by*\nMegan Bowen &lt;megan@contoso.com&gt;"}`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := render(bot.Message{Text: "Approve?", Sections: []bot.Section{{Fields: []bot.Field{tt.field}}}}, "", bot.English)
+			checkBlocks(t, r)
+			section, ok := r.Blocks[1].(*slackapi.SectionBlock)
+			if !ok || len(section.Fields) != 1 {
+				t.Fatalf("block %#v, want a section with one field", r.Blocks[1])
+			}
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(section.Fields[0]); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.TrimSuffix(buf.String(), "\n"); got != tt.want {
+				t.Fatalf("field\n got %s\nwant %s", got, tt.want)
+			}
+			if textLen(section.Fields[0].Text) > maxFieldText {
+				t.Fatalf("field of %d characters", textLen(section.Fields[0].Text))
+			}
+		})
+	}
+}
+
+// The reason is in the approval request once, in its field: not in the notification text
+// or any mrkdwn block, where Slack would read it.
+func TestVerbatimReasonIsInNoMrkdwn(t *testing.T) {
+	m := approvalMessage()
+	m.Sections[0].Fields[1].Value = hostileReason
+	r := render(m, "<@U0APPROVER>", bot.English)
+	checkBlocks(t, r)
+	raw, err := json.Marshal(r.Blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocks []struct {
+		Text   *slackapi.TextBlockObject   `json:"text"`
+		Fields []*slackapi.TextBlockObject `json:"fields"`
+	}
+	if err := json.Unmarshal(raw, &blocks); err != nil {
+		t.Fatal(err)
+	}
+	plain := 0
+	for _, b := range blocks {
+		for _, o := range append([]*slackapi.TextBlockObject{b.Text}, b.Fields...) {
+			if o == nil {
+				continue
+			}
+			if strings.Contains(o.Text, "Security Team") {
+				if o.Type != slackapi.PlainTextType {
+					t.Fatalf("the reason is in a %s object: %q", o.Type, o.Text)
+				}
+				plain++
+			}
+		}
+	}
+	if plain != 1 || strings.Contains(r.Text, "Security Team") {
+		t.Fatalf("the reason is in %d plain_text fields (want 1); notification text %q", plain, r.Text)
+	}
 }
 
 func TestActionOf(t *testing.T) {

@@ -76,8 +76,22 @@ func (p *Platform) onSocketEvent(ctx context.Context, client *socketmode.Client,
 	case socketmode.EventTypeConnected:
 		p.log.InfoContext(ctx, "Slack Socket Mode connected")
 	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError, socketmode.EventTypeErrorBadMessage, socketmode.EventTypeErrorWriteFailed:
-		p.log.WarnContext(ctx, "Slack Socket Mode trouble", "event", evt.Type, "data", fmt.Sprintf("%v", evt.Data))
+		p.log.WarnContext(ctx, "Slack Socket Mode trouble", "event", evt.Type, "data", troubleOf(evt.Data))
 	case socketmode.EventTypeInvalidAuth:
 		p.log.ErrorContext(ctx, "Slack refused the app-level token")
 	}
+}
+
+// troubleOf describes a Socket Mode error event for the log without the message it came
+// with: a bad message's raw JSON may hold a response_url, a credential for 30 minutes.
+func troubleOf(data any) string {
+	switch d := data.(type) {
+	case *socketmode.ErrorBadMessage:
+		return "bad message: " + fmt.Sprint(d.Cause)
+	case *socketmode.ErrorWriteFailed:
+		return "write failed: " + fmt.Sprint(d.Cause)
+	case error:
+		return d.Error()
+	}
+	return fmt.Sprintf("%T", data)
 }

@@ -48,8 +48,12 @@ func TestSocketModeAcksAndDispatches(t *testing.T) {
 	if len(cmds) != 1 {
 		t.Fatalf("the command reached the handler %d times, want once", len(cmds))
 	}
-	if c := cmds[0]; c.Text != "alice@contoso.com --all --dry-run" || c.Actor.Email != "roadrunner@contoso.com" || c.Channel != "G8PSS9T3V" {
+	// The mention stays as typed; the handlers look it up once the caller may act.
+	if c := cmds[0]; c.Text != "<@U0ALICE|alice> --all --dry-run" || c.Actor.Email != "roadrunner@contoso.com" || c.Channel != "G8PSS9T3V" {
 		t.Fatalf("command %+v", c)
+	}
+	if email, ok := cmds[0].Mentions(context.Background(), "<@U0ALICE|alice>"); !ok || email != "alice@contoso.com" {
+		t.Fatalf("the mention resolves to %q, %v", email, ok)
 	}
 	if r := decodeResponse(t, w.slack.WaitResponses(t, "socket-command", 1)[0]); r.ResponseType != "ephemeral" {
 		t.Fatalf("answer %+v", r)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/licensebot/licensebot/bot/slack"
+	"github.com/licensebot/licensebot/bot/slack/slackfake"
 	"github.com/licensebot/licensebot/graph/graphtest"
 )
 
@@ -36,7 +37,7 @@ func BenchmarkSlashCommandAck(b *testing.B) {
 		for i := range concurrent {
 			wg.Add(1)
 			form := url.Values{
-				"team_id": {"T0TEAM"}, "user_id": {"U0ADELE"}, "command": {"/unassign"}, "channel_id": {"C0GENERAL"},
+				"team_id": {slackfake.TeamID}, "user_id": {"U0ADELE"}, "command": {"/unassign"}, "channel_id": {"C0GENERAL"},
 				"text":         {"alice@contoso.example --product ENTERPRISEPACK --dry-run"},
 				"response_url": {w.slack.ResponseURL(fmt.Sprintf("bench-%d-%d", round, i))},
 				"trigger_id":   {fmt.Sprintf("bench-%d-%d", round, i)},

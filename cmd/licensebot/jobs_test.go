@@ -365,6 +365,11 @@ func TestUndoRestoresTheSameProductsAndDisabledPlans(t *testing.T) {
 		t.Errorf("someone else confirmed Adele's undo: %s", m.Text)
 	}
 	svc.HandleClick(ctx, bot.Click{Actor: as("adele"), Action: handlers.ActionConfirm, Value: undoID})
+	// The undo goes through the approval policy, as the removal did.
+	if got := w.request(undoID).State; got != handlers.StateAwaitingApproval {
+		t.Fatalf("a confirmed undo is %s, want it awaiting approval", got)
+	}
+	w.approve(svc, undoID)
 	u := w.waitFinal(undoID, time.Minute)
 	if u.State != handlers.StateDone || len(u.Results) != n {
 		t.Fatalf("undo %s with %d results: %+v", u.State, len(u.Results), u.Results[:min(3, len(u.Results))])

@@ -139,7 +139,7 @@ func (c *slackClient) post(path string, form url.Values) error {
 
 func (c *slackClient) command(user, text, name string) error {
 	return c.post("/slack/commands", url.Values{
-		"team_id": {"T0TEAM"}, "user_id": {user}, "command": {"/unassign"}, "text": {text}, "channel_id": {"C0GENERAL"},
+		"team_id": {slackfake.TeamID}, "user_id": {user}, "command": {"/unassign"}, "text": {text}, "channel_id": {"C0GENERAL"},
 		"response_url": {c.slack.ResponseURL(name)}, "trigger_id": {"trigger-" + name}, "api_app_id": {"A0APP"},
 	})
 }
@@ -147,7 +147,7 @@ func (c *slackClient) command(user, text, name string) error {
 func (c *slackClient) click(user, action, value, channel, ts string, ephemeral bool) error {
 	c.n++
 	payload := map[string]any{
-		"type": "block_actions", "user": map[string]any{"id": user, "team_id": "T0TEAM"}, "team": map[string]any{"id": "T0TEAM"},
+		"type": "block_actions", "user": map[string]any{"id": user, "team_id": slackfake.TeamID}, "team": map[string]any{"id": slackfake.TeamID},
 		"api_app_id": "A0APP", "trigger_id": fmt.Sprintf("trigger-click-%d-%d", time.Now().UnixNano(), c.n),
 		"response_url": c.slack.ResponseURL(fmt.Sprintf("click-%d-%d", time.Now().UnixNano(), c.n)),
 		"container":    map[string]any{"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": ephemeral},

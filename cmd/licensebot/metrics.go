@@ -22,6 +22,7 @@ type metrics struct {
 	ackTime      *prometheus.HistogramVec
 	jobsRunning  prometheus.Gauge
 	chatErrors   *prometheus.CounterVec
+	panics       *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -51,12 +52,15 @@ func newMetrics() *metrics {
 		chatErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "licensebot_chat_api_errors_total", Help: "Failed calls to Slack's Web API and response_url and Discord's REST API, each 429 included, by platform, method and reason (rate_limited, http_5xx, api_error, timeout, canceled, network, other).",
 		}, []string{"platform", "method", "reason"}),
+		panics: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "licensebot_panics_total", Help: "Panics in request work, each failing one request or step instead of the process, by what was being done.",
+		}, []string{"where"}),
 	}
 	m.jobsRunning = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "licensebot_jobs_running", Help: "Jobs (approved requests being executed) running on this replica.",
 	})
 	m.reg.MustRegister(m.jobsRunning)
-	m.reg.MustRegister(m.requests, m.removals, m.throttleWait, m.graphCalls, m.graphTime, m.ackTime, m.chatErrors,
+	m.reg.MustRegister(m.requests, m.removals, m.throttleWait, m.graphCalls, m.graphTime, m.ackTime, m.chatErrors, m.panics,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -68,6 +72,9 @@ func (m *metrics) ThrottleWait(d time.Duration) { m.throttleWait.Observe(d.Secon
 
 // JobRunning is handlers.Metrics: jobs running on this replica.
 func (m *metrics) JobRunning(delta int) { m.jobsRunning.Add(float64(delta)) }
+
+// Panic is handlers.Metrics: a panic in request work, recovered.
+func (m *metrics) Panic(where string) { m.panics.WithLabelValues(where).Inc() }
 
 // graphCall is graph.Config.Observe.
 func (m *metrics) graphCall(operation string, status int, took time.Duration) {

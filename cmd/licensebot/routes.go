@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"time"
 )
 
 // pinger is a dependency that readiness checks.
@@ -18,7 +17,7 @@ type chatRoutes struct {
 }
 
 // newServer lists licensebot's whole HTTP surface in one place.
-func newServer(ready map[string]pinger, chat chatRoutes, m *metrics) http.Handler {
+func newServer(ready *readiness, chat chatRoutes, m *metrics) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", handleHealth())
 	mux.Handle("GET /readyz", handleReady(ready))
@@ -41,15 +40,13 @@ func handleHealth() http.Handler {
 	})
 }
 
-// handleReady says whether the process can do its job now: Redis and Graph answer.
-func handleReady(deps map[string]pinger) http.Handler {
+// handleReady says whether the process can do its job now: Redis and Graph answer and the
+// replica can plan, as the last round of checks found (at most readyCheckTTL old).
+func handleReady(ready *readiness) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
 		status, code := map[string]string{}, http.StatusOK
-		for name, p := range deps {
-			if err := p.Ping(ctx); err != nil {
-				// The reason goes to the log, not to an unauthenticated endpoint.
+		for name, err := range ready.state(r.Context()) {
+			if err != nil {
 				status[name], code = "unavailable", http.StatusServiceUnavailable
 				continue
 			}

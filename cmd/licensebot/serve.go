@@ -65,7 +65,7 @@ func runServe(ctx context.Context, getenv func(string) string, now func() time.T
 			BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, SigningSecret: cfg.Slack.SigningSecret,
 			APIURL: cfg.Slack.APIURL, ApprovalChannel: cfg.Slack.ApprovalChannel, Approvers: cfg.Approval.Approvers,
 			Command: "/unassign", Logger: logger, Deduper: st, ObserveError: m.chatAPIErrors("slack"), Language: cfg.Language,
-			Now: now,
+			Now: now, Quick: handlers.IsQuickCommand,
 		})
 		if err != nil {
 			return fmt.Errorf("slack: %w", err)
@@ -83,7 +83,7 @@ func runServe(ctx context.Context, getenv func(string) string, now func() time.T
 			BotToken: cfg.Discord.BotToken, PublicKey: cfg.Discord.PublicKey, ApplicationID: cfg.Discord.ApplicationID,
 			GuildIDs: cfg.Discord.GuildIDs, ApprovalChannelID: cfg.Discord.ApprovalChannelID, ApproverRoleIDs: cfg.Discord.ApproverRoleIDs,
 			UserMap: cfg.Discord.UserMap, APIURL: cfg.Discord.APIURL, Links: discordLinks{st}, Deduper: st, Logger: logger, ObserveError: m.chatAPIErrors("discord"),
-			Language: cfg.Language, Now: now,
+			Language: cfg.Language, Now: now, Quick: handlers.IsQuickCommand,
 			Products: func(ctx context.Context) ([]string, error) { return productNames(ctx, directory, catalogue) },
 		})
 		if err != nil {
@@ -106,9 +106,10 @@ func runServe(ctx context.Context, getenv func(string) string, now func() time.T
 	}, handlers.Options{
 		AdminRoles: cfg.Approval.AdminRoles, Policy: handlers.Policy(cfg.Approval.Policy), Approvers: approvers,
 		ConfirmTTL: cfg.ConfirmTTL, ApprovalTTL: cfg.Approval.TTL, MaxTargets: cfg.MaxTargets, Location: cfg.Location(),
-		OneDriveExempt:    cfg.OneDriveExempt(),
+		OneDriveExempt: cfg.OneDriveExempt(), UndoPolicy: handlers.Policy(cfg.UndoPolicy()),
 		ApprovalPlatforms: chat.order, Language: cfg.Language,
 		UserRequests: cfg.Limits.UserRequests, WorkspaceRequests: cfg.Limits.WorkspaceRequests, LimitWindow: cfg.Limits.Window,
+		DryRunRequests: cfg.Limits.UserDryRuns, WorkspaceDryRuns: cfg.Limits.WorkspaceDryRuns, Workspaces: cfg.AllowedWorkspaces(),
 		JobIdle: cfg.Jobs.Idle, ClaimStaleAfter: cfg.Jobs.ClaimStaleAfter, InFlight: cfg.Jobs.InFlight, MaxInFlight: cfg.Jobs.MaxInFlight,
 	})
 	if err != nil {
@@ -132,7 +133,9 @@ func runServe(ctx context.Context, getenv func(string) string, now func() time.T
 		return fmt.Errorf("LICENSEBOT_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
 	srv := &http.Server{
-		Handler:           newServer(map[string]pinger{"redis": st, "graph": directory}, routes, m),
+		Handler: newServer(newReadiness(map[string]pinger{
+			"redis": st, "graph": directory, "planning": pingFunc(svc.PlanningReady),
+		}, now, logger), routes, m),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,

@@ -14,7 +14,7 @@ func TestServeSlackSocketMode(t *testing.T) {
 	w.slack.WaitConnected(t)
 	respName := "socket-cmd"
 	env := w.slack.SendEnvelope(t, "slash_commands", map[string]any{
-		"team_id": "T0TEAM", "user_id": "U0ADELE", "command": "/unassign", "channel_id": "C0GENERAL",
+		"team_id": slackfake.TeamID, "user_id": "U0ADELE", "command": "/unassign", "channel_id": "C0GENERAL",
 		"text":         "<@U0ALICE|alice> --product ENTERPRISEPACK --dry-run",
 		"response_url": w.slack.ResponseURL(respName), "trigger_id": "socket-trigger-1",
 	})

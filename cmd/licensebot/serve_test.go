@@ -161,7 +161,7 @@ func (w *slackWorld) command(user, text string) string {
 	w.n++
 	name := fmt.Sprintf("cmd%d", w.n)
 	resp := w.post("/slack/commands", url.Values{
-		"team_id": {"T0TEAM"}, "user_id": {user}, "command": {"/unassign"}, "text": {text}, "channel_id": {"C0GENERAL"},
+		"team_id": {slackfake.TeamID}, "user_id": {user}, "command": {"/unassign"}, "text": {text}, "channel_id": {"C0GENERAL"},
 		"response_url": {w.slack.ResponseURL(name)}, "trigger_id": {fmt.Sprintf("trigger-%d", w.n)}, "api_app_id": {"A0APP"},
 	}, nil)
 	if resp.StatusCode != http.StatusOK {
@@ -179,7 +179,7 @@ func (w *slackWorld) click(user, action, value, channel, ts string, ephemeral bo
 		trigger = fmt.Sprintf("trigger-%d", w.n)
 	}
 	payload := map[string]any{
-		"type": "block_actions", "user": map[string]any{"id": user, "team_id": "T0TEAM"}, "team": map[string]any{"id": "T0TEAM"},
+		"type": "block_actions", "user": map[string]any{"id": user, "team_id": slackfake.TeamID}, "team": map[string]any{"id": slackfake.TeamID},
 		"api_app_id": "A0APP", "trigger_id": trigger, "response_url": w.slack.ResponseURL(name),
 		"container": map[string]any{"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": ephemeral},
 		"channel":   map[string]any{"id": channel},
@@ -396,6 +396,31 @@ func TestServeRefusesUnsignedRequests(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	if n := len(w.slack.Responses("x")); n != 0 {
 		t.Fatalf("an unsigned command was answered %d times", n)
+	}
+}
+
+// /readyz needs no credentials: a burst of it must not spend the app's Graph quota. Its
+// checks run at most once per readyCheckTTL, whatever the number of requests.
+func TestReadinessChecksAreCachedNotPerRequest(t *testing.T) {
+	w := startServe(t, nil)
+	var wg sync.WaitGroup
+	for range 200 {
+		wg.Go(func() {
+			resp, err := http.Get(w.base + "/readyz")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("/readyz answered %d", resp.StatusCode)
+			}
+		})
+	}
+	wg.Wait()
+	// One round: Graph's ping and the planning check's product read (subscribedSkus each).
+	if n := w.tenant.Calls("GET", "/subscribedSkus"); n > 2 {
+		t.Errorf("200 /readyz requests made %d Graph reads of subscribedSkus, want at most 2", n)
 	}
 }
 

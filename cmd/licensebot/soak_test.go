@@ -513,7 +513,7 @@ func (l *soakLoad) send(name, user, text string) bool {
 	l.commands.Add(1)
 	l.watch.mustAnswer(name)
 	return l.post("/slack/commands", url.Values{
-		"team_id": {"T0TEAM"}, "user_id": {user}, "command": {"/unassign"}, "text": {text}, "channel_id": {"C0GENERAL"},
+		"team_id": {slackfake.TeamID}, "user_id": {user}, "command": {"/unassign"}, "text": {text}, "channel_id": {"C0GENERAL"},
 		"response_url": {l.s.slack.ResponseURL(name)}, "trigger_id": {"trigger-" + name}, "api_app_id": {"A0APP"},
 	})
 }
@@ -523,7 +523,7 @@ func (l *soakLoad) click(user, action, value, channel, ts string, ephemeral bool
 	l.clicks.Add(1)
 	name := fmt.Sprintf("soak-click-%d", l.seq.Add(1))
 	b, _ := json.Marshal(map[string]any{
-		"type": "block_actions", "user": map[string]any{"id": user, "team_id": "T0TEAM"}, "team": map[string]any{"id": "T0TEAM"},
+		"type": "block_actions", "user": map[string]any{"id": user, "team_id": slackfake.TeamID}, "team": map[string]any{"id": slackfake.TeamID},
 		"api_app_id": "A0APP", "trigger_id": "trigger-" + name, "response_url": l.s.slack.ResponseURL(name),
 		"container": map[string]any{"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": ephemeral},
 		"channel":   map[string]any{"id": channel},
