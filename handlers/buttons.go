@@ -18,6 +18,12 @@ const (
 	ActionDeny    = "deny"
 )
 
+// The outcome's buttons.
+const (
+	ActionRetry = "retry" // re-run the failed users of a finished request
+	ActionUndo  = "undo"  // give back what a finished removal took
+)
+
 // A button's value is the request id, and for a pick button ".N", the index of a choice
 // stored with the request. Nothing else is read from it.
 func buttonValue(id string, pick int) string {
@@ -74,4 +80,18 @@ func approvalButtons(l lang, id string) []bot.Button {
 		}},
 		{Label: l.T("Deny"), Action: ActionDeny, Value: id, Style: bot.Danger},
 	}
+}
+
+func (s *Service) outcomeButtons(l lang, r *Request) []bot.Button {
+	var out []bot.Button
+	if failedCount(r.Results) > 0 {
+		out = append(out, bot.Button{Label: l.T("Retry failed"), Action: ActionRetry, Value: r.ID, Confirm: &bot.Confirmation{
+			Title: l.T("Retry the failed users?"), Text: l.T("%s that failed will be tried again, under the same approval.", l.plural(failedUsers(r), "user", "users")),
+			Yes: l.T("Retry"), No: l.T("Back"),
+		}})
+	}
+	if r.Kind == KindRemove && s.Restorer != nil && r.UndoneBy == "" && countOutcome(r.Results, OutcomeRemoved) > 0 {
+		out = append(out, bot.Button{Label: l.T("Undo"), Action: ActionUndo, Value: r.ID})
+	}
+	return out
 }

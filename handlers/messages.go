@@ -116,6 +116,13 @@ func userTitle(up licensing.UserPlan) string {
 	return up.User.UserPrincipalName
 }
 
+func userLabel(up licensing.UserPlan) string {
+	if up.Found {
+		return up.User.UserPrincipalName
+	}
+	return up.Query
+}
+
 func productLabel(it licensing.Item) string {
 	if it.PartNumber != "" && it.PartNumber != it.Name {
 		return it.Name + " (" + it.PartNumber + ")"
@@ -136,6 +143,20 @@ func groupNames(l lang, gs []licensing.Group) string {
 		names = append(names, n)
 	}
 	return l.joinAnd(names)
+}
+
+func skipReason(l lang, it licensing.Item) string {
+	switch it.Skip {
+	case licensing.SkipInherited:
+		return l.T("inherited from %s: remove the user from the group (or the license from the group) instead", groupNames(l, it.Groups))
+	case licensing.SkipSelfService:
+		return l.T("a self-service purchase: an admin must take over the subscription before unassigning it")
+	case licensing.SkipNotAssigned:
+		return l.T("not assigned to this user")
+	case licensing.SkipUserNotFound:
+		return l.T("no such user")
+	}
+	return ""
 }
 
 // noticePhase says whether a notice is read before the removal (plan, approval) or after it
@@ -385,16 +406,6 @@ func outcomeMessage(l lang, r *Request, notices map[string][]licensing.Notice, s
 	}
 	m.Footer = l.T("Request %s · approved by %s · finished %s", r.ID, approverNames(l, r), l.time(r.FinishedAt, o.Location))
 	return m
-}
-
-func failedCount(results []Result) int {
-	n := 0
-	for _, r := range results {
-		if r.Outcome == OutcomeFailed {
-			n++
-		}
-	}
-	return n
 }
 
 func approverNames(l lang, r *Request) string {

@@ -203,3 +203,33 @@ func (r Result) why(l lang) string {
 	}
 	return l.T(r.Why)
 }
+
+func failedCount(results []Result) int {
+	n := 0
+	for _, r := range results {
+		if r.Outcome == OutcomeFailed {
+			n++
+		}
+	}
+	return n
+}
+
+func countOutcome(results []Result, o Outcome) int {
+	n := 0
+	for _, r := range results {
+		if r.Outcome == o {
+			n++
+		}
+	}
+	return n
+}
+
+func failedUsers(r *Request) int {
+	seen := map[string]bool{}
+	for _, res := range r.Results {
+		if res.Outcome == OutcomeFailed {
+			seen[res.UserID] = true
+		}
+	}
+	return len(seen)
+}

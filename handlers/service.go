@@ -3,9 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"time"
 
 	"github.com/licensebot/licensebot/bot"
@@ -87,27 +85,6 @@ func New(d Deps, o Options) (*Service, error) {
 
 // Options returns the options in force, defaults filled in.
 func (s *Service) Options() Options { return s.opts }
-
-// backoff is exponential with full jitter, for a Graph that fails without saying when to
-// come back: 0.5 s, 1 s, 2 s, … capped at 30 s.
-func backoff(attempt int) time.Duration {
-	d := 500 * time.Millisecond << min(attempt, 6)
-	d = min(d, 30*time.Second)
-	return d/2 + rand.N(d/2+1)
-}
-
-type noAudit struct{}
-
-func (noAudit) Audit(context.Context, AuditEvent) error { return nil }
-
-func (s *Service) audit(ctx context.Context, r *Request, action string, actor Person, fields map[string]string) {
-	e := AuditEvent{RequestID: r.ID, Action: action, Actor: actor.UPN, At: s.Now(), Fields: fields}
-	if err := s.Audit.Audit(ctx, e); err != nil {
-		// The audit trail matters, but a removal already made can't be undone because the
-		// audit write failed: log loudly and go on.
-		s.Logger.ErrorContext(ctx, "audit write failed", "request", r.ID, "action", action, "err", err)
-	}
-}
 
 // HandleCommand answers /unassign. The reply goes privately to the caller; any error has
 // already been turned into words in it.
@@ -198,67 +175,4 @@ func (s *Service) click(ctx context.Context, click bot.Click) (bot.Reply, error)
 		return bot.Reply{Message: msg}, err
 	}
 	return bot.Reply{}, refuse(say(ctx, "That button is not one of licensebot's."))
-}
-
-// load reads a request; a pending request past its deadline is moved to expired first, so
-// that no button works on it whatever the sweeper has or hasn't done.
-func (s *Service) load(ctx context.Context, id string) (*Request, Stored, error) {
-	st, err := s.Requests.Get(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return nil, Stored{}, refuse(say(ctx, "There is no request %s: it never existed or its record has been deleted (finished requests are kept for %d days).", id, int(s.opts.RetainFor.Hours()/24)))
-	}
-	if err != nil {
-		return nil, Stored{}, fmt.Errorf("read request %s: %w", id, errStore{err})
-	}
-	r, err := decodeRequest(st)
-	if err != nil {
-		return nil, Stored{}, fmt.Errorf("decode request %s: %w", id, err)
-	}
-	if r.State.Pending() && !s.Now().Before(r.ExpiresAt) {
-		from := r.State
-		r.State = StateExpired
-		data, err := r.encode()
-		if err != nil {
-			return nil, Stored{}, err
-		}
-		next, err := s.Requests.Transition(ctx, id, string(from), st.Version, string(StateExpired), data, s.opts.RetainFor)
-		if err != nil && !errors.Is(err, ErrConflict) {
-			return nil, Stored{}, fmt.Errorf("expire request %s: %w", id, errStore{err})
-		}
-		if err == nil {
-			s.Metrics.RequestState(string(StateExpired))
-			s.audit(ctx, r, "expired", Person{}, map[string]string{"was": string(from)})
-			s.updateApprovals(ctx, r, func(l lang) bot.Message { return expiredMessage(l, r, s.opts.Location) }, bot.MessageRef{})
-		}
-		if r, err = decodeRequest(next); err != nil {
-			return nil, Stored{}, err
-		}
-		return r, next, nil
-	}
-	return r, st, nil
-}
-
-// save moves the request from its stored state and version to r.State.
-func (s *Service) save(ctx context.Context, r *Request, from Stored) (Stored, error) {
-	data, err := r.encode()
-	if err != nil {
-		return Stored{}, err
-	}
-	if r.State == StateApproved && from.State != string(StateApproved) && s.Jobs != nil && s.Deadlines != nil {
-		// The start check goes in before the approval: should the approval be written but
-		// its job never queued (Redis answered too late, the replica died), the sweeper
-		// finds the request approved and queues it. Before an approval that then fails, it
-		// finds a pending request and leaves it be.
-		if err := s.Deadlines.ScheduleDeadline(ctx, r.ID, s.Now().Add(startGrace)); err != nil {
-			return from, fmt.Errorf("save request %s: schedule its start check: %w", r.ID, errStore{err})
-		}
-	}
-	next, err := s.Requests.Transition(ctx, r.ID, from.State, from.Version, string(r.State), data, s.opts.RetainFor)
-	if err != nil && !errors.Is(err, ErrConflict) {
-		return next, fmt.Errorf("save request %s: %w", r.ID, errStore{err})
-	}
-	if err == nil && from.State != string(r.State) {
-		s.Metrics.RequestState(string(r.State))
-	}
-	return next, err
 }

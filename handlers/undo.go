@@ -10,75 +10,6 @@ import (
 	"github.com/licensebot/licensebot/licensing"
 )
 
-// The outcome's buttons.
-const (
-	ActionRetry = "retry" // re-run the failed users of a finished request
-	ActionUndo  = "undo"  // give back what a finished removal took
-)
-
-func (s *Service) outcomeButtons(l lang, r *Request) []bot.Button {
-	var out []bot.Button
-	if failedCount(r.Results) > 0 {
-		out = append(out, bot.Button{Label: l.T("Retry failed"), Action: ActionRetry, Value: r.ID, Confirm: &bot.Confirmation{
-			Title: l.T("Retry the failed users?"), Text: l.T("%s that failed will be tried again, under the same approval.", l.plural(failedUsers(r), "user", "users")),
-			Yes: l.T("Retry"), No: l.T("Back"),
-		}})
-	}
-	if r.Kind == KindRemove && s.Restorer != nil && r.UndoneBy == "" && countOutcome(r.Results, OutcomeRemoved) > 0 {
-		out = append(out, bot.Button{Label: l.T("Undo"), Action: ActionUndo, Value: r.ID})
-	}
-	return out
-}
-
-// retry re-runs only the failed users of a finished request: same approval, same checks
-// (Graph refuses a license no longer assigned or now inherited, and the clicker's roles
-// are read again).
-func (s *Service) retry(ctx context.Context, click bot.Click, id string) (bot.Reply, error) {
-	clicker, err := s.identify(ctx, click.Actor)
-	if err != nil {
-		return bot.Reply{}, err
-	}
-	if err := s.authorize(ctx, clicker); err != nil {
-		return bot.Reply{}, err
-	}
-	r, st, err := s.load(ctx, id)
-	if err != nil {
-		return bot.Reply{}, err
-	}
-	if err := bound(ctx, r, click.Actor); err != nil {
-		return bot.Reply{}, err
-	}
-	if r.Requester.UserID != clicker.UserID && !r.approvedBy(clicker.UserID) && !s.isApprover(clicker) {
-		return bot.Reply{}, refuse(say(ctx, "Only the requester or an approver of this request can retry it."))
-	}
-	if !r.State.Final() || failedCount(r.Results) == 0 || r.Report == nil {
-		return bot.Reply{Message: stateMessage(langIn(ctx), r, s.opts.Location)}, nil
-	}
-	var users []string
-	seen := map[string]bool{}
-	for _, res := range r.Results {
-		if res.Outcome == OutcomeFailed && res.UserID != "" && !seen[res.UserID] {
-			seen[res.UserID] = true
-			users = append(users, res.UserID)
-		}
-	}
-	if len(users) == 0 {
-		return bot.Reply{}, refuse(say(ctx, "What failed here can't be retried: there is no record of how it was assigned."))
-	}
-	r.Round++
-	r.Retry = users
-	r.State = StateApproved
-	r.Delivered = false
-	if _, err := s.save(ctx, r, st); err != nil {
-		rep, rerr := s.raced(ctx, id, err)
-		rep.Replace = false
-		return rep, rerr
-	}
-	s.audit(ctx, r, "retry", clicker, map[string]string{"users": fmt.Sprint(len(users)), "round": fmt.Sprint(r.Round)})
-	msg := s.start(ctx, r, bot.MessageRef{})
-	return bot.Reply{Message: msg}, nil
-}
-
 // undo prepares giving back what request id removed, exactly as it was assigned (with the
 // same disabled plans), and asks the caller to confirm. Only the users and products of that
 // request are touched.
@@ -257,24 +188,4 @@ func (s *Service) claimUndo(ctx context.Context, r *Request, st Stored) error {
 		return nil
 	}
 	return fmt.Errorf("mark request %s as undone by %s: %w", r.UndoOf, r.ID, ErrConflict)
-}
-
-func countOutcome(results []Result, o Outcome) int {
-	n := 0
-	for _, r := range results {
-		if r.Outcome == o {
-			n++
-		}
-	}
-	return n
-}
-
-func failedUsers(r *Request) int {
-	seen := map[string]bool{}
-	for _, res := range r.Results {
-		if res.Outcome == OutcomeFailed {
-			seen[res.UserID] = true
-		}
-	}
-	return len(seen)
 }

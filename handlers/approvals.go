@@ -1,0 +1,107 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+
+	"github.com/licensebot/licensebot/bot"
+)
+
+// postApprovals asks the approvers: the approvers' place, or each manager privately.
+func (s *Service) postApprovals(ctx context.Context, r *Request) ([]bot.MessageRef, error) {
+	msg := approvalMessage(s.shared(), r, s.notices(r.Plan, s.Now()), s.opts)
+	if r.Kind == KindUndo {
+		msg = undoApprovalMessage(s.shared(), r, s.opts)
+	}
+	platforms := s.opts.ApprovalPlatforms
+	if len(platforms) == 0 {
+		platforms = []string{""}
+	}
+	// Each approver is asked on every platform; an approver reached on at least one is
+	// reached.
+	var targets [][]bot.Destination
+	switch r.Policy {
+	case PolicyManager:
+		for _, m := range r.Managers {
+			var ds []bot.Destination
+			for _, p := range platforms {
+				ds = append(ds, bot.Destination{Platform: p, Email: m.Actor.Email})
+			}
+			targets = append(targets, ds)
+		}
+	default:
+		var ds []bot.Destination
+		for _, p := range platforms {
+			ds = append(ds, bot.Destination{Platform: p, Approvers: true})
+		}
+		targets = append(targets, ds)
+	}
+	var refs []bot.MessageRef
+	var errs []error
+	for _, ds := range targets {
+		var reached bool
+		var tried []error
+		for _, d := range ds {
+			ref, err := s.Notifier.Post(ctx, d, msg)
+			if err != nil {
+				tried = append(tried, err)
+				continue
+			}
+			reached = true
+			refs = append(refs, ref)
+		}
+		if !reached {
+			errs = append(errs, tried...)
+		} else if len(tried) > 0 {
+			s.Logger.WarnContext(ctx, "approval request not delivered on every platform", "request", r.ID, "err", errors.Join(tried...))
+		}
+	}
+	return refs, errors.Join(errs...)
+}
+
+// rememberApprovals adds the approval messages to the request, whatever state it has reached
+// meanwhile (an approver may click before this is written), so they can be edited later.
+func (s *Service) rememberApprovals(ctx context.Context, id string, st Stored, refs []bot.MessageRef) {
+	for range 10 {
+		r, err := decodeRequest(st)
+		if err != nil {
+			return
+		}
+		r.Approvals = append(r.Approvals, refs...)
+		next, err := s.save(ctx, r, st)
+		if err == nil {
+			if r.State.Final() {
+				// Decided before we could write the references: edit them now.
+				s.updateApprovals(ctx, r, s.stateOf(r), bot.MessageRef{})
+			}
+			return
+		}
+		if !errors.Is(err, ErrConflict) {
+			s.Logger.ErrorContext(ctx, "remember approval messages", "request", id, "err", err)
+			return
+		}
+		st = next
+	}
+}
+
+// updateApprovals edits every approval message of the request (buttons gone) to msg in the
+// shared language, but the one a click came from: the click's own reply replaces that one.
+func (s *Service) updateApprovals(ctx context.Context, r *Request, msg func(lang) bot.Message, clicked bot.MessageRef) error {
+	shared := msg(s.shared())
+	var errs []error
+	for _, ref := range r.Approvals {
+		if !clicked.IsZero() && ref.Platform == clicked.Platform && ref.Channel == clicked.Channel && ref.ID == clicked.ID {
+			continue
+		}
+		if err := s.Notifier.Update(ctx, ref, shared); err != nil {
+			s.Logger.WarnContext(ctx, "update approval message", "request", r.ID, "err", err)
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// stateOf is a request's state message in any language, for updateApprovals.
+func (s *Service) stateOf(r *Request) func(lang) bot.Message {
+	return func(l lang) bot.Message { return stateMessage(l, r, s.opts.Location) }
+}

@@ -1,0 +1,72 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/licensebot/licensebot/bot"
+)
+
+// load reads a request; a pending request past its deadline is moved to expired first, so
+// that no button works on it whatever the sweeper has or hasn't done.
+func (s *Service) load(ctx context.Context, id string) (*Request, Stored, error) {
+	st, err := s.Requests.Get(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, Stored{}, refuse(say(ctx, "There is no request %s: it never existed or its record has been deleted (finished requests are kept for %d days).", id, int(s.opts.RetainFor.Hours()/24)))
+	}
+	if err != nil {
+		return nil, Stored{}, fmt.Errorf("read request %s: %w", id, errStore{err})
+	}
+	r, err := decodeRequest(st)
+	if err != nil {
+		return nil, Stored{}, fmt.Errorf("decode request %s: %w", id, err)
+	}
+	if r.State.Pending() && !s.Now().Before(r.ExpiresAt) {
+		from := r.State
+		r.State = StateExpired
+		data, err := r.encode()
+		if err != nil {
+			return nil, Stored{}, err
+		}
+		next, err := s.Requests.Transition(ctx, id, string(from), st.Version, string(StateExpired), data, s.opts.RetainFor)
+		if err != nil && !errors.Is(err, ErrConflict) {
+			return nil, Stored{}, fmt.Errorf("expire request %s: %w", id, errStore{err})
+		}
+		if err == nil {
+			s.Metrics.RequestState(string(StateExpired))
+			s.audit(ctx, r, "expired", Person{}, map[string]string{"was": string(from)})
+			s.updateApprovals(ctx, r, func(l lang) bot.Message { return expiredMessage(l, r, s.opts.Location) }, bot.MessageRef{})
+		}
+		if r, err = decodeRequest(next); err != nil {
+			return nil, Stored{}, err
+		}
+		return r, next, nil
+	}
+	return r, st, nil
+}
+
+// save moves the request from its stored state and version to r.State.
+func (s *Service) save(ctx context.Context, r *Request, from Stored) (Stored, error) {
+	data, err := r.encode()
+	if err != nil {
+		return Stored{}, err
+	}
+	if r.State == StateApproved && from.State != string(StateApproved) && s.Jobs != nil && s.Deadlines != nil {
+		// The start check goes in before the approval: should the approval be written but
+		// its job never queued (Redis answered too late, the replica died), the sweeper
+		// finds the request approved and queues it. Before an approval that then fails, it
+		// finds a pending request and leaves it be.
+		if err := s.Deadlines.ScheduleDeadline(ctx, r.ID, s.Now().Add(startGrace)); err != nil {
+			return from, fmt.Errorf("save request %s: schedule its start check: %w", r.ID, errStore{err})
+		}
+	}
+	next, err := s.Requests.Transition(ctx, r.ID, from.State, from.Version, string(r.State), data, s.opts.RetainFor)
+	if err != nil && !errors.Is(err, ErrConflict) {
+		return next, fmt.Errorf("save request %s: %w", r.ID, errStore{err})
+	}
+	if err == nil && from.State != string(r.State) {
+		s.Metrics.RequestState(string(r.State))
+	}
+	return next, err
+}
