@@ -43,21 +43,16 @@ func (s *Service) confirmOrCancel(ctx context.Context, click bot.Click, id strin
 	now := s.Now()
 	switch click.Action {
 	case ActionCancel:
-		r.State = StateCancelled
-		r.FinishedAt = now
-		if _, err := s.save(ctx, r, st); err != nil {
+		if _, err := s.transition(ctx, r, st, move{on: evCancel, to: StateCancelled, by: clicker, at: now}); err != nil {
 			return s.raced(ctx, id, err)
 		}
-		s.audit(ctx, r, "cancelled", clicker, nil)
 		return bot.Reply{Replace: true, Message: stateMessage(langIn(ctx), r, s.opts.Location)}, nil
 
 	case ActionPick:
 		if err := narrowToPick(ctx, r, pick); err != nil {
 			return bot.Reply{}, err
 		}
-		r.State = StateAwaitingConfirmation
-		r.ExpiresAt = now.Add(s.opts.ConfirmTTL)
-		if _, err := s.save(ctx, r, st); err != nil {
+		if _, err := s.transition(ctx, r, st, move{on: evPick, to: StateAwaitingConfirmation, by: clicker, at: now}); err != nil {
 			return s.raced(ctx, id, err)
 		}
 		s.schedule(ctx, r)
@@ -74,22 +69,16 @@ func (s *Service) confirmOrCancel(ctx context.Context, click bot.Click, id strin
 		fields["undo_of"] = r.UndoOf
 	}
 	if r.Policy == PolicyNone {
-		r.State = StateApproved
 		r.Decisions = append(r.Decisions, Decision{By: clicker, Approved: true, At: now})
-		_, err := s.save(ctx, r, st)
-		if err != nil {
+		if _, err := s.transition(ctx, r, st, move{on: evConfirm, to: StateApproved, by: clicker, at: now, audit: fields}); err != nil {
 			return s.raced(ctx, id, err)
 		}
-		s.audit(ctx, r, "confirmed", clicker, fields)
 		return bot.Reply{Replace: true, Message: s.start(ctx, r, click.Message)}, nil
 	}
-	r.State = StateAwaitingApproval
-	r.ExpiresAt = now.Add(s.opts.ApprovalTTL)
-	next, err := s.save(ctx, r, st)
+	next, err := s.transition(ctx, r, st, move{on: evConfirm, to: StateAwaitingApproval, by: clicker, at: now, audit: fields})
 	if err != nil {
 		return s.raced(ctx, id, err)
 	}
-	s.audit(ctx, r, "confirmed", clicker, fields)
 	s.schedule(ctx, r)
 	refs, postErr := s.postApprovals(ctx, r)
 	if len(refs) > 0 {

@@ -36,14 +36,16 @@ func (s *Service) decide(ctx context.Context, click bot.Click, id string) (bot.R
 		}
 		now := s.Now()
 		r.Decisions = append(r.Decisions, Decision{By: clicker, Approved: approve, At: now})
+		m := move{on: evApprove, to: StateApproved, by: clicker, at: now}
 		switch {
 		case !approve:
-			r.State = StateDenied
-			r.FinishedAt = now
-		case s.fullyApproved(r):
-			r.State = StateApproved
+			m.on, m.to = evDeny, StateDenied
+		case !s.fullyApproved(r):
+			// One manager of several: the request waits for the others.
+			m.to = StateAwaitingApproval
+			m.audit = map[string]string{"waiting_for": fmt.Sprint(len(r.Managers) - countApprovals(r))}
 		}
-		_, err = s.save(ctx, r, st)
+		_, err = s.transition(ctx, r, st, m)
 		if errors.Is(err, ErrConflict) {
 			continue // another click got there first: look again
 		}
@@ -52,7 +54,6 @@ func (s *Service) decide(ctx context.Context, click bot.Click, id string) (bot.R
 		}
 		switch r.State {
 		case StateDenied:
-			s.audit(ctx, r, "denied", clicker, nil)
 			msg := stateMessage(langIn(ctx), r, s.opts.Location)
 			s.updateApprovals(ctx, r, s.stateOf(r), click.Message)
 			if _, err := s.Notifier.Post(ctx, bot.Destination{Actor: &r.Requester.Actor}, msg); err != nil {
@@ -60,10 +61,8 @@ func (s *Service) decide(ctx context.Context, click bot.Click, id string) (bot.R
 			}
 			return bot.Reply{Replace: true, Message: msg}, nil
 		case StateApproved:
-			s.audit(ctx, r, "approved", clicker, nil)
 			return bot.Reply{Replace: true, Message: s.start(ctx, r, click.Message)}, nil
 		default: // one manager of several approved
-			s.audit(ctx, r, "approved", clicker, map[string]string{"waiting_for": fmt.Sprint(len(r.Managers) - countApprovals(r))})
 			return bot.Reply{Replace: true, Message: stateMessage(langIn(ctx), r, s.opts.Location)}, nil
 		}
 	}

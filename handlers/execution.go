@@ -28,9 +28,8 @@ func (s *Service) execute(ctx context.Context, id, worker string, attempt int, c
 	}
 	switch {
 	case r.State == StateApproved:
-		r.State = StateRunning
-		r.StartedAt = s.Now()
-		running, err := s.save(ctx, r, st)
+		running, err := s.transition(ctx, r, st, move{on: evStart, to: StateRunning,
+			audit: map[string]string{"worker": worker, "round": fmt.Sprint(r.Round)}})
 		if err != nil {
 			if errors.Is(err, ErrConflict) {
 				return s.execute(ctx, id, worker, attempt, clicked) // another worker started it
@@ -50,7 +49,6 @@ func (s *Service) execute(ctx context.Context, id, worker string, attempt int, c
 				}
 			}
 		}
-		s.audit(ctx, r, "started", Person{}, map[string]string{"worker": worker, "round": fmt.Sprint(r.Round)})
 		s.Logger.InfoContext(ctx, "executing", "request", r.ID, "kind", string(r.Kind), "round", r.Round, "worker", worker)
 	case r.State == StateRunning:
 		s.Logger.InfoContext(ctx, "resuming", "request", r.ID, "attempt", attempt, "worker", worker)
@@ -184,21 +182,21 @@ func (s *Service) finish(ctx context.Context, id string, byKey map[string][]Resu
 		}
 		now := s.Now()
 		r.Results = s.mergeResults(r, byKey, now)
-		r.State = finalState(r.Results)
-		r.FinishedAt = now
-		// The seats are read when the outcome is delivered, not here: the removal is done
-		// and recorded without waiting for one more Graph read.
-		report := s.report(s.shared(), r, nil)
-		r.Report = &report
-		r.Delivered = false
-		_, err = s.save(ctx, r, st)
+		final := finalState(r.Results)
+		_, err = s.transition(ctx, r, st, move{on: evFinish, to: final, at: now,
+			audit: map[string]string{"state": string(final), "round": fmt.Sprint(r.Round)},
+			fill: func(r *Request) {
+				// The seats are read when the outcome is delivered, not here: the removal is
+				// done and recorded without waiting for one more Graph read.
+				report := s.report(s.shared(), r, nil)
+				r.Report, r.Delivered = &report, false
+			}})
 		if errors.Is(err, ErrConflict) {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		s.audit(ctx, r, "finished", Person{}, map[string]string{"state": string(r.State), "round": fmt.Sprint(r.Round)})
 		return r, nil
 	}
 	return nil, fmt.Errorf("finish request %s: %w", id, ErrConflict)

@@ -374,3 +374,46 @@ func (m *memDeadlines) ClaimDeadline(_ context.Context, id string) (bool, error)
 	delete(m.at, id)
 	return ok, nil
 }
+
+// memAudit keeps the audit trail in memory.
+type memAudit struct {
+	mu     sync.Mutex
+	events []AuditEvent
+}
+
+func (m *memAudit) Audit(_ context.Context, e AuditEvent) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.events = append(m.events, e)
+	return nil
+}
+
+// actions are the audit trail's actions, in order.
+func (m *memAudit) actions() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]string, len(m.events))
+	for i, e := range m.events {
+		out[i] = e.Action
+	}
+	return out
+}
+
+// stateMetrics counts the states requests enter.
+type stateMetrics struct {
+	noMetrics
+	mu      sync.Mutex
+	entered []string
+}
+
+func (m *stateMetrics) RequestState(state string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.entered = append(m.entered, state)
+}
+
+func (m *stateMetrics) states() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]string(nil), m.entered...)
+}

@@ -23,19 +23,12 @@ func (s *Service) load(ctx context.Context, id string) (*Request, Stored, error)
 		return nil, Stored{}, fmt.Errorf("decode request %s: %w", id, err)
 	}
 	if r.State.Pending() && !s.Now().Before(r.ExpiresAt) {
-		from := r.State
-		r.State = StateExpired
-		data, err := r.encode()
-		if err != nil {
-			return nil, Stored{}, err
-		}
-		next, err := s.Requests.Transition(ctx, id, string(from), st.Version, string(StateExpired), data, s.opts.RetainFor)
+		was := r.State
+		next, err := s.transition(ctx, r, st, move{on: evExpire, to: StateExpired, audit: map[string]string{"was": string(was)}})
 		if err != nil && !errors.Is(err, ErrConflict) {
-			return nil, Stored{}, fmt.Errorf("expire request %s: %w", id, errStore{err})
+			return nil, Stored{}, fmt.Errorf("expire request %s: %w", id, err)
 		}
 		if err == nil {
-			s.Metrics.RequestState(string(StateExpired))
-			s.audit(ctx, r, "expired", Person{}, map[string]string{"was": string(from)})
 			s.updateApprovals(ctx, r, func(l lang) bot.Message { return expiredMessage(l, r, s.opts.Location) }, bot.MessageRef{})
 		}
 		if r, err = decodeRequest(next); err != nil {
@@ -46,7 +39,8 @@ func (s *Service) load(ctx context.Context, id string) (*Request, Stored, error)
 	return r, st, nil
 }
 
-// save moves the request from its stored state and version to r.State.
+// save writes the request by compare-and-set on its stored state and version: to r.State,
+// which only transition changes; every other caller writes within the same state.
 func (s *Service) save(ctx context.Context, r *Request, from Stored) (Stored, error) {
 	data, err := r.encode()
 	if err != nil {
@@ -64,9 +58,6 @@ func (s *Service) save(ctx context.Context, r *Request, from Stored) (Stored, er
 	next, err := s.Requests.Transition(ctx, r.ID, from.State, from.Version, string(r.State), data, s.opts.RetainFor)
 	if err != nil && !errors.Is(err, ErrConflict) {
 		return next, fmt.Errorf("save request %s: %w", r.ID, errStore{err})
-	}
-	if err == nil && from.State != string(r.State) {
-		s.Metrics.RequestState(string(r.State))
 	}
 	return next, err
 }

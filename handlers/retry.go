@@ -44,14 +44,13 @@ func (s *Service) retry(ctx context.Context, click bot.Click, id string) (bot.Re
 	}
 	r.Round++
 	r.Retry = users
-	r.State = StateApproved
 	r.Delivered = false
-	if _, err := s.save(ctx, r, st); err != nil {
+	moved := move{on: evRetry, to: StateApproved, by: clicker, audit: map[string]string{"users": fmt.Sprint(len(users)), "round": fmt.Sprint(r.Round)}}
+	if _, err := s.transition(ctx, r, st, moved); err != nil {
 		rep, rerr := s.raced(ctx, id, err)
 		rep.Replace = false
 		return rep, rerr
 	}
-	s.audit(ctx, r, "retry", clicker, map[string]string{"users": fmt.Sprint(len(users)), "round": fmt.Sprint(r.Round)})
 	msg := s.start(ctx, r, bot.MessageRef{})
 	return bot.Reply{Message: msg}, nil
 }

@@ -48,19 +48,7 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 	if plan.Removals() == 0 {
 		return planMessage(langIn(ctx), plan, nil, s.opts, planNothing, ""), nil
 	}
-	r := &Request{
-		Requester: caller,
-		Reason:    c.Reason,
-		Command:   cmd.Text,
-		CreatedAt: now,
-		ExpiresAt: now.Add(s.opts.ConfirmTTL),
-		Plan:      plan,
-		Policy:    s.opts.Policy,
-		State:     StateAwaitingConfirmation,
-	}
-	if picking {
-		r.State = StateAwaitingPick
-	}
+	r := &Request{Requester: caller, Reason: c.Reason, Command: cmd.Text, Plan: plan, Policy: s.opts.Policy}
 	if s.opts.Policy == PolicyManager {
 		var users []licensing.User
 		for _, up := range plan.Users {
@@ -76,15 +64,14 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 		return bot.Message{}, fmt.Errorf("make a request id: %w", err)
 	}
 	ctx = withRequest(ctx, r.ID)
-	data, err := r.encode()
-	if err != nil {
+	to := StateAwaitingConfirmation
+	if picking {
+		to = StateAwaitingPick
+	}
+	if _, err := s.transition(ctx, r, Stored{}, move{on: evRequest, to: to, by: caller, at: now,
+		audit: map[string]string{"command": cmd.Text, "removals": fmt.Sprint(plan.Removals())}}); err != nil {
 		return bot.Message{}, err
 	}
-	if err := s.Requests.Create(ctx, r.ID, string(r.State), data, s.opts.RetainFor); err != nil {
-		return bot.Message{}, fmt.Errorf("store request: %w", errStore{err})
-	}
-	s.Metrics.RequestState(string(r.State))
-	s.audit(ctx, r, "requested", caller, map[string]string{"command": cmd.Text, "removals": fmt.Sprint(plan.Removals())})
 	s.schedule(ctx, r)
 	if picking {
 		return pickMessage(langIn(ctx), r, s.opts), nil

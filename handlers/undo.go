@@ -49,11 +49,8 @@ func (s *Service) undo(ctx context.Context, cmd bot.Command, caller Person, id s
 	if err != nil {
 		return bot.Message{}, fmt.Errorf("read the snapshots of request %s: %w", id, errStore{err})
 	}
-	u := &Request{
-		ID: "", Kind: KindUndo, UndoOf: id, State: StateAwaitingConfirmation, Requester: caller,
-		Command: cmd.Text, CreatedAt: now, ExpiresAt: now.Add(s.opts.ConfirmTTL), Policy: s.opts.UndoPolicy,
-		Restores: restoresFor(orig, snaps),
-	}
+	u := &Request{Kind: KindUndo, UndoOf: id, Requester: caller, Command: cmd.Text, Policy: s.opts.UndoPolicy,
+		Restores: restoresFor(orig, snaps)}
 	if u.Policy == PolicyManager {
 		var users []licensing.User
 		for _, ur := range u.Restores {
@@ -76,15 +73,10 @@ func (s *Service) undo(ctx context.Context, cmd bot.Command, caller Person, id s
 	if perr != nil {
 		return bot.Message{}, fmt.Errorf("read the organisation's products: %w", perr)
 	}
-	data, err := u.encode()
-	if err != nil {
+	if _, err := s.transition(ctx, u, Stored{}, move{on: evRequest, to: StateAwaitingConfirmation, by: caller, at: now,
+		audit: map[string]string{"undo_of": id, "command": cmd.Text, "restores": fmt.Sprint(restoreCount(u))}}); err != nil {
 		return bot.Message{}, err
 	}
-	if err := s.Requests.Create(ctx, u.ID, string(u.State), data, s.opts.RetainFor); err != nil {
-		return bot.Message{}, fmt.Errorf("store undo request %s: %w", u.ID, errStore{err})
-	}
-	s.Metrics.RequestState(string(u.State))
-	s.audit(ctx, u, "requested", caller, map[string]string{"undo_of": id, "command": cmd.Text, "restores": fmt.Sprint(restoreCount(u))})
 	s.schedule(ctx, u)
 	return undoPlanMessage(langIn(ctx), u, orig, seatWarnings(langIn(ctx), u, products, s.Catalogue), s.opts), nil
 }
@@ -172,8 +164,8 @@ func (s *Service) claimUndo(ctx context.Context, r *Request, st Stored) error {
 			return err
 		}
 		if orig.UndoneBy != "" && orig.UndoneBy != r.ID {
-			r.State, r.FinishedAt = StateCancelled, s.Now()
-			_, _ = s.save(ctx, r, st)
+			// Another undo got there first: this one is cancelled, and says why.
+			_, _ = s.transition(ctx, r, st, move{on: evCancel, to: StateCancelled, audit: map[string]string{"undone_by": orig.UndoneBy}})
 			return refuse(say(ctx, "Request %s is already being undone by request %s.", orig.ID, orig.UndoneBy))
 		}
 		if orig.UndoneBy == r.ID {

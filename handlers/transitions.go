@@ -1,0 +1,149 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// event is what happens to a request. Its name is the action the audit trail records.
+type event string
+
+// The events of a request's life.
+const (
+	evRequest event = "requested" // a plan is stored, to pick from or to confirm
+	evPick    event = "picked"    // the requester picked the licenses that go
+	evConfirm event = "confirmed" // the requester confirmed
+	evCancel  event = "cancelled" // the requester cancelled, or another undo took the original
+	evApprove event = "approved"  // an approver approved (under the manager policy, maybe one of several)
+	evDeny    event = "denied"    // an approver denied
+	evExpire  event = "expired"   // nobody acted before the deadline
+	evStart   event = "started"   // a worker took the job
+	evFinish  event = "finished"  // the outcome is recorded
+	evRetry   event = "retry"     // [Retry failed]: a new round for the users that failed
+)
+
+// noState is where a request is before it is stored.
+const noState State = ""
+
+// transition is one move of the request's state machine: on an event, a request in from may
+// go to to, with the dates that go with it stamped.
+type transition struct {
+	on       event
+	from, to State
+	stamp    func(r *Request, now time.Time, o Options)
+}
+
+// lifecycle is every move a request can make; transition refuses any other. It is read,
+// never written. An expired request keeps ExpiresAt as its end: nothing else is stamped.
+var lifecycle = []transition{
+	{evRequest, noState, StateAwaitingPick, stampCreated},
+	{evRequest, noState, StateAwaitingConfirmation, stampCreated},
+	{evPick, StateAwaitingPick, StateAwaitingConfirmation, stampConfirmWindow},
+	{evConfirm, StateAwaitingConfirmation, StateAwaitingApproval, stampApprovalWindow},
+	{evConfirm, StateAwaitingConfirmation, StateApproved, nil}, // approval policy none
+	{evCancel, StateAwaitingPick, StateCancelled, stampFinished},
+	{evCancel, StateAwaitingConfirmation, StateCancelled, stampFinished},
+	{evApprove, StateAwaitingApproval, StateAwaitingApproval, nil}, // one manager of several
+	{evApprove, StateAwaitingApproval, StateApproved, nil},
+	{evDeny, StateAwaitingApproval, StateDenied, stampFinished},
+	{evExpire, StateAwaitingPick, StateExpired, nil},
+	{evExpire, StateAwaitingConfirmation, StateExpired, nil},
+	{evExpire, StateAwaitingApproval, StateExpired, nil},
+	{evStart, StateApproved, StateRunning, stampStarted},
+	{evFinish, StateRunning, StateDone, stampFinished},
+	{evFinish, StateRunning, StatePartlyDone, stampFinished},
+	{evFinish, StateRunning, StateFailed, stampFinished},
+	{evRetry, StatePartlyDone, StateApproved, nil},
+	{evRetry, StateFailed, StateApproved, nil},
+}
+
+func stampCreated(r *Request, now time.Time, o Options) {
+	r.CreatedAt, r.ExpiresAt = now, now.Add(o.ConfirmTTL)
+}
+func stampConfirmWindow(r *Request, now time.Time, o Options)  { r.ExpiresAt = now.Add(o.ConfirmTTL) }
+func stampApprovalWindow(r *Request, now time.Time, o Options) { r.ExpiresAt = now.Add(o.ApprovalTTL) }
+func stampStarted(r *Request, now time.Time, _ Options)        { r.StartedAt = now }
+func stampFinished(r *Request, now time.Time, _ Options)       { r.FinishedAt = now }
+
+// move is a state change as a use case decides it.
+type move struct {
+	on event
+	to State
+	by Person    // who made it happen; nobody for licensebot's own moves
+	at time.Time // when; zero is now
+	// audit is what the audit line says besides the event and who.
+	audit map[string]string
+	// fill writes what the new state carries that depends on its stamps (an outcome's
+	// report is dated by FinishedAt), before the request is written.
+	fill func(r *Request)
+}
+
+// errTransition is a move the lifecycle doesn't have: a use case checks the state before it
+// moves, so this is a bug, refused before anything is written.
+type errTransition struct {
+	from State
+	on   event
+	to   State
+}
+
+func (e *errTransition) Error() string {
+	return fmt.Sprintf("no move from %q to %q on %q", e.from, e.to, e.on)
+}
+
+// transition is the one way a request changes state. The move must be in lifecycle from the
+// state r was read in (from; a request not stored yet is created). It sets r's state and
+// the stamps that go with the move, writes r by compare-and-set (save), counts the new
+// state and audits the event. On ErrConflict it returns the record as it is now and nothing
+// is counted or audited; r is left as the move made it, to be read again.
+func (s *Service) transition(ctx context.Context, r *Request, from Stored, m move) (Stored, error) {
+	t, ok := findTransition(State(from.State), m.on, m.to)
+	if !ok {
+		return from, fmt.Errorf("request %s: %w", r.ID, &errTransition{from: State(from.State), on: m.on, to: m.to})
+	}
+	at := m.at
+	if at.IsZero() {
+		at = s.Now()
+	}
+	r.State = t.to
+	if t.stamp != nil {
+		t.stamp(r, at, s.opts)
+	}
+	if m.fill != nil {
+		m.fill(r)
+	}
+	next, err := s.write(ctx, r, from)
+	if err != nil {
+		return next, err
+	}
+	if t.from != t.to {
+		s.Metrics.RequestState(string(t.to))
+	}
+	s.audit(ctx, r, string(m.on), m.by, m.audit)
+	return next, nil
+}
+
+// write stores a new request, or changes a stored one by compare-and-set. A created
+// request's Stored is not returned: its version is the store's, and a change reads it first.
+func (s *Service) write(ctx context.Context, r *Request, from Stored) (Stored, error) {
+	if from.State != string(noState) {
+		return s.save(ctx, r, from)
+	}
+	data, err := r.encode()
+	if err != nil {
+		return Stored{}, err
+	}
+	if err := s.Requests.Create(ctx, r.ID, string(r.State), data, s.opts.RetainFor); err != nil {
+		return Stored{}, fmt.Errorf("store request %s: %w", r.ID, errStore{err})
+	}
+	return Stored{}, nil
+}
+
+func findTransition(from State, on event, to State) (transition, bool) {
+	for _, t := range lifecycle {
+		if t.from == from && t.on == on && t.to == to {
+			return t, true
+		}
+	}
+	return transition{}, false
+}
