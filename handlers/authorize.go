@@ -15,14 +15,14 @@ import (
 // key: what the person may do is read from Entra.
 func (s *Service) identify(ctx context.Context, a bot.Actor) (Person, error) {
 	if strings.TrimSpace(a.Email) == "" {
-		return Person{}, refuse(say(ctx, "Your chat account has no e-mail address, so I can't tell which Microsoft Entra user you are. Ask whoever runs licensebot to map your account."))
+		return Person{}, refuse(noChatEmail{})
 	}
 	if !IsUserQuery(a.Email) {
-		return Person{}, refuse(say(ctx, "Your chat account's e-mail address %q isn't one I can look up in Microsoft Entra.", a.Email))
+		return Person{}, refuse(unusableChatEmail{email: a.Email})
 	}
 	u, err := s.Directory.FindPerson(ctx, a.Email)
 	if errors.Is(err, licensing.ErrUserNotFound) {
-		return Person{}, refuse(say(ctx, "No Microsoft Entra user has the address %s, so I can't check your roles. Your chat e-mail must match your work account.", a.Email))
+		return Person{}, refuse(noEntraUser{email: a.Email})
 	}
 	if err != nil {
 		return Person{}, fmt.Errorf("find the caller %s: %w", a.Email, err)
@@ -107,8 +107,7 @@ func (s *Service) authorize(ctx context.Context, p Person) error {
 			names = append(names, r)
 		}
 	}
-	return refuse(say(ctx, "You (%s) can't unassign licenses: that needs one of these Microsoft Entra roles: %s. Ask a Global Administrator to assign you one (an eligible PIM role must be activated first).",
-		p.UPN, joinOr(langIn(ctx), names)))
+	return refuse(notAnAdmin{upn: p.UPN, roles: names})
 }
 
 // isApprover reports whether the person is one of the configured approvers.
@@ -122,14 +121,4 @@ func (s *Service) isApprover(p Person) bool {
 		}
 	}
 	return false
-}
-
-func joinOr(l lang, items []string) string {
-	switch len(items) {
-	case 0:
-		return ""
-	case 1:
-		return items[0]
-	}
-	return strings.Join(items[:len(items)-1], ", ") + l.T(" or ") + items[len(items)-1]
 }

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"strconv"
 	"strings"
 
@@ -33,8 +32,8 @@ func buttonValue(id string, pick int) string {
 	return id + "." + strconv.Itoa(pick)
 }
 
-func parseButtonValue(ctx context.Context, action, value string) (id string, pick int, err error) {
-	bad := refuse(say(ctx, "That button doesn't belong to a request I know; nothing was changed."))
+func parseButtonValue(action, value string) (id string, pick int, err error) {
+	bad := refuse(unknownButtonValue{})
 	id, n, hasPick := strings.Cut(value, ".")
 	if !idPattern.MatchString(id) {
 		return "", 0, bad

@@ -18,11 +18,11 @@ func (s *Service) confirmOrCancel(ctx context.Context, click bot.Click, id strin
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	if err := bound(ctx, r, click.Actor); err != nil {
+	if err := bound(r, click.Actor); err != nil {
 		return bot.Reply{}, err
 	}
 	if r.Requester.UserID != clicker.UserID {
-		return bot.Reply{}, refuse(say(ctx, "Only %s, who made this request, can confirm or cancel it.", r.Requester.DisplayName))
+		return bot.Reply{}, refuse(notTheRequester{name: r.Requester.DisplayName})
 	}
 	want := StateAwaitingConfirmation
 	if click.Action == ActionPick {
@@ -49,7 +49,7 @@ func (s *Service) confirmOrCancel(ctx context.Context, click bot.Click, id strin
 		return bot.Reply{Replace: true, Message: stateMessage(langIn(ctx), r, s.opts.Location)}, nil
 
 	case ActionPick:
-		if err := narrowToPick(ctx, r, pick); err != nil {
+		if err := narrowToPick(r, pick); err != nil {
 			return bot.Reply{}, err
 		}
 		if _, err := s.transition(ctx, r, st, move{on: evPick, to: StateAwaitingConfirmation, by: clicker, at: now}); err != nil {
@@ -105,9 +105,9 @@ func (s *Service) raced(ctx context.Context, id string, err error) (bot.Reply, e
 }
 
 // narrowToPick keeps only the chosen license (or, for the last choice, all of them).
-func narrowToPick(ctx context.Context, r *Request, pick int) error {
+func narrowToPick(r *Request, pick int) error {
 	if len(r.Plan.Users) != 1 {
-		return refuse(say(ctx, "That choice doesn't belong to this request."))
+		return refuse(choiceNotInRequest{})
 	}
 	up := &r.Plan.Users[0]
 	switch {
@@ -116,7 +116,7 @@ func narrowToPick(ctx context.Context, r *Request, pick int) error {
 		up.Remove = []licensing.Item{up.Remove[pick]}
 		up.Skip = nil
 	default:
-		return refuse(say(ctx, "That choice doesn't belong to this request."))
+		return refuse(choiceNotInRequest{})
 	}
 	return nil
 }

@@ -22,11 +22,11 @@ func (s *Service) decide(ctx context.Context, click bot.Click, id string) (bot.R
 		if err != nil {
 			return bot.Reply{}, err
 		}
-		if err := bound(ctx, r, click.Actor); err != nil {
+		if err := bound(r, click.Actor); err != nil {
 			return bot.Reply{}, err
 		}
 		if r.Requester.UserID == clicker.UserID {
-			return bot.Reply{}, refuse(say(ctx, "You can't approve or deny your own request: another approver has to."))
+			return bot.Reply{}, refuse(ownRequest{})
 		}
 		if r.State != StateAwaitingApproval {
 			return bot.Reply{Replace: true, Message: stateMessage(langIn(ctx), r, s.opts.Location)}, nil
@@ -74,15 +74,15 @@ func (s *Service) mayDecide(ctx context.Context, r *Request, p Person) error {
 		for _, m := range r.Managers {
 			if m.UserID == p.UserID {
 				if r.approvedBy(p.UserID) {
-					return refuse(say(ctx, "You have already approved this request; it waits for the other managers."))
+					return refuse(alreadyApproved{})
 				}
 				return nil
 			}
 		}
-		return refuse(say(ctx, "Only the managers of the users in this request can approve or deny it."))
+		return refuse(notAManager{})
 	}
 	if !s.isApprover(p) {
-		return refuse(say(ctx, "You (%s) are not one of licensebot's approvers, so you can't approve or deny requests. Whoever runs licensebot sets the approvers.", p.UPN))
+		return refuse(notAnApprover{upn: p.UPN})
 	}
 	return nil
 }

@@ -19,9 +19,8 @@ import (
 // when run inside a click, is the message the click's reply replaces.
 func (s *Service) execute(ctx context.Context, id, worker string, attempt int, clicked bot.MessageRef) error {
 	r, st, err := s.load(ctx, id)
-	var refusal *Refusal
-	if errors.As(err, &refusal) {
-		return nil // gone: nothing to do
+	if gone(err) {
+		return nil // nothing to do
 	}
 	if err != nil {
 		return err

@@ -72,14 +72,20 @@ func (l lang) number(n int) string {
 }
 
 // joinAnd lists items: "a, b and c" / "a, b ve c".
-func (l lang) joinAnd(items []string) string {
+func (l lang) joinAnd(items []string) string { return joinWith(items, l.T(" and ")) }
+
+// joinOr lists alternatives: "a, b or c" / "a, b veya c".
+func joinOr(l lang, items []string) string { return joinWith(items, l.T(" or ")) }
+
+// joinWith lists items with commas, and last before the last one.
+func joinWith(items []string, last string) string {
 	switch len(items) {
 	case 0:
 		return ""
 	case 1:
 		return items[0]
 	}
-	return strings.Join(items[:len(items)-1], ", ") + l.T(" and ") + items[len(items)-1]
+	return strings.Join(items[:len(items)-1], ", ") + last + items[len(items)-1]
 }
 
 var (

@@ -24,54 +24,30 @@ func (s *Service) withinLimits(ctx context.Context, a bot.Actor, caller Person, 
 		return nil
 	}
 	o := s.opts
-	l := langIn(ctx)
+	counts := []struct {
+		key, of   string // of: whose count, for errors
+		limit     int
+		workspace bool
+	}{
+		{"user:" + caller.UserID, caller.UPN, o.UserRequests, false},
+		{"workspace:" + a.Platform + ":" + a.Workspace, "workspace " + a.Workspace, o.WorkspaceRequests, true},
+	}
+	what := "requests"
 	if dryRun {
-		return s.withinDryRunLimits(ctx, a, caller)
+		what = "dry runs"
+		counts[0].key, counts[0].limit = "dry-run-"+counts[0].key, o.DryRunRequests
+		counts[1].key, counts[1].limit = "dry-run-"+counts[1].key, o.WorkspaceDryRuns
 	}
-	if o.UserRequests > 0 {
-		ok, wait, err := s.Limiter.Allow(ctx, "user:"+caller.UserID, o.UserRequests, o.LimitWindow)
+	for _, c := range counts {
+		if c.limit <= 0 {
+			continue
+		}
+		ok, wait, err := s.Limiter.Allow(ctx, c.key, c.limit, o.LimitWindow)
 		if err != nil {
-			return fmt.Errorf("count requests of %s: %w", caller.UPN, errStore{err})
+			return fmt.Errorf("count %s of %s: %w", what, c.of, errStore{err})
 		}
 		if !ok {
-			return refuse(l.T("You have made %d requests in the last %s, as many as licensebot takes from one person; nothing was changed. Try again in %s, or put several users in one request.",
-				o.UserRequests, l.duration(o.LimitWindow), l.duration(wait.Round(time.Second))))
-		}
-	}
-	if o.WorkspaceRequests > 0 {
-		ok, wait, err := s.Limiter.Allow(ctx, "workspace:"+a.Platform+":"+a.Workspace, o.WorkspaceRequests, o.LimitWindow)
-		if err != nil {
-			return fmt.Errorf("count requests of workspace %s: %w", a.Workspace, errStore{err})
-		}
-		if !ok {
-			return refuse(l.T("licensebot has taken %d requests from this workspace in the last %s, its limit; nothing was changed. Try again in %s.",
-				o.WorkspaceRequests, l.duration(o.LimitWindow), l.duration(wait.Round(time.Second))))
-		}
-	}
-	return nil
-}
-
-func (s *Service) withinDryRunLimits(ctx context.Context, a bot.Actor, caller Person) error {
-	o := s.opts
-	l := langIn(ctx)
-	if o.DryRunRequests > 0 {
-		ok, wait, err := s.Limiter.Allow(ctx, "dry-run-user:"+caller.UserID, o.DryRunRequests, o.LimitWindow)
-		if err != nil {
-			return fmt.Errorf("count dry runs of %s: %w", caller.UPN, errStore{err})
-		}
-		if !ok {
-			return refuse(l.T("You have made %d dry runs in the last %s, as many as licensebot takes from one person; nothing was read. Try again in %s.",
-				o.DryRunRequests, l.duration(o.LimitWindow), l.duration(wait.Round(time.Second))))
-		}
-	}
-	if o.WorkspaceDryRuns > 0 {
-		ok, wait, err := s.Limiter.Allow(ctx, "dry-run-workspace:"+a.Platform+":"+a.Workspace, o.WorkspaceDryRuns, o.LimitWindow)
-		if err != nil {
-			return fmt.Errorf("count dry runs of workspace %s: %w", a.Workspace, errStore{err})
-		}
-		if !ok {
-			return refuse(l.T("licensebot has taken %d dry runs from this workspace in the last %s, its limit; nothing was read. Try again in %s.",
-				o.WorkspaceDryRuns, l.duration(o.LimitWindow), l.duration(wait.Round(time.Second))))
+			return refuse(overLimit{dryRun: dryRun, workspace: c.workspace, limit: c.limit, window: o.LimitWindow, wait: wait.Round(time.Second)})
 		}
 	}
 	return nil

@@ -13,7 +13,7 @@ import (
 func (s *Service) load(ctx context.Context, id string) (*Request, Stored, error) {
 	st, err := s.Requests.Get(ctx, id)
 	if errors.Is(err, ErrNotFound) {
-		return nil, Stored{}, refuse(say(ctx, "There is no request %s: it never existed or its record has been deleted (finished requests are kept for %d days).", id, int(s.opts.RetainFor.Hours()/24)))
+		return nil, Stored{}, refuse(noSuchRequest{id: id, keptDays: s.keptDays()})
 	}
 	if err != nil {
 		return nil, Stored{}, fmt.Errorf("read request %s: %w", id, errStore{err})
@@ -61,3 +61,6 @@ func (s *Service) save(ctx context.Context, r *Request, from Stored) (Stored, er
 	}
 	return next, err
 }
+
+// keptDays is how long finished requests are kept, in days, for the admin.
+func (s *Service) keptDays() int { return int(s.opts.RetainFor.Hours() / 24) }

@@ -22,11 +22,11 @@ func (s *Service) retry(ctx context.Context, click bot.Click, id string) (bot.Re
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	if err := bound(ctx, r, click.Actor); err != nil {
+	if err := bound(r, click.Actor); err != nil {
 		return bot.Reply{}, err
 	}
 	if r.Requester.UserID != clicker.UserID && !r.approvedBy(clicker.UserID) && !s.isApprover(clicker) {
-		return bot.Reply{}, refuse(say(ctx, "Only the requester or an approver of this request can retry it."))
+		return bot.Reply{}, refuse(mayNotRetry{})
 	}
 	if !r.State.Final() || failedCount(r.Results) == 0 || r.Report == nil {
 		return bot.Reply{Message: stateMessage(langIn(ctx), r, s.opts.Location)}, nil
@@ -40,7 +40,7 @@ func (s *Service) retry(ctx context.Context, click bot.Click, id string) (bot.Re
 		}
 	}
 	if len(users) == 0 {
-		return bot.Reply{}, refuse(say(ctx, "What failed here can't be retried: there is no record of how it was assigned."))
+		return bot.Reply{}, refuse(nothingToRetry{})
 	}
 	r.Round++
 	r.Retry = users

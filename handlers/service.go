@@ -101,7 +101,7 @@ func (s *Service) HandleCommand(ctx context.Context, cmd bot.Command) bot.Reply 
 }
 
 func (s *Service) command(ctx context.Context, cmd bot.Command) (bot.Message, error) {
-	if err := s.refuseForeignWorkspace(ctx, cmd.Actor); err != nil {
+	if err := s.refuseForeignWorkspace(cmd.Actor); err != nil {
 		return bot.Message{}, err
 	}
 	c, err := Parse(cmd.Text, s.opts.MaxTargets)
@@ -151,10 +151,10 @@ func (s *Service) HandleClick(ctx context.Context, click bot.Click) bot.Reply {
 }
 
 func (s *Service) click(ctx context.Context, click bot.Click) (bot.Reply, error) {
-	if err := s.refuseForeignWorkspace(ctx, click.Actor); err != nil {
+	if err := s.refuseForeignWorkspace(click.Actor); err != nil {
 		return bot.Reply{}, err
 	}
-	id, pick, err := parseButtonValue(ctx, click.Action, click.Value)
+	id, pick, err := parseButtonValue(click.Action, click.Value)
 	if err != nil {
 		return bot.Reply{}, err
 	}
@@ -174,5 +174,5 @@ func (s *Service) click(ctx context.Context, click bot.Click) (bot.Reply, error)
 		msg, err := s.undo(ctx, bot.Command{Actor: click.Actor, Text: "undo " + id}, clicker, id)
 		return bot.Reply{Message: msg}, err
 	}
-	return bot.Reply{}, refuse(say(ctx, "That button is not one of licensebot's."))
+	return bot.Reply{}, refuse(unknownButton{})
 }

@@ -16,7 +16,7 @@ func (s *Service) status(ctx context.Context, caller Person, id string) (bot.Mes
 	if err != nil {
 		return bot.Message{}, err
 	}
-	if err := bound(ctx, r, caller.Actor); err != nil {
+	if err := bound(r, caller.Actor); err != nil {
 		return bot.Message{}, err
 	}
 	allowed := r.Requester.UserID == caller.UserID || s.isApprover(caller)
@@ -25,7 +25,7 @@ func (s *Service) status(ctx context.Context, caller Person, id string) (bot.Mes
 	}
 	if !allowed {
 		if err := s.authorize(ctx, caller); err != nil {
-			return bot.Message{}, refuse(say(ctx, "Only the requester, the approvers and licensing administrators can see this request."))
+			return bot.Message{}, refuse(mayNotSee{})
 		}
 	}
 	if r.Report != nil {
@@ -49,7 +49,7 @@ func (s *Service) status(ctx context.Context, caller Person, id string) (bot.Mes
 func (s *Service) show(ctx context.Context, query string) (bot.Message, error) {
 	u, err := s.Directory.FindUser(ctx, query)
 	if errors.Is(err, licensing.ErrUserNotFound) {
-		return bot.Message{}, refuse(say(ctx, "No user has the UPN, mail or id %s.", query))
+		return bot.Message{}, refuse(noSuchUser{query: query})
 	}
 	if err != nil {
 		return bot.Message{}, fmt.Errorf("look up %s: %w", query, err)

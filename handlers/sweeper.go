@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/licensebot/licensebot/bot"
@@ -76,9 +75,8 @@ func (s *Service) sweepOne(ctx context.Context, id string) (expired bool) {
 	// load expires the request if it is still pending past its deadline, and edits its
 	// approval messages.
 	r, _, err := s.load(ctx, id)
-	var refusal *Refusal
 	switch {
-	case errors.As(err, &refusal):
+	case gone(err):
 		return false // gone: nothing to do
 	case err != nil:
 		// Couldn't tell: put the deadline back so that a later sweep tries again.

@@ -27,7 +27,7 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 	for _, q := range c.Products {
 		p, err := s.Catalogue.Match(q, products)
 		if err != nil {
-			return bot.Message{}, productRefusal(ctx, q, err)
+			return bot.Message{}, productRefusal(q, err)
 		}
 		sel.SKUIDs = appendUnique(sel.SKUIDs, p.SKUID)
 	}
@@ -115,13 +115,13 @@ func (s *Service) managersOf(ctx context.Context, users []licensing.User, caller
 	for _, u := range users {
 		m, err := s.Directory.Manager(ctx, u.ID)
 		if errors.Is(err, licensing.ErrNoManager) {
-			return nil, refuse(say(ctx, "%s has no manager in Microsoft Entra, and licensebot is set to ask each user's manager for approval. Set their manager in Entra first, or leave them out of this request.", u.UserPrincipalName))
+			return nil, refuse(noManager{upn: u.UserPrincipalName})
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read the manager of %s: %w", u.UserPrincipalName, err)
 		}
 		if m.ID == caller.UserID {
-			return nil, refuse(say(ctx, "You are %s's manager, and nobody approves their own request. Ask another administrator to make this request, so that you can approve it.", u.UserPrincipalName))
+			return nil, refuse(managerOfTarget{upn: u.UserPrincipalName})
 		}
 		if !seen[m.ID] {
 			seen[m.ID] = true
@@ -142,7 +142,7 @@ func (s *Service) notices(plan licensing.Plan, at time.Time) map[string][]licens
 	return out
 }
 
-func productRefusal(ctx context.Context, q string, err error) error {
+func productRefusal(q string, err error) error {
 	var (
 		amb     *licensing.AmbiguousProductError
 		unknown *licensing.UnknownProductError
@@ -153,11 +153,11 @@ func productRefusal(ctx context.Context, q string, err error) error {
 		for i, c := range amb.Candidates {
 			names[i] = fmt.Sprintf("%s (%s)", c.Name, c.PartNumber)
 		}
-		return refuse(say(ctx, "%q could mean more than one product; nothing was changed. Say which, by its full name or part number:", q), names...)
+		return refuse(ambiguousProduct{typed: q, candidates: names})
 	case errors.As(err, &unknown) && unknown.Known != nil:
-		return refuse(say(ctx, "Your organisation has no %s (%s) subscription, so nobody has that license; nothing was changed.", unknown.Known.Name, unknown.Known.PartNumber))
+		return refuse(productNotInTenant{name: unknown.Known.Name, partNumber: unknown.Known.PartNumber})
 	}
-	return refuse(say(ctx, "I don't know a product called %q; nothing was changed. Use the product's name as in the admin center (e.g. \"Office 365 E3\"), its part number (ENTERPRISEPACK) or its SKU id. /unassign show <user> lists a user's licenses.", q))
+	return refuse(unknownProduct{typed: q})
 }
 
 func appendUnique(list []string, v string) []string {

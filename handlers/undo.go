@@ -18,32 +18,31 @@ func (s *Service) undo(ctx context.Context, cmd bot.Command, caller Person, id s
 		return bot.Message{}, err
 	}
 	if s.Restorer == nil {
-		return bot.Message{}, refuse(say(ctx, "Undo is not available here: licensebot was started without a way to assign licenses."))
+		return bot.Message{}, refuse(undoUnavailable{})
 	}
 	orig, _, err := s.load(ctx, id)
-	var refusal *Refusal
-	if errors.As(err, &refusal) {
-		return bot.Message{}, refuse(say(ctx, "There is no request %s any more. Requests are kept for %d days; past 30 days after a removal the user's mailbox data is gone anyway, so a license given back would come with an empty mailbox.", id, int(s.opts.RetainFor.Hours()/24)))
+	if gone(err) {
+		return bot.Message{}, refuse(undoGone{id: id, keptDays: s.keptDays()})
 	}
 	if err != nil {
 		return bot.Message{}, err
 	}
-	if err := bound(ctx, orig, caller.Actor); err != nil {
+	if err := bound(orig, caller.Actor); err != nil {
 		return bot.Message{}, err
 	}
 	now := s.Now()
 	switch {
 	case orig.Kind == KindUndo:
-		return bot.Message{}, refuse(say(ctx, "Request %s is itself an undo; to remove those licenses again, use /unassign.", id))
+		return bot.Message{}, refuse(undoOfUndo{id: id})
 	case !orig.State.Final():
-		return bot.Message{}, refuse(say(ctx, "Request %s hasn't finished yet; undo it once it has (/unassign status %s).", id, id))
+		return bot.Message{}, refuse(undoUnfinished{id: id})
 	case orig.UndoneBy != "":
-		return bot.Message{}, refuse(say(ctx, "Request %s is already being undone by request %s: /unassign status %s shows how far it got.", id, orig.UndoneBy, orig.UndoneBy))
+		return bot.Message{}, refuse(alreadyUndone{id: id, by: orig.UndoneBy})
 	case countOutcome(orig.Results, OutcomeRemoved) == 0:
-		return bot.Message{}, refuse(say(ctx, "Request %s removed nothing, so there is nothing to give back.", id))
+		return bot.Message{}, refuse(nothingRemoved{id: id})
 	case now.After(orig.FinishedAt.Add(s.opts.UndoWindow)):
-		return bot.Message{}, refuse(say(ctx, "Request %s removed the licenses on %s, more than %d days ago: the mailbox data is gone and can't be recovered, so giving the licenses back would not bring it back. Assign them again with the admin center if the users still need them.",
-			id, langIn(ctx).date(orig.FinishedAt, s.opts.Location), int(s.opts.UndoWindow.Hours()/24)))
+		return bot.Message{}, refuse(undoTooLate{id: id, removedOn: orig.FinishedAt, loc: s.opts.Location,
+			windowDays: int(s.opts.UndoWindow.Hours() / 24)})
 	}
 	snaps, err := s.Ledger.Snapshots(ctx, id)
 	if err != nil {
@@ -67,7 +66,7 @@ func (s *Service) undo(ctx context.Context, cmd bot.Command, caller Person, id s
 	}
 	ctx = withRequest(ctx, u.ID)
 	if restoreCount(u) == 0 {
-		return bot.Message{}, refuse(say(ctx, "There is no record of how the licenses of request %s were assigned (the snapshots have expired), so they can't be put back exactly. Assign them again with the admin center.", id))
+		return bot.Message{}, refuse(noSnapshots{id: id})
 	}
 	products, perr := s.Directory.Products(ctx)
 	if perr != nil {
@@ -166,7 +165,7 @@ func (s *Service) claimUndo(ctx context.Context, r *Request, st Stored) error {
 		if orig.UndoneBy != "" && orig.UndoneBy != r.ID {
 			// Another undo got there first: this one is cancelled, and says why.
 			_, _ = s.transition(ctx, r, st, move{on: evCancel, to: StateCancelled, audit: map[string]string{"undone_by": orig.UndoneBy}})
-			return refuse(say(ctx, "Request %s is already being undone by request %s.", orig.ID, orig.UndoneBy))
+			return refuse(undoneMeanwhile{id: orig.ID, by: orig.UndoneBy})
 		}
 		if orig.UndoneBy == r.ID {
 			return nil

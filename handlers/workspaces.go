@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"strings"
 
 	"github.com/licensebot/licensebot/bot"
@@ -27,21 +26,21 @@ func (s *Service) workspaceAllowed(a bot.Actor) bool {
 }
 
 // refuseForeignWorkspace refuses an actor whose workspace licensebot doesn't serve.
-func (s *Service) refuseForeignWorkspace(ctx context.Context, a bot.Actor) error {
+func (s *Service) refuseForeignWorkspace(a bot.Actor) error {
 	if s.workspaceAllowed(a) {
 		return nil
 	}
-	return refuse(say(ctx, "licensebot doesn't take requests from this workspace, so nothing was changed. Whoever runs licensebot can add it to LICENSEBOT_WORKSPACES."))
+	return refuse(foreignWorkspace{})
 }
 
 // bound refuses an actor who acts on a request from another workspace of the request's own
 // platform: a request belongs to the workspace it was made in (a Slack team, or its
 // Enterprise Grid organisation; a Discord server). Approvals from another configured
 // platform stay possible.
-func bound(ctx context.Context, r *Request, a bot.Actor) error {
+func bound(r *Request, a bot.Actor) error {
 	req := r.Requester.Actor
 	if a.Platform != req.Platform || a.SameWorkspace(req) {
 		return nil
 	}
-	return refuse(say(ctx, "Request %s was made in another workspace; it can only be acted on there.", r.ID))
+	return refuse(otherWorkspace{id: r.ID})
 }

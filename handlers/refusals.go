@@ -1,0 +1,210 @@
+package handlers
+
+import (
+	"errors"
+	"time"
+)
+
+// Refusal is an answer of "no" that a use case decided on. It carries the reason, typed,
+// with what the sentence about it needs; explain.go alone puts it into words, in the
+// reader's language (refusalWords).
+type Refusal struct{ reason refusalReason }
+
+// Error is the refusal in English, for logs.
+func (r *Refusal) Error() string {
+	text, _ := refusalWords(english, r.reason)
+	return text
+}
+
+func refuse(why refusalReason) error { return &Refusal{reason: why} }
+
+// refusalReason is one of the reasons below, each made where the decision is.
+type refusalReason interface{ refusal() }
+
+// isReason makes a type one of the reasons.
+type isReason struct{}
+
+func (isReason) refusal() {}
+
+// Who is asking.
+type (
+	// noChatEmail: the chat account has no e-mail address to find the Entra user by.
+	noChatEmail struct{ isReason }
+	// unusableChatEmail: the chat account's address can't be an Entra user's.
+	unusableChatEmail struct {
+		isReason
+		email string
+	}
+	// noEntraUser: no Entra user has the chat account's address.
+	noEntraUser struct {
+		isReason
+		email string
+	}
+	// notAnAdmin: the caller holds none of the admin roles (named in roles).
+	notAnAdmin struct {
+		isReason
+		upn   string
+		roles []string
+	}
+)
+
+// Where from.
+type (
+	// foreignWorkspace: licensebot doesn't serve the workspace (Options.Workspaces).
+	foreignWorkspace struct{ isReason }
+	// otherWorkspace: the request was made in another workspace of the same platform.
+	otherWorkspace struct {
+		isReason
+		id string
+	}
+)
+
+// Buttons.
+type (
+	// unknownButton: an action licensebot has no button for.
+	unknownButton struct{ isReason }
+	// unknownButtonValue: a button's value names no request licensebot could have made.
+	unknownButtonValue struct{ isReason }
+	// choiceNotInRequest: a pick button's choice is not among the request's.
+	choiceNotInRequest struct{ isReason }
+)
+
+// Requests and who may act on them.
+type (
+	// noSuchRequest: no request has the id (never made, or past keptDays).
+	noSuchRequest struct {
+		isReason
+		id       string
+		keptDays int
+	}
+	// notTheRequester: only the requester (name) confirms, picks or cancels.
+	notTheRequester struct {
+		isReason
+		name string
+	}
+	// mayNotSee: status is for the requester, the approvers and admins.
+	mayNotSee struct{ isReason }
+	// mayNotRetry: a retry is for the requester or an approver.
+	mayNotRetry struct{ isReason }
+	// nothingToRetry: what failed has no user to run again.
+	nothingToRetry struct{ isReason }
+)
+
+// Approval.
+type (
+	// ownRequest: nobody approves or denies their own request.
+	ownRequest struct{ isReason }
+	// alreadyApproved: this manager approved; the others haven't yet.
+	alreadyApproved struct{ isReason }
+	// notAManager: under the manager policy only the targets' managers decide.
+	notAManager struct{ isReason }
+	// notAnApprover: the clicker is none of the configured approvers.
+	notAnApprover struct {
+		isReason
+		upn string
+	}
+	// noManager: a target has no manager to ask, under the manager policy.
+	noManager struct {
+		isReason
+		upn string
+	}
+	// managerOfTarget: the caller is a target's manager, so would approve their own request.
+	managerOfTarget struct {
+		isReason
+		upn string
+	}
+)
+
+// What is asked for.
+type (
+	// ambiguousProduct: the name typed matches several products (candidates, as named).
+	ambiguousProduct struct {
+		isReason
+		typed      string
+		candidates []string
+	}
+	// productNotInTenant: a product licensebot knows, but the organisation has none of.
+	productNotInTenant struct {
+		isReason
+		name, partNumber string
+	}
+	// unknownProduct: no product is called what was typed.
+	unknownProduct struct {
+		isReason
+		typed string
+	}
+	// noSuchUser: show found nobody with the UPN, mail or id.
+	noSuchUser struct {
+		isReason
+		query string
+	}
+	// overLimit: the person (or, with workspace, the workspace) has made limit requests
+	// (or, with dryRun, dry runs) in window; the next is allowed after wait.
+	overLimit struct {
+		isReason
+		dryRun, workspace bool
+		limit             int
+		window, wait      time.Duration
+	}
+)
+
+// Undo.
+type (
+	// undoUnavailable: licensebot runs without a way to assign licenses.
+	undoUnavailable struct{ isReason }
+	// undoGone: the request to undo is no longer kept (keptDays).
+	undoGone struct {
+		isReason
+		id       string
+		keptDays int
+	}
+	// undoOfUndo: the request is itself an undo.
+	undoOfUndo struct {
+		isReason
+		id string
+	}
+	// undoUnfinished: the request hasn't finished.
+	undoUnfinished struct {
+		isReason
+		id string
+	}
+	// alreadyUndone: another undo (by) of the request was made before.
+	alreadyUndone struct {
+		isReason
+		id, by string
+	}
+	// undoneMeanwhile: another undo (by) took the request while this one was confirmed.
+	undoneMeanwhile struct {
+		isReason
+		id, by string
+	}
+	// nothingRemoved: the request removed nothing to give back.
+	nothingRemoved struct {
+		isReason
+		id string
+	}
+	// undoTooLate: the removal (on removedOn, said in loc) is older than the undo window
+	// (windowDays): the mailbox data is gone.
+	undoTooLate struct {
+		isReason
+		id         string
+		removedOn  time.Time
+		loc        *time.Location
+		windowDays int
+	}
+	// noSnapshots: how the licenses were assigned is no longer known.
+	noSnapshots struct {
+		isReason
+		id string
+	}
+)
+
+// gone reports whether err says the request doesn't exist (any more).
+func gone(err error) bool {
+	var r *Refusal
+	if !errors.As(err, &r) {
+		return false
+	}
+	_, ok := r.reason.(noSuchRequest)
+	return ok
+}

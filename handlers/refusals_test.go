@@ -1,0 +1,118 @@
+package handlers
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Every refusal reason, as a use case makes it, and the words the admin reads: the same
+// words as before the reasons were typed, in English; in Turkish, translated, with every
+// value in its place.
+func TestEveryRefusalIsSaidInBothLanguages(t *testing.T) {
+	t.Parallel()
+	ist, _ := time.LoadLocation("Europe/Istanbul")
+	removed := time.Date(2026, 10, 20, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		why     refusalReason
+		english string
+		turkish string // a part of the Turkish, with the values
+		details []string
+	}{
+		{noChatEmail{}, "Your chat account has no e-mail address, so I can't tell which Microsoft Entra user you are. Ask whoever runs licensebot to map your account.", "e-posta adresi yok", nil},
+		{unusableChatEmail{email: "x y"}, `Your chat account's e-mail address "x y" isn't one I can look up in Microsoft Entra.`, `"x y"`, nil},
+		{noEntraUser{email: "nobody@contoso.example"}, "No Microsoft Entra user has the address nobody@contoso.example, so I can't check your roles. Your chat e-mail must match your work account.", "nobody@contoso.example değil", nil},
+		{notAnAdmin{upn: "carol@contoso.example", roles: []string{"Global Administrator", "License Administrator", "User Administrator"}},
+			"You (carol@contoso.example) can't unassign licenses: that needs one of these Microsoft Entra roles: Global Administrator, License Administrator or User Administrator. Ask a Global Administrator to assign you one (an eligible PIM role must be activated first).",
+			"Global Administrator, License Administrator veya User Administrator", nil},
+		{foreignWorkspace{}, "licensebot doesn't take requests from this workspace, so nothing was changed. Whoever runs licensebot can add it to LICENSEBOT_WORKSPACES.", "LICENSEBOT_WORKSPACES", nil},
+		{otherWorkspace{id: "req1"}, "Request req1 was made in another workspace; it can only be acted on there.", "req1 isteği", nil},
+		{unknownButton{}, "That button is not one of licensebot's.", "", nil},
+		{unknownButtonValue{}, "That button doesn't belong to a request I know; nothing was changed.", "Bu düğme", nil},
+		{choiceNotInRequest{}, "That choice doesn't belong to this request.", "Bu seçim", nil},
+		{noSuchRequest{id: "req1", keptDays: 30}, "There is no request req1: it never existed or its record has been deleted (finished requests are kept for 30 days).", "req1", nil},
+		{notTheRequester{name: "Adele Vance"}, "Only Adele Vance, who made this request, can confirm or cancel it.", "(Adele Vance)", nil},
+		{mayNotSee{}, "Only the requester, the approvers and licensing administrators can see this request.", "", nil},
+		{mayNotRetry{}, "Only the requester or an approver of this request can retry it.", "", nil},
+		{nothingToRetry{}, "What failed here can't be retried: there is no record of how it was assigned.", "", nil},
+		{ownRequest{}, "You can't approve or deny your own request: another approver has to.", "Kendi isteğinizi", nil},
+		{alreadyApproved{}, "You have already approved this request; it waits for the other managers.", "zaten onayladınız", nil},
+		{notAManager{}, "Only the managers of the users in this request can approve or deny it.", "yöneticileri", nil},
+		{notAnApprover{upn: "carol@contoso.example"}, "You (carol@contoso.example) are not one of licensebot's approvers, so you can't approve or deny requests. Whoever runs licensebot sets the approvers.", "Siz (carol@contoso.example)", nil},
+		{noManager{upn: "dan@contoso.example"}, "dan@contoso.example has no manager in Microsoft Entra, and licensebot is set to ask each user's manager for approval. Set their manager in Entra first, or leave them out of this request.", "dan@contoso.example", nil},
+		{managerOfTarget{upn: "dan@contoso.example"}, "You are dan@contoso.example's manager, and nobody approves their own request. Ask another administrator to make this request, so that you can approve it.", "dan@contoso.example", nil},
+		{ambiguousProduct{typed: "E3", candidates: []string{"Office 365 E3 (ENTERPRISEPACK)", "Microsoft 365 E3 (SPE_E3)"}},
+			`"E3" could mean more than one product; nothing was changed. Say which, by its full name or part number:`, `"E3"`,
+			[]string{"Office 365 E3 (ENTERPRISEPACK)", "Microsoft 365 E3 (SPE_E3)"}},
+		{productNotInTenant{name: "Office 365 E5", partNumber: "ENTERPRISEPREMIUM"}, "Your organisation has no Office 365 E5 (ENTERPRISEPREMIUM) subscription, so nobody has that license; nothing was changed.", "Office 365 E5 (ENTERPRISEPREMIUM)", nil},
+		{unknownProduct{typed: "Z9"}, `I don't know a product called "Z9"; nothing was changed. Use the product's name as in the admin center (e.g. "Office 365 E3"), its part number (ENTERPRISEPACK) or its SKU id. /unassign show <user> lists a user's licenses.`, `"Z9"`, nil},
+		{noSuchUser{query: "ghost@contoso.example"}, "No user has the UPN, mail or id ghost@contoso.example.", "ghost@contoso.example", nil},
+		{overLimit{limit: 30, window: 10 * time.Minute, wait: 7 * time.Minute},
+			"You have made 30 requests in the last 10 minutes, as many as licensebot takes from one person; nothing was changed. Try again in 7 minutes, or put several users in one request.", "10 dakika", nil},
+		{overLimit{workspace: true, limit: 300, window: 10 * time.Minute, wait: 7 * time.Minute},
+			"licensebot has taken 300 requests from this workspace in the last 10 minutes, its limit; nothing was changed. Try again in 7 minutes.", "300", nil},
+		{overLimit{dryRun: true, limit: 100, window: 10 * time.Minute, wait: time.Minute},
+			"You have made 100 dry runs in the last 10 minutes, as many as licensebot takes from one person; nothing was read. Try again in 1 minute.", "100 deneme", nil},
+		{overLimit{dryRun: true, workspace: true, limit: 1000, window: 10 * time.Minute, wait: 30 * time.Second},
+			"licensebot has taken 1000 dry runs from this workspace in the last 10 minutes, its limit; nothing was read. Try again in 30 seconds.", "30 saniye", nil},
+		{undoUnavailable{}, "Undo is not available here: licensebot was started without a way to assign licenses.", "", nil},
+		{undoGone{id: "req1", keptDays: 30}, "There is no request req1 any more. Requests are kept for 30 days; past 30 days after a removal the user's mailbox data is gone anyway, so a license given back would come with an empty mailbox.", "req1", nil},
+		{undoOfUndo{id: "req1"}, "Request req1 is itself an undo; to remove those licenses again, use /unassign.", "req1", nil},
+		{undoUnfinished{id: "req1"}, "Request req1 hasn't finished yet; undo it once it has (/unassign status req1).", "req1", nil},
+		{alreadyUndone{id: "req1", by: "req2"}, "Request req1 is already being undone by request req2: /unassign status req2 shows how far it got.", "req2", nil},
+		{undoneMeanwhile{id: "req1", by: "req2"}, "Request req1 is already being undone by request req2.", "req2", nil},
+		{nothingRemoved{id: "req1"}, "Request req1 removed nothing, so there is nothing to give back.", "req1", nil},
+		{undoTooLate{id: "req1", removedOn: removed, loc: ist, windowDays: 30},
+			"Request req1 removed the licenses on Tue 20 Oct 2026, more than 30 days ago: the mailbox data is gone and can't be recovered, so giving the licenses back would not bring it back. Assign them again with the admin center if the users still need them.",
+			"Sal 20 Eki 2026", nil},
+		{noSnapshots{id: "req1"}, "There is no record of how the licenses of request req1 were assigned (the snapshots have expired), so they can't be put back exactly. Assign them again with the admin center.", "req1", nil},
+	}
+	said := map[string]bool{}
+	for _, tt := range tests {
+		name := fmt.Sprintf("%T", tt.why)
+		said[strings.TrimPrefix(name, "handlers.")] = true
+		t.Run(name, func(t *testing.T) {
+			en, details := refusalWords(english, tt.why)
+			if en != tt.english {
+				t.Errorf("English:\n got %q\nwant %q", en, tt.english)
+			}
+			if strings.Join(details, "\n") != strings.Join(tt.details, "\n") {
+				t.Errorf("details %q, want %q", details, tt.details)
+			}
+			if err := refuse(tt.why); err.Error() != tt.english {
+				t.Errorf("Error() %q, want the English", err.Error())
+			}
+			tr, _ := refusalWords(turkish, tt.why)
+			if tr == en || strings.Contains(tr, "%!") || !strings.Contains(tr, tt.turkish) {
+				t.Errorf("Turkish %q: not translated, or without %q", tr, tt.turkish)
+			}
+		})
+	}
+	// Every reason the package declares is said above: one added without its words would
+	// reach the admin as "something went wrong".
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "refusals.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		ts, ok := n.(*ast.TypeSpec)
+		if !ok {
+			return true
+		}
+		st, ok := ts.Type.(*ast.StructType)
+		if !ok {
+			return true
+		}
+		for _, field := range st.Fields.List {
+			if id, ok := field.Type.(*ast.Ident); ok && id.Name == "isReason" && len(field.Names) == 0 && !said[ts.Name.Name] {
+				t.Errorf("reason %s is not in this test", ts.Name.Name)
+			}
+		}
+		return true
+	})
+}
