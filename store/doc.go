@@ -16,7 +16,10 @@
 //     shared by every replica, reclaim of jobs whose worker stopped, per-user
 //     checkpoints and in-flight marks that keep a job's effects single, and undo
 //     snapshots;
-//   - deadlines: a sorted set that replicas sweep without a leader.
+//   - deadlines: a sorted set that replicas sweep without a leader;
+//   - inboxes: each chat platform's verified deliveries, recorded before they are
+//     acknowledged and held by the replica working on them, so that a replica that dies
+//     after an acknowledgement loses nothing (see "Inboxes").
 //
 // The store does not know what a request means: states are strings and data is bytes
 // that the handlers encode and decode. It imports go-redis only.
@@ -35,10 +38,13 @@
 //	licensebot:claim:KEY           string: claim marker                   (TTL per call)
 //	licensebot:jobs                stream + group "executors": jobs       (MAXLEN ~ Options.JobMaxLen, no TTL)
 //	licensebot:deadlines           sorted set: request id by deadline     (no TTL)
+//	licensebot:{inbox}:NAME        stream + group "receivers": deliveries (MAXLEN ~ Options.InboxMaxLen, no TTL)
+//	licensebot:{inbox}:seen:KEY    string: a delivery's dedupe mark       (TTL per call)
 //
-// Every key expires except two shared ones: the job stream, whose consumer group and
+// Every key expires except three shared ones: the job stream, whose consumer group and
 // pending entries live in the key itself, so an expiry would silently drop queued and
-// running jobs (acknowledged entries are deleted, and the approximate MAXLEN caps it);
+// running jobs (acknowledged entries are deleted, and the approximate MAXLEN caps it), and
+// the inbox streams, for the same reason;
 // and the deadlines set, an index over all requests that an expiry would empty at once
 // (each deadline is removed when a sweeper claims it).
 //
@@ -99,6 +105,22 @@
 // Snapshots are the state before the first removal call, for undo within
 // ResultRetention: PutSnapshot keeps the first write, so a retry that reads the user
 // after the removal cannot replace the true "before".
+//
+// # Inboxes: recorded before the acknowledgement, worked on once
+//
+// A chat platform waits 3 seconds for its acknowledgement and doesn't deliver again what
+// was acknowledged. So the adapter records each verified delivery with RecordDelivery
+// before it acknowledges it: one script marks the delivery's key (SET NX, the dedupe of
+// the platform's retries), adds the entry and hands it to the recording replica (pending
+// in its name), or does nothing for a key already marked. The replica heartbeats the
+// entries it holds (ExtendDeliveries, which also says which it lost) and deletes each
+// when done (AckDelivery), with what the platform needs to answer, which lives in the
+// entry only. A replica killed after its acknowledgement leaves the entry pending; after
+// minIdle another replica takes it over (ReclaimDelivery) and works on it. That is at
+// least once: a replica that dies after acting and before AckDelivery leaves the
+// delivery to be acted on again, and the requests' compare-and-set keeps the effect
+// single. The mark and the stream share the hash tag {inbox}, so the script works in
+// Redis Cluster too.
 //
 // # Deadlines
 //

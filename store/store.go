@@ -16,6 +16,7 @@ const (
 	DefaultAuditMaxLen     = 100_000
 	DefaultAuditRetention  = 30 * 24 * time.Hour
 	DefaultJobMaxLen       = 100_000
+	DefaultInboxMaxLen     = 100_000
 	DefaultResultRetention = 30 * 24 * time.Hour
 )
 
@@ -32,6 +33,11 @@ type Options struct {
 	// runaway producer, and a trim past it would drop real jobs, so keep it far above
 	// the backlog you expect. Default 100000.
 	JobMaxLen int64
+	// InboxMaxLen caps each chat platform's inbox stream (XADD MAXLEN ~ n). Done deliveries
+	// are deleted from it, so it holds only those being worked on or waiting for a
+	// replica; as for JobMaxLen, the cap guards against a runaway producer and a trim
+	// past it would drop real deliveries. Default 100000.
+	InboxMaxLen int64
 	// ResultRetention is how long a request's checkpoints and in-flight marks are kept
 	// after their last write: the undo window. Default 30 days.
 	ResultRetention time.Duration
@@ -51,6 +57,9 @@ type Store struct {
 	claimUser   *redis.Script
 	releaseUser *redis.Script
 	extendJob   *redis.Script
+
+	recordDelivery   *redis.Script
+	extendDeliveries *redis.Script
 
 	// groupMu guards groupReady: whether this Store has made sure the job stream's
 	// consumer group exists (see ensureJobGroup).
@@ -78,6 +87,9 @@ func NewWithOptions(rdb redis.UniversalClient, prefix string, opts Options) *Sto
 	if opts.JobMaxLen <= 0 {
 		opts.JobMaxLen = DefaultJobMaxLen
 	}
+	if opts.InboxMaxLen <= 0 {
+		opts.InboxMaxLen = DefaultInboxMaxLen
+	}
 	if opts.ResultRetention <= 0 {
 		opts.ResultRetention = DefaultResultRetention
 	}
@@ -93,6 +105,9 @@ func NewWithOptions(rdb redis.UniversalClient, prefix string, opts Options) *Sto
 		claimUser:   redis.NewScript(claimUserLua),
 		releaseUser: redis.NewScript(releaseUserLua),
 		extendJob:   redis.NewScript(extendJobLua),
+
+		recordDelivery:   redis.NewScript(recordDeliveryLua),
+		extendDeliveries: redis.NewScript(extendDeliveriesLua),
 	}
 }
 
@@ -114,6 +129,11 @@ func (s *Store) sendingKey(id string) string      { return s.requestKey(id) + ":
 func (s *Store) snapshotsKey(id string) string    { return s.requestKey(id) + ":snapshots" }
 func (s *Store) jobsKey() string                  { return s.prefix + ":jobs" }
 func (s *Store) deadlinesKey() string             { return s.prefix + ":deadlines" }
+
+// The inboxes and their keys' marks share the hash tag {inbox}, so that in Redis Cluster
+// one script can mark a key and record its delivery.
+func (s *Store) inboxKey(name string) string    { return s.prefix + ":{inbox}:" + name }
+func (s *Store) inboxMarkKey(key string) string { return s.prefix + ":{inbox}:seen:" + key }
 
 // checkTTL rejects TTLs that would make a key live forever or vanish at once: every key
 // the store writes is meant to expire.
