@@ -91,8 +91,8 @@ func (e *engine) run(ctx context.Context, units []*unit) (map[string][]Result, e
 	}
 	var failed error
 	done := make(chan passDone)
-	progress := time.NewTicker(s.opts.ProgressEvery)
-	defer progress.Stop()
+	progress, stopProgress := s.machine.newTicker(s.opts.ProgressEvery)
+	defer stopProgress()
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	stopped := ctx.Done() // set to nil once stopping: nothing new is started
@@ -174,7 +174,7 @@ func (e *engine) run(ctx context.Context, units []*unit) (map[string][]Result, e
 			}
 			pace.done(p.started, p.took, throttled, sent, len(pending), s.Now())
 		case <-wake:
-		case <-progress.C:
+		case <-progress:
 			e.report()
 		case <-stopped:
 			// Let the batches in flight finish recording what they sent; start nothing new.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/licensebot/licensebot/bot"
@@ -416,4 +418,187 @@ func (m *stateMetrics) states() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return append([]string(nil), m.entered...)
+}
+
+// manualTime is machine time a test drives: its clock, and tickers that tick when the test
+// says so.
+type manualTime struct {
+	clk     *clock
+	mu      sync.Mutex
+	tickers map[time.Duration][]chan time.Time
+}
+
+func (m *manualTime) machine() machineTime {
+	return machineTime{now: m.clk.Now, newTicker: m.newTicker}
+}
+
+func (m *manualTime) newTicker(d time.Duration) (<-chan time.Time, func()) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.tickers == nil {
+		m.tickers = map[time.Duration][]chan time.Time{}
+	}
+	c := make(chan time.Time, 1)
+	m.tickers[d] = append(m.tickers[d], c)
+	return c, func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		m.tickers[d] = slices.DeleteFunc(m.tickers[d], func(x chan time.Time) bool { return x == c })
+	}
+}
+
+// tick ticks every ticker of period d once, after waiting for one to exist; like a real
+// ticker's, a tick nobody took yet is not doubled.
+func (m *manualTime) tick(t *testing.T, d time.Duration) {
+	t.Helper()
+	eventually(t, "a ticker every "+d.String(), func() bool {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		return len(m.tickers[d]) > 0
+	})
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, c := range m.tickers[d] {
+		select {
+		case c <- m.clk.Now():
+		default:
+		}
+	}
+}
+
+// eventually waits for cond, failing the test if it doesn't hold within a few seconds.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 5 s for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// receive waits for a value on c, failing the test if none comes within a few seconds.
+func receive[T any](t *testing.T, what string, c <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-c:
+		return v
+	case <-time.After(5 * time.Second):
+		t.Fatalf("waited 5 s for %s", what)
+	}
+	var zero T
+	return zero
+}
+
+// memJobs is the job queue in memory: a job goes to one worker; acknowledged, it is gone.
+type memJobs struct {
+	mu sync.Mutex
+	// firstAttempt is the attempt a queued job is delivered as (1 unless a test says a
+	// job has come back that many times).
+	firstAttempt int
+	queue        []Job
+	n            int
+	wake         chan struct{}
+	// lost jobs are another worker's: their heartbeat fails with ErrJobLost.
+	lost     map[string]bool
+	enqueued chan string // request ids, as queued
+	acked    chan string // job ids, as acknowledged
+}
+
+func newMemJobs() *memJobs {
+	return &memJobs{firstAttempt: 1, wake: make(chan struct{}, 1), lost: map[string]bool{},
+		enqueued: make(chan string, 100), acked: make(chan string, 100)}
+}
+
+func (m *memJobs) EnqueueJob(_ context.Context, requestID string) (string, error) {
+	m.mu.Lock()
+	m.n++
+	j := Job{ID: fmt.Sprintf("job-%d", m.n), RequestID: requestID, Attempt: m.firstAttempt}
+	m.queue = append(m.queue, j)
+	m.mu.Unlock()
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+	m.enqueued <- requestID
+	return j.ID, nil
+}
+
+func (m *memJobs) NextJob(ctx context.Context, _ string, block time.Duration) (Job, bool, error) {
+	timer := time.NewTimer(block)
+	defer timer.Stop()
+	for {
+		m.mu.Lock()
+		if len(m.queue) > 0 {
+			j := m.queue[0]
+			m.queue = m.queue[1:]
+			m.mu.Unlock()
+			return j, true, nil
+		}
+		m.mu.Unlock()
+		select {
+		case <-m.wake:
+		case <-timer.C:
+			return Job{}, false, nil
+		case <-ctx.Done():
+			return Job{}, false, ctx.Err()
+		}
+	}
+}
+
+func (m *memJobs) ReclaimJob(context.Context, string, time.Duration) (Job, bool, error) {
+	return Job{}, false, nil
+}
+
+func (m *memJobs) AckJob(_ context.Context, jobID string) error {
+	m.acked <- jobID
+	return nil
+}
+
+func (m *memJobs) ExtendJob(_ context.Context, _, jobID string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.lost[jobID] {
+		return ErrJobLost
+	}
+	return nil
+}
+
+// gatedRemover holds every removal until the test opens the gate, and says when one waits.
+type gatedRemover struct {
+	Remover
+	waiting chan string // user ids, as their call arrives
+	open    chan struct{}
+}
+
+func newGatedRemover(r Remover) *gatedRemover {
+	return &gatedRemover{Remover: r, waiting: make(chan string, 100), open: make(chan struct{})}
+}
+
+func (g *gatedRemover) RemoveLicenses(ctx context.Context, userID string, skus []string) (string, error) {
+	g.waiting <- userID
+	<-g.open
+	return g.Remover.RemoveLicenses(ctx, userID, skus)
+}
+
+// runningMetrics says when a job starts and stops on this replica.
+type runningMetrics struct {
+	noMetrics
+	running chan int
+}
+
+func (m runningMetrics) JobRunning(delta int) { m.running <- delta }
+
+// stallingLedger is a ledger whose claims wait until the job is stopped: it says when a
+// claim arrives, and answers it with the job's end.
+type stallingLedger struct {
+	Ledger
+	claiming chan string // keys, as claimed
+}
+
+func (l *stallingLedger) Claim(ctx context.Context, _, key, _ string, _ time.Duration) (Claim, error) {
+	l.claiming <- key
+	<-ctx.Done()
+	return Claim{}, ctx.Err()
 }

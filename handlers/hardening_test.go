@@ -40,6 +40,7 @@ func (m *countingMetrics) count() int {
 // an answer and a count, and never ends the process: the lookups run in goroutines of their
 // own, which no recover up the stack would catch.
 func TestPanicInATargetLookupFailsOnlyThatRequest(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{})
 	m := &countingMetrics{}
 	w.svc.Metrics = m
@@ -56,6 +57,7 @@ func TestPanicInATargetLookupFailsOnlyThatRequest(t *testing.T) {
 // A panic while reading the products can't leave the product cache loading forever: later
 // plans don't wait for it, and readiness says whether the replica can plan.
 func TestPlanningDoesNotWedgeAfterAPanic(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{})
 	w.svc.Metrics = &countingMetrics{}
 	w.dir.panicProducts = 1
@@ -81,6 +83,7 @@ func TestPlanningDoesNotWedgeAfterAPanic(t *testing.T) {
 // A panic while reading the seats after a removal (an empty subscribedSkus answer) doesn't
 // stop the outcome from being recorded and delivered, once.
 func TestPanicInTheSeatReportStillDeliversTheOutcome(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{})
 	w.svc.Metrics = &countingMetrics{}
 	plan := w.command("adele", `alice@contoso.example --product "Office 365 E3"`)
@@ -102,6 +105,7 @@ func TestPanicInTheSeatReportStillDeliversTheOutcome(t *testing.T) {
 // Before the caller is known to be allowed, nobody is looked up: a member without a role
 // can't learn a colleague's address from a mention, nor make the platform look people up.
 func TestMentionsAreResolvedOnlyForAuthorizedCallers(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{})
 	var asked []string
 	mentions := func(_ context.Context, m string) (string, bool) {
@@ -129,6 +133,7 @@ func TestMentionsAreResolvedOnlyForAuthorizedCallers(t *testing.T) {
 
 // Dry runs read as much of Graph as requests: they are counted, with their own limit.
 func TestDryRunsAreLimited(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{DryRunRequests: 2})
 	w.svc.Limiter = &memLimiter{}
 	for range 2 {
@@ -144,6 +149,7 @@ func TestDryRunsAreLimited(t *testing.T) {
 // another organisation) are refused; approving from another configured platform stays
 // possible; workspaces outside the configured list are refused outright.
 func TestRequestsAreBoundToTheirWorkspace(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{})
 	in := func(name, platform, workspace string) bot.Actor {
 		a := actor(name)
@@ -173,6 +179,7 @@ func TestRequestsAreBoundToTheirWorkspace(t *testing.T) {
 
 // The reason is a person's own words: shown as typed, never as formatting.
 func TestTheReasonIsShownVerbatim(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{})
 	plan := w.command("adele", `alice@contoso.example -p "Office 365 E3" --reason "*Approved by:* Security Team"`)
 	w.press("adele", button(t, plan, ActionConfirm))

@@ -14,6 +14,7 @@ import (
 // are read from the source: the literal format of every T, say and because call, both
 // nouns of every plural, the reasons of failAll, every ParseError's Problem, and Usage.
 func TestTurkishCatalogueIsComplete(t *testing.T) {
+	t.Parallel()
 	translations.Check(t, translations.Source{
 		Dir: ".",
 		Calls: map[string][]int{
@@ -28,6 +29,7 @@ func TestTurkishCatalogueIsComplete(t *testing.T) {
 }
 
 func TestLanguageOfALocale(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		locale string
 		want   lang
@@ -43,6 +45,7 @@ func TestLanguageOfALocale(t *testing.T) {
 }
 
 func TestDatesAndNumbersInTurkish(t *testing.T) {
+	t.Parallel()
 	ist, _ := time.LoadLocation("Europe/Istanbul")
 	at := time.Date(2026, 12, 29, 9, 30, 0, 0, time.UTC)
 	if got := turkish.date(at, ist); got != "Sal 29 Ara 2026" {

@@ -14,6 +14,7 @@ import (
 // the mailbox is deleted after 30 days, OneDrive turns read-only on day 60 and is archived or
 // deleted on day 93 (or the policy doesn't apply), Exchange may delay the delicensing.
 func TestDryRunSaysWhatMicrosoftSaysAboutTheData(t *testing.T) {
+	t.Parallel()
 	// The world's clock: Sun 29 Nov 2026 12:30 in Istanbul.
 	tests := []struct {
 		name     string
@@ -60,6 +61,7 @@ func TestDryRunSaysWhatMicrosoftSaysAboutTheData(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			w := newWorld(t, Options{OneDriveExempt: tt.exempt})
 			a := actor("adele")
 			a.Locale = tt.locale
@@ -77,6 +79,7 @@ func TestDryRunSaysWhatMicrosoftSaysAboutTheData(t *testing.T) {
 // A failed read of /directory/subscriptions (a missing permission, an outage) degrades the
 // plan with a note saying why; it refuses nothing.
 func TestPlanWithoutSubscriptions(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{})
 	w.dir.failSubs = &licensing.GraphError{Reason: licensing.ErrForbidden, Status: 403, Code: "Authorization_RequestDenied"}
 	plan := w.command("adele", `alice@contoso.example --product "Office 365 E3"`)
@@ -91,6 +94,7 @@ func TestPlanWithoutSubscriptions(t *testing.T) {
 // A product whose subscriptions name a user as owner is never skipped for that alone: the
 // plan notes it, the removal is tried, and a refusal explains the take-over step.
 func TestUserOwnedSubscriptionIsTriedAndARefusalExplained(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{})
 	w.dir.subs = []licensing.Subscription{{ID: "s-pbi", SKUID: skuPBI, Status: "Enabled", OwnerType: "User", OwnerID: "u-bob"}}
 	w.dir.failFor = map[string]error{"u-bob": &licensing.GraphError{Status: 400, Code: "Request_BadRequest", Message: "not Microsoft's text"}}

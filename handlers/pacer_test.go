@@ -6,6 +6,7 @@ import (
 )
 
 func TestPacer(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
 	rtt := 200 * time.Millisecond
 	tests := []struct {
@@ -72,6 +73,7 @@ func TestPacer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			p := &pacer{limit: 4, most: 16}
 			tt.steps(p)
 			tt.check(t, p)

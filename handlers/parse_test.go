@@ -8,6 +8,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		text string
@@ -63,6 +64,7 @@ func TestParse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := Parse(tt.text, 3)
 			if tt.bad != "" {
 				var pe *ParseError
@@ -86,6 +88,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestParseRefusesMoreTargetsThanTheMaximum(t *testing.T) {
+	t.Parallel()
 	_, err := Parse("a@x.com b@x.com c@x.com d@x.com --all", 3)
 	if err == nil || !strings.Contains(err.Error(), "at most 3") {
 		t.Fatalf("want a refusal naming the maximum, got %v", err)
@@ -135,6 +138,7 @@ func BenchmarkParse(b *testing.B) {
 // A Turkish keyboard types İ for a capital i and ı for a lower-case I: addresses and
 // sub-commands still mean what they say.
 func TestTurkishKeyboardCasing(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ in, want string }{
 		{`ALİCE@CONTOSO.EXAMPLE --all`, "ALiCE@CONTOSO.EXAMPLE"},
 		{`alıce@contoso.example --all`, "alice@contoso.example"},
@@ -157,6 +161,7 @@ func TestTurkishKeyboardCasing(t *testing.T) {
 }
 
 func TestIsQuickCommand(t *testing.T) {
+	t.Parallel()
 	for text, want := range map[string]bool{
 		"":                                  true,
 		"help":                              true,

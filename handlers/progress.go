@@ -40,14 +40,14 @@ func (s *Service) progressReporter(ctx context.Context, r *Request, units int) f
 				c.Skipped++
 			}
 		}
-		if c == last || time.Since(lastAt) < s.opts.ProgressEvery || !busy.TryLock() {
+		if c == last || s.machine.now().Sub(lastAt) < s.opts.ProgressEvery || !busy.TryLock() {
 			return
 		}
-		if !s.progressBudget.take(time.Now(), len(refs)) {
+		if !s.progressBudget.take(s.machine.now(), len(refs)) {
 			busy.Unlock()
 			return
 		}
-		last, lastAt = c, time.Now()
+		last, lastAt = c, s.machine.now()
 		shared := progressMessage(s.shared(), r, c, s.opts.Location)
 		own := progressMessage(s.langFor(r.Requester.Actor.Locale), r, c, s.opts.Location)
 		go func() {

@@ -76,6 +76,7 @@ func TestEveryRefusalIsSaidInBothLanguages(t *testing.T) {
 		name := fmt.Sprintf("%T", tt.why)
 		said[strings.TrimPrefix(name, "handlers.")] = true
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			en, details := refusalWords(english, tt.why)
 			if en != tt.english {
 				t.Errorf("English:\n got %q\nwant %q", en, tt.english)

@@ -35,6 +35,7 @@ func (w *world) removed(t *testing.T) (string, bot.Message) {
 }
 
 func TestRetryFailedRerunsOnlyTheFailedUsers(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{})
 	w.dir.failFor = map[string]error{"u-dan": &licensing.GraphError{Reason: licensing.ErrUnavailable, Status: 503}}
 	id, outcome := w.removed(t)
@@ -59,6 +60,7 @@ func TestRetryFailedRerunsOnlyTheFailedUsers(t *testing.T) {
 }
 
 func TestUndoGivesBackAndReportsWhatCannotBe(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{})
 	id, outcome := w.removed(t)
 	undo := button(t, outcome, ActionUndo)
@@ -97,6 +99,7 @@ func TestUndoGivesBackAndReportsWhatCannotBe(t *testing.T) {
 
 // With the undo policy none, the undoer's confirmation alone gives the licenses back.
 func TestUndoWithoutApprovalWhenConfigured(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{UndoPolicy: PolicyNone})
 	id, outcome := w.removed(t)
 	plan := w.press("adele", button(t, outcome, ActionUndo)).Message
@@ -105,6 +108,7 @@ func TestUndoWithoutApprovalWhenConfigured(t *testing.T) {
 }
 
 func TestUndoPastThirtyDaysSaysTheMailboxDataIsGone(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{RetainFor: 90 * 24 * time.Hour})
 	id, _ := w.removed(t)
 	w.clk.Advance(31 * 24 * time.Hour)
@@ -112,12 +116,14 @@ func TestUndoPastThirtyDaysSaysTheMailboxDataIsGone(t *testing.T) {
 }
 
 func TestUndoOfAnUnknownRequestSaysWhy(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{})
 	mustContain(t, w.command("adele", "undo abcdefghijklmnop0123"), "no request abcdefghijklmnop0123", "mailbox data is gone")
 }
 
 // Every line logged while working on a request carries its id.
 func TestEveryLogLineOfARequestCarriesItsID(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{})
 	var buf syncBuffer
 	w.svc.Logger = slog.New(RequestIDs(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
@@ -154,6 +160,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 // An outcome the chat platform refuses stays with the request (status shows it) and is
 // delivered by the sweeper once the platform takes it, without repeating what went through.
 func TestUndeliveredOutcomeIsDeliveredLater(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{})
 	dl := &memDeadlines{}
 	w.svc.Deadlines = dl
@@ -213,6 +220,7 @@ func (m *memLimiter) Allow(_ context.Context, key string, limit int, _ time.Dura
 }
 
 func TestNewRequestsAreLimitedPerPersonAndWorkspace(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{UserRequests: 2, WorkspaceRequests: 2})
 	w.svc.Limiter = &memLimiter{}
 	for range 2 {

@@ -45,6 +45,22 @@ type Service struct {
 	opts           Options
 	products       productCache
 	progressBudget *editBudget
+	machine        machineTime
+}
+
+// machineTime is time as it passes on this machine, for heartbeats, reclaims, progress
+// edits and sweeps: Deps.Now may be set to any day (a test's, the demo's) and must not
+// stretch or shrink them. Tests replace it to drive them by hand.
+type machineTime struct {
+	now       func() time.Time
+	newTicker func(d time.Duration) (ticks <-chan time.Time, stop func())
+}
+
+func realMachineTime() machineTime {
+	return machineTime{now: time.Now, newTicker: func(d time.Duration) (<-chan time.Time, func()) {
+		t := time.NewTicker(d)
+		return t.C, t.Stop
+	}}
 }
 
 // New checks the dependencies and options and returns the use cases.
@@ -80,7 +96,7 @@ func New(d Deps, o Options) (*Service, error) {
 		d.Ledger = newMemoryLedger(d.Now)
 	}
 	return &Service{Deps: d, opts: o, products: productCache{ttl: o.ProductsTTL},
-		progressBudget: &editBudget{perMin: float64(o.ProgressPerMinute)}}, nil
+		progressBudget: &editBudget{perMin: float64(o.ProgressPerMinute)}, machine: realMachineTime()}, nil
 }
 
 // Options returns the options in force, defaults filled in.

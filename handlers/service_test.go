@@ -110,6 +110,7 @@ func (w *world) approvalRequest() posted {
 }
 
 func TestUnassignConfirmApproveRemovesOnceAndReports(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{})
 	plan := w.command("adele", `alice@contoso.example --product "Office 365 E3" --reason "left the company"`)
 	mustContain(t, plan, "remove Office 365 E3", "deleted for good on Tue 29 Dec 2026", "Sign-in is NOT blocked")
@@ -161,6 +162,7 @@ func TestUnassignConfirmApproveRemovesOnceAndReports(t *testing.T) {
 }
 
 func TestRefusals(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, who, text string
 		want            string
@@ -175,6 +177,7 @@ func TestRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			w := newWorld(t, Options{})
 			m := w.command(tt.who, tt.text)
 			mustContain(t, m, tt.want)
@@ -186,12 +189,14 @@ func TestRefusals(t *testing.T) {
 }
 
 func TestInheritedLicenseIsSkippedWithItsGroup(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{})
 	m := w.command("adele", `alice@contoso.example --product EMS`)
 	mustContain(t, m, "nothing to remove", `inherited from the group "Licensing - EMS"`)
 }
 
 func TestUnknownUserIsSkippedAndOthersGo(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{})
 	m := w.command("adele", `ghost@contoso.example bob@contoso.example -p ENTERPRISEPACK`)
 	mustContain(t, m, "ghost@contoso.example", "no user has this UPN", "remove Office 365 E3")
@@ -199,6 +204,7 @@ func TestUnknownUserIsSkippedAndOthersGo(t *testing.T) {
 }
 
 func TestRequesterCannotApproveOwnRequest(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{Approvers: []string{"megan@contoso.example", "adele@contoso.example"}})
 	plan := w.command("adele", `bob@contoso.example --all`)
 	w.press("adele", button(t, plan, ActionConfirm))
@@ -218,6 +224,7 @@ func TestRequesterCannotApproveOwnRequest(t *testing.T) {
 }
 
 func TestDenyChangesNothingAndTellsTheRequester(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{})
 	plan := w.command("adele", `bob@contoso.example --all`)
 	w.press("adele", button(t, plan, ActionConfirm))
@@ -236,6 +243,7 @@ func TestDenyChangesNothingAndTellsTheRequester(t *testing.T) {
 }
 
 func TestCancelAndDryRun(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{})
 	dry := w.command("adele", `bob@contoso.example --all --dry-run`)
 	mustContain(t, dry, "Dry run", "Power BI Pro")
@@ -253,6 +261,7 @@ func TestCancelAndDryRun(t *testing.T) {
 }
 
 func TestExpiredRequestCannotBeApproved(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{ApprovalTTL: time.Hour})
 	plan := w.command("adele", `bob@contoso.example --all`)
 	w.press("adele", button(t, plan, ActionConfirm))
@@ -265,6 +274,7 @@ func TestExpiredRequestCannotBeApproved(t *testing.T) {
 }
 
 func TestPickOneLicenseOfOneUser(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{})
 	pick := w.command("adele", `bob@contoso.example`)
 	mustContain(t, pick, "Which of Bob Kent")
@@ -287,6 +297,7 @@ func TestPickOneLicenseOfOneUser(t *testing.T) {
 }
 
 func TestManagerPolicyNeedsEveryManager(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{Policy: PolicyManager})
 	plan := w.command("adele", `alice@contoso.example dan@contoso.example -p ENTERPRISEPACK`)
 	w.press("adele", button(t, plan, ActionConfirm))
@@ -326,6 +337,7 @@ func TestManagerPolicyNeedsEveryManager(t *testing.T) {
 }
 
 func TestFailsClosedWhenGraphCannotBeRead(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{})
 	w.dir.failRead = &licensing.GraphError{Reason: licensing.ErrUnavailable, Status: 503}
 	m := w.command("adele", `alice@contoso.example --all`)
@@ -339,6 +351,7 @@ func TestFailsClosedWhenGraphCannotBeRead(t *testing.T) {
 }
 
 func TestStoreOutageSaysNothingChanged(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{})
 	w.reqs.fail = errors.New("dial tcp: connection refused")
 	m := w.command("adele", `alice@contoso.example --all`)
@@ -346,6 +359,7 @@ func TestStoreOutageSaysNothingChanged(t *testing.T) {
 }
 
 func TestThrottledRemovalIsRetried(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{})
 	w.dir.removeErrs = []error{
 		&licensing.GraphError{Reason: &licensing.ThrottledError{RetryAfter: 2 * time.Second}, Status: 429},
@@ -358,6 +372,7 @@ func TestThrottledRemovalIsRetried(t *testing.T) {
 }
 
 func TestRemovalThatKeepsFailingIsReported(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{RemoveAttempts: 2})
 	unavailable := &licensing.GraphError{Reason: licensing.ErrUnavailable, Status: 503, RequestID: "r-1"}
 	w.dir.removeErrs = []error{unavailable, unavailable}
@@ -368,6 +383,7 @@ func TestRemovalThatKeepsFailingIsReported(t *testing.T) {
 }
 
 func TestConcurrentApprovalsRunOnce(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{Approvers: []string{"megan@contoso.example", "nestor@contoso.example"}})
 	plan := w.command("adele", `alice@contoso.example bob@contoso.example -p ENTERPRISEPACK`)
 	w.press("adele", button(t, plan, ActionConfirm))
@@ -391,6 +407,7 @@ func TestConcurrentApprovalsRunOnce(t *testing.T) {
 }
 
 func TestStatusShowsTheOutcome(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{})
 	plan := w.command("adele", `bob@contoso.example -p POWER_BI_PRO`)
 	id := button(t, plan, ActionConfirm).Value
@@ -402,6 +419,7 @@ func TestStatusShowsTheOutcome(t *testing.T) {
 }
 
 func TestForgedButtonValuesAreRefused(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{})
 	for _, v := range []string{"", "../../etc", "req0000000000000099", "x' or 1=1", strings.Repeat("a", 5000)} {
 		r := w.press("megan", bot.Button{Action: ActionApprove, Value: v})
@@ -412,6 +430,7 @@ func TestForgedButtonValuesAreRefused(t *testing.T) {
 }
 
 func TestProductListIsReusedBrieflyForPlanningOnly(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{})
 	reads := func() int { w.dir.mu.Lock(); defer w.dir.mu.Unlock(); return w.dir.productReads }
 
@@ -433,6 +452,7 @@ func TestProductListIsReusedBrieflyForPlanningOnly(t *testing.T) {
 }
 
 func TestSweeperExpiresWaitingRequestsAndSaysSoOnce(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{ApprovalTTL: time.Hour})
 	dl := &memDeadlines{}
 	w.svc.Deadlines = dl
@@ -469,6 +489,7 @@ func TestSweeperExpiresWaitingRequestsAndSaysSoOnce(t *testing.T) {
 }
 
 func TestSweeperFollowsAMovedDeadline(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{ConfirmTTL: 10 * time.Minute, ApprovalTTL: time.Hour})
 	dl := &memDeadlines{}
 	w.svc.Deadlines = dl
@@ -485,6 +506,7 @@ func TestSweeperFollowsAMovedDeadline(t *testing.T) {
 }
 
 func TestApprovalOnEveryPlatformAnyMayApprove(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, Options{ApprovalPlatforms: []string{"slack", "discord"}})
 	plan := w.command("adele", `bob@contoso.example -p POWER_BI_PRO`)
 	w.press("adele", button(t, plan, ActionConfirm))

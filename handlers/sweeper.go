@@ -109,13 +109,13 @@ func (s *Service) sweepOne(ctx context.Context, id string) (expired bool) {
 
 // RunSweeper sweeps every interval until ctx ends.
 func (s *Service) RunSweeper(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
+	ticks, stop := s.machine.newTicker(every)
+	defer stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-ticks:
 			if _, err := s.SweepExpired(ctx); err != nil {
 				s.Logger.WarnContext(ctx, "expiry sweep", "err", err)
 			}

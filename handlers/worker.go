@@ -81,8 +81,8 @@ func (s *Service) work(ctx context.Context, worker string) {
 		var job Job
 		var ok bool
 		var err error
-		if time.Since(lastReclaim) >= s.opts.JobIdle/4 {
-			lastReclaim = time.Now()
+		if s.machine.now().Sub(lastReclaim) >= s.opts.JobIdle/4 {
+			lastReclaim = s.machine.now()
 			job, ok, err = s.Jobs.ReclaimJob(ctx, worker, s.opts.JobIdle)
 		}
 		if err == nil && !ok {
@@ -110,25 +110,7 @@ func (s *Service) runJob(ctx context.Context, worker string, job Job) {
 	beat := make(chan struct{})
 	go func() {
 		defer close(beat)
-		t := time.NewTicker(s.opts.JobIdle / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-jobCtx.Done():
-				return
-			case <-t.C:
-				hbCtx, done := context.WithTimeout(jobCtx, s.opts.JobIdle/3)
-				err := s.Jobs.ExtendJob(hbCtx, worker, job.ID)
-				done()
-				if errors.Is(err, ErrJobLost) {
-					cancel(ErrJobLost)
-					return
-				}
-				if err != nil && jobCtx.Err() == nil {
-					s.Logger.WarnContext(jobCtx, "job heartbeat", "request", job.RequestID, "err", err)
-				}
-			}
-		}
+		s.heartbeat(jobCtx, cancel, worker, job)
 	}()
 	s.Metrics.JobRunning(1)
 	err := func() (err error) {
@@ -159,5 +141,30 @@ func (s *Service) runJob(ctx context.Context, worker string, job Job) {
 		s.Logger.InfoContext(ctx, "job handed back for another worker", "request", job.RequestID)
 	default:
 		s.Logger.ErrorContext(ctx, "job", "request", job.RequestID, "attempt", job.Attempt, "err", err)
+	}
+}
+
+// heartbeat extends the job every JobIdle/3 until ctx ends, so that no other worker takes it
+// over while this one works. When the job turns out to be another worker's (ErrJobLost), it
+// stops the job with that cause: two workers must not send for it at once.
+func (s *Service) heartbeat(ctx context.Context, stop context.CancelCauseFunc, worker string, job Job) {
+	ticks, stopTicks := s.machine.newTicker(s.opts.JobIdle / 3)
+	defer stopTicks()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticks:
+			hbCtx, done := context.WithTimeout(ctx, s.opts.JobIdle/3)
+			err := s.Jobs.ExtendJob(hbCtx, worker, job.ID)
+			done()
+			if errors.Is(err, ErrJobLost) {
+				stop(ErrJobLost)
+				return
+			}
+			if err != nil && ctx.Err() == nil {
+				s.Logger.WarnContext(ctx, "job heartbeat", "request", job.RequestID, "err", err)
+			}
+		}
 	}
 }
