@@ -31,7 +31,7 @@ func (s *Service) decide(ctx context.Context, click bot.Click, id string) (bot.R
 		if r.State != StateAwaitingApproval {
 			return bot.Reply{Replace: true, Message: stateMessage(langIn(ctx), r, s.opts.Location)}, nil
 		}
-		if err := s.mayDecide(ctx, r, clicker); err != nil {
+		if err := s.mayDecide(r, clicker); err != nil {
 			return bot.Reply{}, err
 		}
 		now := s.Now()
@@ -69,7 +69,7 @@ func (s *Service) decide(ctx context.Context, click bot.Click, id string) (bot.R
 	return bot.Reply{}, fmt.Errorf("decide on request %s: %w", id, ErrConflict)
 }
 
-func (s *Service) mayDecide(ctx context.Context, r *Request, p Person) error {
+func (s *Service) mayDecide(r *Request, p Person) error {
 	if r.Policy == PolicyManager {
 		for _, m := range r.Managers {
 			if m.UserID == p.UserID {
