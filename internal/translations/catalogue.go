@@ -1,7 +1,13 @@
-// Package translations checks a package's Turkish against the English its code says, for
-// that package's test (handlers, bot and the chat adapters): the code is read with go/ast,
-// so a sentence added without its Turkish, or with other placeholders, fails the build's
-// tests instead of reaching a Turkish speaker in English. Only tests import it.
+// Package translations checks, for a package's tests, that what its code says exists in
+// every language licensebot speaks: the code is read with go/ast, so a message added
+// without its translation, or with other placeholders, fails the build's tests instead of
+// reaching a Turkish speaker in English or with a hole in a sentence. Only tests import it.
+//
+// Packages that speak through the message catalogue (the package locale: a file per
+// language, keyed by message id) are checked by CheckMessages, and the catalogue's files by
+// CheckCatalogue (messages.go). Packages that still keep their Turkish in a Go map keyed by
+// the English sentence (bot and the chat adapters, until they move to the catalogue) are
+// checked by Check.
 package translations
 
 import (
