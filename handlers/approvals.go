@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/locale"
 )
 
 // postApprovals asks the approvers: the approvers' place, or each manager privately.
@@ -86,7 +87,7 @@ func (s *Service) rememberApprovals(ctx context.Context, id string, st Stored, r
 
 // updateApprovals edits every approval message of the request (buttons gone) to msg in the
 // shared language, but the one a click came from: the click's own reply replaces that one.
-func (s *Service) updateApprovals(ctx context.Context, r *Request, msg func(lang) bot.Message, clicked bot.MessageRef) error {
+func (s *Service) updateApprovals(ctx context.Context, r *Request, msg func(locale.Lang) bot.Message, clicked bot.MessageRef) error {
 	shared := msg(s.shared())
 	var errs []error
 	for _, ref := range r.Approvals {
@@ -102,6 +103,6 @@ func (s *Service) updateApprovals(ctx context.Context, r *Request, msg func(lang
 }
 
 // stateOf is a request's state message in any language, for updateApprovals.
-func (s *Service) stateOf(r *Request) func(lang) bot.Message {
-	return func(l lang) bot.Message { return stateMessage(l, r, s.opts.Location) }
+func (s *Service) stateOf(r *Request) func(locale.Lang) bot.Message {
+	return func(l locale.Lang) bot.Message { return stateMessage(l, r, s.opts.Location) }
 }

@@ -46,7 +46,7 @@ func (s *Service) resolveMentions(ctx context.Context, cmd bot.Command, users []
 				email, ok = cmd.Mentions(ctx, u)
 			}
 			if !ok || !IsUserQuery(email) {
-				e := &ParseError{Part: quoteShort(u), Problem: "is a mention I can't turn into an address: give the person's UPN or e-mail address"}
+				e := badPart(quoteShort(u), "parse.mention")
 				if bad == nil {
 					bad = e
 				} else {

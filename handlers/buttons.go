@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/locale"
 )
 
 // The buttons' actions. They are fixed names (Slack's Socket Mode router matches action ids
@@ -51,46 +52,46 @@ func parseButtonValue(action, value string) (id string, pick int, err error) {
 	return id, pick, nil
 }
 
-func confirmButtons(l lang, id string, removals int) []bot.Button {
+func confirmButtons(l locale.Lang, id string, removals int) []bot.Button {
 	return []bot.Button{
-		{Label: l.T("Confirm"), Action: ActionConfirm, Value: id, Style: bot.Primary, Confirm: &bot.Confirmation{
-			Title: l.T("Remove these licenses?"),
-			Text:  l.T("%s will be removed once approved.", l.plural(removals, "license", "licenses")),
-			Yes:   l.T("Confirm"), No: l.T("Back"),
+		{Label: l.T("button.confirm"), Action: ActionConfirm, Value: id, Style: bot.Primary, Confirm: &bot.Confirmation{
+			Title: l.T("button.confirm_title"),
+			Text:  l.T("button.confirm_text", "Licenses", l.T("count.licenses", "Count", removals)),
+			Yes:   l.T("button.confirm"), No: l.T("button.back"),
 		}},
-		{Label: l.T("Cancel"), Action: ActionCancel, Value: id},
+		{Label: l.T("button.cancel"), Action: ActionCancel, Value: id},
 	}
 }
 
 // undoApprovalButtons are an undo's Approve and Deny.
-func undoApprovalButtons(l lang, id string) []bot.Button {
+func undoApprovalButtons(l locale.Lang, id string) []bot.Button {
 	return []bot.Button{
-		{Label: l.T("Approve"), Action: ActionApprove, Value: id, Style: bot.Primary, Confirm: &bot.Confirmation{
-			Title: l.T("Approve giving these licenses back?"), Text: l.T("The licenses are assigned again as soon as you approve."), Yes: l.T("Approve"), No: l.T("Back"),
+		{Label: l.T("button.approve"), Action: ActionApprove, Value: id, Style: bot.Primary, Confirm: &bot.Confirmation{
+			Title: l.T("button.approve_undo_title"), Text: l.T("button.approve_undo_text"), Yes: l.T("button.approve"), No: l.T("button.back"),
 		}},
-		{Label: l.T("Deny"), Action: ActionDeny, Value: id, Style: bot.Danger},
+		{Label: l.T("button.deny"), Action: ActionDeny, Value: id, Style: bot.Danger},
 	}
 }
 
-func approvalButtons(l lang, id string) []bot.Button {
+func approvalButtons(l locale.Lang, id string) []bot.Button {
 	return []bot.Button{
-		{Label: l.T("Approve"), Action: ActionApprove, Value: id, Style: bot.Primary, Confirm: &bot.Confirmation{
-			Title: l.T("Approve the removal?"), Text: l.T("The licenses are removed as soon as you approve."), Yes: l.T("Approve"), No: l.T("Back"),
+		{Label: l.T("button.approve"), Action: ActionApprove, Value: id, Style: bot.Primary, Confirm: &bot.Confirmation{
+			Title: l.T("button.approve_title"), Text: l.T("button.approve_text"), Yes: l.T("button.approve"), No: l.T("button.back"),
 		}},
-		{Label: l.T("Deny"), Action: ActionDeny, Value: id, Style: bot.Danger},
+		{Label: l.T("button.deny"), Action: ActionDeny, Value: id, Style: bot.Danger},
 	}
 }
 
-func (s *Service) outcomeButtons(l lang, r *Request) []bot.Button {
+func (s *Service) outcomeButtons(l locale.Lang, r *Request) []bot.Button {
 	var out []bot.Button
 	if failedCount(r.Results) > 0 {
-		out = append(out, bot.Button{Label: l.T("Retry failed"), Action: ActionRetry, Value: r.ID, Confirm: &bot.Confirmation{
-			Title: l.T("Retry the failed users?"), Text: l.T("%s that failed will be tried again, under the same approval.", l.plural(failedUsers(r), "user", "users")),
-			Yes: l.T("Retry"), No: l.T("Back"),
+		out = append(out, bot.Button{Label: l.T("button.retry_failed"), Action: ActionRetry, Value: r.ID, Confirm: &bot.Confirmation{
+			Title: l.T("button.retry_failed_title"), Text: l.T("button.retry_failed_text", "Users", l.T("count.users", "Count", failedUsers(r))),
+			Yes: l.T("button.retry"), No: l.T("button.back"),
 		}})
 	}
 	if r.Kind == KindRemove && s.Restorer != nil && r.UndoneBy == "" && countOutcome(r.Results, OutcomeRemoved) > 0 {
-		out = append(out, bot.Button{Label: l.T("Undo"), Action: ActionUndo, Value: r.ID})
+		out = append(out, bot.Button{Label: l.T("button.undo"), Action: ActionUndo, Value: r.ID})
 	}
 	return out
 }

@@ -37,7 +37,7 @@ func (e *engine) claim(ctx context.Context, u *unit) (unitDone, bool) {
 	case c.Done:
 		res, err := decodeResults(c.Result)
 		if err != nil {
-			res = e.failAll(u, false, "its recorded result could not be read")
+			res = e.failAll(u, false, "result.unreadable")
 		}
 		return unitDone{u: u, results: res}, true
 	case !c.Claimed:
@@ -70,7 +70,7 @@ func (e *engine) reread(ctx context.Context, u *unit) (unitDone, bool) {
 	s := e.s
 	user, err := s.Directory.FindUser(ctx, u.userID)
 	if errors.Is(err, licensing.ErrUserNotFound) {
-		return e.record(ctx, u, e.failAll(u, false, "the user no longer exists"))
+		return e.record(ctx, u, e.failAll(u, false, "result.user_gone"))
 	}
 	if err != nil {
 		u.lastErr = err

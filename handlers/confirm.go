@@ -87,7 +87,7 @@ func (s *Service) confirmOrCancel(ctx context.Context, click bot.Click, id strin
 	msg := confirmedMessage(langIn(ctx), r, s.opts)
 	if postErr != nil {
 		s.Logger.ErrorContext(ctx, "approval request not delivered", "request", r.ID, "err", postErr)
-		msg.Warnings = append(msg.Warnings, say(ctx, "I couldn't deliver the approval request to everyone. The request is kept: an approver can still find it with /unassign status %s.", r.ID))
+		msg.Warnings = append(msg.Warnings, say(ctx, "confirm.not_delivered", "ID", r.ID))
 	}
 	return bot.Reply{Replace: true, Message: msg}, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/licensing"
+	"github.com/licensebot/licensebot/locale"
 )
 
 // The outcome, once recorded, to the chat platforms: each delivery made once, what a
@@ -118,7 +119,7 @@ func (s *Service) seatsNow(ctx context.Context, r *Request) (seats []licensing.S
 }
 
 // report is the outcome message in l, with the seats now unused when known.
-func (s *Service) report(l lang, r *Request, seats []licensing.SeatReport) bot.Message {
+func (s *Service) report(l locale.Lang, r *Request, seats []licensing.SeatReport) bot.Message {
 	if r.Kind == KindUndo {
 		return undoOutcomeMessage(l, r, s.opts)
 	}

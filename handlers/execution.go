@@ -162,7 +162,7 @@ func (s *Service) giveUp(ctx context.Context, r *Request, units []*unit, attempt
 			out[u.key] = res
 			continue
 		}
-		out[u.key] = e.failAll(u, true, "licensebot stopped %s times while working on this request; check the user, then retry", strconv.Itoa(attempt-1))
+		out[u.key] = e.failAll(u, true, "result.stopped", "Times", strconv.Itoa(attempt-1))
 	}
 	s.Logger.ErrorContext(ctx, "giving up on a request that stopped its worker repeatedly", "request", r.ID, "attempt", attempt)
 	return out, nil
@@ -229,7 +229,7 @@ func (s *Service) mergeResults(r *Request, byKey map[string][]Result, now time.T
 			out = append(out, byKey[unitKey(0, ur.UserID)]...)
 			for _, m := range ur.Missing {
 				r := Result{UserID: ur.UserID, UPN: ur.UPN, Product: m, Outcome: OutcomeFailed, At: now}
-				r.because("there is no record of how it was assigned (the snapshot has expired), so it can't be put back exactly")
+				r.because("result.no_snapshot")
 				out = append(out, r)
 			}
 		}

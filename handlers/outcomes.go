@@ -9,7 +9,7 @@ import (
 )
 
 // What Graph's answer means for one product on one user: removed, skipped or failed, and
-// why, in a sentence said again in the reader's language (Result.why).
+// why, as a message said again in the reader's language (Result.why).
 
 // result turns one product's answer into an outcome and a sentence.
 func (e *engine) result(u *unit, it unitItem, graphID string, err error) Result {
@@ -27,49 +27,49 @@ func (e *engine) result(u *unit, it unitItem, graphID string, err error) Result 
 		res.Outcome = OutcomeRemoved
 	case errors.Is(err, licensing.ErrInherited):
 		res.Outcome = OutcomeSkipped
-		res.because("it is now inherited from a group, so it can't be removed from the user directly")
+		res.because("result.inherited_now")
 	case errors.Is(err, licensing.ErrNotAssigned):
 		res.Outcome = OutcomeSkipped
-		res.because("it was no longer assigned (removed by someone else meanwhile)")
+		res.because("result.not_assigned_now")
 	case errors.Is(err, licensing.ErrUserNotFound) && !e.undo:
 		res.Outcome = OutcomeSkipped
-		res.because("the user no longer exists")
+		res.because("result.user_gone")
 	case errors.Is(err, licensing.ErrUserNotFound):
 		res.Outcome = OutcomeFailed
-		res.because("the user no longer exists")
+		res.because("result.user_gone")
 	case errors.Is(err, licensing.ErrUnknownSKU):
 		res.Outcome = OutcomeFailed
-		res.because("the organisation no longer has this product")
+		res.because("result.product_gone")
 	case errors.Is(err, licensing.ErrNoSeats):
 		res.Outcome, res.Retryable = OutcomeFailed, true
-		res.because("no free seat of this product: free or buy one, then retry")
+		res.because("result.no_seats")
 	case errors.Is(err, licensing.ErrUsageLocation):
 		res.Outcome = OutcomeFailed
-		res.because("the user has no usage location: set one in Entra, then retry")
+		res.because("result.no_usage_location")
 	case errors.As(err, &throttled):
 		res.Outcome, res.Retryable = OutcomeFailed, true
-		res.because("Microsoft Graph kept throttling after %s tries", strconv.Itoa(tries))
+		res.because("result.throttled", "Tries", strconv.Itoa(tries))
 	case errors.Is(err, licensing.ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		res.Outcome, res.Retryable = OutcomeFailed, true
-		res.because("Microsoft Graph didn't answer after %s tries", strconv.Itoa(tries))
+		res.because("result.unavailable", "Tries", strconv.Itoa(tries))
 		res.Uncertain = true
 	case errors.As(err, new(errPanic)):
 		// Whether the call went out is unknown: a retry reads the user again first.
 		res.Outcome, res.Retryable, res.Uncertain = OutcomeFailed, true, true
-		res.because("licensebot failed unexpectedly while sending it (its log has the details)")
+		res.because("result.panicked")
 	case it.UserOwned && !e.undo && refused(err):
 		// Microsoft documents no error text for a self-service purchase: any refusal of a
 		// product whose subscription names a user as owner gets the take-over step.
 		res.Outcome, res.Retryable = OutcomeFailed, true
-		res.because("Microsoft Graph refused to remove it. Its subscription names a user as its owner: if it is a self-service purchase, an admin must take the subscription over first (Microsoft 365 admin center › Billing › Your products), then [Retry failed]")
+		res.because("result.user_owned_refused")
 		s.Logger.WarnContext(context.Background(), "Graph refused a removal of a user-owned product", "request", e.r.ID, "user", u.userID, "sku", it.SKUID, "err", err)
 	case errors.Is(err, licensing.ErrForbidden):
 		res.Outcome = OutcomeFailed
-		res.because("Microsoft Graph refused: licensebot's app lacks the permission for this (licensebot doctor names what is missing)")
+		res.because("result.forbidden")
 		s.Logger.ErrorContext(context.Background(), "Graph refused a change for want of a permission", "request", e.r.ID, "user", u.userID, "sku", it.SKUID, "err", err)
 	default:
 		res.Outcome = OutcomeFailed
-		res.because("Microsoft Graph refused the change")
+		res.because("result.refused")
 		s.Logger.ErrorContext(context.Background(), "unexpected Graph error", "request", e.r.ID, "user", u.userID, "sku", it.SKUID, "err", err)
 	}
 	return res

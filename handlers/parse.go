@@ -8,6 +8,7 @@ import (
 
 	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/licensing"
+	"github.com/licensebot/licensebot/locale"
 )
 
 // Verb is what a command asks for.
@@ -34,15 +35,22 @@ type Command struct {
 }
 
 // ParseError names the part of the input that is wrong and what is wrong with it; its
-// Error is a sentence for the admin, followed by the syntax.
+// Error is a sentence for the admin (explain adds the syntax, help.usage).
 type ParseError struct {
 	Part string
-	// Problem is a sentence of this package, said through lang.T with args.
+	// Problem is a message id of the catalogue (parse.*), said with args: its
+	// placeholders' names and values, in pairs.
 	Problem string
 	args    []any
 	// More are the other parts wrong the same way (every bad address of a command is
 	// named at once, so the admin fixes them all in one go).
 	More []*ParseError
+}
+
+// badPart is the error of part (none: the command as a whole): the message id problem,
+// with its placeholders' names and values in pairs.
+func badPart(part, problem string, args ...any) *ParseError {
+	return &ParseError{Part: part, Problem: problem, args: args}
 }
 
 func (e *ParseError) Error() string { return e.in(english) }
@@ -51,29 +59,20 @@ func (e *ParseError) Error() string { return e.in(english) }
 const maxNamedProblems = 20
 
 // in says the error in l.
-func (e *ParseError) in(l lang) string {
+func (e *ParseError) in(l locale.Lang) string {
 	problem := l.T(e.Problem, e.args...)
 	if e.Part != "" {
 		problem = e.Part + ": " + problem
 	}
 	for i, m := range e.More {
 		if i == maxNamedProblems-1 {
-			problem += "; " + l.T("and %d more", len(e.More)-i)
+			problem += "; " + l.T("parse.more", "More", len(e.More)-i)
 			break
 		}
 		problem += "; " + m.in(l)
 	}
 	return problem
 }
-
-// Usage is the syntax, shown with every parse error and by help.
-const Usage = "/unassign <user> [<user> ...] --product \"<product>\" [--product ...] [--reason \"<text>\"] [--dry-run]\n" +
-	"/unassign <user> [<user> ...] --all [--reason \"<text>\"] [--dry-run]\n" +
-	"/unassign <user>                 (shows that user's licenses to pick from)\n" +
-	"/unassign show <user>\n" +
-	"/unassign status <request-id>\n" +
-	"/unassign undo <request-id>      (gives back what that request removed, within 30 days)\n" +
-	"/unassign help"
 
 var (
 	// Slack, with escaping on, sends a typed address as <mailto:a@b|a@b>.
@@ -88,18 +87,18 @@ func IsUserQuery(s string) bool {
 	return licensing.IsObjectID(s) || licensing.CheckAddress(s) == licensing.AddressOK
 }
 
-// addressProblems are the reasons an address is refused, in words (lang.T).
+// addressProblems are the reasons an address is refused: their message ids.
 var addressProblems = map[licensing.AddressProblem]string{
-	licensing.AddressNotOneAt:         "is not a user: give a UPN, an e-mail address or an object id",
-	licensing.AddressTooLong:          "is longer than an address can be",
-	licensing.AddressLocalEmpty:       "has nothing before the @",
-	licensing.AddressLocalTooLong:     "has more than 64 characters before the @",
-	licensing.AddressLocalDotEnds:     "starts or ends with a dot before the @",
-	licensing.AddressLocalDoubleDot:   "has two dots in a row before the @",
-	licensing.AddressLocalCharacter:   "has a character an address can't have before the @ (a space, a quote, a comma…)",
-	licensing.AddressDomainNoDot:      "has no dot after the @",
-	licensing.AddressDomainEmptyLabel: "has two dots in a row, or a dot at an end, after the @",
-	licensing.AddressDomainLabel:      "has a part after the @ that a domain name can't have (a hyphen at an end, a character other than letters, digits and hyphens, or more than 63 characters)",
+	licensing.AddressNotOneAt:         "parse.address.not_a_user",
+	licensing.AddressTooLong:          "parse.address.too_long",
+	licensing.AddressLocalEmpty:       "parse.address.local_empty",
+	licensing.AddressLocalTooLong:     "parse.address.local_too_long",
+	licensing.AddressLocalDotEnds:     "parse.address.local_dot_ends",
+	licensing.AddressLocalDoubleDot:   "parse.address.local_double_dot",
+	licensing.AddressLocalCharacter:   "parse.address.local_character",
+	licensing.AddressDomainNoDot:      "parse.address.domain_no_dot",
+	licensing.AddressDomainEmptyLabel: "parse.address.domain_empty_label",
+	licensing.AddressDomainLabel:      "parse.address.domain_label",
 }
 
 // maxCommandLength bounds the work a single command can cause in the parser: room for
@@ -109,7 +108,7 @@ const maxCommandLength = 64 << 10
 // Parse reads the text after "/unassign". maxTargets bounds the number of users (0: no bound).
 func Parse(text string, maxTargets int) (Command, error) {
 	if len(text) > maxCommandLength {
-		return Command{}, &ParseError{Problem: "the command is longer than %d characters", args: []any{maxCommandLength}}
+		return Command{}, badPart("", "parse.too_long", "Max", maxCommandLength)
 	}
 	words, err := split(text)
 	if err != nil {
@@ -126,7 +125,7 @@ func Parse(text string, maxTargets int) (Command, error) {
 	case "show":
 		if !words[0].quoted {
 			if len(words) != 2 || words[1].flag() {
-				return Command{}, &ParseError{Part: "show", Problem: "takes exactly one user, e.g. /unassign show alice@contoso.com"}
+				return Command{}, badPart("show", "parse.show_args")
 			}
 			u, err := userArg(words[1].text)
 			if err != nil {
@@ -137,14 +136,14 @@ func Parse(text string, maxTargets int) (Command, error) {
 	case "status":
 		if !words[0].quoted {
 			if len(words) != 2 || !idPattern.MatchString(words[1].text) {
-				return Command{}, &ParseError{Part: "status", Problem: "takes one request id, as shown under the request, e.g. /unassign status 7k2m…"}
+				return Command{}, badPart("status", "parse.status_args")
 			}
 			return Command{Verb: VerbStatus, RequestID: words[1].text}, nil
 		}
 	case "undo":
 		if !words[0].quoted {
 			if len(words) != 2 || !idPattern.MatchString(words[1].text) {
-				return Command{}, &ParseError{Part: "undo", Problem: "takes one request id, as shown under the outcome of a removal, e.g. /unassign undo 7k2m…"}
+				return Command{}, badPart("undo", "parse.undo_args")
 			}
 			return Command{Verb: VerbUndo, RequestID: words[1].text}, nil
 		}
@@ -175,16 +174,16 @@ func Parse(text string, maxTargets int) (Command, error) {
 		needValue := func() (string, error) {
 			if hasValue {
 				if strings.TrimSpace(value) == "" {
-					return "", &ParseError{Part: name, Problem: "needs a value"}
+					return "", badPart(name, "parse.needs_value")
 				}
 				return value, nil
 			}
 			if i+1 >= len(words) || words[i+1].flag() {
-				return "", &ParseError{Part: name, Problem: "needs a value"}
+				return "", badPart(name, "parse.needs_value")
 			}
 			i++
 			if strings.TrimSpace(words[i].text) == "" {
-				return "", &ParseError{Part: name, Problem: "needs a value"}
+				return "", badPart(name, "parse.needs_value")
 			}
 			return words[i].text, nil
 		}
@@ -197,7 +196,7 @@ func Parse(text string, maxTargets int) (Command, error) {
 			cmd.Products = append(cmd.Products, strings.TrimSpace(v))
 		case "--all":
 			if hasValue {
-				return Command{}, &ParseError{Part: name, Problem: "takes no value"}
+				return Command{}, badPart(name, "parse.takes_no_value")
 			}
 			cmd.All = true
 		case "--reason", "-r":
@@ -206,32 +205,32 @@ func Parse(text string, maxTargets int) (Command, error) {
 				return Command{}, err
 			}
 			if cmd.Reason != "" {
-				return Command{}, &ParseError{Part: name, Problem: "given twice"}
+				return Command{}, badPart(name, "parse.given_twice")
 			}
 			if len(v) > 500 {
-				return Command{}, &ParseError{Part: name, Problem: "is longer than 500 characters"}
+				return Command{}, badPart(name, "parse.reason_too_long")
 			}
 			cmd.Reason = strings.TrimSpace(v)
 		case "--dry-run", "-n":
 			if hasValue {
-				return Command{}, &ParseError{Part: name, Problem: "takes no value"}
+				return Command{}, badPart(name, "parse.takes_no_value")
 			}
 			cmd.DryRun = true
 		default:
-			return Command{}, &ParseError{Part: name, Problem: "is not an option of /unassign (the options are --product, --all, --reason and --dry-run)"}
+			return Command{}, badPart(name, "parse.unknown_option")
 		}
 	}
 	switch {
 	case badUsers != nil:
 		return Command{}, badUsers
 	case len(cmd.Users) == 0:
-		return Command{}, &ParseError{Problem: "name at least one user (UPN, e-mail address or object id)"}
+		return Command{}, badPart("", "parse.no_users")
 	case cmd.All && len(cmd.Products) > 0:
-		return Command{}, &ParseError{Part: "--all", Problem: "can't be used with --product: choose one"}
+		return Command{}, badPart("--all", "parse.all_with_product")
 	case len(cmd.Products) == 0 && !cmd.All && len(cmd.Users) > 1:
-		return Command{}, &ParseError{Problem: "with several users, say which licenses go: --product \"<product>\" or --all"}
+		return Command{}, badPart("", "parse.which_licenses")
 	case maxTargets > 0 && len(cmd.Users) > maxTargets:
-		return Command{}, &ParseError{Problem: "%d users named; one request takes at most %d", args: []any{len(cmd.Users), maxTargets}}
+		return Command{}, badPart("", "parse.too_many_users", "Named", len(cmd.Users), "Max", maxTargets)
 	}
 	return cmd, nil
 }
@@ -251,7 +250,7 @@ func userArg(s string) (string, *ParseError) {
 		return s, nil
 	}
 	if p := licensing.CheckAddress(s); p != licensing.AddressOK {
-		return "", &ParseError{Part: quoteShort(s), Problem: addressProblems[p]}
+		return "", badPart(quoteShort(s), addressProblems[p])
 	}
 	return s, nil
 }
@@ -330,7 +329,7 @@ func split(text string) ([]word, error) {
 		}
 	}
 	if quote != "" {
-		return nil, &ParseError{Part: "quote", Problem: "the quote opened at character %d is never closed", args: []any{qpos + 1}}
+		return nil, badPart("quote", "parse.unclosed_quote", "Position", qpos+1)
 	}
 	if in {
 		words = append(words, word{text: cur.String(), quoted: quoted})

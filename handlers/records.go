@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/locale"
 )
 
 // load reads a request; a pending request past its deadline is moved to expired first, so
@@ -29,7 +30,7 @@ func (s *Service) load(ctx context.Context, id string) (*Request, Stored, error)
 			return nil, Stored{}, fmt.Errorf("expire request %s: %w", id, err)
 		}
 		if err == nil {
-			s.updateApprovals(ctx, r, func(l lang) bot.Message { return expiredMessage(l, r, s.opts.Location) }, bot.MessageRef{})
+			s.updateApprovals(ctx, r, func(l locale.Lang) bot.Message { return expiredMessage(l, r, s.opts.Location) }, bot.MessageRef{})
 		}
 		if r, err = decodeRequest(next); err != nil {
 			return nil, Stored{}, err

@@ -6,6 +6,7 @@ import (
 
 	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/licensing"
+	"github.com/licensebot/licensebot/locale"
 )
 
 // State is where a request is in its life. Every change is a compare-and-set in the store.
@@ -76,14 +77,15 @@ type Result struct {
 	Product string  `json:"product"`
 	Outcome Outcome `json:"outcome"`
 	Reason  string  `json:"reason,omitempty"` // why skipped or failed, a sentence in English
-	// Why is Reason before its value went in, and WhyArg the value: the reason said again
-	// in the reader's language.
-	Why       string    `json:"why,omitempty"`
-	WhyArg    string    `json:"whyArg,omitempty"`
-	GraphID   string    `json:"graphRequestId,omitempty"`
-	At        time.Time `json:"at"`
-	Attempts  int       `json:"attempts,omitempty"`
-	Retryable bool      `json:"retryable,omitempty"`
+	// Why is Reason's message id and WhyArgs its placeholders' values: the reason said
+	// again in the reader's language. A result recorded before message ids has its
+	// English sentence in Why: it is said as Reason.
+	Why       string            `json:"why,omitempty"`
+	WhyArgs   map[string]string `json:"whyArgs,omitempty"`
+	GraphID   string            `json:"graphRequestId,omitempty"`
+	At        time.Time         `json:"at"`
+	Attempts  int               `json:"attempts,omitempty"`
+	Retryable bool              `json:"retryable,omitempty"`
 	// Uncertain: a call that failed may still have taken effect (Graph didn't answer), so
 	// a retry that finds the change already made counts it as made.
 	Uncertain bool `json:"uncertain,omitempty"`
@@ -178,30 +180,32 @@ func (r *Request) approvedBy(userID string) bool {
 	return false
 }
 
-// because sets the reason from a sentence of this package (said through lang.T) and its
-// one value, if any.
-func (r *Result) because(format string, arg ...string) {
-	r.Why = format
-	r.WhyArg = ""
-	args := make([]any, len(arg))
-	for i, a := range arg {
-		args[i] = a
+// because sets the reason: a message id of the catalogue and its placeholders' names and
+// values, in pairs (as locale.Lang.T takes them).
+func (r *Result) because(id string, args ...string) {
+	r.Why = id
+	r.WhyArgs = nil
+	pairs := make([]any, 0, len(args))
+	for i := 0; i+1 < len(args); i += 2 {
+		if r.WhyArgs == nil {
+			r.WhyArgs = map[string]string{}
+		}
+		r.WhyArgs[args[i]] = args[i+1]
+		pairs = append(pairs, args[i], args[i+1])
 	}
-	if len(arg) > 0 {
-		r.WhyArg = arg[0]
-	}
-	r.Reason = english.T(format, args...)
+	r.Reason = english.T(id, pairs...)
 }
 
 // why is the reason in l.
-func (r Result) why(l lang) string {
-	switch {
-	case r.Why == "":
+func (r Result) why(l locale.Lang) string {
+	if r.Why == "" || !locale.Has(r.Why) {
 		return r.Reason
-	case r.WhyArg != "":
-		return l.T(r.Why, r.WhyArg)
 	}
-	return l.T(r.Why)
+	pairs := make([]any, 0, 2*len(r.WhyArgs))
+	for name, v := range r.WhyArgs {
+		pairs = append(pairs, name, v)
+	}
+	return l.T(r.Why, pairs...)
 }
 
 func failedCount(results []Result) int {

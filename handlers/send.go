@@ -167,12 +167,14 @@ func (e *engine) recordItems(ctx context.Context, u *unit, graphID string, err e
 	return d
 }
 
-func (e *engine) failAll(u *unit, retryable bool, reason string, arg ...string) []Result {
+// failAll fails every item of the unit for the reason: a message id and its placeholders'
+// names and values, in pairs (Result.because).
+func (e *engine) failAll(u *unit, retryable bool, reason string, args ...string) []Result {
 	res := append([]Result(nil), u.known...)
 	for _, it := range u.items {
 		r := Result{UserID: u.userID, UPN: u.label, SKUID: it.SKUID, Product: it.Name,
 			Outcome: OutcomeFailed, Retryable: retryable, At: e.s.Now()}
-		r.because(reason, arg...)
+		r.because(reason, args...)
 		res = append(res, r)
 	}
 	return res

@@ -39,7 +39,7 @@ func (s *Service) status(ctx context.Context, caller Person, id string) (bot.Mes
 	m := stateMessage(langIn(ctx), r, s.opts.Location)
 	m.Sections = planSections(langIn(ctx), r.Plan, nil, s.opts.Location)
 	if r.State == StateRunning && len(r.Results) > 0 {
-		m.Text += say(ctx, " So far: %s.", resultSummary(langIn(ctx), r))
+		m.Text += say(ctx, "status.so_far", "Summary", resultSummary(langIn(ctx), r))
 	}
 	return m, nil
 }
@@ -56,7 +56,7 @@ func (s *Service) show(ctx context.Context, query string) (bot.Message, error) {
 	}
 	title := u.DisplayName + " <" + u.UserPrincipalName + ">"
 	if len(u.Licenses) == 0 {
-		return bot.Message{Text: say(ctx, "%s has no licenses.", title)}, nil
+		return bot.Message{Text: say(ctx, "show.no_licenses", "User", title)}, nil
 	}
 	var lines []string
 	for _, a := range u.Licenses {
@@ -71,10 +71,10 @@ func (s *Service) show(ctx context.Context, query string) (bot.Message, error) {
 		}
 		var how []string
 		if a.Direct {
-			how = append(how, say(ctx, "assigned directly"))
+			how = append(how, say(ctx, "show.direct"))
 		}
 		if len(a.Groups) > 0 {
-			how = append(how, say(ctx, "inherited from %s", groupNames(langIn(ctx), a.Groups)))
+			how = append(how, say(ctx, "show.inherited", "Groups", groupNames(langIn(ctx), a.Groups)))
 		}
 		line += ": " + strings.Join(how, ", ")
 		if a.State != "" && a.State != "Active" {
@@ -82,12 +82,12 @@ func (s *Service) show(ctx context.Context, query string) (bot.Message, error) {
 		}
 		lines = append(lines, line)
 	}
-	status := say(ctx, "enabled")
+	status := say(ctx, "show.enabled")
 	if !u.AccountEnabled {
-		status = say(ctx, "sign-in blocked")
+		status = say(ctx, "show.blocked")
 	}
 	return bot.Message{
-		Text:     say(ctx, "%s has %s (account %s).", title, langIn(ctx).plural(len(u.Licenses), "license", "licenses"), status),
+		Text:     say(ctx, "show.text", "User", title, "Licenses", say(ctx, "count.licenses", "Count", len(u.Licenses)), "Account", status),
 		Sections: []bot.Section{{Text: strings.Join(lines, "\n")}},
 	}, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/licensing"
+	"github.com/licensebot/licensebot/locale"
 )
 
 // undo prepares giving back what request id removed, exactly as it was assigned (with the
@@ -128,7 +129,7 @@ func restoreCount(r *Request) int {
 }
 
 // seatWarnings say which products don't have the free seats the undo needs.
-func seatWarnings(l lang, u *Request, products []licensing.TenantProduct, cat *licensing.Catalogue) []string {
+func seatWarnings(l locale.Lang, u *Request, products []licensing.TenantProduct, cat *licensing.Catalogue) []string {
 	need := map[string]int{}
 	for _, ur := range u.Restores {
 		for _, p := range ur.Products {
@@ -143,13 +144,13 @@ func seatWarnings(l lang, u *Request, products []licensing.TenantProduct, cat *l
 		}
 		free := p.Purchased - p.Assigned
 		if free < n {
-			out = append(out, l.T("%s has %s free and this needs %d: %s will fail unless seats are freed or bought first.",
-				cat.DisplayName(p.SKUID, p.PartNumber), l.plural(max(free, 0), "seat", "seats"), n, l.plural(n-max(free, 0), "user", "users")))
+			out = append(out, l.T("undo.seats.short", "Product", cat.DisplayName(p.SKUID, p.PartNumber),
+				"Free", l.T("count.seats", "Count", max(free, 0)), "Needed", n, "Users", l.T("count.users", "Count", n-max(free, 0))))
 		}
 		delete(need, p.SKUID)
 	}
 	for sku := range need {
-		out = append(out, l.T("The organisation no longer has %s: it can't be given back.", cat.DisplayName(sku, "")))
+		out = append(out, l.T("undo.seats.product_gone", "Product", cat.DisplayName(sku, "")))
 	}
 	return out
 }

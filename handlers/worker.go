@@ -49,7 +49,7 @@ func (s *Service) start(ctx context.Context, r *Request, clicked bot.MessageRef)
 	msg := stateMessage(langIn(ctx), r, s.opts.Location)
 	if _, err := s.Jobs.EnqueueJob(ctx, r.ID); err != nil {
 		s.Logger.ErrorContext(ctx, "queue the job", "request", r.ID, "err", err)
-		msg.Warnings = append(msg.Warnings, say(ctx, "I couldn't queue the removal just now; it starts by itself within a few minutes. /unassign status %s shows where it is.", r.ID))
+		msg.Warnings = append(msg.Warnings, say(ctx, "approval.not_queued", "ID", r.ID))
 	}
 	s.updateApprovals(ctx, r, s.stateOf(r), clicked)
 	return msg
