@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,6 +23,8 @@ type Work struct {
 	quick   chan struct{}
 	timeout time.Duration
 	log     *slog.Logger
+	// pending counts the jobs of the main slots, running or waiting for one (Spare).
+	pending atomic.Int64
 }
 
 // NewWork runs at most limit jobs at once, each for at most timeout, and beside them at most
@@ -33,7 +36,18 @@ func NewWork(limit int, timeout time.Duration, log *slog.Logger) *Work {
 
 // Go runs fn after the caller's ack; what names it in the log if it panics.
 func (w *Work) Go(parent context.Context, what string, fn func(ctx context.Context)) {
-	w.run(w.slots, parent, what, fn)
+	w.pending.Add(1)
+	w.run(w.slots, parent, what, func(ctx context.Context) {
+		defer w.pending.Add(-1)
+		fn(ctx)
+	})
+}
+
+// Spare is how many more jobs Go would start at once: the main slots not taken by a job
+// running or waiting. Work taken on by choice (a delivery left by another replica) takes
+// no more than that, so that it never queues behind itself.
+func (w *Work) Spare() int {
+	return max(cap(w.slots)-int(w.pending.Load()), 0)
 }
 
 // GoQuick runs fn as Go does, in the quick slots: for work that answers from a few reads.
