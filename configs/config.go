@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -64,7 +65,8 @@ type Jobs struct {
 	// Workers is how many jobs a replica runs at once.
 	Workers int `yaml:"workers"`
 	// Idle is how long a job may go without its worker's heartbeat before another replica
-	// takes it over.
+	// takes it over; and a chat delivery (a command, a click) its holder's, after its
+	// acknowledgement (bot.Options.ReclaimAfter).
 	Idle time.Duration `yaml:"idle"`
 	// ClaimStaleAfter is how long a user whose removal got no answer is left alone before
 	// another worker reads the user again and finishes it; keep it above twice the Graph
@@ -462,6 +464,13 @@ func (c Config) AllowedWorkspaces() []string {
 		out = append(out, "discord:"+g)
 	}
 	return out
+}
+
+// AllApprovers are the approvers the handlers match (handlers.Options.Approvers):
+// LICENSEBOT_APPROVERS, and the Discord approver roles, since a Discord member is an
+// approver through their roles (an actor's groups are its role ids).
+func (c Config) AllApprovers() []string {
+	return append(slices.Clone(c.Approval.Approvers), c.Discord.ApproverRoleIDs...)
 }
 
 // UndoPolicy is the approval policy of an undo: the removals' unless Undo is "none".

@@ -7,6 +7,7 @@ package console
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -17,10 +18,7 @@ import (
 )
 
 // Handler answers commands and clicks (handlers.Service).
-type Handler interface {
-	HandleCommand(ctx context.Context, cmd bot.Command) bot.Reply
-	HandleClick(ctx context.Context, click bot.Click) bot.Reply
-}
+type Handler = bot.Handler
 
 // Console is the terminal platform. It is also the Notifier that handlers post through.
 type Console struct {
@@ -38,6 +36,11 @@ type Console struct {
 	// Language is what the console's own words are in for a person whose Locale is neither
 	// English nor Turkish: "en" or "tr" (the handlers' configured language); empty: English.
 	Language string
+
+	// What Run reads, who /as can become, and who answers (Input, SetHandler).
+	in      io.Reader
+	users   Users
+	handler Handler
 }
 
 type pressable struct {
@@ -183,8 +186,50 @@ func (c *Console) print(ref bot.MessageRef, header string, m bot.Message, lang s
 // Users resolves /as arguments: a name or address to the person to become.
 type Users func(ctx context.Context, who string) (bot.Actor, error)
 
-// Run reads lines until the end of input or ctx ends.
-func (c *Console) Run(ctx context.Context, in io.Reader, h Handler, users Users) error {
+// The console is a chat platform like the others, as cmd runs them (demo): named, with no
+// HTTP routes and nothing for doctor to check, nothing to start, and one loop, Run.
+
+// Name is the platform's name in actors and message references.
+func (c *Console) Name() string { return "console" }
+
+// Mode says where the console is, for the start-up line.
+func (c *Console) Mode() string { return "the terminal" }
+
+// Routes: the console serves no HTTP.
+func (c *Console) Routes() []bot.Route { return nil }
+
+// Check: there is nothing to check in a terminal.
+func (c *Console) Check(context.Context) []bot.Finding { return nil }
+
+// Start has nothing to prepare.
+func (c *Console) Start(context.Context) error { return nil }
+
+// Wait: a line is answered before the next is read, so nothing is left running.
+func (c *Console) Wait() {}
+
+// Input sets what Run reads, and who /as can become.
+func (c *Console) Input(in io.Reader, users Users) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.in, c.users = in, users
+}
+
+// SetHandler sets who answers commands and clicks.
+func (c *Console) SetHandler(h Handler) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.handler = h
+}
+
+// Run reads lines (Input) until the end of input or ctx ends, and hands commands and
+// presses to the handler (SetHandler).
+func (c *Console) Run(ctx context.Context) error {
+	c.mu.Lock()
+	in, h, users := c.in, c.handler, c.users
+	c.mu.Unlock()
+	if in == nil || h == nil {
+		return errors.New("console: Input and SetHandler before Run")
+	}
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	c.prompt()

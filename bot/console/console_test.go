@@ -42,7 +42,7 @@ func TestConsoleScript(t *testing.T) {
 	script := strings.Join([]string{
 		"# a comment", "/unassign alice@x.example --all", "1", "2", "/as megan", "3", "/as ghost", "/as", "hello", "99", "/whoami",
 	}, "\n")
-	if err := c.Run(context.Background(), strings.NewReader(script), h, users); err != nil {
+	if err := runScript(c, script, h, users); err != nil {
 		t.Fatal(err)
 	}
 	got := out.String()
@@ -99,4 +99,11 @@ func TestVerbatimFieldIsOneQuotedLine(t *testing.T) {
 			}
 		})
 	}
+}
+
+// runScript runs the console over script, as the handler h, with users for /as.
+func runScript(c *Console, script string, h Handler, users Users) error {
+	c.Input(strings.NewReader(script), users)
+	c.SetHandler(h)
+	return c.Run(context.Background())
 }

@@ -1,30 +1,16 @@
 package console
 
-import (
-	"fmt"
-
-	"github.com/licensebot/licensebot/bot"
-)
+import "github.com/licensebot/licensebot/bot"
 
 // The console speaks English and Turkish, like the handlers: every sentence of its own goes
 // through say with its English, and turkishText has each in Turkish (language_test.go reads
 // this package's source and checks that none is missing and that the placeholders match).
 
 // say writes english in lang (bot.English, bot.Turkish), with args as fmt.Sprintf would.
-func say(lang, english string, args ...any) string {
-	if lang == bot.Turkish {
-		if tr, ok := turkishText[english]; ok {
-			english = tr
-		}
-	}
-	if len(args) == 0 {
-		return english
-	}
-	return fmt.Sprintf(english, args...)
-}
+func say(lang, english string, args ...any) string { return turkishText.Say(lang, english, args...) }
 
 // turkishText is every sentence of the package in Turkish, keyed by its English.
-var turkishText = map[string]string{
+var turkishText = bot.Catalogue{
 	"in reply to #%s":       "#%s mesajına yanıt",
 	"the approvers":         "onaylayıcılar",
 	"to %s":                 "kime: %s",

@@ -6,11 +6,11 @@ import (
 	"testing"
 
 	"github.com/licensebot/licensebot/bot"
-	"github.com/licensebot/licensebot/internal/translations"
+	"github.com/licensebot/licensebot/bot/bottest"
 )
 
 func TestTurkishCatalogueIsComplete(t *testing.T) {
-	translations.Check(t, translations.Source{Dir: ".", Calls: map[string][]int{"say": {1}}, Min: 10}, turkishText)
+	bottest.CheckTurkish(t, turkishText, 10)
 }
 
 // Under a Turkish default, a person without a locale reads the console in Turkish and a
@@ -24,7 +24,7 @@ func TestTheConsoleSpeaksThePersonsLanguage(t *testing.T) {
 		return bot.Actor{Name: who, Email: who + "@x.example", Locale: "en-US"}, nil
 	}
 	script := strings.Join([]string{"/unassign alice@x.example --all", "1", "hello", "/as megan", "hello", "/whoami"}, "\n")
-	if err := c.Run(context.Background(), strings.NewReader(script), h, users); err != nil {
+	if err := runScript(c, script, h, users); err != nil {
 		t.Fatal(err)
 	}
 	got := out.String()

@@ -2,8 +2,9 @@ package discord
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
-
+	"fmt"
 	"strings"
 	"time"
 
@@ -13,11 +14,12 @@ import (
 )
 
 // Discord waits 3 seconds for the answer to an interaction, and Graph and Redis may take
-// longer; so the answer is a deferral, sent at once (5 for a command, "thinking…", private;
-// 6 for a click, nothing visible), and the work runs after it, on its own context, and
-// delivers the reply through the interaction token: edit @original (the deferred reply, or
-// the clicked message), or a follow-up. Both transports (gateway, HTTP) do the same through
-// route.
+// longer; so an interaction for licensebot's work is recorded in the inbox and answered
+// with a deferral (bot.Inbound: 5 for a command, "thinking…", private; 6 for a click,
+// nothing visible), and the work runs after it and delivers the reply through the
+// interaction token: edit @original (the deferred reply, or the clicked message), or a
+// follow-up. Both transports (gateway, HTTP) hand their interactions to receive; what is
+// recorded is the interaction without its token, which goes in the delivery's Reply.
 
 // The actions of licensebot's own buttons, beside the handlers' (handlers/buttons.go).
 const (
@@ -25,69 +27,65 @@ const (
 	actionLinkDeny    = "link-deny"
 )
 
-// ackBudget bounds what runs before the ack (the dedupe claim, the autocomplete's product
-// list), leaving a second of Discord's three for the network.
+// ackBudget bounds what runs before the ack over the gateway (the autocomplete's product
+// list, the ack's REST call), leaving a second of Discord's three for the network.
 const ackBudget = 2 * time.Second
 
-// delivery is what to do with an interaction: the immediate answer (nil: none, the
-// interaction is a duplicate) and the work after it (nil: none).
-type delivery struct {
-	ack  *discordgo.InteractionResponse
-	work func(ctx context.Context)
-	// quick: the work answers from a few reads (Config.Quick) and runs in slots of its own.
-	quick bool
-}
+// tokenLifetime is how long an interaction token may be used: "Interaction tokens are valid
+// for 15 minutes" (https://discord.com/developers/docs/interactions/receiving-and-responding#followup-messages).
+const tokenLifetime = 15 * time.Minute
 
-// route decides the immediate answer to an interaction and the work that follows it.
-func (p *Platform) route(ctx context.Context, i *discordgo.Interaction) delivery {
+// The kinds of Discord's deliveries.
+const (
+	kindCommand = "command"
+	kindClick   = "click"
+)
+
+// respond sends the immediate answer to an interaction on its transport; nil means the
+// interaction is a repeat, answered with nothing (HTTP: 409).
+type respond func(*discordgo.InteractionResponse) error
+
+// receive answers an interaction: at once when it needs no work (PING, autocomplete,
+// anything not licensebot's), else by recording it and deferring. raw is the interaction
+// as Discord sent it, i the same read.
+func (p *Platform) receive(ctx context.Context, raw []byte, i *discordgo.Interaction, answer respond) error {
 	lang := p.language(string(i.Locale))
 	switch i.Type {
 	case discordgo.InteractionPing:
-		return delivery{ack: &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong}}
+		return answer(&discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong})
 	case discordgo.InteractionApplicationCommandAutocomplete:
-		return delivery{ack: p.autocomplete(ctx, i)}
+		return answer(p.autocomplete(ctx, i))
 	case discordgo.InteractionApplicationCommand, discordgo.InteractionMessageComponent:
 	default:
-		return delivery{ack: ephemeralResponse(msgUnknown(lang), lang)}
+		return answer(ephemeralResponse(msgUnknown(lang), lang))
 	}
 	if _, ok := personOf(i); !ok || i.Token == "" {
-		return delivery{ack: ephemeralResponse(msgUnknown(lang), lang)}
+		return answer(ephemeralResponse(msgUnknown(lang), lang))
 	}
-	if i.AppID == "" {
-		// Without it follow-ups would go to /webhooks//{token}.
-		i.AppID = p.cfg.ApplicationID
+	payload, err := bot.WithoutFields(raw, "token")
+	if err != nil {
+		return fmt.Errorf("interaction not readable: %w", err)
 	}
-	key := "discord:interaction:" + i.ID
-	first, err := p.claim(ctx, key)
-	switch {
-	case err != nil:
-		// Fail closed: nothing is done, and the user is told so.
-		p.log.ErrorContext(ctx, "deduper failed: refusing the interaction", "interaction", i.ID, "err", err)
-		return delivery{ack: ephemeralResponse(msgUnavailable(lang), lang)}
-	case !first:
-		p.log.InfoContext(ctx, "interaction already handled: ignoring this delivery", "interaction", i.ID)
-		return delivery{}
-	}
+	d := bot.Delivery{Kind: kindClick, Key: "discord:interaction:" + i.ID, Payload: payload, Reply: bot.Secret(i.Token)}
+	deferral := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}
 	if i.Type == discordgo.InteractionApplicationCommand {
-		return delivery{
-			ack: &discordgo.InteractionResponse{
-				Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
-				Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral},
-			},
-			work:  func(ctx context.Context) { p.runCommand(ctx, i, key) },
-			quick: p.quick(i),
+		d.Kind, d.Quick = kindCommand, p.quick(i)
+		deferral = &discordgo.InteractionResponse{
+			Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+			Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral},
 		}
 	}
-	return delivery{
-		ack:  &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate},
-		work: func(ctx context.Context) { p.runClick(ctx, i) },
-	}
-}
-
-func (p *Platform) claim(ctx context.Context, key string) (bool, error) {
-	ctx, cancel := context.WithTimeout(ctx, ackBudget)
-	defer cancel()
-	return p.cfg.Deduper.Claim(ctx, key, dedupeTTL)
+	p.in.Receive(ctx, d, func(r bot.Receipt) (bool, error) {
+		switch r {
+		case bot.Repeated:
+			return false, answer(nil)
+		case bot.Unrecorded:
+			// Fail closed: nothing is done, and the person is told so, in the ack.
+			return true, answer(ephemeralResponse(bot.Unavailable(lang), lang))
+		}
+		return false, answer(deferral)
+	})
+	return nil
 }
 
 // ephemeralResponse answers an interaction at once with a private message, the platform's
@@ -103,18 +101,8 @@ func ephemeralResponse(m bot.Message, lang string) *discordgo.InteractionRespons
 	}
 }
 
-// goWork runs a delivery's work after the ack, in the platform's bounded background work:
-// in its quick slots when the work is quick, so that it never waits behind plans.
-func (p *Platform) goWork(parent context.Context, what string, d delivery) {
-	if d.quick {
-		p.work.GoQuick(parent, what, d.work)
-		return
-	}
-	p.work.Go(parent, what, d.work)
-}
-
-// quick reports whether a command is answered from a few reads (Config.Quick), by the text
-// the handlers will parse.
+// quick reports whether a command is answered from a few reads (bot.Options.Quick), by the
+// text the handlers will parse.
 func (p *Platform) quick(i *discordgo.Interaction) bool {
 	if p.cfg.Quick == nil {
 		return false
@@ -124,87 +112,131 @@ func (p *Platform) quick(i *discordgo.Interaction) bool {
 		return true // answered with "I didn't understand" at once
 	}
 	text, err := commandText(inv, p.language(string(i.Locale)))
-	return err != nil || p.cfg.Quick(text)
+	return err != nil || p.in.Quick(text)
 }
 
-func (p *Platform) runCommand(ctx context.Context, i *discordgo.Interaction, key string) {
-	lang := p.language(string(i.Locale))
-	answer := func(m bot.Message) {
-		if err := p.editOriginal(ctx, i, m, lang); err != nil {
-			p.log.ErrorContext(ctx, "answer to a command lost", "interaction", i.ID, "err", err)
+// open reads a recorded interaction back (bot.Wire.Open), with its token, usable for 15
+// minutes from the interaction's arrival.
+func (p *Platform) open(_ context.Context, d bot.Delivery) (bot.Exchange, error) {
+	var i discordgo.Interaction
+	if err := json.Unmarshal(d.Payload, &i); err != nil {
+		return nil, fmt.Errorf("read a recorded interaction: %w", err)
+	}
+	want := discordgo.InteractionMessageComponent
+	if d.Kind == kindCommand {
+		want = discordgo.InteractionApplicationCommand
+	}
+	if i.Type != want {
+		return nil, fmt.Errorf("read a recorded interaction: a %s of type %d", d.Kind, i.Type)
+	}
+	i.Token = d.Reply.Reveal()
+	if i.AppID == "" {
+		// Without it follow-ups would go to /webhooks//{token}.
+		i.AppID = p.cfg.ApplicationID
+	}
+	x := &exchange{p: p, i: &i, key: d.Key, expires: d.Received.Add(tokenLifetime)}
+	x.who, _ = personOf(&i)
+	if d.Kind == kindCommand {
+		x.inv, x.invErr = readInvocation(i.ApplicationCommandData())
+	} else {
+		x.action, x.value = parseCustomID(i.MessageComponentData().CustomID)
+	}
+	return x, nil
+}
+
+// exchange is an interaction being worked on.
+type exchange struct {
+	p       *Platform
+	i       *discordgo.Interaction
+	key     string
+	expires time.Time // when the token stops working
+	who     person
+
+	inv    invocation // a command's
+	invErr error
+	action string // a click's
+	value  string
+
+	mapped  bool         // who's account is mapped or linked to a work account
+	decided *linkRequest // a link request this click decided
+}
+
+func (x *exchange) isCommand() bool { return x.i.Type == discordgo.InteractionApplicationCommand }
+
+func (x *exchange) isLinkDecision() bool {
+	return !x.isCommand() && (x.action == actionLinkApprove || x.action == actionLinkDeny)
+}
+
+// Locale: every interaction carries the person's (e.g. "tr" or "en-US").
+func (x *exchange) Locale() string { return string(x.i.Locale) }
+
+// Early answers a command Discord delivered in a shape licensebot doesn't know.
+func (x *exchange) Early(lang string) (bot.Message, bool) {
+	if x.isCommand() && x.invErr != nil {
+		x.p.log.Warn("command not readable", "err", x.invErr)
+		return msgUnknown(lang), true
+	}
+	return bot.Message{}, false
+}
+
+// Identify reads which work account the person's Discord account is mapped or linked to.
+// A decision on a link request needs none: the approver role is what counts.
+func (x *exchange) Identify(ctx context.Context) (bot.Actor, error) {
+	if x.isLinkDecision() {
+		return bot.Actor{Platform: platformName, ChatID: x.who.id, Name: x.who.name, Locale: string(x.i.Locale), Workspace: x.i.GuildID}, nil
+	}
+	actor, mapped, err := x.p.actor(ctx, x.i, x.who)
+	x.mapped = mapped
+	return actor, err
+}
+
+func (x *exchange) Handle(ctx context.Context, h bot.Handler, who bot.Actor) bot.Reply {
+	p, lang := x.p, x.p.language(who.Locale)
+	if !x.isCommand() {
+		if x.isLinkDecision() {
+			reply, decided := p.decideLink(ctx, x.who, x.action == actionLinkApprove, x.value, lang)
+			x.decided = decided
+			return reply
 		}
-	}
-	inv, err := readInvocation(i.ApplicationCommandData())
-	if err != nil {
-		p.log.WarnContext(ctx, "command not readable", "err", err)
-		answer(msgUnknown(lang))
-		return
-	}
-	h := p.currentHandler()
-	if h == nil {
-		answer(msgNotReady(lang))
-		return
-	}
-	who, _ := personOf(i)
-	actor, mapped, err := p.actor(ctx, i, who)
-	if err != nil {
-		p.log.ErrorContext(ctx, "who is asking", "user", who.id, "err", err)
-		answer(msgWhoAreYou(lang))
-		return
+		if !x.mapped {
+			return bot.Reply{Message: msgLinkFirst(lang)}
+		}
+		return h.HandleClick(ctx, bot.Click{Actor: who, Action: x.action, Value: x.value, Message: clickedMessage(x.i)})
 	}
 	switch {
-	case inv.sub == subLink:
-		answer(p.requestLink(ctx, who, inv.strings[optUPN], string(i.Locale)))
-		return
-	case !mapped && inv.sub != subHelp:
-		answer(msgLinkFirst(lang))
-		return
+	case x.inv.sub == subLink:
+		return bot.Reply{Message: p.requestLink(ctx, x.who, x.inv.strings[optUPN], string(x.i.Locale))}
+	case !x.mapped && x.inv.sub != subHelp:
+		return bot.Reply{Message: msgLinkFirst(lang)}
 	}
-	text, err := commandText(inv, lang)
+	text, err := commandText(x.inv, lang)
 	if err != nil {
 		var r refusal
 		if !errors.As(err, &r) {
 			p.log.ErrorContext(ctx, "translate the command", "err", err)
 		}
-		answer(bot.Message{Text: err.Error()})
-		return
+		return bot.Reply{Message: bot.Message{Text: err.Error()}}
 	}
-	reply := bot.Safely(ctx, p.log, "command", msgFailed(lang), func() bot.Reply {
-		return h.HandleCommand(ctx, bot.Command{Actor: actor, Text: text, Channel: i.ChannelID, DeliveryID: key})
-	})
-	// The answer to a command is always the caller's own: the deferred ephemeral reply.
-	answer(reply.Message)
+	return h.HandleCommand(ctx, bot.Command{Actor: who, Text: text, Channel: x.i.ChannelID, DeliveryID: x.key})
 }
 
-func (p *Platform) runClick(ctx context.Context, i *discordgo.Interaction) {
-	data := i.MessageComponentData()
-	action, value := parseCustomID(data.CustomID)
-	who, _ := personOf(i)
-	lang := p.language(string(i.Locale))
-	if action == actionLinkApprove || action == actionLinkDeny {
-		p.decideLink(ctx, i, who, action == actionLinkApprove, value, lang)
+// Answer: the answer to a command is always the caller's own, the deferred ephemeral
+// reply; a click's, as answerClick says.
+func (x *exchange) Answer(ctx context.Context, r bot.Reply, lang string) {
+	if x.decided != nil {
+		// The decided request's message is the approval channel's, in the configured
+		// language; then its requester hears the outcome.
+		x.answerClick(ctx, r, x.p.language(""))
+		x.p.tellRequester(ctx, *x.decided)
 		return
 	}
-	h := p.currentHandler()
-	if h == nil {
-		p.answerClick(ctx, i, bot.Reply{Message: msgNotReady(lang)}, lang)
+	if !x.isCommand() {
+		x.answerClick(ctx, r, lang)
 		return
 	}
-	actor, mapped, err := p.actor(ctx, i, who)
-	if err != nil {
-		p.log.ErrorContext(ctx, "who is clicking", "user", who.id, "err", err)
-		p.answerClick(ctx, i, bot.Reply{Message: msgWhoAreYou(lang)}, lang)
-		return
+	if err := x.editOriginal(ctx, r.Message, lang); err != nil {
+		x.p.log.ErrorContext(ctx, "answer to a command lost", "interaction", x.i.ID, "err", err)
 	}
-	if !mapped {
-		p.answerClick(ctx, i, bot.Reply{Message: msgLinkFirst(lang)}, lang)
-		return
-	}
-	click := bot.Click{Actor: actor, Action: action, Value: value, Message: clickedMessage(i)}
-	reply := bot.Safely(ctx, p.log, "click", msgFailed(lang), func() bot.Reply {
-		return h.HandleClick(ctx, click)
-	})
-	p.answerClick(ctx, i, reply, lang)
 }
 
 // clickedMessage is the message the button was on.
@@ -223,33 +255,50 @@ func clickedMessage(i *discordgo.Interaction) bot.MessageRef {
 // message the button was on, through the token's @original (for a component interaction,
 // the clicked message): the only way to change an ephemeral message (the plan is one), and
 // the bot's own channel messages can also be edited with ChannelMessageEdit should the
-// token fail. Any other answer goes to the clicker alone, as an ephemeral follow-up. lang is
-// the language of the platform's own words in it.
-func (p *Platform) answerClick(ctx context.Context, i *discordgo.Interaction, reply bot.Reply, lang string) {
+// token fail (or be past its 15 minutes). Any other answer goes to the clicker alone, as
+// an ephemeral follow-up. lang is the language of the platform's own words in it.
+func (x *exchange) answerClick(ctx context.Context, reply bot.Reply, lang string) {
+	p, i := x.p, x.i
 	if !reply.Replace {
-		if err := p.followup(ctx, i, reply.Message, lang); err != nil {
+		if err := x.followup(ctx, reply.Message, lang); err != nil {
 			p.log.ErrorContext(ctx, "answer to a click lost", "interaction", i.ID, "err", err)
 		}
 		return
 	}
-	err := p.editOriginal(ctx, i, reply.Message, lang)
+	err := x.editOriginal(ctx, reply.Message, lang)
 	if err == nil {
 		return
 	}
 	ref := clickedMessage(i)
 	if i.Message != nil && i.Message.Flags&discordgo.MessageFlagsEphemeral == 0 && ref.Channel != "" && ref.ID != "" {
 		p.log.WarnContext(ctx, "edit of the clicked message through the token failed; editing it as the bot", "err", err)
-		err = p.update(ctx, ref, reply.Message, lang)
+		err = p.UpdateIn(ctx, ref, reply.Message, lang)
 	}
 	if err != nil {
 		p.log.ErrorContext(ctx, "replace the clicked message", "interaction", i.ID, "err", err)
 	}
 }
 
+// errTokenExpired says that an interaction's token was not used: its 15 minutes are over
+// (a delivery taken over late). Nothing was sent, so it is no failure of Discord's.
+var errTokenExpired = errors.New("the interaction token's 15 minutes are over")
+
+// token is the interaction's token while it may be used.
+func (x *exchange) token() error {
+	if !x.p.cfg.Now().Before(x.expires) {
+		return errTokenExpired
+	}
+	return nil
+}
+
 // editOriginal edits the interaction's @original message: the deferred reply of a command,
 // or the message a button was on. Discord may not have taken the ack in yet when the work
 // is quick (Unknown Webhook / Unknown Message), so that is tried again once, shortly after.
-func (p *Platform) editOriginal(ctx context.Context, i *discordgo.Interaction, m bot.Message, lang string) error {
+func (x *exchange) editOriginal(ctx context.Context, m bot.Message, lang string) error {
+	if err := x.token(); err != nil {
+		return err
+	}
+	p, i := x.p, x.i
 	body := editOf(render(m, "", nil, lang))
 	// The bucket is the one discordgo's InteractionResponseEdit uses: all webhooks' one.
 	endpoint, bucket := discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), discordgo.EndpointWebhookToken("", "")
@@ -269,6 +318,14 @@ func (p *Platform) editOriginal(ctx context.Context, i *discordgo.Interaction, m
 }
 
 // followup sends a new ephemeral message to the person who interacted.
+func (x *exchange) followup(ctx context.Context, m bot.Message, lang string) error {
+	if err := x.token(); err != nil {
+		return err
+	}
+	return x.p.followup(ctx, x.i, m, lang)
+}
+
+// followup sends a new ephemeral message through an interaction's token.
 func (p *Platform) followup(ctx context.Context, i *discordgo.Interaction, m bot.Message, lang string) error {
 	r := render(m, "", nil, lang)
 	params := &discordgo.WebhookParams{Content: r.Content, Embeds: r.Embeds, Components: r.Components,
@@ -304,11 +361,11 @@ func (p *Platform) requestLink(ctx context.Context, who person, upn, locale stri
 	r, err := p.links.request(ctx, who.id, who.name, upn, locale)
 	if err != nil {
 		p.log.ErrorContext(ctx, "file a link request", "user", who.id, "err", err)
-		return msgUnavailable(lang)
+		return bot.Unavailable(lang)
 	}
 	if _, err := p.Post(ctx, bot.Destination{Approvers: true}, linkApproval(p.language(""), r)); err != nil {
 		p.log.ErrorContext(ctx, "post a link request to the approvers", "request", r.ID, "err", err)
-		return msgUnavailable(lang)
+		return bot.Unavailable(lang)
 	}
 	p.log.InfoContext(ctx, "link requested", "request", r.ID, "user", who.id, "upn", upn)
 	return msgLinkRequested(lang, upn)
@@ -316,54 +373,50 @@ func (p *Platform) requestLink(ctx context.Context, who person, upn, locale stri
 
 // decideLink answers [Approve link] / [Deny link]: only an approver-role member, never the
 // requester, and only once (the record's compare-and-set); an approval links the account.
-// lang is the clicker's language.
-func (p *Platform) decideLink(ctx context.Context, i *discordgo.Interaction, who person, approve bool, id, lang string) {
-	tell := func(m bot.Message) { p.answerClick(ctx, i, bot.Reply{Message: m}, lang) }
+// lang is the clicker's language. decided is the request once decided: its message is then
+// replaced (reply), and its requester told (tellRequester).
+func (p *Platform) decideLink(ctx context.Context, who person, approve bool, id, lang string) (reply bot.Reply, decided *linkRequest) {
+	tell := func(m bot.Message) (bot.Reply, *linkRequest) { return bot.Reply{Message: m}, nil }
 	if !validRequestID(id) {
-		tell(msgLinkUnknown(lang))
-		return
+		return tell(msgLinkUnknown(lang))
 	}
 	if !p.isLinkApprover(who) {
-		tell(msgNotLinkApprover(lang))
-		return
+		return tell(msgNotLinkApprover(lang))
 	}
 	r, st, err := p.links.pending(ctx, id)
 	if err == nil && r.DiscordID == who.id {
-		tell(msgOwnLink(lang))
-		return
+		return tell(msgOwnLink(lang))
 	}
 	if err == nil {
 		r, err = p.links.decide(ctx, r, st, approve, who.id)
 	}
 	switch {
 	case errors.Is(err, errLinkUnknown):
-		tell(msgLinkUnknown(lang))
-		return
+		return tell(msgLinkUnknown(lang))
 	case errors.Is(err, errLinkExpired):
-		tell(msgLinkExpired(lang))
-		return
+		return tell(msgLinkExpired(lang))
 	case errors.Is(err, errLinkDecided):
-		tell(msgLinkDecided(lang, r.State))
-		return
+		return tell(msgLinkDecided(lang, r.State))
 	case err != nil:
 		p.log.ErrorContext(ctx, "decide a link request", "request", id, "err", err)
-		tell(msgUnavailable(lang))
-		return
+		return tell(bot.Unavailable(lang))
 	}
 	if r.State == stateApproved {
 		if err := p.links.set(ctx, r.DiscordID, r.UPN, who.id); err != nil {
 			// Approved but not stored: the person is told nothing, and asks again.
 			p.log.ErrorContext(ctx, "store an approved link", "request", id, "err", err)
-			tell(msgUnavailable(lang))
-			return
+			return tell(bot.Unavailable(lang))
 		}
 	}
 	p.log.InfoContext(ctx, "link decided", "request", id, "state", r.State, "user", r.DiscordID, "upn", r.UPN, "by", who.id)
 	// The request's message is the approval channel's: it stays in the configured language.
-	shared := p.language("")
-	p.answerClick(ctx, i, bot.Reply{Message: linkDecision(shared, r, who.name), Replace: true}, shared)
+	return bot.Reply{Message: linkDecision(p.language(""), r, who.name), Replace: true}, &r
+}
+
+// tellRequester tells the person who asked for a link how it was decided, in their language.
+func (p *Platform) tellRequester(ctx context.Context, r linkRequest) {
 	requester := bot.Actor{Platform: platformName, ChatID: r.DiscordID, Name: r.Name, Locale: r.Locale}
 	if _, err := p.Post(ctx, bot.Destination{Actor: &requester}, linkOutcome(p.language(r.Locale), r)); err != nil {
-		p.log.WarnContext(ctx, "tell the requester about their link", "request", id, "err", err)
+		p.log.WarnContext(ctx, "tell the requester about their link", "request", r.ID, "err", err)
 	}
 }

@@ -11,16 +11,12 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/licensebot/licensebot/bot"
 )
 
-// Finding is one thing Check looked at: Problem is empty when it passed. Unchecked means it
-// could not be checked from here (not a failure; the operator has to look by hand).
-type Finding struct {
-	Check     string
-	Problem   string
-	Fix       string
-	Unchecked bool
-}
+// Finding is one thing Check looked at (bot.Finding).
+type Finding = bot.Finding
 
 // Check verifies, without posting or registering anything, that the Discord application is
 // set up for licensebot: the bot token is valid, the application id (and the public key, for

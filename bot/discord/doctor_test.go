@@ -2,6 +2,8 @@ package discord
 
 import (
 	"context"
+	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/bottest"
 	"strings"
 	"testing"
 
@@ -111,37 +113,17 @@ func TestCheckFindsWhatIsWrongWithTheDiscordApp(t *testing.T) {
 			f.AddGuild(guildID, "Contoso IT")
 			f.AddGuildChannel(guildID, approvalChannel, "approvals")
 			f.AddRole(guildID, approverRole, "Approvers", true)
-			sl := &sleeps{}
+			sl := &bottest.Sleeps{}
 			cfg := Config{BotToken: discordfake.BotToken, PublicKey: testPublicKey(), ApplicationID: discordfake.AppID,
 				GuildIDs: []string{guildID}, ApprovalChannelID: approvalChannel, ApproverRoleIDs: []string{approverRole},
-				APIURL: f.APIURL(), Sleep: sl.Sleep}
+				APIURL: f.APIURL(), Options: bot.Options{Sleep: sl.Sleep}}
 			tt.setup(f, &cfg)
 			p, err := New(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var failed, unchecked, passed, all []string
-			for _, fd := range p.Check(context.Background()) {
-				line := fd.Check
-				if fd.Problem != "" {
-					line += ": " + fd.Problem + " — " + fd.Fix
-				}
-				all = append(all, line)
-				switch {
-				case fd.Problem == "":
-					passed = append(passed, line)
-				case fd.Unchecked:
-					unchecked = append(unchecked, line)
-				default:
-					failed = append(failed, line)
-				}
-				if strings.Contains(line, cfg.BotToken) || strings.Contains(line, discordfake.BotToken) {
-					t.Errorf("a finding contains a token: %q", line)
-				}
-				if strings.ContainsAny(line, "\n\r") {
-					t.Errorf("a finding spans lines: %q", line)
-				}
-			}
+			found := bottest.SortFindings(t, p.Check(context.Background()), cfg.BotToken, discordfake.BotToken)
+			failed, unchecked, passed, all := found.Failed, found.Unchecked, found.Passed, found.All
 			if testing.Verbose() {
 				t.Logf("findings:\n%s", strings.Join(all, "\n"))
 			}

@@ -99,7 +99,7 @@ func TestEveryRequestTheBotSendsIsAPIv10(t *testing.T) {
 	if _, err := w.platform.Post(t.Context(), bot.Destination{Actor: &bot.Actor{Platform: "discord", ChatID: approverID}}, bot.Message{Text: "Done."}); err != nil {
 		t.Fatal(err)
 	}
-	w.handler.click = bot.Reply{Message: bot.Message{Text: "You can't approve your own request."}}
+	w.handler.Click = bot.Reply{Message: bot.Message{Text: "You can't approve your own request."}}
 	clicked := w.discord.AddMessage(approvalChannel, discordfake.Message{Content: "Approve?"})
 	w.deliver(t, click(t, "8200", masonID, nil, "approve:7k2m9q4x8w1r5t3y", approvalChannel, clicked, false))
 	w.platform.Wait()
@@ -174,7 +174,7 @@ func TestMessageEditsCarryOnlyDocumentedFields(t *testing.T) {
 		{
 			name: "a replacing answer to a click edits @original", route: discordfake.RouteEditOriginal,
 			edit: func(t *testing.T, w *world) {
-				w.handler.click = bot.Reply{Message: bot.Message{Text: "Confirmed."}, Replace: true}
+				w.handler.Click = bot.Reply{Message: bot.Message{Text: "Confirmed."}, Replace: true}
 				clicked := w.discord.AddMessage(approvalChannel, discordfake.Message{Content: "Approve?"})
 				w.deliver(t, click(t, "8400", masonID, nil, "approve:7k2m9q4x8w1r5t3y", approvalChannel, clicked, false))
 				w.platform.Wait()
@@ -184,7 +184,7 @@ func TestMessageEditsCarryOnlyDocumentedFields(t *testing.T) {
 			name: "when @original can't be edited, the bot edits the clicked message", route: discordfake.RouteEditMessage,
 			edit: func(t *testing.T, w *world) {
 				w.discord.RateLimit(discordfake.RouteEditOriginal, 10, 10*time.Millisecond, false)
-				w.handler.click = bot.Reply{Message: bot.Message{Text: "Confirmed."}, Replace: true}
+				w.handler.Click = bot.Reply{Message: bot.Message{Text: "Confirmed."}, Replace: true}
 				clicked := w.discord.AddMessage(approvalChannel, discordfake.Message{Content: "Approve?"})
 				w.deliver(t, click(t, "8500", masonID, nil, "approve:7k2m9q4x8w1r5t3y", approvalChannel, clicked, false))
 				w.platform.Wait()

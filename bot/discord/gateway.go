@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -69,15 +70,15 @@ const (
 // zombied connection closed and resumed, Reconnect, Invalid Session, reconnecting with a
 // backoff); it returns an error only when Discord refuses the bot for good (a bad token,
 // close codes 4004 and 4010-4014). Each INTERACTION_CREATE reaches onInteraction on a
-// goroutine of its own, which acks through the callback endpoint at once and leaves the
-// work to goWork. With one token, every running gateway session receives every
-// interaction, so replicas need a shared Deduper: the second ack would fail with 40060,
-// and the work would run twice.
+// goroutine of its own, which records it in the inbox, acks it through the callback
+// endpoint and leaves the work to the pipeline (bot.Inbound). With one token, every
+// running gateway session receives every interaction, so replicas need a shared inbox:
+// the second ack would fail with 40060, and the work would run twice.
 func (p *Platform) RunGateway(ctx context.Context) error {
 	var acks sync.WaitGroup
 	defer acks.Wait()
-	g := &gatewayLoop{p: p, dispatch: func(i *discordgo.Interaction) {
-		acks.Go(func() { p.onInteraction(ctx, i) })
+	g := &gatewayLoop{p: p, dispatch: func(raw json.RawMessage, i *discordgo.Interaction) {
+		acks.Go(func() { p.onInteraction(ctx, raw, i) })
 	}}
 	return g.run(ctx)
 }
@@ -86,7 +87,7 @@ func (p *Platform) RunGateway(ctx context.Context) error {
 // one to the next.
 type gatewayLoop struct {
 	p        *Platform
-	dispatch func(*discordgo.Interaction)
+	dispatch func(raw json.RawMessage, i *discordgo.Interaction)
 }
 
 // gatewaySession is what a Resume needs ("Preparing to Resume").
@@ -213,24 +214,26 @@ func gatewayQuery(raw string) (string, error) {
 	return u.String(), nil
 }
 
-// onInteraction answers one interaction from the gateway.
-func (p *Platform) onInteraction(ctx context.Context, i *discordgo.Interaction) {
-	d := p.route(ctx, i)
-	if d.ack == nil || i.Type == discordgo.InteractionPing {
-		return // a duplicate; PING comes over HTTP only
-	}
-	ackCtx, cancel := context.WithTimeout(ctx, ackBudget)
-	defer cancel()
-	err := call0(ackCtx, p, "ack the interaction", func(opts ...discordgo.RequestOption) error {
-		return p.session.InteractionRespond(i, d.ack, opts...)
+// onInteraction answers one interaction from the gateway (raw as the dispatch carried it):
+// through the callback endpoint, as receive says. A repeat gets nothing.
+func (p *Platform) onInteraction(ctx context.Context, raw json.RawMessage, i *discordgo.Interaction) {
+	err := p.receive(ctx, raw, i, func(ack *discordgo.InteractionResponse) error {
+		if ack == nil || i.Type == discordgo.InteractionPing {
+			return nil // a duplicate; PING comes over HTTP only
+		}
+		ackCtx, cancel := context.WithTimeout(ctx, ackBudget)
+		defer cancel()
+		err := call0(ackCtx, p, "ack the interaction", func(opts ...discordgo.RequestOption) error {
+			return p.session.InteractionRespond(i, ack, opts...)
+		})
+		if err != nil {
+			// Unknown interaction (10062): too late, or answered by another session; either
+			// way its token is no good for the reply.
+			return fmt.Errorf("ack of interaction %s (code %d): %w", i.ID, discordCode(err), err)
+		}
+		return nil
 	})
 	if err != nil {
-		// Unknown interaction (10062): too late, or answered by another session; either
-		// way its token is no good for the reply.
-		p.log.ErrorContext(ctx, "ack of an interaction failed: not acting on it", "interaction", i.ID, "code", discordCode(err), "err", err)
-		return
-	}
-	if d.work != nil {
-		p.goWork(ctx, interactionKind(i.Type), d)
+		p.log.ErrorContext(ctx, "interaction from the gateway not answered", "interaction", i.ID, "err", err)
 	}
 }

@@ -282,7 +282,7 @@ func (g *gatewayLoop) onDispatch(ctx context.Context, log *slog.Logger, f gatewa
 			log.ErrorContext(ctx, "INTERACTION_CREATE from the Discord gateway unreadable", "err", err)
 			return
 		}
-		g.dispatch(ic.Interaction)
+		g.dispatch(f.D, ic.Interaction)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/bottest"
 	"github.com/licensebot/licensebot/bot/discord/discordfake"
 )
 
@@ -19,21 +20,8 @@ import (
 // the ack through the callback endpoint, and the reply through @original.
 func TestGatewayInteractionIsAckedAndAnswered(t *testing.T) {
 	w := newWorld(t)
-	w.handler.command = bot.Reply{Message: bot.Message{Text: "alice@contoso.com has 2 licenses."}}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- w.platform.RunGateway(ctx) }()
-	defer func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("RunGateway: %v", err)
-			}
-		case <-time.After(5 * time.Second):
-			t.Error("RunGateway didn't return after its context ended")
-		}
-	}()
+	w.handler.Command = bot.Reply{Message: bot.Message{Text: "alice@contoso.com has 2 licenses."}}
+	defer bottest.Running(t, "RunGateway", w.platform.RunGateway)()
 	w.discord.WaitGateway(t)
 	var identify struct {
 		D struct {

@@ -1,20 +1,17 @@
 package discord
 
 import (
-	"context"
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/bottest"
 	"github.com/licensebot/licensebot/bot/discord/discordfake"
 )
 
@@ -39,80 +36,12 @@ const (
 	channelID       = "645027906669510667"
 )
 
-// recorder is a Handler that records what reaches it and answers with canned replies.
-type recorder struct {
-	mu       sync.Mutex
-	commands []bot.Command
-	clicks   []bot.Click
-	delay    time.Duration
-	command  bot.Reply
-	click    bot.Reply
-}
-
-func (r *recorder) HandleCommand(ctx context.Context, cmd bot.Command) bot.Reply {
-	r.mu.Lock()
-	r.commands = append(r.commands, cmd)
-	delay, reply := r.delay, r.command
-	r.mu.Unlock()
-	if delay > 0 {
-		select {
-		case <-time.After(delay):
-		case <-ctx.Done():
-		}
-	}
-	return reply
-}
-
-func (r *recorder) HandleClick(_ context.Context, click bot.Click) bot.Reply {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.clicks = append(r.clicks, click)
-	return r.click
-}
-
-func (r *recorder) Commands() []bot.Command {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]bot.Command(nil), r.commands...)
-}
-
-func (r *recorder) Clicks() []bot.Click {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]bot.Click(nil), r.clicks...)
-}
-
-// sleeps records the waits for retry_after instead of sleeping.
-type sleeps struct {
-	mu    sync.Mutex
-	waits []time.Duration
-}
-
-func (s *sleeps) Sleep(_ context.Context, d time.Duration) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.waits = append(s.waits, d)
-	return nil
-}
-
-func (s *sleeps) Waits() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]time.Duration(nil), s.waits...)
-}
-
-type failingDeduper struct{}
-
-func (failingDeduper) Claim(context.Context, string, time.Duration) (bool, error) {
-	return false, errors.New("redis: connection refused")
-}
-
 // world is a platform wired to a fake Discord.
 type world struct {
 	discord  *discordfake.Server
 	platform *Platform
-	handler  *recorder
-	sleeps   *sleeps
+	handler  *bottest.Recorder
+	sleeps   *bottest.Sleeps
 	links    *MemoryRecords
 }
 
@@ -121,8 +50,8 @@ func newWorld(t *testing.T, configure ...func(*Config)) *world {
 	fake := discordfake.New(t)
 	fake.AddChannel(approvalChannel)
 	fake.AddChannel(channelID)
-	h := &recorder{command: bot.Reply{Message: bot.Message{Text: "Here is the plan."}}}
-	sl := &sleeps{}
+	h := &bottest.Recorder{Command: bot.Reply{Message: bot.Message{Text: "Here is the plan."}}}
+	sl := &bottest.Sleeps{}
 	records := NewMemoryRecords(func() time.Time { return testNow })
 	cfg := Config{
 		BotToken:          discordfake.BotToken,
@@ -133,19 +62,9 @@ func newWorld(t *testing.T, configure ...func(*Config)) *world {
 		ApproverRoleIDs:   []string{approverRole},
 		UserMap:           map[string]string{masonID: "mason@contoso.com"},
 		APIURL:            fake.APIURL(),
-		Links:             records,
-		Now:               func() time.Time { return testNow },
-		Sleep:             sl.Sleep,
+		Options:           bot.Options{Records: records, Now: func() time.Time { return testNow }, Sleep: sl.Sleep},
 	}
-	for _, c := range configure {
-		c(&cfg)
-	}
-	p, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.SetHandler(h)
-	t.Cleanup(p.Wait)
+	p := bottest.NewPlatform(t, cfg, configure, New, h)
 	return &world{discord: fake, platform: p, handler: h, sleeps: sl, links: records}
 }
 
@@ -205,23 +124,7 @@ func signed(t *testing.T, payload []byte) *http.Request {
 
 // fixture reads a payload from testdata and changes it for a test.
 func fixture(t *testing.T, name string, change func(p map[string]any)) []byte {
-	t.Helper()
-	raw, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var p map[string]any
-	if err := json.Unmarshal(raw, &p); err != nil {
-		t.Fatal(err)
-	}
-	if change != nil {
-		change(p)
-	}
-	b, err := json.Marshal(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return bottest.Fixture(t, name, change)
 }
 
 // member is the member object of a payload.
@@ -303,14 +206,7 @@ func decodeAck(t *testing.T, rec *httptest.ResponseRecorder) ackBody {
 
 // waitFor polls cond for up to 10 s.
 func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	bottest.WaitFor(t, what, 10*time.Second, cond)
 }
 
 // original waits for the interaction's @original to be filled in, and returns it.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/bottest"
 	"github.com/licensebot/licensebot/bot/discord/discordfake"
 )
 
@@ -91,7 +92,7 @@ func TestDiscordsExamplePayloadsAreAcceptedAndDispatched(t *testing.T) {
 	t.Run("button click", func(t *testing.T) {
 		w := newWorld(t)
 		w.discord.AddMessage("345626669114982402", discordfake.Message{ID: "844397162624450620", Content: "This is a message with components."})
-		w.handler.click = bot.Reply{Message: bot.Message{Text: "Noted."}}
+		w.handler.Click = bot.Reply{Message: bot.Message{Text: "Noted."}}
 		rec := w.deliver(t, fixture(t, "message-component-interaction.json", func(p map[string]any) {
 			p["member"].(map[string]any)["user"].(map[string]any)["id"] = masonID
 		}))
@@ -123,8 +124,8 @@ func equalActor(a, b bot.Actor) bool {
 func TestCommandIsDeferredAtOnceAndAnsweredByEditingOriginal(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	w.handler.delay = 5 * time.Second // Graph being slow
-	w.handler.command = bot.Reply{Message: bot.Message{Text: "This will remove 1 license from 1 user. Please check and confirm.",
+	w.handler.Delay = 5 * time.Second // Graph being slow
+	w.handler.Command = bot.Reply{Message: bot.Message{Text: "This will remove 1 license from 1 user. Please check and confirm.",
 		Buttons: []bot.Button{{Label: "Confirm", Action: "confirm", Value: "7k2m9q4x8w1r5t3y", Style: bot.Primary}}}}
 
 	start := time.Now()
@@ -211,7 +212,7 @@ func TestClickAnswers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newWorld(t)
-			w.handler.click = tt.reply
+			w.handler.Click = tt.reply
 			flags := 0
 			if tt.ephemeral {
 				flags = 64
@@ -252,7 +253,7 @@ func TestTheSameInteractionTwiceReachesTheHandlerOnce(t *testing.T) {
 }
 
 func TestDeduperFailureRefusesTheInteraction(t *testing.T) {
-	w := newWorld(t, func(c *Config) { c.Deduper = failingDeduper{} })
+	w := newWorld(t, func(c *Config) { c.Inbox = bottest.FailingInbox{} })
 	rec := w.deliver(t, command(t, "4100", masonID, nil, subHelp))
 	a := decodeAck(t, rec)
 	if a.Type != 4 || a.Data == nil || a.Data.Flags != 64 || !strings.Contains(a.Data.Content, "unavailable") {

@@ -9,6 +9,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/bottest"
 	"github.com/licensebot/licensebot/internal/translations"
 )
 
@@ -52,7 +53,7 @@ func TestEachPersonIsAnsweredInTheirLanguage(t *testing.T) {
 }
 
 func TestTheImmediateRefusalIsInThePersonsLanguage(t *testing.T) {
-	w := newWorld(t, func(c *Config) { c.Deduper = failingDeduper{} })
+	w := newWorld(t, func(c *Config) { c.Inbox = bottest.FailingInbox{} })
 	a := decodeAck(t, w.deliver(t, inLocale(t, command(t, "8100", masonID, nil, subHelp), "tr")))
 	if a.Data == nil || !strings.Contains(a.Data.Content, "geçici olarak kullanılamıyor") {
 		t.Fatalf("ack %+v", a)
@@ -130,7 +131,7 @@ func TestTheCommandIsDescribedInBothLanguages(t *testing.T) {
 }
 
 func TestALanguageLicensebotDoesNotSpeakIsRefused(t *testing.T) {
-	_, err := New(Config{BotToken: "x", ApplicationID: "1", Language: "de"})
+	_, err := New(Config{BotToken: "x", ApplicationID: "1", Options: bot.Options{Language: "de"}})
 	if err == nil || !strings.Contains(err.Error(), `language "de"`) {
 		t.Fatalf("err %v", err)
 	}

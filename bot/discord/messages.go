@@ -7,20 +7,8 @@ import (
 // What the Discord platform itself says, in lang: about Discord's side of things and about
 // links (the handlers say everything about requests).
 
-func msgUnavailable(lang string) bot.Message {
-	return bot.Message{Text: say(lang, "licensebot is temporarily unavailable, so nothing was changed. Try again in a minute; if it persists, tell whoever runs licensebot.")}
-}
-
-func msgNotReady(lang string) bot.Message {
-	return bot.Message{Text: say(lang, "licensebot is still starting, so nothing was changed. Try again in a minute.")}
-}
-
 func msgWhoAreYou(lang string) bot.Message {
 	return bot.Message{Text: say(lang, "I couldn't look up which work account your Discord account is linked to just now, so nothing was changed. Try again in a minute.")}
-}
-
-func msgFailed(lang string) bot.Message {
-	return bot.Message{Text: say(lang, "Something went wrong on licensebot's side while answering; if a change was made, its report will follow. Check with /unassign status before trying again.")}
 }
 
 func msgUnknown(lang string) bot.Message {

@@ -2,7 +2,6 @@ package discord
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -12,66 +11,26 @@ import (
 	"github.com/licensebot/licensebot/bot"
 )
 
-// Post sends a new message as the bot, where the handlers say: a reply to a message, the
-// approval channel (mentioning the approver roles), the Discord user linked to an e-mail,
-// or an actor, each person in a DM. The reference it returns is what Update needs: channel
-// and message id. These are the bot's own messages, editable for as long as they exist,
-// unlike the interaction token's 15 minutes: approvals take longer. The platform's own words
-// in the message (summaries) are in the language the handlers wrote it in: the actor's,
-// else the configured one.
-func (p *Platform) Post(ctx context.Context, to bot.Destination, msg bot.Message) (bot.MessageRef, error) {
-	switch {
-	case to.Thread != nil:
-		if err := ours(*to.Thread); err != nil {
-			return bot.MessageRef{}, err
-		}
-		r := render(msg, "", nil, p.language(""))
-		return p.send(ctx, to.Thread.Channel, r, &discordgo.MessageReference{MessageID: to.Thread.ID, ChannelID: to.Thread.Channel})
-	case to.Approvers:
-		if p.cfg.ApprovalChannelID == "" {
-			return bot.MessageRef{}, errors.New("post to the approvers: no Discord approval channel is configured")
-		}
-		return p.send(ctx, p.cfg.ApprovalChannelID, render(msg, p.approverMentions(), p.cfg.ApproverRoleIDs, p.language("")), nil)
-	case to.Email != "":
-		return p.postToEmail(ctx, to.Email, msg, p.language(""))
-	case to.Actor != nil:
-		lang := p.language(to.Actor.Locale)
-		if to.Actor.Platform == platformName && to.Actor.ChatID != "" {
-			return p.postDM(ctx, to.Actor.ChatID, msg, lang)
-		}
-		if to.Actor.Email != "" {
-			// Someone known from another platform: find them by their linked address.
-			return p.postToEmail(ctx, to.Actor.Email, msg, lang)
-		}
-		return bot.MessageRef{}, fmt.Errorf("post to %q: neither a Discord user nor an e-mail", to.Actor.Name)
-	}
-	return bot.MessageRef{}, errors.New("post: the destination names no one")
+// postReply answers a message with a reply that references it.
+func (p *Platform) postReply(ctx context.Context, to bot.MessageRef, msg bot.Message, lang string) (bot.MessageRef, error) {
+	return p.send(ctx, to.Channel, render(msg, "", nil, lang), &discordgo.MessageReference{MessageID: to.ID, ChannelID: to.Channel})
 }
 
-// Update replaces a message the bot posted (PATCH /channels/{id}/messages/{id}): content,
-// embeds and buttons, so a message without buttons loses the ones it had. Ephemeral
-// messages can't be edited this way; the handlers only update messages that Post returned.
-// Which language the message is in isn't said, so the platform's own words are in the
-// configured one.
-func (p *Platform) Update(ctx context.Context, ref bot.MessageRef, msg bot.Message) error {
-	return p.update(ctx, ref, msg, p.language(""))
+// postApprovers posts to the approval channel, mentioning the approver roles (and letting
+// only them ping).
+func (p *Platform) postApprovers(ctx context.Context, channel string, msg bot.Message, lang string) (bot.MessageRef, error) {
+	return p.send(ctx, channel, render(msg, p.approverMentions(), p.cfg.ApproverRoleIDs, lang), nil)
 }
 
-// update is Update with the platform's own words in lang.
-func (p *Platform) update(ctx context.Context, ref bot.MessageRef, msg bot.Message, lang string) error {
-	if err := ours(ref); err != nil {
-		return err
-	}
+// editMessage replaces a message the bot posted (PATCH /channels/{id}/messages/{id}).
+func (p *Platform) editMessage(ctx context.Context, ref bot.MessageRef, msg bot.Message, lang string) error {
 	body := editOf(render(msg, "", nil, lang))
 	// The bucket is the one discordgo's ChannelMessageEditComplex uses: the channel's.
 	endpoint, bucket := discordgo.EndpointChannelMessage(ref.Channel, ref.ID), discordgo.EndpointChannelMessage(ref.Channel, "")
 	_, err := call(ctx, p, "edit a message", func(opts ...discordgo.RequestOption) (*discordgo.Message, error) {
 		return p.edit(endpoint, bucket, body, opts...)
 	})
-	if err != nil {
-		return fmt.Errorf("update message %s in %s: %w", ref.ID, ref.Channel, err)
-	}
-	return nil
+	return err
 }
 
 // messageEdit is the JSON body of the message edits licensebot makes, Edit Message
@@ -108,16 +67,6 @@ func (p *Platform) edit(endpoint, bucket string, body messageEdit, opts ...disco
 		return nil, fmt.Errorf("read the edited message: %w: %w", discordgo.ErrJSONUnmarshal, err)
 	}
 	return &m, nil
-}
-
-func ours(ref bot.MessageRef) error {
-	if ref.Platform != "" && ref.Platform != platformName {
-		return fmt.Errorf("message %s is on %s, not Discord", ref.ID, ref.Platform)
-	}
-	if ref.Channel == "" || ref.ID == "" {
-		return fmt.Errorf("message reference %+v lacks a channel or a message id", ref)
-	}
-	return nil
 }
 
 func (p *Platform) send(ctx context.Context, channel string, r rendered, reply *discordgo.MessageReference) (bot.MessageRef, error) {

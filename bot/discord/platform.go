@@ -16,6 +16,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/configs"
 )
 
 // platformName is bot.Actor.Platform and bot.MessageRef.Platform for Discord.
@@ -51,57 +52,17 @@ type Config struct {
 	// /api/v10/ (see endpoint.go). The gateway's WebSocket URL comes from GET /gateway, so a
 	// fake that answers it moves the gateway too. Default https://discord.com/.
 	APIURL string
-	// Links keeps link requests and links (Discord user → UPN) as records (records.go),
-	// shared (Redis, through the store) when several replicas run; nil: in this process only
-	// (links are then lost on restart).
-	Links Links
-	// Deduper remembers which interactions were acted on, so that a delivery seen twice
-	// (two gateway sessions, a replayed request) is acted on once. nil: this process only.
-	Deduper Deduper
-	// Language is what the platform's own words (its refusals, link requests, summaries and
-	// the command's descriptions) are in for a person whose Discord locale is neither
-	// English nor Turkish, and in the approval channel: "en" or "tr" (the handlers'
-	// configured language). Default "en".
-	Language string
-	// Quick tells a command answered from a few reads (help, status, show) from the others,
-	// so that it runs in slots of its own (bot.Work.GoQuick); nil: none is.
-	Quick func(text string) bool
-	// Products lists the tenant's product names for /unassign remove's autocomplete.
-	// nil: no suggestions.
-	Products   func(ctx context.Context) ([]string, error)
-	HTTPClient *http.Client
-	Logger     *slog.Logger
-	Now        func() time.Time
-	// WorkTimeout bounds the work on one command or click after its ack. Default 2 minutes,
-	// well within the interaction token's 15 minutes.
-	WorkTimeout time.Duration
-	// MaxConcurrentWork bounds how many commands and clicks are worked on at once after
-	// their ack, so that a burst neither starves the acks (3 s) nor floods Graph. Default 8.
-	MaxConcurrentWork int
-	// Sleep waits for d or until ctx ends (for Discord's retry_after); tests replace it.
-	Sleep func(ctx context.Context, d time.Duration) error
-	// MaxRetries bounds the retries of one REST call answered with 429. Default 3.
-	MaxRetries int
-	// ObserveError, when set, is told of every failed attempt of a REST call, each 429
-	// included (those waited out too), for metrics: the call as its errors name it, a fixed
-	// string without ids ("send a message", "edit a message", "open a DM", "ack the
-	// interaction", "edit the original response", "follow-up", "register commands"), and
-	// why, one of rate_limited, http_5xx, api_error (Discord refused: a 4xx), timeout,
-	// canceled, network or other (observe.go). nil: nobody is told. It must not block.
-	ObserveError func(method, reason string)
+	// The options every platform takes: logging, the clock, the inbox, the bounds of the
+	// work, retries, the language (also of the command's descriptions, and of the approval
+	// channel). Records keeps link requests and links (Discord user → UPN) as records
+	// (records.go), shared (Redis, through the store) when several replicas run; nil: in
+	// this process only (links are then lost on restart). Products lists the tenant's
+	// product names for /unassign remove's autocomplete; nil: no suggestions.
+	bot.Options
 }
 
 // Handler answers commands and clicks (handlers.Service).
-type Handler interface {
-	HandleCommand(ctx context.Context, cmd bot.Command) bot.Reply
-	HandleClick(ctx context.Context, click bot.Click) bot.Reply
-}
-
-// Deduper claims a key once: the first Claim of a key within ttl returns true, the others
-// false. An error means it can't tell, and the caller must not act (store.Claim).
-type Deduper interface {
-	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
-}
+type Handler = bot.Handler
 
 // Platform is the Discord platform and the handlers' Notifier.
 type Platform struct {
@@ -111,23 +72,18 @@ type Platform struct {
 	log       *slog.Logger
 	links     *links
 
-	mu      sync.RWMutex
-	handler Handler
-
-	// work runs what follows the acks, at most MaxConcurrentWork at a time.
-	work *bot.Work
+	calls *bot.API
+	// in is the inbound pipeline: record, ack, identify, run safely, answer.
+	in *bot.Inbound
+	// Poster is Post and Update, the handlers' Notifier: the kinds of destinations as this
+	// platform posts to them (notify.go).
+	bot.Poster
 
 	dmMu sync.Mutex
 	dms  map[string]string // user id → DM channel id
 }
 
-const (
-	defaultAPIURL  = "https://discord.com/"
-	defaultTimeout = 2 * time.Minute
-	// dedupeTTL outlives the interaction token (15 minutes): no delivery of an interaction
-	// can be acted on after its token has expired anyway.
-	dedupeTTL = time.Hour
-)
+const defaultAPIURL = "https://discord.com/"
 
 var (
 	snowflake = regexp.MustCompile(`^[0-9]{1,20}$`)
@@ -141,7 +97,8 @@ func isAddress(s string) bool { return len(s) <= 256 && addressPattern.MatchStri
 
 // New checks the configuration and returns the platform. Errors never contain the token.
 func New(cfg Config) (*Platform, error) {
-	var errs []error
+	opts, err := cfg.Options.WithDefaults(platformName)
+	errs := []error{err} // the options every platform takes, then Discord's own settings
 	cfg.BotToken = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(cfg.BotToken), "Bot "))
 	if cfg.BotToken == "" {
 		errs = append(errs, errors.New("discord: the bot token is required"))
@@ -169,13 +126,6 @@ func New(cfg Config) (*Platform, error) {
 			errs = append(errs, fmt.Errorf("discord: user map entry %q → %q is not a Discord id and a UPN", id, upn))
 		}
 	}
-	if cfg.Language != "" {
-		lang, ok := bot.ParseLanguage(cfg.Language)
-		if !ok {
-			errs = append(errs, fmt.Errorf("discord: language %q: licensebot speaks en (English) and tr (Turkish)", cfg.Language))
-		}
-		cfg.Language = lang
-	}
 	if cfg.APIURL == "" {
 		cfg.APIURL = defaultAPIURL
 	}
@@ -183,44 +133,34 @@ func New(cfg Config) (*Platform, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	cfg.Options = opts
+	if cfg.Records == nil {
+		cfg.Records = NewMemoryRecords(cfg.Now)
 	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.MaxConcurrentWork <= 0 {
-		cfg.MaxConcurrentWork = 8
-	}
-	if cfg.WorkTimeout <= 0 {
-		cfg.WorkTimeout = defaultTimeout
-	}
-	if cfg.Sleep == nil {
-		cfg.Sleep = bot.Sleep
-	}
-	if cfg.MaxRetries <= 0 {
-		cfg.MaxRetries = 3
-	}
-	if cfg.Deduper == nil {
-		cfg.Deduper = bot.NewMemoryClaims(cfg.Now)
-	}
-	if cfg.Links == nil {
-		cfg.Links = NewMemoryRecords(cfg.Now)
-	}
+	log := cfg.Logger.With("platform", platformName)
 	p := &Platform{
 		cfg:       cfg,
 		publicKey: key,
-		log:       cfg.Logger.With("platform", platformName),
-		work:      bot.NewWork(cfg.MaxConcurrentWork, cfg.WorkTimeout, cfg.Logger.With("platform", platformName)),
+		log:       log,
 		dms:       map[string]string{},
 	}
-	p.links = &links{records: cfg.Links, static: cfg.UserMap, now: cfg.Now}
+	p.calls = &bot.API{
+		Platform: platformName, Log: log, MaxRetries: cfg.MaxRetries, Sleep: cfg.Sleep, Observe: cfg.ObserveError,
+		// Discord's retry_after has millisecond precision; 10 ms keeps a zero from spinning.
+		MinWait: 10 * time.Millisecond,
+		Errors:  apiErrors(),
+	}
+	p.Poster = bot.NewPoster(bot.Posting{
+		Platform: platformName, Title: "Discord", Language: p.language, ApprovalChannel: p.cfg.ApprovalChannelID,
+		Thread: p.postReply, Approvers: p.postApprovers,
+		// Someone known by address: the Discord user whose account is linked to it.
+		Email: p.postToEmail, Direct: p.postDM, Edit: p.editMessage,
+	})
+	p.in = bot.NewInbound(platformName, cfg.Options, bot.Wire{Open: p.open, Unidentified: msgWhoAreYou})
+	p.links = &links{records: cfg.Records, static: cfg.UserMap, now: cfg.Now}
 	p.session = newSession(cfg.BotToken, cfg.HTTPClient, base)
 	return p, nil
 }
@@ -241,19 +181,67 @@ func newSession(token string, client *http.Client, base apiBase) *discordgo.Sess
 	return s
 }
 
+// Configured is the Discord platform serve runs, from licensebot's configuration: false
+// when no Discord application is configured.
+func Configured(c configs.Config, opts bot.Options) (*Platform, bool, error) {
+	d := c.Discord
+	if !d.Enabled() {
+		return nil, false, nil
+	}
+	p, err := New(Config{
+		BotToken: d.BotToken, PublicKey: d.PublicKey, ApplicationID: d.ApplicationID, GuildIDs: d.GuildIDs,
+		ApprovalChannelID: d.ApprovalChannelID, ApproverRoleIDs: d.ApproverRoleIDs, UserMap: d.UserMap, APIURL: d.APIURL,
+		Options: opts,
+	})
+	if err != nil {
+		return nil, true, &bot.ConfigError{Platform: "Discord", Err: err}
+	}
+	return p, true, nil
+}
+
+// Name is the platform's name in actors and message references.
+func (p *Platform) Name() string { return platformName }
+
+// Mode says how Discord reaches licensebot, for the start-up line.
+func (p *Platform) Mode() string {
+	if p.publicKey != nil {
+		return "Discord over HTTP"
+	}
+	return "Discord over the gateway"
+}
+
 // SetHandler sets who answers commands and clicks. The handlers are built with the
 // Platform as their Notifier, so the handler comes after New.
-func (p *Platform) SetHandler(h Handler) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.handler = h
-}
-
-func (p *Platform) currentHandler() Handler {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return p.handler
-}
+func (p *Platform) SetHandler(h Handler) { p.in.SetHandler(h) }
 
 // Wait blocks until the work started by commands and clicks so far has finished.
-func (p *Platform) Wait() { p.work.Wait() }
+func (p *Platform) Wait() { p.in.Wait() }
+
+// Start registers /unassign (RegisterCommands), within 30 seconds.
+func (p *Platform) Start(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := p.RegisterCommands(ctx); err != nil {
+		return fmt.Errorf("discord: register /unassign: %w", err)
+	}
+	return nil
+}
+
+// Run runs until ctx ends what Discord needs running: the gateway, unless interactions
+// come over HTTP, and always the inbox's heartbeat and take-over of deliveries another
+// replica left.
+func (p *Platform) Run(ctx context.Context) error {
+	gateway := p.RunGateway
+	if p.publicKey != nil {
+		gateway = nil // interactions come over HTTP
+	}
+	return p.in.RunBeside(ctx, gateway)
+}
+
+// Routes is Discord's HTTP interactions endpoint when a public key is configured.
+func (p *Platform) Routes() []bot.Route {
+	if p.publicKey == nil {
+		return nil
+	}
+	return []bot.Route{{Pattern: "POST /discord/interactions", Name: "interactions", Handler: p.InteractionsHandler()}}
+}

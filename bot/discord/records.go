@@ -5,30 +5,17 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/licensebot/licensebot/bot"
 )
 
-// Links keeps link requests and links as records with a state and a version, the way the
-// store keeps requests (store.Create/Get/Transition), so the lead's adapter over Redis is a
-// few lines. The package doesn't import the store or the handlers (which would bring
-// licensing along): the interface is defined here, where it is used.
-type Links interface {
-	// Create stores a new record at version 1 that expires after ttl; an id in use is an error.
-	Create(ctx context.Context, id, state string, data []byte, ttl time.Duration) error
-	// Get returns the record; ok is false when there is none (never made, or expired).
-	Get(ctx context.Context, id string) (r Record, ok bool, err error)
-	// Transition atomically moves the record from (from, version) to `to` with new data and
-	// ttl, and returns the new record. When the record is in another state or at another
-	// version, it returns the current record with moved false and no error: someone else
-	// decided first. A record that doesn't exist is an error.
-	Transition(ctx context.Context, id, from string, version int64, to string, data []byte, ttl time.Duration) (r Record, moved bool, err error)
-}
+// Links keeps link requests and links as records with a state and a version
+// (bot.Options.Records), the way the store keeps requests (store.Create/Get/Transition),
+// so the adapter over Redis is a few lines.
+type Links = bot.Records
 
 // Record is one record of Links.
-type Record struct {
-	State   string
-	Version int64
-	Data    []byte
-}
+type Record = bot.Record
 
 // MemoryRecords is Links in this process's memory: for a single replica without Redis (a
 // demo) and for tests. Records expire after their TTL, like the store's.

@@ -1,114 +1,37 @@
 package discord
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/bottest"
 	"github.com/licensebot/licensebot/bot/discord/discordfake"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
-// Messages as the handlers make them (handlers/messages.go).
-func planMessage(users int) bot.Message {
-	m := bot.Message{
-		Text: fmt.Sprintf("This will remove %d licenses from %d users once approved. Please check and confirm.", users, users),
-		Buttons: []bot.Button{
-			{Label: "Confirm", Action: "confirm", Value: "7k2m9q4x8w1r5t3y", Style: bot.Primary, Confirm: &bot.Confirmation{
-				Title: "Remove these licenses?", Text: fmt.Sprintf("%d licenses will be removed once approved.", users), Yes: "Confirm", No: "Back"}},
-			{Label: "Cancel", Action: "cancel", Value: "7k2m9q4x8w1r5t3y"},
-		},
-		Footer: "Request 7k2m9q4x8w1r5t3y · waits 15 minutes for your confirmation",
-	}
-	for i := range users {
-		m.Sections = append(m.Sections, bot.Section{
-			Title: fmt.Sprintf("User %03d <user_%03d@contoso.com>", i, i),
-			Text: "✂ remove Office 365 E3 (ENTERPRISEPACK)\n" +
-				"↷ keep Microsoft 365 E5 (SPE_E5): inherited from the group \"All Staff\": remove the user from the group (or the license from the group) instead\n" +
-				"⚠ Mailbox: kept for 30 days, then deleted for good on Wed 1 Apr 2026. Assigning an Exchange Online license again before then reconnects it with its data.",
-		})
-	}
-	return m
-}
+// The messages of the tests, as the handlers make them (bottest): people are
+// user_000@contoso.com… (an underscore, which Discord's markdown reads), and a reason tries
+// to ping everyone and to format itself.
+const (
+	testAddress = "user_%03d@contoso.com"
+	testReason  = "left the company & @everyone *asked*"
+)
 
-func approvalMessage() bot.Message {
-	return bot.Message{
-		Text: "Megan Bowen asks to remove 2 licenses from 2 users. Approve?",
-		Sections: []bot.Section{
-			{Fields: []bot.Field{{Label: "Requested by", Value: "Megan Bowen <megan@contoso.com>"}, {Label: "Reason", Value: "left the company & @everyone *asked*", Verbatim: true}}},
-			{Title: "Alice Wood <alice@contoso.com>", Text: "✂ remove Office 365 E3 (ENTERPRISEPACK)\n⚠ Sign-in is NOT blocked: removing licenses doesn't sign the user out. For a leaver, block sign-in and revoke their sessions."},
-			{Title: "Bob Reyes <bob@contoso.com>", Text: "✂ remove Office 365 E3 (ENTERPRISEPACK)"},
-		},
-		Buttons: []bot.Button{
-			{Label: "Approve", Action: "approve", Value: "7k2m9q4x8w1r5t3y", Style: bot.Primary},
-			{Label: "Deny", Action: "deny", Value: "7k2m9q4x8w1r5t3y", Style: bot.Danger},
-		},
-		Footer: "Request 7k2m9q4x8w1r5t3y · open until Thu 5 Mar 2026 09:30 UTC",
-	}
-}
-
-func outcomeMessage() bot.Message {
-	return bot.Message{
-		Text: "Request 7k2m9q4x8w1r5t3y: 1 removed, 1 skipped, 0 failed.",
-		Sections: []bot.Section{
-			{Title: "Alice Wood <alice@contoso.com>", Text: "✓ removed Office 365 E3"},
-			{Title: "Bob Reyes <bob@contoso.com>", Text: "↷ skipped Office 365 E3: not assigned any more"},
-			{Title: "Seats", Text: "Office 365 E3: 25 purchased, 20 assigned, 5 unused (1 freed now), next renewal Sun 1 Nov 2026\n" +
-				"If these seats won't be given to someone else, reduce the subscription's license count in the admin center (Billing › Your products) so you stop paying for them."},
-		},
-		Warnings: []string{
-			"alice@contoso.com: Mailbox: kept for 30 days, then deleted for good on Wed 1 Apr 2026. Assigning an Exchange Online license again before then reconnects it with its data.",
-			"alice@contoso.com: OneDrive: files are not deleted by this, but Microsoft archives OneDrive accounts left unlicensed (around Mon 31 Aug 2026).",
-		},
-		Footer: "Request 7k2m9q4x8w1r5t3y · approved by Adele Vance · finished Mon 2 Mar 2026 09:41 UTC",
-	}
-}
+func approvalMessage() bot.Message { return bottest.ApprovalMessage(testReason, false) }
 
 func TestRenderGolden(t *testing.T) {
-	tests := []struct {
-		name  string
-		msg   bot.Message
-		lead  string
-		roles []string
-	}{
-		{"plan", planMessage(2), "", nil},
-		{"approval", approvalMessage(), "<@&" + approverRole + ">", []string{approverRole}},
-		{"outcome", outcomeMessage(), "", nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := render(tt.msg, tt.lead, tt.roles, bot.English)
-			var buf bytes.Buffer
-			enc := json.NewEncoder(&buf)
-			enc.SetEscapeHTML(false) // so that the files read as Discord shows them
-			enc.SetIndent("", "  ")
-			if err := enc.Encode(r); err != nil {
-				t.Fatal(err)
-			}
-			got := buf.Bytes()
-			path := filepath.Join("testdata", "golden", tt.name+".json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Fatalf("%s differs from the golden file (run with -update if intended):\n%s", path, got)
-			}
-			checkLimits(t, r)
-		})
-	}
+	samples := bottest.Samples(testAddress, testReason, false)
+	bottest.RenderGolden(t, samples, func(s bottest.Sample) rendered {
+		if s.Approval {
+			return render(s.Message, "<@&"+approverRole+">", []string{approverRole}, bot.English)
+		}
+		return render(s.Message, "", nil, bot.English)
+	}, checkLimits, *update)
 }
 
 // checkLimits holds a rendering to Discord's limits, as discordfake enforces them.
@@ -143,7 +66,7 @@ func TestRenderKeepsWithinDiscordsLimits(t *testing.T) {
 	}{
 		{
 			name: "a plan of 300 users is summarised at section boundaries",
-			msg:  planMessage(300),
+			msg:  bottest.PlanMessage(300, testAddress),
 			check: func(t *testing.T, r rendered) {
 				d := r.Embeds[0].Description
 				shown := strings.Count(d, "✂ remove")
@@ -317,7 +240,7 @@ func TestVerbatimFieldIsEscapedOnOneLineInQuotes(t *testing.T) {
 // When the sections don't fit in embeds of their own, all go in one description: the
 // reason is quoted and escaped there too.
 func TestVerbatimFieldInThePackedForm(t *testing.T) {
-	m := planMessage(300)
+	m := bottest.PlanMessage(300, testAddress)
 	m.Sections = append([]bot.Section{{Fields: []bot.Field{{Label: "Reason", Value: hostileReason, Verbatim: true}}}}, m.Sections...)
 	r := render(m, "", nil, bot.English)
 	checkLimits(t, r)

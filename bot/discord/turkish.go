@@ -1,10 +1,12 @@
 package discord
 
+import "github.com/licensebot/licensebot/bot"
+
 // turkishText is every sentence of the package in Turkish, keyed by its English (see
 // language.go), the command's descriptions among them (at most 100 characters each, as
 // Discord allows). Placeholders keep their order; "licensebot", Discord and commands stay
 // as they are.
-var turkishText = map[string]string{
+var turkishText = bot.Catalogue{
 	// The command, as Discord shows it.
 	"Remove Microsoft 365 licenses, after confirmation and approval":        "Microsoft 365 lisanslarını, sizin onayınız ve bir onaylayıcının onayıyla kaldırır",
 	"UPNs or e-mail addresses, separated by spaces or commas":               "Boşluk veya virgülle ayrılmış UPN'ler ya da e-posta adresleri",
@@ -24,10 +26,7 @@ var turkishText = map[string]string{
 	"How /unassign works":                                                   "/unassign nasıl çalışır",
 
 	// What the platform says.
-	"licensebot is temporarily unavailable, so nothing was changed. Try again in a minute; if it persists, tell whoever runs licensebot.":                                                          "licensebot geçici olarak kullanılamıyor; bu yüzden hiçbir şey değiştirilmedi. Bir dakika sonra yeniden deneyin; sürerse licensebot'u yöneten kişiye bildirin.",
-	"licensebot is still starting, so nothing was changed. Try again in a minute.":                                                                                                                 "licensebot hâlâ başlatılıyor; bu yüzden hiçbir şey değiştirilmedi. Bir dakika sonra yeniden deneyin.",
 	"I couldn't look up which work account your Discord account is linked to just now, so nothing was changed. Try again in a minute.":                                                             "Discord hesabınızın hangi iş hesabına bağlı olduğuna şu an bakamadım; bu yüzden hiçbir şey değiştirilmedi. Bir dakika sonra yeniden deneyin.",
-	"Something went wrong on licensebot's side while answering; if a change was made, its report will follow. Check with /unassign status before trying again.":                                    "Yanıt verilirken licensebot tarafında bir şeyler ters gitti; bir değişiklik yapıldıysa raporu ardından gelecek. Yeniden denemeden önce /unassign status ile durumu denetleyin.",
 	"licensebot answers /unassign and its own buttons only.":                                                                                                                                       "licensebot yalnızca /unassign komutunu ve kendi düğmelerini yanıtlar.",
 	"I don't know which work account is yours: Discord doesn't tell bots e-mail addresses. Run /unassign link <your work address>; an approver must confirm it, and then /unassign works for you.": "Hangi iş hesabının size ait olduğunu bilmiyorum: Discord botlara e-posta adreslerini bildirmez. /unassign link <iş adresiniz> komutunu çalıştırın; bir onaylayıcı bunu doğruladıktan sonra /unassign sizin için çalışır.",
 	"Linking accounts needs an approval channel, and none is configured. Ask whoever runs licensebot to map your account.":                                                                         "Hesap bağlamak için bir onay kanalı gerekir, ancak yapılandırılmış bir onay kanalı yok. licensebot'u yöneten kişiden hesabınızı eşlemesini isteyin.",

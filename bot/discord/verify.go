@@ -8,35 +8,27 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/licensebot/licensebot/bot"
 )
 
 // ErrSignature is wrapped by every refusal of Verify.
 var ErrSignature = errors.New("discord request signature not valid")
 
-// maxSkew is how far a request's timestamp may be from now. Discord's docs ask only for the
-// signature, and discordgo.VerifyInteraction checks nothing else; but the signature covers
-// the timestamp, so refusing old ones makes a captured request useless after five minutes
-// (the same window as Slack's).
-const maxSkew = 5 * time.Minute
-
 // Verify checks a request from Discord: X-Signature-Ed25519 must be the hex Ed25519
 // signature, by the application's key, of X-Signature-Timestamp followed by the raw body,
-// and the timestamp (Unix seconds) within five minutes of now.
+// and the timestamp (Unix seconds) within five minutes of now (bot.SignedAt).
 // See https://discord.com/developers/docs/interactions/overview#setting-up-an-endpoint-validating-security-request-headers.
 func Verify(header http.Header, body []byte, publicKey ed25519.PublicKey, now time.Time) error {
 	if len(publicKey) != ed25519.PublicKeySize {
 		return fmt.Errorf("%w: no public key is configured", ErrSignature)
 	}
-	tsText := header.Get("X-Signature-Timestamp")
-	if tsText == "" {
-		return fmt.Errorf("%w: no X-Signature-Timestamp", ErrSignature)
-	}
-	ts, err := strconv.ParseInt(tsText, 10, 64)
+	// Discord's docs ask only for the signature, and discordgo.VerifyInteraction checks
+	// nothing else; but the signature covers the timestamp, so refusing old ones
+	// (bot.MaxSkew, Slack's window) makes a captured request useless after five minutes.
+	tsText, err := bot.SignedAt(header, "X-Signature-Timestamp", now)
 	if err != nil {
-		return fmt.Errorf("%w: X-Signature-Timestamp is not a number", ErrSignature)
-	}
-	if skew := now.Sub(time.Unix(ts, 0)); skew > maxSkew || skew < -maxSkew {
-		return fmt.Errorf("%w: timestamp is %s away from now (at most %s)", ErrSignature, skew.Round(time.Second), maxSkew)
+		return fmt.Errorf("%w: %w", ErrSignature, err)
 	}
 	sig, err := hex.DecodeString(header.Get("X-Signature-Ed25519"))
 	if err != nil || len(sig) != ed25519.SignatureSize {

@@ -1,44 +1,45 @@
 package slack
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	slackapi "github.com/slack-go/slack"
+
+	"github.com/licensebot/licensebot/bot"
 )
 
-// maxRetryWait caps one wait for Slack's Retry-After; a longer one fails the call instead
-// of holding the work (and its context) for minutes.
-const maxRetryWait = time.Minute
-
-// call runs one Web API call and, when Slack answers 429 (slack-go returns
-// *RateLimitedError with the Retry-After), waits that long and tries again, a bounded number
-// of times and never past ctx's deadline. Slack's limits are per method and per workspace
-// (https://docs.slack.dev/apis/web-api/rate-limits), so waiting is the only right answer.
-func call[T any](ctx context.Context, p *Platform, method string, fn func(ctx context.Context) (T, error)) (T, error) {
-	for attempt := 0; ; attempt++ {
-		v, err := fn(ctx)
-		if err == nil {
-			return v, nil
-		}
-		p.observeError(method, err)
-		var limited *slackapi.RateLimitedError
-		if !errors.As(err, &limited) || attempt >= p.cfg.MaxRetries {
-			return v, fmt.Errorf("slack %s: %w", method, err)
-		}
-		wait := max(limited.RetryAfter, time.Second)
-		if wait > maxRetryWait {
-			return v, fmt.Errorf("slack %s: rate limited for %s: %w", method, wait, err)
-		}
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-			return v, fmt.Errorf("slack %s: rate limited for %s, longer than the time left: %w", method, wait, err)
-		}
-		p.log.InfoContext(ctx, "slack rate limit: waiting", "method", method, "retry_after", wait, "attempt", attempt+1)
-		if err := p.cfg.Sleep(ctx, wait); err != nil {
-			return v, fmt.Errorf("slack %s: waiting out the rate limit: %w", method, err)
-		}
+// apiErrors reads slack-go's errors and the response_url's for bot.API: a 429 with its
+// Retry-After (RateLimitedError; slack-go returns one without it as a StatusCodeError), an
+// HTTP status, ok:false (SlackErrorResponse, or a response_url's {"ok":false}), and what
+// is no failure of Slack's: users.list saying it has no more pages, and a response_url not
+// posted to (expired, used up: nothing was sent).
+func apiErrors() bot.APIErrors {
+	return bot.APIErrors{
+		RateLimited: bot.WaitOf(func(e *slackapi.RateLimitedError) time.Duration { return e.RetryAfter }),
+		Status: func(err error) int {
+			var (
+				status slackapi.StatusCodeError
+				posted responseStatusError
+			)
+			switch {
+			case errors.As(err, &status):
+				return status.Code
+			case errors.As(err, &posted):
+				return posted.code
+			}
+			return 0
+		},
+		Refused: func(err error) bool {
+			var (
+				refused  slackapi.SlackErrorResponse
+				declined responseRefusal
+			)
+			return errors.As(err, &refused) || errors.As(err, &declined)
+		},
+		Ignore: func(err error) bool {
+			return (slackapi.UserPagination{}).Done(err) || errors.Is(err, errResponseURLUnusable)
+		},
 	}
 }
 

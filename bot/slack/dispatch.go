@@ -5,8 +5,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
-	"time"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -14,50 +15,25 @@ import (
 )
 
 // Slack waits 3 seconds for the ack of a command or click, and Graph and Redis may take
-// longer; so the ack goes at once and the work runs after it, on its own context (the
-// request's ends with the ack), bounded by WorkTimeout, and answers through response_url
-// and the Web API.
+// longer; so each delivery is recorded in the inbox and acked (bot.Inbound), and the work
+// runs after the ack and answers through response_url and the Web API. Both transports
+// (HTTP, Socket Mode) hand their deliveries to receiveCommand and receiveClick; what is
+// recorded is Slack's payload without its credentials (the response_url goes in the
+// delivery's Reply, the deprecated verification token nowhere), and open reads it back,
+// on this replica or, should it die, on another.
 
-// goWork runs fn after the ack, in the platform's bounded background work: in its quick
-// slots when quick (help, status, show: Config.Quick), so that those never wait behind plans.
-func (p *Platform) goWork(parent context.Context, what string, quick bool, fn func(ctx context.Context)) {
-	if quick {
-		p.work.GoQuick(parent, what, fn)
-		return
-	}
-	p.work.Go(parent, what, fn)
-}
+// The kinds of Slack's deliveries.
+const (
+	kindCommand = "command"
+	kindClick   = "click"
+)
 
-// claim reports whether this delivery is the first of its key. Slack retries a delivery it
-// thinks failed (X-Slack-Retry-Num over HTTP, retry_attempt over Socket Mode) with the same
-// trigger_id, so the key is the team and trigger_id. When the deduper can't tell, nothing
-// is done (fail closed): the user is told, and can simply try again.
-// lang is the language of the refusal.
-func (p *Platform) claim(ctx context.Context, key string, respURL *responseURL, retry int, lang string) bool {
-	// Bounded, so that a Redis that hangs still lets the user hear "unavailable" within
-	// Slack's 3 seconds.
-	claimCtx, cancel := context.WithTimeout(ctx, claimBudget)
-	first, err := p.cfg.Deduper.Claim(claimCtx, key, dedupeTTL)
-	cancel()
-	if err != nil {
-		p.log.ErrorContext(ctx, "deduper failed: refusing the delivery", "key", key, "err", err)
-		if err := p.respond(ctx, respURL, ephemeral(msgUnavailable(lang), lang)); err != nil {
-			p.log.WarnContext(ctx, "tell the user licensebot is unavailable", "err", err)
-		}
-		return false
-	}
-	if !first {
-		p.log.InfoContext(ctx, "delivery already handled: ignoring Slack's retry", "key", key, "retry", retry)
-	}
-	return first
-}
-
-// claimBudget bounds the dedupe claim of a delivery.
-const claimBudget = 1500 * time.Millisecond
-
-// deliveryKey names a delivery for the deduper (and the handlers: bot.Command.DeliveryID).
-// The fallback, when there is no trigger_id, is hashed: a command's is its response_url, a
-// credential that must reach neither the log lines that name the key nor Redis.
+// deliveryKey names a delivery for the inbox's dedupe (and the handlers:
+// bot.Command.DeliveryID). Slack retries a delivery it thinks failed (X-Slack-Retry-Num over
+// HTTP, retry_attempt over Socket Mode) with the same trigger_id, so the key is the team and
+// trigger_id. The fallback, when there is no trigger_id, is hashed: a command's is its
+// response_url, a credential that must reach neither the log lines that name the key nor
+// Redis.
 func deliveryKey(kind, team, trigger, fallback string) string {
 	if trigger == "" {
 		sum := sha256.Sum256([]byte(fallback))
@@ -66,97 +42,145 @@ func deliveryKey(kind, team, trigger, fallback string) string {
 	return fmt.Sprintf("slack:%s:%s:%s", kind, team, trigger)
 }
 
-// startCommand starts the work on a slash command; the caller acks right after. The
-// response_url's 30 minutes are counted from now, its arrival, and from here on it is only
-// held wrapped (responseURL), never as a string that could be logged.
-func (p *Platform) startCommand(ctx context.Context, cmd slackapi.SlashCommand, retry int) {
-	respURL := p.receivedResponseURL(cmd.ResponseURL)
-	key := deliveryKey("command", cmd.TeamID, cmd.TriggerID, cmd.ResponseURL)
-	cmd.ResponseURL = ""
-	quick := p.cfg.Quick != nil && p.cfg.Quick(cmd.Text)
-	p.goWork(ctx, "command", quick, func(ctx context.Context) { p.runCommand(ctx, cmd, key, respURL, retry) })
+// receiveCommand records a slash command and acks it with ack (its body: a short
+// "working on it", in the caller's language as far as it is known before users.info).
+func (p *Platform) receiveCommand(ctx context.Context, cmd slackapi.SlashCommand, retry int, ack func(responseMessage) error) {
+	reply := bot.Secret(cmd.ResponseURL)
+	key := deliveryKey(kindCommand, cmd.TeamID, cmd.TriggerID, cmd.ResponseURL)
+	cmd.ResponseURL, cmd.Token = "", ""
+	payload, err := json.Marshal(cmd)
+	if err != nil {
+		p.log.ErrorContext(ctx, "encode a slash command", "err", err)
+		return
+	}
+	lang := p.userLanguage(cmd.UserID)
+	d := bot.Delivery{Kind: kindCommand, Key: key, Payload: payload, Reply: reply, Quick: p.in.Quick(cmd.Text), Retry: retry}
+	p.in.Receive(ctx, d, func(bot.Receipt) (bool, error) {
+		// The same for every receipt: a retry is answered as the first was, and a
+		// refusal follows through the response_url.
+		return false, ack(ephemeral(msgWorking(lang), lang))
+	})
 }
 
-func (p *Platform) runCommand(ctx context.Context, cmd slackapi.SlashCommand, key string, respURL *responseURL, retry int) {
-	// The caller's language: from their cached profile until users.info has answered.
-	lang := p.userLanguage(cmd.UserID)
-	answer := func(m bot.Message) {
-		if err := p.respond(ctx, respURL, ephemeral(m, lang)); err != nil {
-			p.log.WarnContext(ctx, "answer through response_url failed; trying chat.postEphemeral", "err", err)
-			if err := p.postEphemeral(ctx, cmd.ChannelID, cmd.UserID, m, lang); err != nil {
-				p.log.ErrorContext(ctx, "answer to a command lost", "user", cmd.UserID, "err", err)
-			}
+// receiveClick records a button press whose payload is raw (the interaction's JSON) and
+// acks it with ack. Anything but block_actions (modals, shortcuts) is acked and dropped.
+func (p *Platform) receiveClick(ctx context.Context, raw []byte, retry int, ack func() error) error {
+	var cb slackapi.InteractionCallback
+	if err := json.Unmarshal(raw, &cb); err != nil {
+		return fmt.Errorf("interaction payload not readable: %w", err)
+	}
+	if cb.Type != slackapi.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
+		return ack()
+	}
+	payload, err := bot.WithoutFields(raw, "response_url", "token")
+	if err != nil {
+		return fmt.Errorf("interaction payload not readable: %w", err)
+	}
+	action := cb.ActionCallback.BlockActions[0]
+	d := bot.Delivery{
+		Kind: kindClick, Key: deliveryKey(kindClick, cb.Team.ID, cb.TriggerID, cb.User.ID+":"+action.ActionTs),
+		Payload: payload, Reply: bot.Secret(cb.ResponseURL), Retry: retry,
+	}
+	p.in.Receive(ctx, d, func(bot.Receipt) (bool, error) { return false, ack() })
+	return nil
+}
+
+// open reads a recorded delivery back (bot.Wire.Open). The response_url's 30 minutes count
+// from the delivery's arrival, and each replica that took it up may have posted to it
+// twice (answer and replacement) of its five times; from here on it is held wrapped only
+// (responseURL), never as a string that could be logged.
+func (p *Platform) open(_ context.Context, d bot.Delivery) (bot.Exchange, error) {
+	respURL := &responseURL{raw: d.Reply.Reveal(), received: d.Received, posts: 2 * max(d.Attempt-1, 0)}
+	switch d.Kind {
+	case kindCommand:
+		var cmd slackapi.SlashCommand
+		if err := json.Unmarshal(d.Payload, &cmd); err != nil {
+			return nil, fmt.Errorf("read a recorded slash command: %w", err)
+		}
+		return &commandExchange{p: p, cmd: cmd, key: d.Key, respURL: respURL}, nil
+	case kindClick:
+		var cb slackapi.InteractionCallback
+		if err := json.Unmarshal(d.Payload, &cb); err != nil {
+			return nil, fmt.Errorf("read a recorded interaction: %w", err)
+		}
+		if len(cb.ActionCallback.BlockActions) == 0 {
+			return nil, errors.New("read a recorded interaction: no action in it")
+		}
+		return &clickExchange{p: p, cb: cb, respURL: respURL}, nil
+	}
+	return nil, fmt.Errorf("a recorded delivery of kind %q is not Slack's", d.Kind)
+}
+
+// commandExchange is a slash command being worked on.
+type commandExchange struct {
+	p       *Platform
+	cmd     slackapi.SlashCommand
+	key     string
+	respURL *responseURL
+}
+
+// Locale is the caller's, from their cached profile until users.info has answered.
+func (x *commandExchange) Locale() string { return x.p.cachedLocale(x.cmd.UserID) }
+
+// Early turns away another command than licensebot's, before asking Slack who typed it.
+func (x *commandExchange) Early(lang string) (bot.Message, bool) {
+	if x.cmd.Command != x.p.cfg.Command {
+		return msgUnknownCommand(lang, x.p.cfg.Command), true
+	}
+	return bot.Message{}, false
+}
+
+func (x *commandExchange) Identify(ctx context.Context) (bot.Actor, error) {
+	actor, err := x.p.actor(ctx, x.cmd.UserID)
+	// The person's own workspace (users.info), else the one the command came from.
+	actor.Workspace = cmp.Or(actor.Workspace, x.cmd.TeamID)
+	actor.Enterprise = x.cmd.EnterpriseID
+	return actor, err
+}
+
+func (x *commandExchange) Handle(ctx context.Context, h bot.Handler, who bot.Actor) bot.Reply {
+	// Mentions stay as typed: the handlers look them up once the caller may act.
+	return h.HandleCommand(ctx, bot.Command{Actor: who, Text: x.cmd.Text, Channel: x.cmd.ChannelID, DeliveryID: x.key, Mentions: x.p.mentionEmail})
+}
+
+// Answer: the answer to a command is always the caller's own: ephemeral, through
+// response_url, else chat.postEphemeral (a response_url past its 30 minutes, say).
+func (x *commandExchange) Answer(ctx context.Context, r bot.Reply, lang string) {
+	if err := x.p.respond(ctx, x.respURL, ephemeral(r.Message, lang)); err != nil {
+		x.p.log.WarnContext(ctx, "answer through response_url failed; trying chat.postEphemeral", "err", err)
+		if err := x.p.postEphemeral(ctx, x.cmd.ChannelID, x.cmd.UserID, r.Message, lang); err != nil {
+			x.p.log.ErrorContext(ctx, "answer to a command lost", "user", x.cmd.UserID, "err", err)
 		}
 	}
-	if cmd.Command != p.cfg.Command {
-		answer(msgUnknownCommand(lang, p.cfg.Command))
-		return
-	}
-	if !p.claim(ctx, key, respURL, retry, lang) {
-		return
-	}
-	h := p.currentHandler()
-	if h == nil {
-		answer(msgNotReady(lang))
-		return
-	}
-	actor, err := p.actor(ctx, cmd.UserID)
-	// The person's own workspace (users.info), else the one the command came from.
-	actor.Workspace = cmp.Or(actor.Workspace, cmd.TeamID)
-	actor.Enterprise = cmd.EnterpriseID
-	if err != nil {
-		p.log.ErrorContext(ctx, "who is asking", "user", cmd.UserID, "err", err)
-		answer(msgWhoAreYou(lang))
-		return
-	}
-	lang = p.language(actor.Locale)
-	reply := bot.Safely(ctx, p.log, "command", msgFailed(lang), func() bot.Reply {
-		// Mentions stay as typed: the handlers look them up once the caller may act.
-		return h.HandleCommand(ctx, bot.Command{Actor: actor, Text: cmd.Text, Channel: cmd.ChannelID, DeliveryID: key, Mentions: p.mentionEmail})
-	})
-	// The answer to a command is always the caller's own: ephemeral, through response_url.
-	answer(reply.Message)
 }
 
-// startClick starts the work on a button press; the caller acks right after. As for a
-// command, the response_url's 30 minutes are counted from now, and it is held wrapped only.
-func (p *Platform) startClick(ctx context.Context, cb slackapi.InteractionCallback, retry int) {
-	if cb.Type != slackapi.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
-		return // nothing of licensebot's (modals, shortcuts): acked and dropped
-	}
-	respURL := p.receivedResponseURL(cb.ResponseURL)
-	cb.ResponseURL = ""
-	p.goWork(ctx, "click", false, func(ctx context.Context) { p.runClick(ctx, cb, respURL, retry) })
+// clickExchange is a button press being worked on.
+type clickExchange struct {
+	p       *Platform
+	cb      slackapi.InteractionCallback
+	respURL *responseURL
 }
 
-func (p *Platform) runClick(ctx context.Context, cb slackapi.InteractionCallback, respURL *responseURL, retry int) {
-	action := cb.ActionCallback.BlockActions[0]
-	key := deliveryKey("click", cb.Team.ID, cb.TriggerID, cb.User.ID+":"+action.ActionTs)
-	lang := p.userLanguage(cb.User.ID)
-	if !p.claim(ctx, key, respURL, retry, lang) {
-		return
-	}
-	h := p.currentHandler()
-	if h == nil {
-		p.answerClick(ctx, cb, respURL, bot.Reply{Message: msgNotReady(lang)}, lang)
-		return
-	}
-	actor, err := p.actor(ctx, cb.User.ID)
+func (x *clickExchange) Locale() string { return x.p.cachedLocale(x.cb.User.ID) }
+
+func (x *clickExchange) Early(string) (bot.Message, bool) { return bot.Message{}, false }
+
+func (x *clickExchange) Identify(ctx context.Context) (bot.Actor, error) {
+	actor, err := x.p.actor(ctx, x.cb.User.ID)
 	// The clicker's own workspace (user.team_id), else the one the click came from
 	// (team.id): a Slack Connect member of another organisation is known as such.
-	actor.Workspace = cmp.Or(cb.User.TeamID, actor.Workspace, cb.Team.ID)
-	actor.Enterprise = cb.Enterprise.ID
-	if err != nil {
-		p.log.ErrorContext(ctx, "who is clicking", "user", cb.User.ID, "err", err)
-		p.answerClick(ctx, cb, respURL, bot.Reply{Message: msgWhoAreYou(lang)}, lang)
-		return
-	}
-	lang = p.language(actor.Locale)
-	click := bot.Click{Actor: actor, Action: actionOf(action.ActionID), Value: action.Value, Message: clickedMessage(cb)}
-	reply := bot.Safely(ctx, p.log, "click", msgFailed(lang), func() bot.Reply {
-		return h.HandleClick(ctx, click)
-	})
-	p.answerClick(ctx, cb, respURL, reply, lang)
+	actor.Workspace = cmp.Or(x.cb.User.TeamID, actor.Workspace, x.cb.Team.ID)
+	actor.Enterprise = x.cb.Enterprise.ID
+	return actor, err
+}
+
+func (x *clickExchange) Handle(ctx context.Context, h bot.Handler, who bot.Actor) bot.Reply {
+	action := x.cb.ActionCallback.BlockActions[0]
+	return h.HandleClick(ctx, bot.Click{Actor: who, Action: actionOf(action.ActionID), Value: action.Value, Message: clickedMessage(x.cb)})
+}
+
+func (x *clickExchange) Answer(ctx context.Context, r bot.Reply, lang string) {
+	x.p.answerClick(ctx, x.cb, x.respURL, r, lang)
 }
 
 // clickedMessage is the message the button was on.
@@ -196,7 +220,7 @@ func (p *Platform) answerClick(ctx context.Context, cb slackapi.InteractionCallb
 	}
 	ref := clickedMessage(cb)
 	if !cb.Container.IsEphemeral && ref.Channel != "" && ref.ID != "" {
-		err := p.update(ctx, ref, reply.Message, lang)
+		err := p.UpdateIn(ctx, ref, reply.Message, lang)
 		if err == nil {
 			return
 		}

@@ -9,16 +9,12 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/licensebot/licensebot/bot"
 )
 
-// Finding is one thing Check looked at: Problem is empty when it passed. Unchecked means it
-// could not be checked from here (not a failure; the operator has to look by hand).
-type Finding struct {
-	Check     string
-	Problem   string
-	Fix       string
-	Unchecked bool
-}
+// Finding is one thing Check looked at (bot.Finding).
+type Finding = bot.Finding
 
 // RequiredScopes are the bot scopes licensebot uses, as configs/slack-app-manifest.yaml
 // asks for them.
@@ -215,7 +211,7 @@ func (p *Platform) doctorCall(ctx context.Context, method, token string, form ur
 		return nil, "", fmt.Errorf("%s: %w", method, redactURLError(err))
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, bot.MaxBody))
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: read the answer: %w", method, err)
 	}

@@ -1,32 +1,28 @@
 package slack
 
 import (
-	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 
 	slackapi "github.com/slack-go/slack"
+
+	"github.com/licensebot/licensebot/bot"
 )
 
-// maxBody bounds a request from Slack: an interaction carries the whole message it came
-// from, so it can be tens of kilobytes, but never megabytes.
-const maxBody = 1 << 20
-
 // CommandsHandler serves POST /slack/commands: Slack's slash command requests in HTTP mode.
+// Slack shows the acknowledgement's short "working on it" to the caller at once; the answer
+// follows through response_url.
 func (p *Platform) CommandsHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		form, ok := p.signedForm(w, r)
 		if !ok {
 			return
 		}
-		cmd := slashCommand(form)
-		lang := p.userLanguage(cmd.UserID)
-		p.startCommand(r.Context(), cmd, retryNum(r))
-		// Slack shows this to the caller at once; the answer follows through response_url.
-		writeJSON(w, ephemeral(msgWorking(lang), lang))
+		p.receiveCommand(r.Context(), slashCommand(form), retryNum(r), func(ack responseMessage) error {
+			bot.WriteJSON(w, ack)
+			return nil
+		})
 	})
 }
 
@@ -40,38 +36,24 @@ func (p *Platform) InteractionsHandler() http.Handler {
 		}
 		// Since v0.35.0 slack-go reads the payload from the body only, never the URL: so
 		// do we, from the body that was verified.
-		var cb slackapi.InteractionCallback
-		if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
-			p.log.WarnContext(r.Context(), "interaction payload not readable", "err", err)
+		err := p.receiveClick(r.Context(), []byte(form.Get("payload")), retryNum(r), func() error {
+			w.WriteHeader(http.StatusOK)
+			return nil
+		})
+		if err != nil {
+			p.log.WarnContext(r.Context(), "interaction not readable", "err", err)
 			http.Error(w, "payload is not an interaction", http.StatusBadRequest)
-			return
 		}
-		p.startClick(r.Context(), cb, retryNum(r))
-		w.WriteHeader(http.StatusOK)
 	})
 }
 
 // signedForm reads the raw body once, checks Slack's signature over it and only then
-// parses it. A request that isn't Slack's gets 401 and changes nothing.
+// parses it.
 func (p *Platform) signedForm(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "POST only", http.StatusMethodNotAllowed)
-		return nil, false
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
-			return nil, false
-		}
-		http.Error(w, "can't read the request", http.StatusBadRequest)
-		return nil, false
-	}
-	if err := Verify(r.Header, body, p.cfg.SigningSecret, p.cfg.Now()); err != nil {
-		p.log.WarnContext(r.Context(), "refused a request not signed by Slack", "path", r.URL.Path, "remote", r.RemoteAddr, "err", err)
-		http.Error(w, "invalid request signature", http.StatusUnauthorized)
+	body, ok := bot.ReadVerified(w, r, p.log, func(h http.Header, body []byte) error {
+		return Verify(h, body, p.cfg.SigningSecret, p.cfg.Now())
+	})
+	if !ok {
 		return nil, false
 	}
 	form, err := url.ParseQuery(string(body))
@@ -108,13 +90,8 @@ func retryNum(r *http.Request) int {
 	return n
 }
 
-func writeJSON(w http.ResponseWriter, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, "encode the answer", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(http.StatusOK)
-	w.Write(body)
+// receivedResponseURL wraps a response_url on its arrival: its 30 minutes start now, on the
+// platform's clock.
+func (p *Platform) receivedResponseURL(raw string) *responseURL {
+	return &responseURL{raw: raw, received: p.cfg.Now()}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/bottest"
 	"github.com/licensebot/licensebot/bot/slack/slackfake"
 )
 
@@ -24,8 +25,8 @@ func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
 func TestSlashCommandIsAckedAtOnceAndAnsweredThroughResponseURL(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	w.handler.delay = 5 * time.Second // Graph being slow
-	w.handler.command = bot.Reply{Message: bot.Message{Text: "This will remove 1 license from 1 user. Please check and confirm."}}
+	w.handler.Delay = 5 * time.Second // Graph being slow
+	w.handler.Command = bot.Reply{Message: bot.Message{Text: "This will remove 1 license from 1 user. Please check and confirm."}}
 
 	start := time.Now()
 	rec := serve(w.platform.CommandsHandler(), signed(t, "/slack/commands",
@@ -118,7 +119,7 @@ func TestRetriedClickReachesTheHandlerOnce(t *testing.T) {
 }
 
 func TestDeduperFailureChangesNothing(t *testing.T) {
-	w := newWorld(t, func(c *Config) { c.Deduper = failingDeduper{} })
+	w := newWorld(t, func(c *Config) { c.Inbox = bottest.FailingInbox{} })
 	serve(w.platform.CommandsHandler(), signed(t, "/slack/commands",
 		commandForm("U0ADMIN", "alice@contoso.com --all", w.slack.ResponseURL("cmd"), "1.1.1")))
 	w.platform.Wait()
@@ -354,7 +355,7 @@ func TestClickReplies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newWorld(t)
-			w.handler.click = tt.reply
+			w.handler.Click = tt.reply
 			ref, err := w.platform.Post(t.Context(), bot.Destination{Approvers: true}, bot.Message{Text: "Approve?", Buttons: buttons})
 			if err != nil {
 				t.Fatal(err)

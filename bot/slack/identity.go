@@ -60,7 +60,7 @@ func (p *Platform) profile(ctx context.Context, userID string) (profile, error) 
 	if u, ok := p.profiles.get(userID); ok {
 		return u, nil
 	}
-	u, err := call(ctx, p, "users.info", func(ctx context.Context) (*slackapi.User, error) {
+	u, err := bot.Call(ctx, p.calls, "users.info", func(ctx context.Context) (*slackapi.User, error) {
 		return p.api.GetUserInfoContext(ctx, userID, slackapi.GetUserInfoOptionIncludeLocale(true))
 	})
 	if err != nil {
@@ -95,7 +95,7 @@ func (p *Platform) groupMembers(ctx context.Context, groupID string) []string {
 	if m, ok := p.groups.get(groupID); ok {
 		return m
 	}
-	members, err := call(ctx, p, "usergroups.users.list", func(ctx context.Context) ([]string, error) {
+	members, err := bot.Call(ctx, p.calls, "usergroups.users.list", func(ctx context.Context) ([]string, error) {
 		return p.api.GetUserGroupMembersContext(ctx, groupID)
 	})
 	if err != nil {
@@ -118,7 +118,7 @@ func (p *Platform) userIDByEmail(ctx context.Context, email string) (string, err
 	if id, ok := p.emails.get(key); ok {
 		return id, nil
 	}
-	u, err := call(ctx, p, "users.lookupByEmail", func(ctx context.Context) (*slackapi.User, error) {
+	u, err := bot.Call(ctx, p.calls, "users.lookupByEmail", func(ctx context.Context) (*slackapi.User, error) {
 		return p.api.GetUserByEmailContext(ctx, email)
 	})
 	if err != nil {
@@ -147,7 +147,7 @@ func (p *Platform) directoryUsers(ctx context.Context) ([]profileWithHandle, err
 	var out []profileWithHandle
 	page := p.api.GetUsersPaginated(slackapi.GetUsersOptionLimit(200), slackapi.GetUsersOptionIncludeLocale(true))
 	for i := 0; i < maxDirectoryPages; i++ {
-		next, err := call(ctx, p, "users.list", func(ctx context.Context) (slackapi.UserPagination, error) {
+		next, err := bot.Call(ctx, p.calls, "users.list", func(ctx context.Context) (slackapi.UserPagination, error) {
 			return page.Next(ctx)
 		})
 		if page.Done(err) {

@@ -6,11 +6,11 @@ import (
 	"testing"
 
 	"github.com/licensebot/licensebot/bot"
-	"github.com/licensebot/licensebot/internal/translations"
+	"github.com/licensebot/licensebot/bot/bottest"
 )
 
 func TestTurkishCatalogueIsComplete(t *testing.T) {
-	translations.Check(t, translations.Source{Dir: ".", Calls: map[string][]int{"say": {1}}, Min: 10}, turkishText)
+	bottest.CheckTurkish(t, turkishText, 7)
 }
 
 // The people of newWorld: U0ADMIN's Slack locale is tr-TR, U0ALICE's en-US, and U0BOB has none.
@@ -32,7 +32,7 @@ func TestEachPersonIsAnsweredInTheirLanguage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newWorld(t, func(c *Config) { c.Language = tt.language })
-			w.platform.SetHandler(panicker{})
+			w.platform.SetHandler(bottest.Panicker{})
 			for i, trigger := range []string{"1.1.1", "2.2.2"} {
 				rec := serve(w.platform.CommandsHandler(), signed(t, "/slack/commands",
 					commandForm(tt.user, "help", w.slack.ResponseURL(trigger), trigger)))
@@ -77,10 +77,10 @@ func TestTheSummariesOfWhatDidNotFitAreInTheMessagesLanguage(t *testing.T) {
 }
 
 func TestALanguageLicensebotDoesNotSpeakIsRefused(t *testing.T) {
-	if _, err := New(Config{BotToken: "xoxb-1", AppToken: "xapp-1", Language: "de"}); err == nil || !strings.Contains(err.Error(), `language "de"`) {
+	if _, err := New(Config{BotToken: "xoxb-1", AppToken: "xapp-1", Options: bot.Options{Language: "de"}}); err == nil || !strings.Contains(err.Error(), `language "de"`) {
 		t.Fatalf("err %v", err)
 	}
-	p, err := New(Config{BotToken: "xoxb-1", AppToken: "xapp-1", Language: "tr-TR"})
+	p, err := New(Config{BotToken: "xoxb-1", AppToken: "xapp-1", Options: bot.Options{Language: "tr-TR"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,8 @@
 package slack
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -11,83 +11,34 @@ import (
 	"github.com/licensebot/licensebot/bot"
 )
 
-// Post sends a new message as the bot, where the handlers say: a thread, the approval
-// channel (mentioning the approvers), a person found by e-mail, or an actor, each person in
-// a DM. The reference it returns is what Update and threads need: channel and ts. The
-// platform's own words in the message (summaries) are in the language the handlers wrote it
-// in: the actor's, else the configured one.
-func (p *Platform) Post(ctx context.Context, to bot.Destination, msg bot.Message) (bot.MessageRef, error) {
-	switch {
-	case to.Thread != nil:
-		if err := ours(*to.Thread); err != nil {
-			return bot.MessageRef{}, err
-		}
-		thread := to.Thread.Thread
-		if thread == "" {
-			thread = to.Thread.ID
-		}
-		return p.postMessage(ctx, to.Thread.Channel, thread, render(msg, "", p.language("")))
-	case to.Approvers:
-		if p.cfg.ApprovalChannel == "" {
-			return bot.MessageRef{}, errors.New("post to the approvers: no Slack approval channel is configured")
-		}
-		return p.postMessage(ctx, p.cfg.ApprovalChannel, "", render(msg, p.approverMentions(ctx), p.language("")))
-	case to.Email != "":
-		user, err := p.userIDByEmail(ctx, to.Email)
-		if err != nil {
-			return bot.MessageRef{}, fmt.Errorf("post to %s: %w", to.Email, err)
-		}
-		return p.postDM(ctx, user, msg, p.language(""))
-	case to.Actor != nil:
-		lang := p.language(to.Actor.Locale)
-		if to.Actor.Platform == platformName && to.Actor.ChatID != "" {
-			return p.postDM(ctx, to.Actor.ChatID, msg, lang)
-		}
-		if to.Actor.Email != "" {
-			// Someone known from another platform: find them in Slack by address.
-			user, err := p.userIDByEmail(ctx, to.Actor.Email)
-			if err != nil {
-				return bot.MessageRef{}, fmt.Errorf("post to %s: %w", to.Actor.Email, err)
-			}
-			return p.postDM(ctx, user, msg, lang)
-		}
-		return bot.MessageRef{}, fmt.Errorf("post to %q: neither a Slack user nor an e-mail", to.Actor.Name)
-	}
-	return bot.MessageRef{}, errors.New("post: the destination names no one")
+// postThread replies in the thread of a message: under the thread's first message.
+func (p *Platform) postThread(ctx context.Context, under bot.MessageRef, msg bot.Message, lang string) (bot.MessageRef, error) {
+	return p.postMessage(ctx, under.Channel, cmp.Or(under.Thread, under.ID), render(msg, "", lang))
 }
 
-// Update replaces a message the bot posted (chat.update). Ephemeral messages can't be
-// updated this way; the handlers only update messages that Post returned. Which language
-// the message is in isn't said, so the platform's own words are in the configured one.
-func (p *Platform) Update(ctx context.Context, ref bot.MessageRef, msg bot.Message) error {
-	return p.update(ctx, ref, msg, p.language(""))
+// postApprovers posts to the approval channel, mentioning the approvers.
+func (p *Platform) postApprovers(ctx context.Context, channel string, msg bot.Message, lang string) (bot.MessageRef, error) {
+	return p.postMessage(ctx, channel, "", render(msg, p.approverMentions(ctx), lang))
 }
 
-// update is Update with the platform's own words in lang.
-func (p *Platform) update(ctx context.Context, ref bot.MessageRef, msg bot.Message, lang string) error {
-	if err := ours(ref); err != nil {
-		return err
+// postEmail DMs the Slack user with this e-mail (users.lookupByEmail).
+func (p *Platform) postEmail(ctx context.Context, email string, msg bot.Message, lang string) (bot.MessageRef, error) {
+	user, err := p.userIDByEmail(ctx, email)
+	if err != nil {
+		return bot.MessageRef{}, fmt.Errorf("post to %s: %w", email, err)
 	}
+	return p.postDM(ctx, user, msg, lang)
+}
+
+// editMessage replaces a message the bot posted (chat.update).
+func (p *Platform) editMessage(ctx context.Context, ref bot.MessageRef, msg bot.Message, lang string) error {
 	r := render(msg, "", lang)
-	_, err := call(ctx, p, "chat.update", func(ctx context.Context) (string, error) {
+	_, err := bot.Call(ctx, p.calls, "chat.update", func(ctx context.Context) (string, error) {
 		_, ts, _, err := p.api.UpdateMessageContext(ctx, ref.Channel, ref.ID,
 			slackapi.MsgOptionText(r.Text, false), slackapi.MsgOptionBlocks(r.Blocks...))
 		return ts, err
 	})
-	if err != nil {
-		return fmt.Errorf("update message %s in %s: %w", ref.ID, ref.Channel, err)
-	}
-	return nil
-}
-
-func ours(ref bot.MessageRef) error {
-	if ref.Platform != "" && ref.Platform != platformName {
-		return fmt.Errorf("message %s is on %s, not Slack", ref.ID, ref.Platform)
-	}
-	if ref.Channel == "" || ref.ID == "" {
-		return fmt.Errorf("message reference %+v lacks a channel or a ts", ref)
-	}
-	return nil
+	return err
 }
 
 func (p *Platform) postMessage(ctx context.Context, channel, thread string, r rendered) (bot.MessageRef, error) {
@@ -96,7 +47,7 @@ func (p *Platform) postMessage(ctx context.Context, channel, thread string, r re
 		opts = append(opts, slackapi.MsgOptionTS(thread))
 	}
 	type posted struct{ channel, ts string }
-	got, err := call(ctx, p, "chat.postMessage", func(ctx context.Context) (posted, error) {
+	got, err := bot.Call(ctx, p.calls, "chat.postMessage", func(ctx context.Context) (posted, error) {
 		ch, ts, err := p.api.PostMessageContext(ctx, channel, opts...)
 		return posted{ch, ts}, err
 	})
@@ -113,7 +64,7 @@ func (p *Platform) postMessage(ctx context.Context, channel, thread string, r re
 func (p *Platform) postDM(ctx context.Context, user string, msg bot.Message, lang string) (bot.MessageRef, error) {
 	channel, ok := p.dms.get(user)
 	if !ok {
-		ch, err := call(ctx, p, "conversations.open", func(ctx context.Context) (*slackapi.Channel, error) {
+		ch, err := bot.Call(ctx, p.calls, "conversations.open", func(ctx context.Context) (*slackapi.Channel, error) {
 			ch, _, _, err := p.api.OpenConversationContext(ctx, &slackapi.OpenConversationParameters{Users: []string{user}})
 			return ch, err
 		})

@@ -146,8 +146,8 @@ func TestRateLimitIsWaitedOut(t *testing.T) {
 	if n := len(w.slack.Calls("chat.postMessage")); n != 3 {
 		t.Fatalf("chat.postMessage called %d times, want 3 (two 429s, then ok)", n)
 	}
-	if !slices.Equal(w.sleeps.waits, []time.Duration{3 * time.Second, 3 * time.Second}) {
-		t.Fatalf("waits %v, want Retry-After twice", w.sleeps.waits)
+	if !slices.Equal(w.sleeps.Waits(), []time.Duration{3 * time.Second, 3 * time.Second}) {
+		t.Fatalf("waits %v, want Retry-After twice", w.sleeps.Waits())
 	}
 }
 

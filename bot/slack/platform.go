@@ -14,13 +14,15 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/configs"
 )
 
 // platformName is bot.Actor.Platform and bot.MessageRef.Platform for Slack.
 const platformName = "slack"
 
 // Config is what the Slack platform needs. BotToken is required, and AppToken (Socket Mode)
-// or SigningSecret (HTTP mode) or both.
+// or SigningSecret (HTTP mode) or both. The options every platform takes (logging, the
+// clock, the inbox, the bounds of the work, retries, the language) are bot.Options.
 type Config struct {
 	BotToken, AppToken, SigningSecret string
 	// APIURL is the Web API's base, ending with "/" (slack-go joins method names straight
@@ -34,61 +36,24 @@ type Config struct {
 	Approvers []string
 	// Command is the slash command, default "/unassign".
 	Command string
-	// Language is what the platform's own words (its acks, refusals and summaries) are in
-	// when the person's Slack locale is neither English nor Turkish or not known yet: "en"
-	// or "tr" (the handlers' configured language). Default "en".
-	Language string
-	// Quick tells a command answered from a few reads (help, status, show) from the others,
-	// so that it runs in slots of its own (bot.Work.GoQuick); nil: none is.
-	Quick      func(text string) bool
-	HTTPClient *http.Client
-	Logger     *slog.Logger
-	Now        func() time.Time
-	// Deduper remembers which deliveries were acted on, so a retried one is not acted on
-	// twice. Shared (e.g. Redis) when several replicas run; nil: one in this process only.
-	Deduper Deduper
-	// WorkTimeout bounds the work on one command or click after its ack. Default 2 minutes.
-	WorkTimeout time.Duration
-	// MaxConcurrentWork bounds how many commands and clicks are worked on at once after
-	// their ack; the rest wait their turn. A burst of commands then neither starves the
-	// acknowledgements of CPU (Slack gives up after 3 s) nor floods Graph. Default 8.
-	MaxConcurrentWork int
-	// Sleep waits for d or until ctx ends (for Slack's Retry-After); tests replace it.
-	Sleep func(ctx context.Context, d time.Duration) error
-	// MaxRetries bounds the retries of one Web API call answered with 429. Default 3.
-	MaxRetries int
-	// ObserveError, when set, is told of every failed attempt of a Web API call or a
-	// response_url post, each 429 included (those waited out too), for metrics: the method
-	// ("chat.postMessage", "users.info", "response_url"…) and why, one of rate_limited,
-	// http_5xx, api_error (Slack refused: ok:false or another 4xx), timeout, canceled,
-	// network or other (observe.go). nil: nobody is told. It must not block.
-	ObserveError func(method, reason string)
+	bot.Options
 }
 
 // Handler answers commands and clicks (handlers.Service).
-type Handler interface {
-	HandleCommand(ctx context.Context, cmd bot.Command) bot.Reply
-	HandleClick(ctx context.Context, click bot.Click) bot.Reply
-}
-
-// Deduper claims a key once: the first Claim of a key within ttl returns true, the others
-// false. An error means it can't tell, and the caller must not act.
-type Deduper interface {
-	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
-}
+type Handler = bot.Handler
 
 // Platform is the Slack platform and the handlers' Notifier.
 type Platform struct {
-	cfg  Config
-	api  *slackapi.Client
-	log  *slog.Logger
-	http *http.Client
-
-	mu      sync.RWMutex
-	handler Handler
-
-	// work runs what follows the acks, at most MaxConcurrentWork at a time.
-	work *bot.Work
+	cfg   Config
+	api   *slackapi.Client
+	log   *slog.Logger
+	http  *http.Client
+	calls *bot.API
+	// in is the inbound pipeline: record, ack, identify, run safely, answer.
+	in *bot.Inbound
+	// Poster is Post and Update, the handlers' Notifier: the kinds of destinations as this
+	// platform posts to them (notify.go).
+	bot.Poster
 
 	profiles  *ttlCache[string, profile]
 	emails    *ttlCache[string, string]   // e-mail → user id, for users.lookupByEmail
@@ -106,17 +71,34 @@ type Platform struct {
 // Cache lifetimes and sizes. Short, because a Slack profile (e-mail, locale) can change and
 // nothing in it is a proof of authority: roles are read from Entra on every request.
 const (
-	actorTTL       = 5 * time.Minute
-	groupTTL       = 5 * time.Minute
-	directoryTTL   = 5 * time.Minute
-	cacheSize      = 1000
-	dedupeTTL      = time.Hour // Slack retries within minutes (after ~1 and ~5 minutes)
-	defaultTimeout = 2 * time.Minute
+	actorTTL     = 5 * time.Minute
+	groupTTL     = 5 * time.Minute
+	directoryTTL = 5 * time.Minute
+	cacheSize    = 1000
 )
+
+// Configured is the Slack platform serve runs, from licensebot's configuration: false when
+// no Slack app is configured.
+func Configured(c configs.Config, opts bot.Options) (*Platform, bool, error) {
+	if !c.Slack.Enabled() {
+		return nil, false, nil
+	}
+	p, err := New(Config{
+		BotToken: c.Slack.BotToken, AppToken: c.Slack.AppToken, SigningSecret: c.Slack.SigningSecret,
+		APIURL: c.Slack.APIURL, ApprovalChannel: c.Slack.ApprovalChannel, Approvers: c.Approval.Approvers,
+		Command: "/unassign", Options: opts,
+	})
+	if err != nil {
+		return nil, true, &bot.ConfigError{Platform: "Slack", Err: err}
+	}
+	return p, true, nil
+}
 
 // New checks the configuration and returns the platform. Errors never contain tokens.
 func New(cfg Config) (*Platform, error) {
-	var errs []error
+	// The options every platform takes first, then Slack's own settings; every error at once.
+	opts, err := cfg.Options.WithDefaults(platformName)
+	errs := []error{err}
 	if strings.TrimSpace(cfg.BotToken) == "" {
 		errs = append(errs, errors.New("slack: the bot token (xoxb-…) is required"))
 	}
@@ -138,44 +120,14 @@ func New(cfg Config) (*Platform, error) {
 	if !strings.HasPrefix(cfg.Command, "/") {
 		errs = append(errs, fmt.Errorf("slack: command %q must start with /", cfg.Command))
 	}
-	if cfg.Language != "" {
-		lang, ok := bot.ParseLanguage(cfg.Language)
-		if !ok {
-			errs = append(errs, fmt.Errorf("slack: language %q: licensebot speaks en (English) and tr (Turkish)", cfg.Language))
-		}
-		cfg.Language = lang
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.MaxConcurrentWork <= 0 {
-		cfg.MaxConcurrentWork = 8
-	}
-	if cfg.WorkTimeout <= 0 {
-		cfg.WorkTimeout = defaultTimeout
-	}
-	if cfg.Sleep == nil {
-		cfg.Sleep = bot.Sleep
-	}
-	if cfg.MaxRetries <= 0 {
-		cfg.MaxRetries = 3
-	}
-	if cfg.Deduper == nil {
-		cfg.Deduper = bot.NewMemoryClaims(cfg.Now)
-	}
+	cfg.Options = opts
+	log := cfg.Logger.With("platform", platformName)
 	p := &Platform{
 		cfg:       cfg,
-		log:       cfg.Logger.With("platform", platformName),
-		work:      bot.NewWork(cfg.MaxConcurrentWork, cfg.WorkTimeout, cfg.Logger.With("platform", platformName)),
+		log:       log,
 		http:      cfg.HTTPClient,
 		profiles:  newTTLCache[string, profile](cacheSize, cfg.Now),
 		emails:    newTTLCache[string, string](cacheSize, cfg.Now),
@@ -185,6 +137,17 @@ func New(cfg Config) (*Platform, error) {
 		mentions:  newTTLCache[string, string](cacheSize, cfg.Now),
 		warned:    map[string]bool{},
 	}
+	p.calls = &bot.API{
+		Platform: platformName, Log: log, MaxRetries: cfg.MaxRetries, Sleep: cfg.Sleep, Observe: cfg.ObserveError,
+		// Slack asks for whole seconds; slack-go reads a missing Retry-After as 0.
+		MinWait: time.Second,
+		Errors:  apiErrors(),
+	}
+	p.Poster = bot.NewPoster(bot.Posting{
+		Platform: platformName, Title: "Slack", Language: p.language, ApprovalChannel: p.cfg.ApprovalChannel,
+		Thread: p.postThread, Approvers: p.postApprovers, Email: p.postEmail, Direct: p.postDM, Edit: p.editMessage,
+	})
+	p.in = bot.NewInbound(platformName, cfg.Options, bot.Wire{Open: p.open, Unidentified: msgWhoAreYou})
 	p.api = p.newAPI()
 	return p, nil
 }
@@ -197,22 +160,46 @@ func (p *Platform) newAPI(opts ...slackapi.Option) *slackapi.Client {
 	return slackapi.New(p.cfg.BotToken, opts...)
 }
 
+// Name is the platform's name in actors and message references.
+func (p *Platform) Name() string { return platformName }
+
+// Mode says how Slack reaches licensebot, for the start-up line.
+func (p *Platform) Mode() string {
+	if p.cfg.AppToken != "" {
+		return "Slack over Socket Mode"
+	}
+	return "Slack over HTTP"
+}
+
 // SetHandler sets who answers commands and clicks. The handlers are built with the
 // Platform as their Notifier, so the handler comes after New.
-func (p *Platform) SetHandler(h Handler) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.handler = h
-}
-
-func (p *Platform) currentHandler() Handler {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return p.handler
-}
+func (p *Platform) SetHandler(h Handler) { p.in.SetHandler(h) }
 
 // Wait blocks until the work started by commands and clicks so far has finished.
-func (p *Platform) Wait() { p.work.Wait() }
+func (p *Platform) Wait() { p.in.Wait() }
+
+// Start has nothing to prepare: the Slack app is set up by its manifest.
+func (p *Platform) Start(context.Context) error { return nil }
+
+// Run runs until ctx ends what Slack needs running: Socket Mode when it is configured, and
+// always the inbox's heartbeat and take-over of deliveries another replica left.
+func (p *Platform) Run(ctx context.Context) error {
+	if p.cfg.AppToken == "" {
+		return p.in.RunBeside(ctx, nil)
+	}
+	return p.in.RunBeside(ctx, p.RunSocketMode)
+}
+
+// Routes are Slack's HTTP endpoints in HTTP mode; none in Socket Mode.
+func (p *Platform) Routes() []bot.Route {
+	if p.cfg.SigningSecret == "" || p.cfg.AppToken != "" {
+		return nil
+	}
+	return []bot.Route{
+		{Pattern: "POST /slack/commands", Name: "commands", Handler: p.CommandsHandler()},
+		{Pattern: "POST /slack/interactions", Name: "interactions", Handler: p.InteractionsHandler()},
+	}
+}
 
 // logOnce logs a warning the first time key is seen, so that a permanent condition (a
 // missing scope, a plan without user groups) doesn't flood the log.

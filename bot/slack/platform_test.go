@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"github.com/licensebot/licensebot/bot/bottest"
 	"strings"
 	"testing"
 )
@@ -36,7 +37,7 @@ func TestNewFillsDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.cfg.APIURL != "http://127.0.0.1:9/api/" || p.cfg.Command != "/unassign" || p.cfg.WorkTimeout == 0 || p.cfg.Deduper == nil {
+	if p.cfg.APIURL != "http://127.0.0.1:9/api/" || p.cfg.Command != "/unassign" || p.cfg.WorkTimeout == 0 || p.cfg.Inbox == nil {
 		t.Fatalf("defaults %+v", p.cfg)
 	}
 }
@@ -56,7 +57,7 @@ func TestAnotherCommandIsTurnedAway(t *testing.T) {
 
 func TestAPanickingHandlerStillAnswers(t *testing.T) {
 	w := newWorld(t)
-	w.platform.SetHandler(panicker{})
+	w.platform.SetHandler(bottest.Panicker{})
 	serve(w.platform.CommandsHandler(), signed(t, "/slack/commands",
 		commandForm("U0ALICE", "help", w.slack.ResponseURL("cmd"), "4.4.4")))
 	w.platform.Wait()

@@ -5,115 +5,34 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/bottest"
 	"github.com/licensebot/licensebot/bot/slack/slackfake"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
-// Messages as the handlers make them (handlers/messages.go).
-func planMessage(users int) bot.Message {
-	m := bot.Message{
-		Text: fmt.Sprintf("This will remove %d licenses from %d users once approved. Please check and confirm.", users, users),
-		Buttons: []bot.Button{
-			{Label: "Confirm", Action: "confirm", Value: "7k2m9q4x8w1r5t3y", Style: bot.Primary, Confirm: &bot.Confirmation{
-				Title: "Remove these licenses?", Text: fmt.Sprintf("%d licenses will be removed once approved.", users), Yes: "Confirm", No: "Back"}},
-			{Label: "Cancel", Action: "cancel", Value: "7k2m9q4x8w1r5t3y"},
-		},
-		Footer: "Request 7k2m9q4x8w1r5t3y · waits 15 minutes for your confirmation",
-	}
-	for i := range users {
-		m.Sections = append(m.Sections, bot.Section{
-			Title: fmt.Sprintf("User %03d <user%03d@contoso.com>", i, i),
-			Text: "✂ remove Office 365 E3 (ENTERPRISEPACK)\n" +
-				"↷ keep Microsoft 365 E5 (SPE_E5): inherited from the group \"All Staff\": remove the user from the group (or the license from the group) instead\n" +
-				"⚠ Mailbox: kept for 30 days, then deleted for good on Wed 1 Apr 2026. Assigning an Exchange Online license again before then reconnects it with its data.",
-		})
-	}
-	return m
-}
-
-func approvalMessage() bot.Message {
-	return bot.Message{
-		Text: "Megan Bowen asks to remove 2 licenses from 2 users. Approve?",
-		Sections: []bot.Section{
-			{Fields: []bot.Field{{Label: "Requested by", Value: "Megan Bowen <megan@contoso.com>"}, {Label: "Reason", Value: "left the company & <!channel> asked", Verbatim: true}}},
-			{Title: "Alice Wood <alice@contoso.com>", Text: "✂ remove Office 365 E3 (ENTERPRISEPACK)\n⚠ Sign-in is NOT blocked: removing licenses doesn't sign the user out. For a leaver, block sign-in and revoke their sessions."},
-			{Title: "Bob Reyes <bob@contoso.com>", Text: "✂ remove Office 365 E3 (ENTERPRISEPACK)"},
-		},
-		Buttons: []bot.Button{
-			{Label: "Approve", Action: "approve", Value: "7k2m9q4x8w1r5t3y", Style: bot.Primary, Confirm: &bot.Confirmation{
-				Title: "Approve the removal?", Text: "The licenses are removed as soon as you approve.", Yes: "Approve", No: "Back"}},
-			{Label: "Deny", Action: "deny", Value: "7k2m9q4x8w1r5t3y", Style: bot.Danger},
-		},
-		Footer: "Request 7k2m9q4x8w1r5t3y · open until Thu 5 Mar 2026 09:30 UTC",
-	}
-}
-
-func outcomeMessage() bot.Message {
-	return bot.Message{
-		Text: "Request 7k2m9q4x8w1r5t3y: 1 removed, 1 skipped, 0 failed.",
-		Sections: []bot.Section{
-			{Title: "Alice Wood <alice@contoso.com>", Text: "✓ removed Office 365 E3"},
-			{Title: "Bob Reyes <bob@contoso.com>", Text: "↷ skipped Office 365 E3: not assigned any more"},
-			{Title: "Seats", Text: "Office 365 E3: 25 purchased, 20 assigned, 5 unused (1 freed now), next renewal Sun 1 Nov 2026\n" +
-				"If these seats won't be given to someone else, reduce the subscription's license count in the admin center (Billing › Your products) so you stop paying for them."},
-		},
-		Warnings: []string{
-			"alice@contoso.com: Mailbox: kept for 30 days, then deleted for good on Wed 1 Apr 2026. Assigning an Exchange Online license again before then reconnects it with its data.",
-			"alice@contoso.com: OneDrive: files are not deleted by this, but Microsoft archives OneDrive accounts left unlicensed (around Mon 31 Aug 2026).",
-		},
-		Footer: "Request 7k2m9q4x8w1r5t3y · approved by Adele Vance · finished Mon 2 Mar 2026 09:41 UTC",
-	}
-}
+// The messages of the tests, as the handlers make them (bottest): people are
+// user000@contoso.com…, and a reason tries a broadcast.
+const (
+	testAddress = "user%03d@contoso.com"
+	testReason  = "left the company & <!channel> asked"
+)
 
 func TestRenderGolden(t *testing.T) {
-	tests := []struct {
-		name string
-		msg  bot.Message
-		lead string
-	}{
-		{"plan", planMessage(2), ""},
-		{"approval", approvalMessage(), "<@U0APPROVER> <!subteam^SAPPROVERS>"},
-		{"outcome", outcomeMessage(), ""},
+	lead := func(s bottest.Sample) string {
+		if s.Approval {
+			return "<@U0APPROVER> <!subteam^SAPPROVERS>"
+		}
+		return ""
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			// Written without HTML escaping (\u003c) so that the files read as Slack shows them.
-			var buf bytes.Buffer
-			enc := json.NewEncoder(&buf)
-			enc.SetEscapeHTML(false)
-			enc.SetIndent("", "  ")
-			if err := enc.Encode(render(tt.msg, tt.lead, bot.English)); err != nil {
-				t.Fatal(err)
-			}
-			got := buf.Bytes()
-			path := filepath.Join("testdata", "golden", tt.name+".json")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Fatalf("%s differs from the golden file (run with -update if intended):\n%s", path, got)
-			}
-			checkBlocks(t, render(tt.msg, tt.lead, bot.English))
-		})
-	}
+	bottest.RenderGolden(t, bottest.Samples(testAddress, testReason, true),
+		func(s bottest.Sample) rendered { return render(s.Message, lead(s), bot.English) }, checkBlocks, *update)
 }
 
 // checkBlocks holds a rendering to Slack's limits, as slackfake enforces them.
@@ -140,7 +59,7 @@ func TestRenderKeepsWithinSlacksLimits(t *testing.T) {
 	}{
 		{
 			name: "a plan of 300 users is summarised",
-			msg:  planMessage(300),
+			msg:  bottest.PlanMessage(300, testAddress),
 			check: func(t *testing.T, r rendered) {
 				last := r.Blocks[len(r.Blocks)-3] // summary, actions, footer
 				text := sectionText(last)
@@ -377,7 +296,7 @@ func TestVerbatimFieldIsPlainTextOnOneLineInQuotes(t *testing.T) {
 // The reason is in the approval request once, in its field: not in the notification text
 // or any mrkdwn block, where Slack would read it.
 func TestVerbatimReasonIsInNoMrkdwn(t *testing.T) {
-	m := approvalMessage()
+	m := bottest.ApprovalMessage(testReason, true)
 	m.Sections[0].Fields[1].Value = hostileReason
 	r := render(m, "<@U0APPROVER>", bot.English)
 	checkBlocks(t, r)
@@ -423,7 +342,7 @@ func TestActionOf(t *testing.T) {
 }
 
 func BenchmarkRenderPlanOf300(b *testing.B) {
-	m := planMessage(300)
+	m := bottest.PlanMessage(300, testAddress)
 	for b.Loop() {
 		render(m, "", bot.English)
 	}

@@ -67,12 +67,6 @@ type responseURL struct {
 	expired  bool
 }
 
-// receivedResponseURL wraps a response_url on its arrival: its 30 minutes start now, on the
-// platform's clock.
-func (p *Platform) receivedResponseURL(raw string) *responseURL {
-	return &responseURL{raw: raw, received: p.cfg.Now()}
-}
-
 // use returns the URL for one more post at now, or why it can't be posted to.
 func (u *responseURL) use(now time.Time) (string, error) {
 	if u == nil {
@@ -146,7 +140,7 @@ func (p *Platform) respond(ctx context.Context, u *responseURL, msg responseMess
 	if err != nil {
 		return fmt.Errorf("respond: encode the message: %w", err)
 	}
-	_, err = call(ctx, p, "response_url", func(ctx context.Context) (struct{}, error) {
+	_, err = bot.Call(ctx, p.calls, "response_url", func(ctx context.Context) (struct{}, error) {
 		raw, err := u.use(p.cfg.Now())
 		if err != nil {
 			return struct{}{}, err
@@ -212,9 +206,29 @@ func slackCode(body []byte) []byte {
 // response_url has failed (expired, used five times).
 func (p *Platform) postEphemeral(ctx context.Context, channel, user string, m bot.Message, lang string) error {
 	r := render(m, "", lang)
-	_, err := call(ctx, p, "chat.postEphemeral", func(ctx context.Context) (string, error) {
+	_, err := bot.Call(ctx, p.calls, "chat.postEphemeral", func(ctx context.Context) (string, error) {
 		return p.api.PostEphemeralContext(ctx, channel, user,
 			slackapi.MsgOptionText(r.Text, false), slackapi.MsgOptionBlocks(r.Blocks...))
 	})
 	return err
 }
+
+// responseStatusError is a response_url's answer other than 2xx and 429: Slack answers e.g.
+// 404 "expired_url", 400 "invalid_blocks". body is Slack's error code, or empty when the
+// answer was anything else (slackCode).
+type responseStatusError struct {
+	code int
+	body []byte
+}
+
+func (e responseStatusError) Error() string {
+	if len(e.body) == 0 {
+		return fmt.Sprintf("status %d", e.code)
+	}
+	return fmt.Sprintf("status %d: %s", e.code, e.body)
+}
+
+// responseRefusal is a response_url's {"ok":false,"error":code}.
+type responseRefusal string
+
+func (e responseRefusal) Error() string { return string(e) }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/bottest"
 )
 
 // logs is a slog destination the work goroutines may write to at once.
@@ -78,7 +79,7 @@ func TestFailedResponseURLPostsNeverShowTheURL(t *testing.T) {
 				return srv.URL + hookPath, nil
 			},
 			wantErr:    "slack response_url: status 500",
-			wantReason: reasonHTTP5xx,
+			wantReason: bot.ReasonHTTP5xx,
 			is: func(err error) bool {
 				var status responseStatusError
 				return errors.As(err, &status) && status.code == http.StatusInternalServerError
@@ -94,7 +95,7 @@ func TestFailedResponseURLPostsNeverShowTheURL(t *testing.T) {
 				return srv.URL + hookPath, nil
 			},
 			wantErr:    "slack response_url: status 404: expired_url",
-			wantReason: reasonAPIError,
+			wantReason: bot.ReasonAPIError,
 			is:         func(err error) bool { var s responseStatusError; return errors.As(err, &s) },
 		},
 		{
@@ -105,7 +106,7 @@ func TestFailedResponseURLPostsNeverShowTheURL(t *testing.T) {
 				return srv.URL + hookPath, nil
 			},
 			wantErr:    `slack response_url: Post "response_url": dial tcp`,
-			wantReason: reasonNetwork,
+			wantReason: bot.ReasonNetwork,
 			is: func(err error) bool {
 				var netErr net.Error
 				var ue *url.Error
@@ -122,7 +123,7 @@ func TestFailedResponseURLPostsNeverShowTheURL(t *testing.T) {
 				return srv.URL + hookPath, &http.Client{Timeout: 100 * time.Millisecond}
 			},
 			wantErr:    `slack response_url: Post "response_url": context deadline exceeded`,
-			wantReason: reasonTimeout,
+			wantReason: bot.ReasonTimeout,
 			is:         func(err error) bool { return errors.Is(err, context.DeadlineExceeded) },
 		},
 	}
@@ -130,14 +131,14 @@ func TestFailedResponseURLPostsNeverShowTheURL(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			hook, client := tt.hook(t)
 			var log logs
-			obs := &observed{}
+			obs := &bottest.Observed{}
 			w := newWorld(t, func(c *Config) {
 				c.Logger = log.logger()
-				c.ObserveError = obs.observe
+				c.ObserveError = obs.Observe
 				c.HTTPClient = client
 			})
 			w.slack.AddChannel("C0GENERAL")
-			w.handler.command = bot.Reply{Message: bot.Message{Text: "Here is the plan."}}
+			w.handler.Command = bot.Reply{Message: bot.Message{Text: "Here is the plan."}}
 
 			// Straight: the error returned.
 			err := w.platform.respond(t.Context(), w.platform.receivedResponseURL(hook), ephemeral(bot.Message{Text: "x"}, bot.English))
@@ -172,28 +173,10 @@ func TestFailedResponseURLPostsNeverShowTheURL(t *testing.T) {
 	}
 }
 
-// clock is a platform clock a test moves.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // slowHandler answers after the platform's clock has moved on by took: a request that sat in
 // the work queue, or waited on Graph.
 type slowHandler struct {
-	clock *clock
+	clock *bottest.Clock
 	took  time.Duration
 	reply bot.Reply
 }
@@ -230,13 +213,13 @@ func TestResponseURLIsNotUsedAfterItsThirtyMinutes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clk := &clock{now: testNow}
+			clk := bottest.NewClock(testNow)
 			var log logs
-			obs := &observed{}
+			obs := &bottest.Observed{}
 			w := newWorld(t, func(c *Config) {
 				c.Now = clk.Now
 				c.Logger = log.logger()
-				c.ObserveError = obs.observe
+				c.ObserveError = obs.Observe
 			})
 			w.slack.AddChannel("C0GENERAL")
 			w.platform.SetHandler(slowHandler{clock: clk, took: tt.took, reply: tt.reply})
@@ -298,7 +281,7 @@ func TestResponseURLIsUsedFiveTimesAtMost(t *testing.T) {
 
 func TestResponseURLNeverPrints(t *testing.T) {
 	raw := "https://hooks.slack.com" + hookPath
-	u := (&Platform{cfg: Config{Now: func() time.Time { return testNow }}}).receivedResponseURL(raw)
+	u := (&Platform{cfg: Config{Options: bot.Options{Now: func() time.Time { return testNow }}}}).receivedResponseURL(raw)
 	var log logs
 	log.logger().Info("posting", "to", u, "struct", struct{ U *responseURL }{u})
 	asJSON, err := json.Marshal(map[string]any{"to": u})

@@ -11,14 +11,15 @@ import (
 
 // RunSocketMode receives commands and clicks over Socket Mode (apps.connections.open with
 // the app-level token, then a WebSocket) until ctx ends; slack-go reconnects when Slack asks
-// it to. Each envelope is acked at once and then handled like its HTTP twin. One loop with
+// it to. One loop with
 // one switch: registering a general and a specific slash-command handler in slack-go's
-// SocketmodeHandler would run both for /unassign.
+// SocketmodeHandler would run both for /unassign. Each envelope is recorded in the inbox
+// before it is acked, like an HTTP delivery.
 func (p *Platform) RunSocketMode(ctx context.Context) error {
 	if p.cfg.AppToken == "" {
 		return errors.New("slack: Socket Mode needs the app-level token (xapp-…)")
 	}
-	if p.currentHandler() == nil {
+	if p.in.Handler() == nil {
 		return errors.New("slack: SetHandler before RunSocketMode")
 	}
 	client := socketmode.New(p.newAPI(slackapi.OptionAppLevelToken(p.cfg.AppToken)))
@@ -62,14 +63,19 @@ func (p *Platform) onSocketEvent(ctx context.Context, client *socketmode.Client,
 			ack()
 			return
 		}
-		lang := p.userLanguage(cmd.UserID)
-		ack(ephemeral(msgWorking(lang), lang))
-		p.startCommand(ctx, cmd, retry)
+		p.receiveCommand(ctx, cmd, retry, func(working responseMessage) error {
+			ack(working)
+			return nil
+		})
 	case socketmode.EventTypeInteractive:
-		cb, ok := evt.Data.(slackapi.InteractionCallback)
-		ack()
-		if ok {
-			p.startClick(ctx, cb, retry)
+		if evt.Request == nil {
+			return
+		}
+		// The envelope's payload is the interaction as Slack sent it, what InteractionsHandler
+		// reads from its form.
+		if err := p.receiveClick(ctx, evt.Request.Payload, retry, func() error { ack(); return nil }); err != nil {
+			p.log.WarnContext(ctx, "interaction not readable", "err", err)
+			ack()
 		}
 	case socketmode.EventTypeEventsAPI:
 		ack() // not subscribed to events; acked so Slack doesn't retry them

@@ -6,9 +6,9 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/bottest"
 	"github.com/licensebot/licensebot/bot/slack/slackfake"
 )
 
@@ -19,11 +19,9 @@ func TestSocketModeAcksAndDispatches(t *testing.T) {
 	})
 	w.slack.AddUser(slackfake.User{ID: "U2CERLKJA", Name: "roadrunner", RealName: "Road Runner", Email: "roadrunner@contoso.com"})
 	w.slack.AddUser(fixtureClicker)
-	w.handler.click = bot.Reply{Message: bot.Message{Text: "That button is not one of licensebot's."}}
+	w.handler.Click = bot.Reply{Message: bot.Message{Text: "That button is not one of licensebot's."}}
 
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- w.platform.RunSocketMode(ctx) }()
+	stop := bottest.Running(t, "RunSocketMode", w.platform.RunSocketMode)
 
 	// A slash command: acked with its envelope id at once, then handled.
 	raw, err := os.ReadFile("testdata/slash-command-envelope.json")
@@ -75,15 +73,7 @@ func TestSocketModeAcksAndDispatches(t *testing.T) {
 		t.Fatalf("click answer %+v", r)
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("RunSocketMode = %v, want nil when ctx ends", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("RunSocketMode didn't return after ctx ended")
-	}
+	stop()
 	if calls := w.slack.Calls("apps.connections.open"); len(calls) == 0 || calls[0].Header.Get("Authorization") != "Bearer "+slackfake.AppToken {
 		t.Fatalf("apps.connections.open not called with the app-level token")
 	}

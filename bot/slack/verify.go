@@ -10,14 +10,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/licensebot/licensebot/bot"
 )
 
 // ErrSignature is wrapped by every refusal of Verify.
 var ErrSignature = errors.New("slack request signature not valid")
-
-// maxSkew is how far a request's timestamp may be from now: Slack's docs refuse requests
-// older than five minutes, so that a captured request can't be replayed later.
-const maxSkew = 5 * time.Minute
 
 // Verify checks a request from Slack: X-Slack-Signature must be "v0=" + hex HMAC-SHA256 of
 // "v0:" + X-Slack-Request-Timestamp + ":" + body with the signing secret, and the timestamp
@@ -28,17 +26,11 @@ func Verify(header http.Header, body []byte, secret string, now time.Time) error
 	if secret == "" {
 		return fmt.Errorf("%w: no signing secret is configured", ErrSignature)
 	}
-	tsText := header.Get("X-Slack-Request-Timestamp")
-	if tsText == "" {
-		return fmt.Errorf("%w: no X-Slack-Request-Timestamp", ErrSignature)
-	}
-	ts, err := strconv.ParseInt(tsText, 10, 64)
+	// Slack's docs refuse requests older than five minutes (bot.MaxSkew), so that a
+	// captured request can't be replayed later.
+	tsText, err := bot.SignedAt(header, "X-Slack-Request-Timestamp", now)
 	if err != nil {
-		return fmt.Errorf("%w: X-Slack-Request-Timestamp is not a number", ErrSignature)
-	}
-	sent := time.Unix(ts, 0)
-	if skew := now.Sub(sent); skew > maxSkew || skew < -maxSkew {
-		return fmt.Errorf("%w: timestamp is %s away from now (at most %s)", ErrSignature, skew.Round(time.Second), maxSkew)
+		return fmt.Errorf("%w: %w", ErrSignature, err)
 	}
 	sigText, ok := strings.CutPrefix(header.Get("X-Slack-Signature"), "v0=")
 	if !ok {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -82,6 +83,9 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, now
 	}
 	out.Language = *language
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	// The terminal is the one chat platform, run as serve runs its platforms.
+	chat := &chatSet{}
+	chat.add(out)
 	svc, err := handlers.New(handlers.Deps{
 		Directory: directory,
 		Remover:   graphChanges{directory},
@@ -89,7 +93,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, now
 		Requests:  requestStore{st},
 		Audit:     requestStore{st},
 		RoleCache: st,
-		Notifier:  out,
+		Notifier:  &chat.notifier,
 		NewID:     store.NewID,
 		Catalogue: licensing.DefaultCatalogue(),
 		Logger:    logger,
@@ -132,7 +136,26 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, now
 	fmt.Fprintf(stdout, "You are %s <%s>. Try: /unassign alice@%s --product \"Office 365 E3\", press a button by typing its number, /as megan to approve. /help for more.\n",
 		me.Name, me.Email, demoDomain)
 	fmt.Fprintf(stdout, "(ready in %s)\n", time.Since(started).Round(time.Millisecond))
-	return out.Run(ctx, stdin, svc, users)
+	out.Input(stdin, users)
+	if err := chat.start(ctx, svc); err != nil {
+		return err
+	}
+	// The demo ends when the terminal's input does.
+	var wg sync.WaitGroup
+	errc, done := make(chan error, 1), make(chan string, 1)
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	chat.run(runCtx, &wg, errc, done)
+	<-done
+	stop()
+	wg.Wait()
+	chat.wait()
+	select {
+	case err := <-errc:
+		return err
+	default:
+		return nil
+	}
 }
 
 func randomToken() (string, error) {

@@ -9,15 +9,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/licensebot/licensebot/bot/discord"
-	"github.com/licensebot/licensebot/bot/slack"
+	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/configs"
 	"github.com/licensebot/licensebot/graph"
 	"github.com/licensebot/licensebot/licensing"
 	"github.com/licensebot/licensebot/store"
 )
 
-// doctorTimeout bounds each group of checks (Redis, Graph, Slack, Discord), so that an
+// doctorTimeout bounds each group of checks (Redis, Graph, each chat platform), so that an
 // unreachable host is reported instead of hanging the command.
 const doctorTimeout = 20 * time.Second
 
@@ -33,7 +32,7 @@ const doctorTimeout = 20 * time.Second
 //	                              fixed first)
 //
 // It returns an error ("N checks failed") when any ✗ was printed. No line contains a token or
-// a secret: the tokens stay inside package graph and the Slack and Discord platforms.
+// a secret: the tokens stay inside package graph and the chat platforms.
 func runDoctor(ctx context.Context, getenv func(string) string, stdout, _ io.Writer) error {
 	r := &doctorReport{out: stdout}
 	cfg, err := configs.Load(getenv)
@@ -50,8 +49,7 @@ func runDoctor(ctx context.Context, getenv func(string) string, stdout, _ io.Wri
 
 	doctorRedis(ctx, r, cfg)
 	doctorGraph(ctx, r, cfg, configOK)
-	doctorSlack(ctx, r, cfg)
-	doctorDiscord(ctx, r, cfg, configOK)
+	doctorPlatforms(ctx, r, cfg, configOK)
 
 	switch r.failed {
 	case 0:
@@ -82,7 +80,7 @@ func (r *doctorReport) unchecked(what, why, fix string) {
 
 func (r *doctorReport) skip(what, why string) { fmt.Fprintf(r.out, "· %s: %s\n", what, why) }
 
-// finding prints a store, Slack or Discord finding.
+// finding prints a store or chat platform finding.
 func (r *doctorReport) finding(check, problem, fix string, unchecked bool) {
 	switch {
 	case problem == "":
@@ -248,53 +246,33 @@ func summarizeAzureError(err error) string {
 	return first
 }
 
-func doctorSlack(ctx context.Context, r *doctorReport, cfg configs.Config) {
-	if !cfg.Slack.Enabled() {
-		return
-	}
-	platform, err := slack.New(slack.Config{
-		BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, SigningSecret: cfg.Slack.SigningSecret,
-		APIURL: cfg.Slack.APIURL, ApprovalChannel: cfg.Slack.ApprovalChannel, Approvers: cfg.Approval.Approvers,
-	})
-	if err != nil {
-		r.skip("Slack", "not checked: fix the configuration first")
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, doctorTimeout)
-	defer cancel()
-	for _, f := range platform.Check(ctx) {
-		r.finding(f.Check, f.Problem, f.Fix, f.Unchecked)
-	}
-}
-
-// doctorDiscord checks the Discord application when one is configured, with the platform
-// serve would build. A setting that configs accepts but the platform refuses (an id that
-// isn't a Discord id, a user map entry) fails here, as it would fail serve; with the
-// configuration already failing, the platform is left unchecked instead.
-func doctorDiscord(ctx context.Context, r *doctorReport, cfg configs.Config, configOK bool) {
-	d := cfg.Discord
-	if !d.Enabled() {
-		return
-	}
-	platform, err := discord.New(discord.Config{
-		BotToken: d.BotToken, PublicKey: d.PublicKey, ApplicationID: d.ApplicationID, GuildIDs: d.GuildIDs,
-		ApprovalChannelID: d.ApprovalChannelID, ApproverRoleIDs: d.ApproverRoleIDs, UserMap: d.UserMap, APIURL: d.APIURL,
-	})
-	switch {
-	case err != nil && configOK:
-		// New's errors name the setting's value, never the token.
-		for _, e := range leafErrors(err) {
-			r.fail("Discord configuration", e.Error(), "fix the Discord settings (see README.md › Discord)")
+// doctorPlatforms checks each chat platform the configuration has, with the platform
+// serve would build (chatPlatforms). A setting that configs accepts but the platform
+// refuses (an id that isn't a Discord id, a user map entry) fails here, as it would fail
+// serve; with the configuration already failing, the platform is left unchecked instead.
+func doctorPlatforms(ctx context.Context, r *doctorReport, cfg configs.Config, configOK bool) {
+	for _, build := range chatPlatforms() {
+		p, ok, err := build(cfg, bot.Options{})
+		switch {
+		case !ok:
+			continue
+		case err != nil && configOK:
+			// The platform's errors name the setting's value, never a token.
+			name, errs := configError(err)
+			for _, e := range errs {
+				r.fail(name+" configuration", e.Error(), "fix the "+name+" settings (see README.md › "+name+")")
+			}
+			continue
+		case err != nil:
+			name, _ := configError(err)
+			r.skip(name, "not checked: fix the configuration first")
+			continue
 		}
-		return
-	case err != nil:
-		r.skip("Discord", "not checked: fix the configuration first")
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, doctorTimeout)
-	defer cancel()
-	for _, f := range platform.Check(ctx) {
-		r.finding(f.Check, f.Problem, f.Fix, f.Unchecked)
+		checkCtx, cancel := context.WithTimeout(ctx, doctorTimeout)
+		for _, f := range p.Check(checkCtx) {
+			r.finding(f.Check, f.Problem, f.Fix, f.Unchecked)
+		}
+		cancel()
 	}
 }
 

@@ -82,15 +82,10 @@ func (m *metrics) graphCall(operation string, status int, took time.Duration) {
 	m.graphTime.WithLabelValues(operation).Observe(took.Seconds())
 }
 
-// ChatAPIError counts one failed call to a chat platform's API: method and reason are the
-// platform's fixed strings (slack.Config.ObserveError, discord.Config.ObserveError).
+// ChatAPIError counts one failed call to a chat platform's API (bot.Options.ObserveError):
+// method and reason are the platform's fixed strings.
 func (m *metrics) ChatAPIError(platform, method, reason string) {
 	m.chatErrors.WithLabelValues(platform, method, reason).Inc()
-}
-
-// chatAPIErrors is slack.Config.ObserveError or discord.Config.ObserveError for platform.
-func (m *metrics) chatAPIErrors(platform string) func(method, reason string) {
-	return func(method, reason string) { m.ChatAPIError(platform, method, reason) }
 }
 
 // timedAck measures how long a platform's endpoint takes to answer: it returns right

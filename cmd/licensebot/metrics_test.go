@@ -10,11 +10,12 @@ import (
 
 func TestMetricsCountChatAPIErrorsByPlatformMethodAndReason(t *testing.T) {
 	m := newMetrics()
-	slackErrors, discordErrors := m.chatAPIErrors("slack"), m.chatAPIErrors("discord")
-	slackErrors("chat.postMessage", "rate_limited")
-	slackErrors("chat.postMessage", "rate_limited")
-	slackErrors("response_url", "api_error")
-	discordErrors("send a message", "http_5xx")
+	// As the platforms tell it (bot.Options.ObserveError).
+	observe := m.ChatAPIError
+	observe("slack", "chat.postMessage", "rate_limited")
+	observe("slack", "chat.postMessage", "rate_limited")
+	observe("slack", "response_url", "api_error")
+	observe("discord", "send a message", "http_5xx")
 
 	rec := httptest.NewRecorder()
 	m.handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+
+	"github.com/licensebot/licensebot/bot"
 )
 
 // pinger is a dependency that readiness checks.
@@ -11,23 +13,18 @@ type pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// chatRoutes are the chat platforms' HTTP endpoints, those in use (nil: not served).
-type chatRoutes struct {
-	slackCommands, slackInteractions, discordInteractions http.Handler
-}
-
-// newServer lists licensebot's whole HTTP surface in one place.
-func newServer(ready *readiness, chat chatRoutes, m *metrics) http.Handler {
+// newServer lists licensebot's whole HTTP surface in one place: health, readiness and
+// metrics, and the endpoints of each chat platform in use (chat, by platform name:
+// chatPlatform.Routes), each timed to its acknowledgement.
+func newServer(ready *readiness, chat map[string][]bot.Route, m *metrics) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", handleHealth())
 	mux.Handle("GET /readyz", handleReady(ready))
 	mux.Handle("GET /metrics", m.handler())
-	if chat.slackCommands != nil {
-		mux.Handle("POST /slack/commands", m.timedAck("slack", "commands", chat.slackCommands))
-		mux.Handle("POST /slack/interactions", m.timedAck("slack", "interactions", chat.slackInteractions))
-	}
-	if chat.discordInteractions != nil {
-		mux.Handle("POST /discord/interactions", m.timedAck("discord", "interactions", chat.discordInteractions))
+	for platform, routes := range chat {
+		for _, r := range routes {
+			mux.Handle(r.Pattern, m.timedAck(platform, r.Name, r.Handler))
+		}
 	}
 	return mux
 }

@@ -8,12 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/licensebot/licensebot/bot/discord"
-	"github.com/licensebot/licensebot/bot/slack"
 	"github.com/licensebot/licensebot/configs"
 	"github.com/licensebot/licensebot/graph"
 	"github.com/licensebot/licensebot/handlers"
@@ -21,8 +18,8 @@ import (
 	"github.com/licensebot/licensebot/store"
 )
 
-// runServe is the real thing: Slack and/or Discord in front, Redis for requests, Graph
-// behind.
+// runServe is the real thing: the configured chat platforms in front (chatPlatforms),
+// Redis for requests, Graph behind.
 func runServe(ctx context.Context, getenv func(string) string, now func() time.Time, stdout, stderr io.Writer) error {
 	cfg, err := configs.Load(getenv)
 	if err != nil {
@@ -51,63 +48,22 @@ func runServe(ctx context.Context, getenv func(string) string, now func() time.T
 	}
 
 	catalogue := licensing.DefaultCatalogue()
-	// Discord members are approvers through their roles: an actor's groups are its roles.
-	approvers := append(append([]string(nil), cfg.Approval.Approvers...), cfg.Discord.ApproverRoleIDs...)
-	var (
-		chat     platforms
-		slackApp *slack.Platform
-		discApp  *discord.Platform
-		routes   chatRoutes
-		modes    []string
-	)
-	if cfg.Slack.Enabled() {
-		slackApp, err = slack.New(slack.Config{
-			BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, SigningSecret: cfg.Slack.SigningSecret,
-			APIURL: cfg.Slack.APIURL, ApprovalChannel: cfg.Slack.ApprovalChannel, Approvers: cfg.Approval.Approvers,
-			Command: "/unassign", Logger: logger, Deduper: st, ObserveError: m.chatAPIErrors("slack"), Language: cfg.Language,
-			Now: now, Quick: handlers.IsQuickCommand,
-		})
-		if err != nil {
-			return fmt.Errorf("slack: %w", err)
-		}
-		chat.add("slack", slackApp)
-		if cfg.Slack.SocketMode() {
-			modes = append(modes, "Slack over Socket Mode")
-		} else {
-			routes.slackCommands, routes.slackInteractions = slackApp.CommandsHandler(), slackApp.InteractionsHandler()
-			modes = append(modes, "Slack over HTTP")
-		}
-	}
-	if cfg.Discord.Enabled() {
-		discApp, err = discord.New(discord.Config{
-			BotToken: cfg.Discord.BotToken, PublicKey: cfg.Discord.PublicKey, ApplicationID: cfg.Discord.ApplicationID,
-			GuildIDs: cfg.Discord.GuildIDs, ApprovalChannelID: cfg.Discord.ApprovalChannelID, ApproverRoleIDs: cfg.Discord.ApproverRoleIDs,
-			UserMap: cfg.Discord.UserMap, APIURL: cfg.Discord.APIURL, Links: discordLinks{st}, Deduper: st, Logger: logger, ObserveError: m.chatAPIErrors("discord"),
-			Language: cfg.Language, Now: now, Quick: handlers.IsQuickCommand,
-			Products: func(ctx context.Context) ([]string, error) { return productNames(ctx, directory, catalogue) },
-		})
-		if err != nil {
-			return fmt.Errorf("discord: %w", err)
-		}
-		chat.add("discord", discApp)
-		if cfg.Discord.HTTPInteractions() {
-			routes.discordInteractions = discApp.InteractionsHandler()
-			modes = append(modes, "Discord over HTTP")
-		} else {
-			modes = append(modes, "Discord over the gateway")
-		}
+	worker := handlers.WorkerName()
+	chat, err := configuredPlatforms(cfg, chatOptions(cfg, st, worker, logger, now, m,
+		func(ctx context.Context) ([]string, error) { return productNames(ctx, directory, catalogue) }))
+	if err != nil {
+		return err
 	}
 	changes := graphChanges{directory}
-	worker := handlers.WorkerName()
 	svc, err := handlers.New(handlers.Deps{
 		Directory: directory, Remover: changes, Restorer: changes, Requests: requestStore{st}, Audit: requestStore{st}, RoleCache: st,
 		Deadlines: st, Jobs: jobQueue{st}, Ledger: ledger{st}, Limiter: st,
-		Metrics: m, Notifier: &chat, NewID: store.NewID, Catalogue: catalogue, Logger: logger, Now: now,
+		Metrics: m, Notifier: &chat.notifier, NewID: store.NewID, Catalogue: catalogue, Logger: logger, Now: now,
 	}, handlers.Options{
-		AdminRoles: cfg.Approval.AdminRoles, Policy: handlers.Policy(cfg.Approval.Policy), Approvers: approvers,
+		AdminRoles: cfg.Approval.AdminRoles, Policy: handlers.Policy(cfg.Approval.Policy), Approvers: cfg.AllApprovers(),
 		ConfirmTTL: cfg.ConfirmTTL, ApprovalTTL: cfg.Approval.TTL, MaxTargets: cfg.MaxTargets, Location: cfg.Location(),
 		OneDriveExempt: cfg.OneDriveExempt(), UndoPolicy: handlers.Policy(cfg.UndoPolicy()),
-		ApprovalPlatforms: chat.order, Language: cfg.Language,
+		ApprovalPlatforms: chat.names(), Language: cfg.Language,
 		UserRequests: cfg.Limits.UserRequests, WorkspaceRequests: cfg.Limits.WorkspaceRequests, LimitWindow: cfg.Limits.Window,
 		DryRunRequests: cfg.Limits.UserDryRuns, WorkspaceDryRuns: cfg.Limits.WorkspaceDryRuns, Workspaces: cfg.AllowedWorkspaces(),
 		JobIdle: cfg.Jobs.Idle, ClaimStaleAfter: cfg.Jobs.ClaimStaleAfter, InFlight: cfg.Jobs.InFlight, MaxInFlight: cfg.Jobs.MaxInFlight,
@@ -115,17 +71,8 @@ func runServe(ctx context.Context, getenv func(string) string, now func() time.T
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
-	if slackApp != nil {
-		slackApp.SetHandler(svc)
-	}
-	if discApp != nil {
-		discApp.SetHandler(svc)
-		regCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err := discApp.RegisterCommands(regCtx)
-		cancel()
-		if err != nil {
-			return fmt.Errorf("discord: register /unassign: %w", err)
-		}
+	if err := chat.start(ctx, svc); err != nil {
+		return err
 	}
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -135,13 +82,13 @@ func runServe(ctx context.Context, getenv func(string) string, now func() time.T
 	srv := &http.Server{
 		Handler: newServer(newReadiness(map[string]pinger{
 			"redis": st, "graph": directory, "planning": pingFunc(svc.PlanningReady),
-		}, now, logger), routes, m),
+		}, now, logger), chat.routes(), m),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	mode := strings.Join(modes, ", ")
+	mode := chat.modes()
 	logger.Info("licensebot serving", "version", buildVersion(), "worker", worker, "addr", ln.Addr().String(), "chat", mode, "policy", cfg.Approval.Policy, "cloud", cfg.Graph.Cloud)
 	fmt.Fprintf(stdout, "licensebot %s listening on %s (%s)\n", buildVersion(), ln.Addr(), mode)
 
@@ -154,20 +101,8 @@ func runServe(ctx context.Context, getenv func(string) string, now func() time.T
 	})
 	socketCtx, stopSocket := context.WithCancel(ctx)
 	defer stopSocket()
-	if slackApp != nil && cfg.Slack.SocketMode() {
-		wg.Go(func() {
-			if err := slackApp.RunSocketMode(socketCtx); err != nil && socketCtx.Err() == nil {
-				errc <- fmt.Errorf("slack socket mode: %w", err)
-			}
-		})
-	}
-	if discApp != nil && !cfg.Discord.HTTPInteractions() {
-		wg.Go(func() {
-			if err := discApp.RunGateway(socketCtx); err != nil && socketCtx.Err() == nil {
-				errc <- fmt.Errorf("discord gateway: %w", err)
-			}
-		})
-	}
+	// Socket Mode, the gateway, the inboxes' heartbeats and take-overs.
+	chat.run(socketCtx, &wg, errc, nil)
 
 	// Every replica sweeps; each expired request is claimed by one of them.
 	wg.Go(func() { svc.RunSweeper(socketCtx, 30*time.Second) })
@@ -188,12 +123,7 @@ func runServe(ctx context.Context, getenv func(string) string, now func() time.T
 	_ = srv.Shutdown(stopCtx)
 	done := make(chan struct{})
 	go func() {
-		if slackApp != nil {
-			slackApp.Wait()
-		}
-		if discApp != nil {
-			discApp.Wait()
-		}
+		chat.wait()
 		wg.Wait()
 		close(done)
 	}()
@@ -218,7 +148,8 @@ func newLogger(c configs.Log, w io.Writer) *slog.Logger {
 	return slog.New(handlers.RequestIDs(slog.NewJSONHandler(w, opts)))
 }
 
-// productNames lists the organisation's products by name, for Discord's autocomplete.
+// productNames lists the organisation's products by name, for suggestions as they are
+// typed (bot.Options.Products).
 func productNames(ctx context.Context, d *graph.Client, cat *licensing.Catalogue) ([]string, error) {
 	products, err := d.Products(ctx)
 	if err != nil {
