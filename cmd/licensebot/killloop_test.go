@@ -168,9 +168,9 @@ func (rs *replicaSet) reap(p *os.Process) {
 	}
 }
 
-func (rs *replicaSet) startSlack(t *testing.T) (*os.Process, *slackClient) {
+func (rs *replicaSet) startSlack(t *testing.T, extraEnv ...string) (*os.Process, *slackClient) {
 	t.Helper()
-	cmd := rs.start()
+	cmd := rs.start(extraEnv...)
 	log := rs.logs[len(rs.logs)-1]
 	listening := regexp.MustCompile(`listening on (\S+)`)
 	deadline := time.Now().Add(60 * time.Second)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -77,15 +78,16 @@ func newReplicaSet(t *testing.T, staff int, tenantOpts ...graphtest.Option) *rep
 	return &replicaSet{t: t, w: w, slack: sl, rdb: rdb, env: env}
 }
 
-// start runs one more licensebot serve process.
-func (rs *replicaSet) start() *exec.Cmd {
+// start runs one more licensebot serve process, with extra environment ("KEY=value",
+// which wins over the set's).
+func (rs *replicaSet) start(extra ...string) *exec.Cmd {
 	rs.t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		rs.t.Fatal(err)
 	}
 	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = rs.env
+	cmd.Env = append(slices.Clone(rs.env), extra...)
 	log := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
