@@ -3,6 +3,8 @@ package bot
 import (
 	"strings"
 	"unicode"
+
+	"github.com/licensebot/licensebot/locale"
 )
 
 // Fit cuts text to a chat platform's limits: counted the way the limits are safe to read,
@@ -96,7 +98,7 @@ func (f Fit) wordCut(s string, i int) int {
 // characters: "… and 37 more (too long for one Slack message): Alice, Bob, …", in lang
 // (English, Turkish; see LanguageOf). escape makes a title safe in the platform's markup.
 func Omitted(lang string, left []Section, where string, limit int, escape func(string) string) string {
-	head := say(lang, "… and %d more (too long for one %s message)", len(left), where)
+	head := locale.For(lang).T("bot.omitted", "Count", len(left), "Platform", where)
 	var titles []string
 	for _, s := range left {
 		if t := strings.TrimSpace(s.Title); t != "" {

@@ -2,7 +2,8 @@ package bot
 
 import (
 	"fmt"
-	"strings"
+
+	"github.com/licensebot/licensebot/locale"
 )
 
 // The languages licensebot speaks, as the platforms' Config.Language takes them.
@@ -12,14 +13,14 @@ const (
 )
 
 // ParseLanguage reads a language or a chat locale ("tr", "tr-TR", Slack's "tr_TR",
-// "en-US") as one of the languages licensebot speaks; ok is false for any other.
+// "en-US") as one of the languages licensebot speaks (a file of the message catalogue,
+// package locale): its tag, "en" or "tr"; ok is false for any other.
 func ParseLanguage(s string) (lang string, ok bool) {
-	base, _, _ := strings.Cut(strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), "_", "-")), "-")
-	switch base {
-	case English, Turkish:
-		return base, true
+	l, ok := locale.Parse(s)
+	if !ok {
+		return "", false
 	}
-	return "", false
+	return l.String(), true
 }
 
 // LanguageOf is the language to speak to a person whose chat locale is locale: the
@@ -36,11 +37,8 @@ func LanguageOf(locale, fallback string) string {
 	return English
 }
 
-// Catalogue is a package's sentences in Turkish, keyed by their English. Each package
-// that speaks (bot, the platforms) has one, and says every sentence of its own through it
-// (each package's say), with its English as a literal; the package's language test reads
-// its source and checks that none is missing and that the placeholders match
-// (internal/translations).
+// Catalogue is a package's sentences in Turkish, keyed by their English: how the platforms
+// spoke before the message catalogue (package locale), until each has moved to it.
 type Catalogue map[string]string
 
 // Say writes english in lang (English, Turkish), with args as fmt.Sprintf would.
@@ -56,30 +54,22 @@ func (c Catalogue) Say(lang, english string, args ...any) string {
 	return fmt.Sprintf(english, args...)
 }
 
-// say is bot's own words in lang.
-func say(lang, english string, args ...any) string { return turkishText.Say(lang, english, args...) }
-
-// turkishText is every sentence of the package in Turkish, keyed by its English.
-var turkishText = Catalogue{
-	"… and %d more (too long for one %s message)": "… ve %d tane daha (tek bir %s mesajı için fazla uzun)",
-	"licensebot is temporarily unavailable, so nothing was changed. Try again in a minute; if it persists, tell whoever runs licensebot.":                       "licensebot geçici olarak kullanılamıyor; bu yüzden hiçbir şey değiştirilmedi. Bir dakika sonra yeniden deneyin; sürerse licensebot'u yöneten kişiye bildirin.",
-	"licensebot is still starting, so nothing was changed. Try again in a minute.":                                                                              "licensebot hâlâ başlatılıyor; bu yüzden hiçbir şey değiştirilmedi. Bir dakika sonra yeniden deneyin.",
-	"Something went wrong on licensebot's side while answering; if a change was made, its report will follow. Check with /unassign status before trying again.": "Yanıt verilirken licensebot tarafında bir şeyler ters gitti; bir değişiklik yapıldıysa raporu ardından gelecek. Yeniden denemeden önce /unassign status ile durumu denetleyin.",
-}
-
-// What every platform says the same way, in lang.
+// What every platform says the same way, in lang. Like every sentence of bot and the
+// platforms, the words are messages of the catalogue (locale/en.toml and its translations,
+// section [bot] for these), said through locale.For(lang).T; language_test.go checks that
+// every id used is in every file.
 
 // Unavailable: the delivery couldn't be recorded (Redis is down), so nothing was done.
 func Unavailable(lang string) Message {
-	return Message{Text: say(lang, "licensebot is temporarily unavailable, so nothing was changed. Try again in a minute; if it persists, tell whoever runs licensebot.")}
+	return Message{Text: locale.For(lang).T("bot.unavailable")}
 }
 
 // NotReady: the handlers are not set yet.
 func NotReady(lang string) Message {
-	return Message{Text: say(lang, "licensebot is still starting, so nothing was changed. Try again in a minute.")}
+	return Message{Text: locale.For(lang).T("bot.not_ready")}
 }
 
 // Failed: the handler panicked; its report follows if it changed anything.
 func Failed(lang string) Message {
-	return Message{Text: say(lang, "Something went wrong on licensebot's side while answering; if a change was made, its report will follow. Check with /unassign status before trying again.")}
+	return Message{Text: locale.For(lang).T("bot.failed")}
 }
