@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/locale"
 )
 
 // Handler answers commands and clicks (handlers.Service).
@@ -77,29 +78,23 @@ func (c *Console) Post(_ context.Context, to bot.Destination, msg bot.Message) (
 	ref := c.newRef()
 	switch {
 	case to.Thread != nil:
-		header = say(lang, "in reply to #%s", to.Thread.ID)
+		header = locale.For(lang).T("console.header.thread", "ID", to.Thread.ID)
 		ref.Thread = to.Thread.ID
 	case to.Approvers:
 		approvers := c.Approvers
 		if approvers == "" {
-			approvers = say(lang, "the approvers")
+			approvers = locale.For(lang).T("console.header.the_approvers")
 		}
-		header = say(lang, "to %s", approvers)
+		header = locale.For(lang).T("console.header.to", "Who", approvers)
 	case to.Email != "":
-		header = say(lang, "privately to %s", to.Email)
+		header = locale.For(lang).T("console.header.privately", "Who", to.Email)
 	case to.Actor != nil:
 		lang = c.language(to.Actor.Locale)
-		header = say(lang, "privately to %s", firstNonEmpty(to.Actor.Email, to.Actor.Name, to.Actor.ChatID))
+		header = locale.For(lang).T("console.header.privately", "Who", firstNonEmpty(to.Actor.Email, to.Actor.Name, to.Actor.ChatID))
 	}
 	c.print(ref, header, msg, lang)
 	return ref, nil
 }
-
-// language is the language for a person with locale: theirs, else Language, else English.
-func (c *Console) language(locale string) string { return bot.LanguageOf(locale, c.Language) }
-
-// typist is the language of the person typing now.
-func (c *Console) typist() string { return c.language(c.Actor().Locale) }
 
 // Update prints the new version of an earlier message; its old buttons stop working.
 func (c *Console) Update(_ context.Context, ref bot.MessageRef, msg bot.Message) error {
@@ -107,7 +102,7 @@ func (c *Console) Update(_ context.Context, ref bot.MessageRef, msg bot.Message)
 	defer c.mu.Unlock()
 	c.retire(ref)
 	lang := c.language("")
-	c.print(ref, say(lang, "message #%s now reads", ref.ID), msg, lang)
+	c.print(ref, locale.For(lang).T("console.header.updated", "ID", ref.ID), msg, lang)
 	return nil
 }
 
@@ -119,10 +114,10 @@ func (c *Console) reply(r bot.Reply, from bot.MessageRef) {
 	defer c.mu.Unlock()
 	if r.Replace && !from.IsZero() {
 		c.retire(from)
-		c.print(from, say(lang, "message #%s now reads", from.ID), r.Message, lang)
+		c.print(from, locale.For(lang).T("console.header.updated", "ID", from.ID), r.Message, lang)
 		return
 	}
-	c.print(c.newRef(), say(lang, "to you"), r.Message, lang)
+	c.print(c.newRef(), locale.For(lang).T("console.header.you"), r.Message, lang)
 }
 
 func (c *Console) newRef() bot.MessageRef {
@@ -162,7 +157,7 @@ func (c *Console) print(ref bot.MessageRef, header string, m bot.Message, lang s
 		}
 	}
 	if len(m.Warnings) > 0 {
-		b.WriteString("\n  " + say(lang, "Warnings") + "\n")
+		b.WriteString("\n  " + locale.For(lang).T("console.warnings") + "\n")
 		for _, w := range m.Warnings {
 			b.WriteString("    ⚠ " + w + "\n")
 		}
@@ -250,29 +245,29 @@ func (c *Console) prompt() {
 }
 
 func (c *Console) line(ctx context.Context, line string, h Handler, users Users) {
-	lang := c.typist()
+	l := locale.For(c.typist())
 	switch {
 	case line == "" || strings.HasPrefix(line, "#"):
 		return
 	case line == "/help" || line == "help":
-		fmt.Fprintln(c.out, say(lang, "Type /unassign … (try /unassign help), a button's number to press it, /as <user> to become someone else, /whoami."))
+		fmt.Fprintln(c.out, l.T("console.help"))
 	case line == "/whoami":
 		a := c.Actor()
-		fmt.Fprintln(c.out, say(lang, "You are %s <%s>.", a.Name, a.Email))
+		fmt.Fprintln(c.out, l.T("console.whoami", "Name", a.Name, "Email", a.Email))
 	case strings.HasPrefix(line, "/as"):
 		who := strings.TrimSpace(strings.TrimPrefix(line, "/as"))
 		if who == "" {
-			fmt.Fprintln(c.out, say(lang, "Usage: /as <user>, e.g. /as megan@contoso.example"))
+			fmt.Fprintln(c.out, l.T("console.as.usage"))
 			return
 		}
 		a, err := users(ctx, who)
 		if err != nil {
-			fmt.Fprintln(c.out, say(lang, "Can't become %q: %v", who, err))
+			fmt.Fprintln(c.out, l.T("console.as.failed", "Who", strconv.Quote(who), "Error", err))
 			return
 		}
 		c.SetActor(a)
 		// Said to the person now typing, in their language.
-		fmt.Fprintln(c.out, say(c.typist(), "You are now %s <%s>.", a.Name, a.Email))
+		fmt.Fprintln(c.out, locale.For(c.typist()).T("console.as.done", "Name", a.Name, "Email", a.Email))
 	case strings.HasPrefix(line, "/unassign"):
 		text := strings.TrimSpace(strings.TrimPrefix(line, "/unassign"))
 		r := h.HandleCommand(ctx, bot.Command{Actor: c.Actor(), Text: text, Channel: "terminal"})
@@ -280,14 +275,14 @@ func (c *Console) line(ctx context.Context, line string, h Handler, users Users)
 	default:
 		n, err := strconv.Atoi(line)
 		if err != nil {
-			fmt.Fprintln(c.out, say(lang, "Unknown input %q: type /unassign …, a button's number, /as <user> or /help.", line))
+			fmt.Fprintln(c.out, l.T("console.unknown_input", "Input", strconv.Quote(line)))
 			return
 		}
 		c.mu.Lock()
 		p, ok := c.buttons[n]
 		c.mu.Unlock()
 		if !ok {
-			fmt.Fprintln(c.out, say(lang, "There is no button [%d] (any more): the message it was on has changed.", n))
+			fmt.Fprintln(c.out, l.T("console.no_button", "Number", n))
 			return
 		}
 		r := h.HandleClick(ctx, bot.Click{Actor: c.Actor(), Action: p.button.Action, Value: p.button.Value, Message: p.ref})
