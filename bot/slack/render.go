@@ -7,6 +7,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/locale"
 )
 
 // Block Kit's limits (https://docs.slack.dev/reference/block-kit/blocks): a message past
@@ -240,7 +241,7 @@ func warningBlocks(warnings []string, lang string) []slackapi.Block {
 	for i, w := range warnings {
 		line := "⚠ " + truncateText(escapeText(strings.TrimSpace(w)), maxSectionText-2)
 		if total+textLen(line) > maxWarningChars {
-			lines = append(lines, "⚠ "+say(lang, "… and %d more warnings (too long for one Slack message).", len(warnings)-i))
+			lines = append(lines, "⚠ "+locale.For(lang).T("slack.more_warnings", "Count", len(warnings)-i))
 			break
 		}
 		total += textLen(line) + 1
@@ -295,11 +296,12 @@ func button(actionID string, b bot.Button, lang string) *slackapi.ButtonBlockEle
 		// (https://docs.slack.dev/reference/block-kit/composition-objects/confirmation-dialog-object).
 		// Slack shows mrkdwn there as plain text anyway (slackapi/node-slack-sdk#1612), so
 		// the text is not mrkdwn-escaped: an &amp; would show as typed.
+		l := locale.For(lang)
 		conf := slackapi.NewConfirmationBlockObject(
-			plain(truncatePlain(orDefault(c.Title, say(lang, "Are you sure?")), maxConfirmTitle)),
-			plain(truncatePlain(orDefault(c.Text, say(lang, "Are you sure?")), maxConfirmText)),
-			plain(truncatePlain(orDefault(c.Yes, say(lang, "Yes")), maxConfirmButton)),
-			plain(truncatePlain(orDefault(c.No, say(lang, "Cancel")), maxConfirmButton)),
+			plain(truncatePlain(orDefault(c.Title, l.T("slack.confirm.sure")), maxConfirmTitle)),
+			plain(truncatePlain(orDefault(c.Text, l.T("slack.confirm.sure")), maxConfirmText)),
+			plain(truncatePlain(orDefault(c.Yes, l.T("slack.confirm.yes")), maxConfirmButton)),
+			plain(truncatePlain(orDefault(c.No, l.T("slack.confirm.no")), maxConfirmButton)),
 		)
 		if b.Style == bot.Danger {
 			conf.Style = slackapi.StyleDanger
