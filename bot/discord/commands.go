@@ -6,7 +6,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/locale"
 )
 
 // The command and its sub-commands and options, as registered and as they arrive.
@@ -39,72 +39,73 @@ const (
 
 // applicationCommands is /unassign as Discord shows it, described in lang. Sub-commands say
 // plainly what the text syntax says with flags; each is translated back into that syntax
-// (options.go).
+// (options.go). Each Description is written here as the id of its message in the catalogue
+// (section [discord], describe.*), which describe replaces with its words.
 func applicationCommands(lang string) []*discordgo.ApplicationCommand {
 	users := &discordgo.ApplicationCommandOption{
 		Type: discordgo.ApplicationCommandOptionString, Name: optUsers, Required: true, MaxLength: maxOptionLength,
-		Description: "UPNs or e-mail addresses, separated by spaces or commas",
+		Description: "discord.describe.option.users",
 	}
 	reason := &discordgo.ApplicationCommandOption{
 		Type: discordgo.ApplicationCommandOptionString, Name: optReason, MaxLength: maxReasonLength,
-		Description: "Why, for the approver and the audit",
+		Description: "discord.describe.option.reason",
 	}
 	dryRun := &discordgo.ApplicationCommandOption{
 		Type: discordgo.ApplicationCommandOptionBoolean, Name: optDryRun,
-		Description: "Only show what would happen",
+		Description: "discord.describe.option.dry_run",
 	}
 	noDMs := false
 	cmds := []*discordgo.ApplicationCommand{{
 		Name:         commandName,
-		Description:  "Remove Microsoft 365 licenses, after confirmation and approval",
+		Description:  "discord.describe.unassign",
 		DMPermission: &noDMs,
 		Options: []*discordgo.ApplicationCommandOption{
 			{
 				Type: discordgo.ApplicationCommandOptionSubCommand, Name: subRemove,
-				Description: "Remove one product (or pick from a user's licenses)",
+				Description: "discord.describe.remove",
 				Options: []*discordgo.ApplicationCommandOption{users, {
 					Type: discordgo.ApplicationCommandOptionString, Name: optProduct, Autocomplete: true, MaxLength: 100,
-					Description: "The product, e.g. Office 365 E3 (leave out with one user to pick)",
+					Description: "discord.describe.option.product",
 				}, reason, dryRun},
 			},
 			{
 				Type: discordgo.ApplicationCommandOptionSubCommand, Name: subAll,
-				Description: "Remove every directly assigned license",
+				Description: "discord.describe.all",
 				Options:     []*discordgo.ApplicationCommandOption{users, reason, dryRun},
 			},
 			{
 				Type: discordgo.ApplicationCommandOptionSubCommand, Name: subShow,
-				Description: "Show a user's licenses",
+				Description: "discord.describe.show",
 				Options: []*discordgo.ApplicationCommandOption{{
 					Type: discordgo.ApplicationCommandOptionString, Name: optUser, Required: true, MaxLength: 256,
-					Description: "UPN or e-mail address",
+					Description: "discord.describe.option.user",
 				}},
 			},
 			{
 				Type: discordgo.ApplicationCommandOptionSubCommand, Name: subStatus,
-				Description: "Show where a request stands",
+				Description: "discord.describe.status",
 				Options: []*discordgo.ApplicationCommandOption{{
 					Type: discordgo.ApplicationCommandOptionString, Name: optRequestID, Required: true, MaxLength: 64,
-					Description: "The request id shown under the request",
+					Description: "discord.describe.option.status_request_id",
 				}},
 			},
 			{
 				Type: discordgo.ApplicationCommandOptionSubCommand, Name: subUndo,
-				Description: "Give back what a removal took, as it was assigned (within 30 days)",
+				Description: "discord.describe.undo",
 				Options: []*discordgo.ApplicationCommandOption{{
 					Type: discordgo.ApplicationCommandOptionString, Name: optRequestID, Required: true, MaxLength: 64,
-					Description: "The id of the removal request, shown under its outcome",
+					Description: "discord.describe.option.undo_request_id",
 				}},
 			},
 			{
 				Type: discordgo.ApplicationCommandOptionSubCommand, Name: subLink,
-				Description: "Link your Discord account to your work account (an approver confirms)",
+				Description: "discord.describe.link",
 				Options: []*discordgo.ApplicationCommandOption{{
 					Type: discordgo.ApplicationCommandOptionString, Name: optUPN, Required: true, MaxLength: 256,
-					Description: "Your work address (UPN)",
+					Description: "discord.describe.option.upn",
 				}},
 			},
-			{Type: discordgo.ApplicationCommandOptionSubCommand, Name: subHelp, Description: "How /unassign works"},
+			{Type: discordgo.ApplicationCommandOptionSubCommand, Name: subHelp, Description: "discord.describe.help"},
 		},
 	}}
 	for _, c := range cmds {
@@ -116,18 +117,19 @@ func applicationCommands(lang string) []*discordgo.ApplicationCommand {
 	return cmds
 }
 
-// describe is a description in lang, and in the other language as Discord's localizations
-// of it: Discord shows each person the description in their client's language when it has
-// one, else the default.
-func describe(english, lang string) (string, map[discordgo.Locale]string) {
-	turkish, ok := turkishText[english]
-	if !ok {
-		turkish = english
+// describe is a description, given by its message id, in lang, and in each other language
+// of the catalogue as Discord's localizations of it, under every Discord locale of that
+// language (en-US and en-GB for English): Discord shows each person the description in
+// their client's language when it has one, else the default.
+func describe(id, lang string) (string, map[discordgo.Locale]string) {
+	l := locale.For(lang)
+	loc := map[discordgo.Locale]string{}
+	for dl := range discordgo.Locales {
+		if other, ok := locale.Parse(string(dl)); ok && other != l {
+			loc[dl] = other.T(id)
+		}
 	}
-	if lang == bot.Turkish {
-		return turkish, map[discordgo.Locale]string{discordgo.EnglishUS: english, discordgo.EnglishGB: english}
-	}
-	return english, map[discordgo.Locale]string{discordgo.Turkish: turkish}
+	return l.T(id), loc
 }
 
 // describeOptions describes each option once: some are shared by several sub-commands.

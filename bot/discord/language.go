@@ -1,12 +1,10 @@
 package discord
 
-// The platform speaks English and Turkish, like the handlers: every sentence of its own goes
-// through say with its English (and the command's descriptions are registered in both),
-// and turkish.go has each in Turkish (language_test.go reads this package's source and
-// checks that none is missing and that the placeholders match).
-
-// say writes english in lang (bot.English, bot.Turkish), with args as fmt.Sprintf would.
-func say(lang, english string, args ...any) string { return turkishText.Say(lang, english, args...) }
+// The platform speaks every language licensebot speaks, like the handlers: every sentence
+// of its own is a message of the catalogue (locale/en.toml and its translations, section
+// [discord]), said through locale.For(lang).T, and the command's descriptions are
+// registered in every one of them (commands.go; language_test.go checks that every id it
+// uses is in every file).
 
 // language is the language of a message to a person with this Discord locale (every
 // interaction carries the person's, e.g. "tr" or "en-US"): theirs when licensebot speaks

@@ -6,6 +6,8 @@ import (
 	"unicode"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/licensebot/licensebot/locale"
 )
 
 // invocation is /unassign as Discord delivers it: the sub-command and its option values.
@@ -59,7 +61,7 @@ func commandText(inv invocation, lang string) (string, error) {
 		v := inv.strings[name]
 		q, ok := quote(v)
 		if !ok {
-			return "", refusal(say(lang, "The %s %.40q… contains every kind of quotation mark, which I can't pass on safely: leave some of them out.", name, v))
+			return "", refusal(locale.For(lang).T("discord.refusal.quotes_in_option", "Option", name, "Value", fmt.Sprintf("%.40q", v)))
 		}
 		return q, nil
 	}
@@ -79,12 +81,12 @@ func commandText(inv invocation, lang string) (string, error) {
 	case subRemove, subAll:
 		users := splitUsers(inv.strings[optUsers])
 		if len(users) == 0 {
-			return "", refusal(say(lang, "Name at least one user: UPNs or e-mail addresses, separated by spaces or commas."))
+			return "", refusal(locale.For(lang).T("discord.refusal.no_users"))
 		}
 		for _, u := range users {
 			q, ok := quote(u)
 			if !ok {
-				return "", refusal(say(lang, "The user %.40q… contains every kind of quotation mark, which I can't pass on safely: leave some of them out.", u))
+				return "", refusal(locale.For(lang).T("discord.refusal.quotes_in_user", "Value", fmt.Sprintf("%.40q", u)))
 			}
 			add(q)
 		}
@@ -109,7 +111,7 @@ func commandText(inv invocation, lang string) (string, error) {
 		}
 		return strings.Join(words, " "), nil
 	}
-	return "", refusal(say(lang, "/%s %s is not a sub-command I know; try /%s help.", commandName, inv.sub, commandName))
+	return "", refusal(locale.For(lang).T("discord.refusal.unknown_sub_command", "Command", commandName, "Sub", inv.sub))
 }
 
 // splitUsers cuts the users option at spaces and commas.

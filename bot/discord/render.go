@@ -6,6 +6,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/locale"
 )
 
 // Discord's message limits (https://discord.com/developers/docs/resources/message#create-message,
@@ -238,7 +239,7 @@ func warningEmbed(warnings []string, lang string) *discordgo.MessageEmbed {
 	total := 0
 	for i, w := range warnings {
 		line := "⚠ " + truncateText(escapeMarkdown(strings.TrimSpace(w)), maxWarningChars/2)
-		more := "⚠ " + say(lang, "… and %d more warnings (too long for one Discord message).", len(warnings)-i)
+		more := "⚠ " + locale.For(lang).T("discord.more_warnings", "Count", len(warnings)-i)
 		if total+textLen(line)+1+textLen(more) > maxWarningChars && i < len(warnings)-1 ||
 			total+textLen(line) > maxWarningChars {
 			lines = append(lines, more)
