@@ -14,29 +14,74 @@ func (s *Service) postApprovals(ctx context.Context, r *Request) ([]bot.MessageR
 	if r.Kind == KindUndo {
 		msg = undoApprovalMessage(s.shared(), r, s.opts)
 	}
-	platforms := s.opts.ApprovalPlatforms
-	if len(platforms) == 0 {
-		platforms = []string{""}
-	}
+	platforms := s.approvalPlatforms()
 	// Each approver is asked on every platform; an approver reached on at least one is
 	// reached.
 	var targets [][]bot.Destination
 	switch r.Policy {
 	case PolicyManager:
 		for _, m := range r.Managers {
-			var ds []bot.Destination
-			for _, p := range platforms {
-				ds = append(ds, bot.Destination{Platform: p, Email: m.Actor.Email})
-			}
-			targets = append(targets, ds)
+			targets = append(targets, s.personOnEach(ctx, platforms, m))
 		}
 	default:
-		var ds []bot.Destination
-		for _, p := range platforms {
-			ds = append(ds, bot.Destination{Platform: p, Approvers: true})
-		}
-		targets = append(targets, ds)
+		targets = append(targets, approversOnEach(platforms))
 	}
+	return s.postEach(ctx, r, msg, targets)
+}
+
+// approvalPlatforms are the platforms approval requests go to ("": the one there is).
+func (s *Service) approvalPlatforms() []string {
+	if len(s.opts.ApprovalPlatforms) == 0 {
+		return []string{""}
+	}
+	return s.opts.ApprovalPlatforms
+}
+
+// approversOnEach is the approvers' place on each platform.
+func approversOnEach(platforms []string) []bot.Destination {
+	var ds []bot.Destination
+	for _, p := range platforms {
+		ds = append(ds, bot.Destination{Platform: p, Approvers: true})
+	}
+	return ds
+}
+
+// personOnEach is a person known by address (an Entra manager) on each platform: their
+// linked account there, if they have one (a platform that shows bots no e-mail address
+// can't find them otherwise), else their address, for the platform to look up.
+func (s *Service) personOnEach(ctx context.Context, platforms []string, p Person) []bot.Destination {
+	var ds []bot.Destination
+	for _, platform := range platforms {
+		if a, ok := s.linkedActor(ctx, platform, p); ok {
+			ds = append(ds, bot.Destination{Platform: platform, Actor: &a})
+			continue
+		}
+		ds = append(ds, bot.Destination{Platform: platform, Email: p.Actor.Email})
+	}
+	return ds
+}
+
+// linkedActor is the person's linked account on platform, as an actor to post to.
+func (s *Service) linkedActor(ctx context.Context, platform string, p Person) (bot.Actor, bool) {
+	if s.Links == nil || platform == "" {
+		return bot.Actor{}, false
+	}
+	a, ok, err := s.Links.LinkedAccount(ctx, platform, p.UserID, p.UPN)
+	if err != nil {
+		// The address is still tried: a platform that can look people up by it does.
+		s.Logger.WarnContext(ctx, "read the linked account of a person", "platform", platform, "upn", p.UPN, "err", err)
+		return bot.Actor{}, false
+	}
+	if !ok {
+		return bot.Actor{}, false
+	}
+	return bot.Actor{Platform: a.Platform, Workspace: a.Workspace, ChatID: a.ChatID, Name: p.DisplayName, Email: p.Actor.Email}, true
+}
+
+// postEach posts msg to each group of destinations: a group is reached when one of its
+// destinations is (the same person on several platforms). The error names the groups
+// reached nowhere.
+func (s *Service) postEach(ctx context.Context, r *Request, msg bot.Message, targets [][]bot.Destination) ([]bot.MessageRef, error) {
 	var refs []bot.MessageRef
 	var errs []error
 	for _, ds := range targets {

@@ -11,11 +11,13 @@ import (
 	"github.com/licensebot/licensebot/licensing"
 )
 
-// identify finds the Entra user behind a chat identity. The chat platform's word is only a
-// key: what the person may do is read from Entra.
+// identify finds the Entra user behind a chat identity: by the e-mail address the platform
+// shows, or, when it shows none (Discord shows bots none), by the account's link. The chat
+// platform's word and the link are only keys: what the person may do is read from Entra.
+// A linked person's actor carries the linked UPN as their address from here on.
 func (s *Service) identify(ctx context.Context, a bot.Actor) (Person, error) {
 	if strings.TrimSpace(a.Email) == "" {
-		return Person{}, refuse(noChatEmail{})
+		return s.identifyLinked(ctx, a)
 	}
 	if !IsUserQuery(a.Email) {
 		return Person{}, refuse(unusableChatEmail{email: a.Email})
@@ -27,6 +29,32 @@ func (s *Service) identify(ctx context.Context, a bot.Actor) (Person, error) {
 	if err != nil {
 		return Person{}, fmt.Errorf("find the caller %s: %w", a.Email, err)
 	}
+	return Person{Actor: a, UserID: u.ID, UPN: u.UserPrincipalName, DisplayName: u.DisplayName}, nil
+}
+
+// identifyLinked finds the Entra user a chat account without an address is linked to: by
+// the object id an administrator approved (it survives a change of UPN), or by the UPN a
+// link from configuration names.
+func (s *Service) identifyLinked(ctx context.Context, a bot.Actor) (Person, error) {
+	if s.Links == nil || a.ChatID == "" {
+		return Person{}, refuse(noChatEmail{})
+	}
+	l, ok, err := s.Links.Link(ctx, accountOf(a))
+	if err != nil {
+		return Person{}, fmt.Errorf("read the link of %s: %w", accountKey(accountOf(a)), errStore{err})
+	}
+	if !ok {
+		return Person{}, refuse(notLinked{})
+	}
+	query := firstNonEmpty(l.UserID, l.UPN)
+	u, err := s.Directory.FindPerson(ctx, query)
+	if errors.Is(err, licensing.ErrUserNotFound) {
+		return Person{}, refuse(linkedUserGone{upn: l.UPN})
+	}
+	if err != nil {
+		return Person{}, fmt.Errorf("find the caller %s, linked to %s: %w", query, accountKey(accountOf(a)), err)
+	}
+	a.Email = u.UserPrincipalName
 	return Person{Actor: a, UserID: u.ID, UPN: u.UserPrincipalName, DisplayName: u.DisplayName}, nil
 }
 
@@ -90,15 +118,29 @@ func (s *Service) roles(ctx context.Context, p Person) ([]string, error) {
 
 // authorize refuses anyone without one of the admin roles.
 func (s *Service) authorize(ctx context.Context, p Person) error {
+	ok, err := s.isAdmin(ctx, p)
+	if err != nil || ok {
+		return err
+	}
+	return refuse(notAnAdmin{upn: p.UPN, roles: s.adminRoleNames()})
+}
+
+// isAdmin reports whether the person holds one of the admin roles now.
+func (s *Service) isAdmin(ctx context.Context, p Person) (bool, error) {
 	roles, err := s.roles(ctx, p)
 	if err != nil {
-		return err
+		return false, err
 	}
 	for _, r := range roles {
 		if slices.ContainsFunc(s.opts.AdminRoles, func(a string) bool { return strings.EqualFold(a, r) }) {
-			return nil
+			return true, nil
 		}
 	}
+	return false, nil
+}
+
+// adminRoleNames names the admin roles, for refusals.
+func (s *Service) adminRoleNames() []string {
 	names := make([]string, 0, len(s.opts.AdminRoles))
 	for _, r := range s.opts.AdminRoles {
 		if n, ok := roleNames[strings.ToLower(r)]; ok {
@@ -107,7 +149,7 @@ func (s *Service) authorize(ctx context.Context, p Person) error {
 			names = append(names, r)
 		}
 	}
-	return refuse(notAnAdmin{upn: p.UPN, roles: names})
+	return names
 }
 
 // isApprover reports whether the person is one of the configured approvers.

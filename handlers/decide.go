@@ -10,7 +10,8 @@ import (
 
 // decide handles Approve and Deny. Nobody decides on their own request; only an approver (or,
 // with the manager policy, a target's manager) may; and the compare-and-set on the request's
-// state and version lets exactly one decision through however many clicks race.
+// state and version lets exactly one decision through however many clicks race. A link
+// request is decided by its own rules (decideLink).
 func (s *Service) decide(ctx context.Context, click bot.Click, id string) (bot.Reply, error) {
 	clicker, err := s.identify(ctx, click.Actor)
 	if err != nil {
@@ -24,6 +25,13 @@ func (s *Service) decide(ctx context.Context, click bot.Click, id string) (bot.R
 		}
 		if err := bound(r, click.Actor); err != nil {
 			return bot.Reply{}, err
+		}
+		if r.Kind == KindLink {
+			reply, err := s.decideLink(ctx, click, clicker, r, st)
+			if errors.Is(err, ErrConflict) {
+				continue // another click got there first: look again
+			}
+			return reply, err
 		}
 		if r.Requester.UserID == clicker.UserID {
 			return bot.Reply{}, refuse(ownRequest{})

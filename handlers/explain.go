@@ -75,6 +75,28 @@ func refusalWords(l locale.Lang, why refusalReason) (string, []string) {
 	case notAnAdmin:
 		return l.T("refusal.not_an_admin", "UPN", r.upn, "Roles", l.Or(r.roles)), nil
 
+	// Links.
+	case notLinked:
+		return l.T("link.not_linked"), nil
+	case linkedUserGone:
+		return l.T("link.user_gone", "UPN", r.upn), nil
+	case linksUnavailable:
+		return l.T("link.unavailable"), nil
+	case linkFixed:
+		return l.T("link.fixed", "UPN", r.upn), nil
+	case alreadyLinked:
+		return l.T("link.already", "UPN", r.upn), nil
+	case noLinkUser:
+		return l.T("link.no_user", "UPN", r.upn), nil
+	case ownLinkRequest:
+		return l.T("link.own_request"), nil
+	case ownLinkAccount:
+		return l.T("link.own_account"), nil
+	case notALinkDecider:
+		return l.T("link.not_an_admin", "UPN", r.upn, "Roles", l.Or(r.roles)), nil
+	case notARemoval:
+		return l.T("link.not_a_removal", "ID", r.id), nil
+
 	// Where from.
 	case foreignWorkspace:
 		return l.T("refusal.foreign_workspace"), nil

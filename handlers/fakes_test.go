@@ -602,3 +602,64 @@ func (l *stallingLedger) Claim(ctx context.Context, _, key, _ string, _ time.Dur
 	<-ctx.Done()
 	return Claim{}, ctx.Err()
 }
+
+// memLinks is the link store in memory, with the links of configuration (static, by chat
+// id on a platform, any workspace) in front, as cmd puts them.
+type memLinks struct {
+	mu      sync.Mutex
+	static  map[string]string // "platform:chatID" → UPN
+	links   map[ChatAccount]Link
+	sets    int
+	failSet int // the next failSet SetLink calls fail
+}
+
+func newMemLinks() *memLinks {
+	return &memLinks{static: map[string]string{}, links: map[ChatAccount]Link{}}
+}
+
+func (m *memLinks) Link(_ context.Context, a ChatAccount) (Link, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if upn, ok := m.static[a.Platform+":"+a.ChatID]; ok {
+		return Link{Account: a, UPN: upn, By: "configuration", Fixed: true}, true, nil
+	}
+	l, ok := m.links[a]
+	return l, ok, nil
+}
+
+func (m *memLinks) LinkedAccount(_ context.Context, platform, userID, upn string) (ChatAccount, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k, v := range m.static {
+		p, id, _ := strings.Cut(k, ":")
+		if p == platform && strings.EqualFold(v, upn) {
+			return ChatAccount{Platform: p, ChatID: id}, true, nil
+		}
+	}
+	var found Link
+	for a, l := range m.links {
+		if a.Platform == platform && l.UserID == userID && l.At.After(found.At) {
+			found = l
+		}
+	}
+	return found.Account, found.Account.ChatID != "", nil
+}
+
+func (m *memLinks) SetLink(_ context.Context, l Link) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failSet > 0 {
+		m.failSet--
+		return errors.New("redis: connection refused")
+	}
+	m.sets++
+	m.links[l.Account] = l
+	return nil
+}
+
+func (m *memLinks) get(a ChatAccount) (Link, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, ok := m.links[a]
+	return l, ok
+}

@@ -24,12 +24,17 @@ func (s *Service) withinLimits(ctx context.Context, a bot.Actor, caller Person, 
 		return nil
 	}
 	o := s.opts
+	person, of := "user:"+caller.UserID, caller.UPN
+	if caller.UserID == "" {
+		// Someone licensebot doesn't know yet (asking for a link): counted by chat account.
+		person, of = "chat:"+accountKey(accountOf(a)), accountKey(accountOf(a))
+	}
 	counts := []struct {
 		key, of   string // of: whose count, for errors
 		limit     int
 		workspace bool
 	}{
-		{"user:" + caller.UserID, caller.UPN, o.UserRequests, false},
+		{person, of, o.UserRequests, false},
 		{"workspace:" + a.Platform + ":" + a.Workspace, "workspace " + a.Workspace, o.WorkspaceRequests, true},
 	}
 	what := "requests"

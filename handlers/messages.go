@@ -29,6 +29,7 @@ func helpMessage(l locale.Lang, o Options) bot.Message {
 			{Title: l.T("help.title.steps"), Text: l.T("help.steps", "Approvers", who)},
 			{Title: l.T("help.title.who"), Text: l.T("help.who")},
 			{Title: l.T("help.title.examples"), Text: l.T("help.examples")},
+			{Title: l.T("link.help.title"), Text: l.T("link.help.text")},
 		},
 	}
 }
@@ -258,6 +259,9 @@ func approvalMessage(l locale.Lang, r *Request, notices map[string][]licensing.N
 }
 
 func expiredMessage(l locale.Lang, r *Request, loc *time.Location) bot.Message {
+	if r.Kind == KindLink {
+		return linkStateMessage(l, r, loc)
+	}
 	return bot.Message{
 		Text:   l.T("state.expired", "At", l.Time(r.ExpiresAt, loc)),
 		Footer: l.T("state.footer", "ID", r.ID),
@@ -267,6 +271,9 @@ func expiredMessage(l locale.Lang, r *Request, loc *time.Location) bot.Message {
 // stateMessage says where a request is, for a click that comes too late or twice, for the
 // messages whose buttons must go, and for status.
 func stateMessage(l locale.Lang, r *Request, loc *time.Location) bot.Message {
+	if r.Kind == KindLink {
+		return linkStateMessage(l, r, loc)
+	}
 	var text string
 	last := func(approved bool) string {
 		for i := len(r.Decisions) - 1; i >= 0; i-- {

@@ -83,6 +83,8 @@ type Options struct {
 	// replica (default 40, within Slack's chat.update tier of 50 a minute).
 	ProgressEvery     time.Duration
 	ProgressPerMinute int
+	// LinkTTL is how long a link request waits for an administrator (default a day).
+	LinkTTL time.Duration
 	// UndoWindow is how long after a removal it may be undone (default 30 days: past it
 	// the mailbox data is gone, and the undo snapshots are deleted).
 	UndoWindow time.Duration
@@ -181,6 +183,7 @@ func (o *Options) setDefaults() error {
 	def(&o.ClaimStaleAfter, 2*time.Minute)
 	def(&o.ProgressEvery, 2*time.Second)
 	def(&o.UndoWindow, 30*24*time.Hour)
+	def(&o.LinkTTL, 24*time.Hour)
 	def(&o.LimitWindow, 10*time.Minute)
 	if o.UserRequests == 0 {
 		o.UserRequests = 30

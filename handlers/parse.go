@@ -21,6 +21,7 @@ const (
 	VerbShow
 	VerbStatus
 	VerbUndo
+	VerbLink
 )
 
 // Command is /unassign parsed: nothing in it has been looked up yet.
@@ -32,6 +33,8 @@ type Command struct {
 	Reason    string
 	DryRun    bool
 	RequestID string // for status and undo
+	// Link is, for link, the work address the caller says is theirs.
+	Link string
 }
 
 // ParseError names the part of the input that is wrong and what is wrong with it; its
@@ -139,6 +142,17 @@ func Parse(text string, maxTargets int) (Command, error) {
 				return Command{}, badPart("status", "parse.status_args")
 			}
 			return Command{Verb: VerbStatus, RequestID: words[1].text}, nil
+		}
+	case "link":
+		if !words[0].quoted {
+			if len(words) != 2 || words[1].flag() {
+				return Command{}, badPart("link", "link.usage")
+			}
+			u, err := linkArg(words[1].text)
+			if err != nil {
+				return Command{}, err
+			}
+			return Command{Verb: VerbLink, Link: u}, nil
 		}
 	case "undo":
 		if !words[0].quoted {
@@ -253,6 +267,22 @@ func userArg(s string) (string, *ParseError) {
 		return "", badPart(quoteShort(s), addressProblems[p])
 	}
 	return s, nil
+}
+
+// linkArg reads the address of /unassign link: a UPN or e-mail address as typed by the
+// person it belongs to (no mention, no object id, which they wouldn't know).
+func linkArg(s string) (string, *ParseError) {
+	if bot.IsMention(strings.TrimSpace(s)) {
+		return "", badPart(quoteShort(s), "link.usage")
+	}
+	u, err := userArg(s)
+	if err != nil {
+		return "", err
+	}
+	if licensing.IsObjectID(u) {
+		return "", badPart(quoteShort(s), "link.usage")
+	}
+	return u, nil
 }
 
 // dotlessI reads Turkish İ and ı as i in an address: Entra user principal names are ASCII,

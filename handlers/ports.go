@@ -77,6 +77,49 @@ type Notifier interface {
 	Update(ctx context.Context, ref bot.MessageRef, msg bot.Message) error
 }
 
+// ChatAccount is a person's account on a chat platform: the platform ("slack", "discord"),
+// the workspace they speak from (a Slack team, a Discord server; empty where the platform
+// has one only) and their user id there.
+type ChatAccount struct {
+	Platform  string `json:"platform"`
+	Workspace string `json:"workspace,omitempty"`
+	ChatID    string `json:"chatId"`
+}
+
+// accountOf is the chat account an actor speaks from.
+func accountOf(a bot.Actor) ChatAccount {
+	return ChatAccount{Platform: a.Platform, Workspace: a.Workspace, ChatID: a.ChatID}
+}
+
+// Link says which Microsoft Entra user a chat account is: approved by an administrator
+// (/unassign link), or fixed by configuration (DISCORD_USER_MAP).
+type Link struct {
+	Account ChatAccount
+	// UserID is the Entra user's object id (empty for a link from configuration, which
+	// names a UPN only); UPN their user principal name when linked.
+	UserID, UPN string
+	// By is who approved it (their UPN); Request the link request; At when.
+	By      string
+	Request string
+	At      time.Time
+	// Fixed: from configuration; a link request can't replace it.
+	Fixed bool
+}
+
+// Links keeps which Entra user each chat account is linked to, for the platforms that show
+// bots no e-mail address (Discord) and for anyone whose chat profile has none. A link is
+// kept until it is replaced.
+type Links interface {
+	// Link is the link of a chat account; ok is false when it has none.
+	Link(ctx context.Context, a ChatAccount) (l Link, ok bool, err error)
+	// LinkedAccount is the account on platform linked to the Entra user (object id userID,
+	// or UPN upn), most recently linked first: how a person known by address (an Entra
+	// manager) is found on a platform that can't look people up by e-mail.
+	LinkedAccount(ctx context.Context, platform, userID, upn string) (a ChatAccount, ok bool, err error)
+	// SetLink links l.Account to l's user, replacing any link the account had.
+	SetLink(ctx context.Context, l Link) error
+}
+
 // NewID makes an unguessable request id.
 type NewID func() (string, error)
 

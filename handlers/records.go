@@ -25,12 +25,15 @@ func (s *Service) load(ctx context.Context, id string) (*Request, Stored, error)
 	}
 	if r.State.Pending() && !s.Now().Before(r.ExpiresAt) {
 		was := r.State
-		next, err := s.transition(ctx, r, st, move{on: evExpire, to: StateExpired, audit: map[string]string{"was": string(was)}})
+		next, err := s.transition(ctx, r, st, move{on: expiry(r.Kind), to: StateExpired, audit: map[string]string{"was": string(was)}})
 		if err != nil && !errors.Is(err, ErrConflict) {
 			return nil, Stored{}, fmt.Errorf("expire request %s: %w", id, err)
 		}
 		if err == nil {
 			s.updateApprovals(ctx, r, func(l locale.Lang) bot.Message { return expiredMessage(l, r, s.opts.Location) }, bot.MessageRef{})
+			if r.Kind == KindLink {
+				s.tellLinkRequester(ctx, r)
+			}
 		}
 		if r, err = decodeRequest(next); err != nil {
 			return nil, Stored{}, err
@@ -47,11 +50,12 @@ func (s *Service) save(ctx context.Context, r *Request, from Stored) (Stored, er
 	if err != nil {
 		return Stored{}, err
 	}
-	if r.State == StateApproved && from.State != string(StateApproved) && s.Jobs != nil && s.Deadlines != nil {
+	if r.State == StateApproved && from.State != string(StateApproved) && (s.Jobs != nil || r.Kind == KindLink) && s.Deadlines != nil {
 		// The start check goes in before the approval: should the approval be written but
 		// its job never queued (Redis answered too late, the replica died), the sweeper
-		// finds the request approved and queues it. Before an approval that then fails, it
-		// finds a pending request and leaves it be.
+		// finds the request approved and queues it; an approved link request, that its
+		// link is stored. Before an approval that then fails, it finds a pending request
+		// and leaves it be.
 		if err := s.Deadlines.ScheduleDeadline(ctx, r.ID, s.Now().Add(startGrace)); err != nil {
 			return from, fmt.Errorf("save request %s: schedule its start check: %w", r.ID, errStore{err})
 		}

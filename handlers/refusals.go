@@ -48,6 +48,49 @@ type (
 	}
 )
 
+// Links: who a chat account is.
+type (
+	// notLinked: the account shows no e-mail address and is linked to no Entra user.
+	notLinked struct{ isReason }
+	// linkedUserGone: the Entra user the account is linked to (upn) no longer exists.
+	linkedUserGone struct {
+		isReason
+		upn string
+	}
+	// linksUnavailable: licensebot runs without a place to keep links.
+	linksUnavailable struct{ isReason }
+	// linkFixed: the account is linked to upn by configuration, which a link can't change.
+	linkFixed struct {
+		isReason
+		upn string
+	}
+	// alreadyLinked: the account is already linked to upn.
+	alreadyLinked struct {
+		isReason
+		upn string
+	}
+	// noLinkUser: no Entra user has the address asked for (upn).
+	noLinkUser struct {
+		isReason
+		upn string
+	}
+	// ownLinkRequest: nobody decides their own link request.
+	ownLinkRequest struct{ isReason }
+	// ownLinkAccount: nobody approves a link to their own Entra user.
+	ownLinkAccount struct{ isReason }
+	// notALinkDecider: the clicker (upn) holds none of the admin roles (roles).
+	notALinkDecider struct {
+		isReason
+		upn   string
+		roles []string
+	}
+	// notARemoval: the request is a link request, which removed nothing.
+	notARemoval struct {
+		isReason
+		id string
+	}
+)
+
 // Where from.
 type (
 	// foreignWorkspace: licensebot doesn't serve the workspace (Options.Workspaces).

@@ -26,6 +26,8 @@ const (
 	StateCancelled            State = "cancelled"
 	StateDenied               State = "denied"
 	StateExpired              State = "expired"
+	// StateLinked: a link request's link is stored (approved, then linked).
+	StateLinked State = "linked"
 )
 
 // Pending reports whether the request still waits for someone.
@@ -36,7 +38,7 @@ func (s State) Pending() bool {
 // Final reports whether nothing more will happen to the request.
 func (s State) Final() bool {
 	switch s {
-	case StateDone, StatePartlyDone, StateFailed, StateCancelled, StateDenied, StateExpired:
+	case StateDone, StatePartlyDone, StateFailed, StateCancelled, StateDenied, StateExpired, StateLinked:
 		return true
 	}
 	return false
@@ -98,7 +100,19 @@ type Kind string
 const (
 	KindRemove Kind = ""     // remove licenses (the default, and every request before undo existed)
 	KindUndo   Kind = "undo" // give back what an earlier removal took
+	KindLink   Kind = "link" // link the requester's chat account to an Entra user
 )
+
+// LinkRequest is what a link request links: the requester's chat account, and the Entra
+// user they say they are.
+type LinkRequest struct {
+	Account     ChatAccount `json:"account"`
+	UserID      string      `json:"userId"`
+	UPN         string      `json:"upn"`
+	DisplayName string      `json:"displayName"`
+	// Was is the UPN the account was linked to when asked, if any.
+	Was string `json:"was,omitempty"`
+}
 
 // UserRestore is what an undo gives back to one user: the products an earlier request
 // removed, as they were assigned before (with their disabled plans).
@@ -140,6 +154,8 @@ type Request struct {
 	// UndoOf is, for an undo, the request it undoes; Restores what it gives back.
 	UndoOf   string        `json:"undoOf,omitempty"`
 	Restores []UserRestore `json:"restores,omitempty"`
+	// Link is, for a link request, the account and the user to link.
+	Link *LinkRequest `json:"link,omitempty"`
 	// UndoneBy is the undo request started for this one, so there is only one.
 	UndoneBy string `json:"undoneBy,omitempty"`
 	// Round counts the runs: 0 the first, n the n-th [Retry failed], which re-runs the

@@ -30,7 +30,10 @@ type Deps struct {
 	// Limiter bounds new requests per person and workspace; optional.
 	Limiter Limiter
 	// Restorer gives licenses back for /unassign undo; without it undo is refused.
-	Restorer  Restorer
+	Restorer Restorer
+	// Links says who a chat account without an e-mail address is (Discord's), and keeps the
+	// links /unassign link asks for; without it such accounts can't be identified.
+	Links     Links
 	NewID     NewID
 	Catalogue *licensing.Catalogue
 	Now       func() time.Time
@@ -126,6 +129,10 @@ func (s *Service) command(ctx context.Context, cmd bot.Command) (bot.Message, er
 	}
 	if c.Verb == VerbHelp {
 		return helpMessage(langIn(ctx), s.opts), nil
+	}
+	if c.Verb == VerbLink {
+		// Whoever asks is, as a rule, someone licensebot can't identify yet.
+		return s.link(ctx, cmd, c.Link)
 	}
 	caller, err := s.identify(ctx, cmd.Actor)
 	if err != nil {

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/licensebot/licensebot/bot"
@@ -74,7 +75,7 @@ func (s *Service) sweepOne(ctx context.Context, id string) (expired bool) {
 	}
 	// load expires the request if it is still pending past its deadline, and edits its
 	// approval messages.
-	r, _, err := s.load(ctx, id)
+	r, st, err := s.load(ctx, id)
 	switch {
 	case gone(err):
 		return false // gone: nothing to do
@@ -92,6 +93,12 @@ func (s *Service) sweepOne(ctx context.Context, id string) (expired bool) {
 		if err := s.deliver(ctx, id, bot.MessageRef{}); err != nil {
 			s.Logger.WarnContext(ctx, "deliver the outcome again", "request", id, "err", err)
 			_ = s.Deadlines.ScheduleDeadline(ctx, id, s.Now().Add(deliveryRetry))
+		}
+	case r.State == StateApproved && r.Kind == KindLink:
+		// Approved, and its link not stored (the store failed, the replica stopped): store it.
+		if err := s.finishLink(ctx, r, st, bot.MessageRef{}); err != nil && !errors.Is(err, ErrConflict) {
+			s.Logger.WarnContext(ctx, "store an approved link again", "request", id, "err", err)
+			_ = s.Deadlines.ScheduleDeadline(ctx, id, s.Now().Add(startGrace))
 		}
 	case r.State == StateApproved && s.Jobs != nil:
 		// Approved a while ago and no worker has started it: its job may never have

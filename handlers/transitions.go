@@ -23,6 +23,15 @@ const (
 	evRetry   event = "retry"     // [Retry failed]: a new round for the users that failed
 )
 
+// The events of a link request's life.
+const (
+	evLinkRequest event = "link_requested" // someone asked to link their chat account
+	evLinkApprove event = "link_approved"  // an administrator approved
+	evLinkDeny    event = "link_denied"    // an administrator denied
+	evLinkExpire  event = "link_expired"   // nobody decided before the deadline
+	evLinked      event = "linked"         // the link is stored
+)
+
 // noState is where a request is before it is stored.
 const noState State = ""
 
@@ -34,8 +43,9 @@ type transition struct {
 	stamp    func(r *Request, now time.Time, o Options)
 }
 
-// lifecycle is every move a request can make; transition refuses any other. It is read,
-// never written. An expired request keeps ExpiresAt as its end: nothing else is stamped.
+// lifecycle is every move a removal or an undo can make; transition refuses any other. It
+// is read, never written. An expired request keeps ExpiresAt as its end: nothing else is
+// stamped.
 var lifecycle = []transition{
 	{evRequest, noState, StateAwaitingPick, stampCreated},
 	{evRequest, noState, StateAwaitingConfirmation, stampCreated},
@@ -58,6 +68,33 @@ var lifecycle = []transition{
 	{evRetry, StateFailed, StateApproved, nil},
 }
 
+// linkLifecycle is every move a link request can make: asked, then decided once; approved
+// is the moment between the decision and the stored link, which the sweeper finishes
+// should the replica stop in it.
+var linkLifecycle = []transition{
+	{evLinkRequest, noState, StateAwaitingApproval, stampLinkWindow},
+	{evLinkApprove, StateAwaitingApproval, StateApproved, nil},
+	{evLinkDeny, StateAwaitingApproval, StateDenied, stampFinished},
+	{evLinkExpire, StateAwaitingApproval, StateExpired, nil},
+	{evLinked, StateApproved, StateLinked, stampFinished},
+}
+
+// lifecycleOf is the moves of a request of kind k.
+func lifecycleOf(k Kind) []transition {
+	if k == KindLink {
+		return linkLifecycle
+	}
+	return lifecycle
+}
+
+// expiry is the event that expires a pending request of kind k.
+func expiry(k Kind) event {
+	if k == KindLink {
+		return evLinkExpire
+	}
+	return evExpire
+}
+
 func stampCreated(r *Request, now time.Time, o Options) {
 	r.CreatedAt, r.ExpiresAt = now, now.Add(o.ConfirmTTL)
 }
@@ -65,6 +102,9 @@ func stampConfirmWindow(r *Request, now time.Time, o Options)  { r.ExpiresAt = n
 func stampApprovalWindow(r *Request, now time.Time, o Options) { r.ExpiresAt = now.Add(o.ApprovalTTL) }
 func stampStarted(r *Request, now time.Time, _ Options)        { r.StartedAt = now }
 func stampFinished(r *Request, now time.Time, _ Options)       { r.FinishedAt = now }
+func stampLinkWindow(r *Request, now time.Time, o Options) {
+	r.CreatedAt, r.ExpiresAt = now, now.Add(o.LinkTTL)
+}
 
 // move is a state change as a use case decides it.
 type move struct {
@@ -79,27 +119,31 @@ type move struct {
 	fill func(r *Request)
 }
 
-// errTransition is a move the lifecycle doesn't have: a use case checks the state before it
-// moves, so this is a bug, refused before anything is written.
+// errTransition is a move the lifecycle of the request's kind doesn't have: a use case
+// checks the state before it moves, so this is a bug, refused before anything is written.
 type errTransition struct {
+	kind Kind
 	from State
 	on   event
 	to   State
 }
 
 func (e *errTransition) Error() string {
+	if e.kind != KindRemove {
+		return fmt.Sprintf("no move of a %s request from %q to %q on %q", e.kind, e.from, e.to, e.on)
+	}
 	return fmt.Sprintf("no move from %q to %q on %q", e.from, e.to, e.on)
 }
 
-// transition is the one way a request changes state. The move must be in lifecycle from the
-// state r was read in (from; a request not stored yet is created). It sets r's state and
+// transition is the one way a request changes state. The move must be in the lifecycle of
+// r's kind from the state r was read in (from; a request not stored yet is created). It sets r's state and
 // the stamps that go with the move, writes r by compare-and-set (save), counts the new
 // state and audits the event. On ErrConflict it returns the record as it is now and nothing
 // is counted or audited; r is left as the move made it, to be read again.
 func (s *Service) transition(ctx context.Context, r *Request, from Stored, m move) (Stored, error) {
-	t, ok := findTransition(State(from.State), m.on, m.to)
+	t, ok := findTransition(r.Kind, State(from.State), m.on, m.to)
 	if !ok {
-		return from, fmt.Errorf("request %s: %w", r.ID, &errTransition{from: State(from.State), on: m.on, to: m.to})
+		return from, fmt.Errorf("request %s: %w", r.ID, &errTransition{kind: r.Kind, from: State(from.State), on: m.on, to: m.to})
 	}
 	at := m.at
 	if at.IsZero() {
@@ -139,8 +183,8 @@ func (s *Service) write(ctx context.Context, r *Request, from Stored) (Stored, e
 	return Stored{}, nil
 }
 
-func findTransition(from State, on event, to State) (transition, bool) {
-	for _, t := range lifecycle {
+func findTransition(k Kind, from State, on event, to State) (transition, bool) {
+	for _, t := range lifecycleOf(k) {
 		if t.from == from && t.on == on && t.to == to {
 			return t, true
 		}

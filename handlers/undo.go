@@ -35,6 +35,8 @@ func (s *Service) undo(ctx context.Context, cmd bot.Command, caller Person, id s
 	switch {
 	case orig.Kind == KindUndo:
 		return bot.Message{}, refuse(undoOfUndo{id: id})
+	case orig.Kind == KindLink:
+		return bot.Message{}, refuse(notARemoval{id: id})
 	case !orig.State.Final():
 		return bot.Message{}, refuse(undoUnfinished{id: id})
 	case orig.UndoneBy != "":
