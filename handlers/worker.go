@@ -2,11 +2,8 @@ package handlers
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"time"
 
@@ -20,15 +17,6 @@ import (
 // outcome, delivery.go brings the outcome to the chat platforms, progress.go edits the
 // messages while it runs. The engine (engine.go, with send.go, claims.go, outcomes.go and
 // pacer.go) makes each user's change single across all of them through the ledger.
-
-// WorkerName names one worker process uniquely across replicas and restarts: host, pid and
-// a random suffix. In-flight marks are held in this name.
-func WorkerName() string {
-	host, _ := os.Hostname()
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("%s-%d-%s", firstNonEmpty(host, "licensebot"), os.Getpid(), hex.EncodeToString(b[:]))
-}
 
 // start runs an approved request: as a job when there is a queue, else at once. It returns
 // the message for the clicked message.
@@ -61,7 +49,9 @@ const startGrace = 2 * time.Minute
 
 // RunWorkers runs n workers, each taking jobs from the queue until ctx ends; a worker
 // stopped by ctx hands its job back (it resumes on another replica). It returns when all
-// have stopped.
+// have stopped. worker names this process uniquely across replicas and restarts (cmd makes
+// it from the host, the pid and a random suffix); in-flight marks are held in its workers'
+// names.
 func (s *Service) RunWorkers(ctx context.Context, worker string, n int) {
 	if s.Jobs == nil {
 		return

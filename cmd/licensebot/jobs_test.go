@@ -76,11 +76,15 @@ func (w *bulkWorld) replica() *handlers.Service {
 
 // workers runs the replica's workers until the test ends.
 func (w *bulkWorld) workers(svc *handlers.Service, n int) context.CancelFunc {
+	worker, err := bot.HolderName()
+	if err != nil {
+		w.t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		svc.RunWorkers(ctx, handlers.WorkerName(), n)
+		svc.RunWorkers(ctx, worker, n)
 	}()
 	stop := func() { cancel(); <-done }
 	w.t.Cleanup(stop)

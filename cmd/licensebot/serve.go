@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/configs"
 	"github.com/licensebot/licensebot/graph"
 	"github.com/licensebot/licensebot/handlers"
@@ -48,7 +49,12 @@ func runServe(ctx context.Context, getenv func(string) string, now func() time.T
 	}
 
 	catalogue := licensing.DefaultCatalogue()
-	worker := handlers.WorkerName()
+	// This replica's name in the job stream and the inboxes: host, pid and a random suffix,
+	// unique across replicas and restarts.
+	worker, err := bot.HolderName()
+	if err != nil {
+		return err
+	}
 	chat, err := configuredPlatforms(cfg, chatOptions(cfg, st, worker, logger, now, m,
 		func(ctx context.Context) ([]string, error) { return productNames(ctx, directory, catalogue) }))
 	if err != nil {
