@@ -19,7 +19,9 @@
 //   - deadlines: a sorted set that replicas sweep without a leader;
 //   - inboxes: each chat platform's verified deliveries, recorded before they are
 //     acknowledged and held by the replica working on them, so that a replica that dies
-//     after an acknowledgement loses nothing (see "Inboxes").
+//     after an acknowledgement loses nothing (see "Inboxes");
+//   - links: which directory user each linked chat account is, and the way back from a
+//     user to their account on a platform (links.go).
 //
 // The store does not know what a request means: states are strings and data is bytes
 // that the handlers encode and decode. It imports go-redis only.
@@ -40,13 +42,17 @@
 //	licensebot:deadlines           sorted set: request id by deadline     (no TTL)
 //	licensebot:{inbox}:NAME        stream + group "receivers": deliveries (MAXLEN ~ Options.InboxMaxLen, no TTL)
 //	licensebot:{inbox}:seen:KEY    string: a delivery's dedupe mark       (TTL per call)
+//	licensebot:{links}:account:PLATFORM:WORKSPACE:CHATID  hash: a chat account's link (no TTL)
+//	licensebot:{links}:user:PLATFORM:USERID               hash: the way back          (no TTL)
 //
 // Every key expires except three shared ones: the job stream, whose consumer group and
 // pending entries live in the key itself, so an expiry would silently drop queued and
 // running jobs (acknowledged entries are deleted, and the approximate MAXLEN caps it), and
 // the inbox streams, for the same reason;
 // and the deadlines set, an index over all requests that an expiry would empty at once
-// (each deadline is removed when a sweeper claims it).
+// (each deadline is removed when a sweeper claims it); and the links, which an
+// administrator approved to last until they are replaced: one expiring would silently
+// lock its person out. They are one small hash per linked person.
 //
 // Every key of one request carries the hash tag {ID}, so in Redis Cluster they live in
 // one slot and a script may touch any of them. Request ids are restricted to letters,
