@@ -1,10 +1,6 @@
 package bot
 
-import (
-	"fmt"
-
-	"github.com/licensebot/licensebot/locale"
-)
+import "github.com/licensebot/licensebot/locale"
 
 // The languages licensebot speaks, as the platforms' Config.Language takes them.
 const (
@@ -35,23 +31,6 @@ func LanguageOf(locale, fallback string) string {
 		return l
 	}
 	return English
-}
-
-// Catalogue is a package's sentences in Turkish, keyed by their English: how the platforms
-// spoke before the message catalogue (package locale), until each has moved to it.
-type Catalogue map[string]string
-
-// Say writes english in lang (English, Turkish), with args as fmt.Sprintf would.
-func (c Catalogue) Say(lang, english string, args ...any) string {
-	if lang == Turkish {
-		if tr, ok := c[english]; ok {
-			english = tr
-		}
-	}
-	if len(args) == 0 {
-		return english
-	}
-	return fmt.Sprintf(english, args...)
 }
 
 // What every platform says the same way, in lang. Like every sentence of bot and the

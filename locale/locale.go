@@ -4,10 +4,10 @@
 // Code picks an id and gives the placeholders' values; it never holds a sentence.
 //
 // go-i18n reads the files and chooses plural forms; golang.org/x/text gives the language
-// tags and the digit grouping. handlers says every word through Lang.T, and bot and the
-// chat adapters are to follow (docs/ARCHITECTURE.md, "One message catalogue");
-// internal/translations checks, from each package's source, that every id it uses is in
-// every file with the placeholders it gives.
+// tags and the digit grouping. handlers, bot and the chat platforms say every word through
+// Lang.T, each package's messages in a section of its own (docs/ARCHITECTURE.md, "One
+// message catalogue"); internal/translations checks, from each package's source, that
+// every id it uses is in every file with the placeholders it gives.
 package locale
 
 import (

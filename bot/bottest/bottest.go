@@ -1,7 +1,7 @@
 // Package bottest is what the chat platforms' tests share: a handler that records what
 // reaches it, an inbox that fails, a sleep that only records, an observer of API errors,
-// servers that answer badly, the messages the handlers make (for rendering tests), golden
-// files, and the check of a package's Turkish. Only tests import it.
+// servers that answer badly, the messages the handlers make (for rendering tests) and golden
+// files. Only tests import it.
 package bottest
 
 import (
@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/licensebot/licensebot/bot"
-	"github.com/licensebot/licensebot/internal/translations"
 )
 
 // Recorder is a bot.Handler that records what reaches it and answers with canned replies,
@@ -195,13 +194,6 @@ func Golden(t *testing.T, name string, v any, update bool) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("%s differs from the golden file (run with -update if intended):\n%s", path, got)
 	}
-}
-
-// CheckTurkish checks the Turkish of the package whose test calls it against the
-// sentences its code says through say (at least min of them).
-func CheckTurkish(t *testing.T, turkish bot.Catalogue, min int) {
-	t.Helper()
-	translations.Check(t, translations.Source{Dir: ".", Calls: map[string][]int{"say": {1}}, Min: min}, turkish)
 }
 
 // ObserveCase is one case of a platform's test that ObserveError is told of each failed
