@@ -133,24 +133,3 @@ func (m *MemoryInbox) Extend(context.Context, string, string, []string) ([]strin
 
 // Done has nothing to delete.
 func (m *MemoryInbox) Done(context.Context, string, string) error { return nil }
-
-// Records keeps a platform's own records (Discord's account links) with a state and a
-// version, the way the store keeps requests (store.Create/Get/Transition).
-type Records interface {
-	// Create stores a new record at version 1 that expires after ttl; an id in use is an error.
-	Create(ctx context.Context, id, state string, data []byte, ttl time.Duration) error
-	// Get returns the record; ok is false when there is none (never made, or expired).
-	Get(ctx context.Context, id string) (r Record, ok bool, err error)
-	// Transition atomically moves the record from (from, version) to `to` with new data and
-	// ttl, and returns the new record. When the record is in another state or at another
-	// version, it returns the current record with moved false and no error: someone else
-	// decided first. A record that doesn't exist is an error.
-	Transition(ctx context.Context, id, from string, version int64, to string, data []byte, ttl time.Duration) (r Record, moved bool, err error)
-}
-
-// Record is one record of Records.
-type Record struct {
-	State   string
-	Version int64
-	Data    []byte
-}

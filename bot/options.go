@@ -54,12 +54,10 @@ type Options struct {
 	// name it (a fixed string without ids: "chat.postMessage", "edit a message"…) and why,
 	// one of the Reason constants. nil: nobody is told. It must not block.
 	ObserveError func(platform, method, reason string)
-	// Products lists the tenant's product names, for platforms that suggest them as they
-	// are typed (Discord's autocomplete). nil: no suggestions.
-	Products func(ctx context.Context) ([]string, error)
-	// Records keeps a platform's own records (Discord's account links), shared when
-	// several replicas run; nil: in this process only.
-	Records Records
+	// Products lists the tenant's product names for a person typing one, for platforms that
+	// suggest them (Discord's autocomplete): none for someone licensebot doesn't know
+	// (handlers.Service.ProductNames). nil: no suggestions.
+	Products func(ctx context.Context, who Actor) ([]string, error)
 }
 
 // Defaults of Options.

@@ -6,6 +6,7 @@ package configs
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -100,7 +101,8 @@ type Discord struct {
 	GuildIDs          []string `yaml:"guildIDs"`
 	ApprovalChannelID string   `yaml:"approvalChannelID"`
 	ApproverRoleIDs   []string `yaml:"approverRoleIDs"`
-	// UserMap maps Discord user ids to Entra UPNs (a bot can't see e-mail addresses).
+	// UserMap maps Discord user ids to Entra UPNs (a bot can't see e-mail addresses): links
+	// fixed by configuration, which /unassign link can't change.
 	UserMap map[string]string `yaml:"userMap"`
 	APIURL  string            `yaml:"apiURL"`
 }
@@ -446,7 +448,12 @@ func (c Config) ValidateServe() error {
 			errs = append(errs, errors.New("DISCORD_APPROVAL_CHANNEL_ID: approval and link requests are posted there: set the channel id"))
 		}
 		if len(d.ApproverRoleIDs) == 0 {
-			errs = append(errs, errors.New("DISCORD_APPROVER_ROLE_IDS: set the roles whose members approve (and confirm account links)"))
+			errs = append(errs, errors.New("DISCORD_APPROVER_ROLE_IDS: set the roles whose members approve (their approval and link requests mention them)"))
+		}
+		for _, id := range slices.Sorted(maps.Keys(d.UserMap)) {
+			if !isDiscordID(id) {
+				errs = append(errs, fmt.Errorf("DISCORD_USER_MAP: %q is not a Discord user id (up to 20 digits)", id))
+			}
 		}
 	}
 	return errors.Join(errs...)
@@ -540,6 +547,19 @@ func parseUserMap(v string) (map[string]string, error) {
 		m[strings.TrimSpace(id)] = strings.TrimSpace(upn)
 	}
 	return m, nil
+}
+
+// isDiscordID reports whether s can be a Discord id (a snowflake: up to 20 digits).
+func isDiscordID(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func isHex(s string, n int) bool {

@@ -173,6 +173,16 @@ func TestDiscordUserMap(t *testing.T) {
 	if _, err := Load(env(base)); err == nil || !strings.Contains(err.Error(), "DISCORD_USER_MAP") {
 		t.Fatalf("bad map accepted: %v", err)
 	}
+	// A user id that can't be Discord's is refused when serving Discord.
+	base = map[string]string{"REDIS_URL": "redis://x", "GRAPH_ACCESS_TOKEN": "t", "DISCORD_BOT_TOKEN": "b", "DISCORD_APPLICATION_ID": "9",
+		"DISCORD_APPROVAL_CHANNEL_ID": "1", "DISCORD_APPROVER_ROLE_IDS": "2", "DISCORD_USER_MAP": "adele=adele@contoso.example"}
+	c, err = Load(env(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ValidateServe(); err == nil || !strings.Contains(err.Error(), `DISCORD_USER_MAP: "adele" is not a Discord user id`) {
+		t.Fatalf("a user id that isn't Discord's: %v", err)
+	}
 }
 
 // Microsoft's unlicensed-OneDrive policy doesn't apply to EDU, GCC or DoD tenants; without

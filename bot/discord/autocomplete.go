@@ -16,9 +16,9 @@ const (
 )
 
 // autocomplete answers the product option of /unassign remove as it is typed (type 4 →
-// type 8) from Products, within the ack's budget. Only mapped users get suggestions: the
-// tenant's product list is not for anyone who can type in the guild. Anything else, and
-// any failure, gets no choices: the user can still type the name.
+// type 8) from Products, within the ack's budget. Products decides whom the names are for
+// (the handlers: people whose account is linked, not anyone who can type in the guild).
+// Anything else, and any failure, gets no choices: the user can still type the name.
 func (p *Platform) autocomplete(ctx context.Context, i *discordgo.Interaction) *discordgo.InteractionResponse {
 	answer := func(choices []*discordgo.ApplicationCommandOptionChoice) *discordgo.InteractionResponse {
 		if choices == nil {
@@ -39,10 +39,7 @@ func (p *Platform) autocomplete(ctx context.Context, i *discordgo.Interaction) *
 	}
 	ctx, cancel := context.WithTimeout(ctx, ackBudget)
 	defer cancel()
-	if _, mapped, err := p.links.upn(ctx, who.id); err != nil || !mapped {
-		return answer(nil)
-	}
-	names, err := p.cfg.Products(ctx)
+	names, err := p.cfg.Products(ctx, actor(i, who))
 	if err != nil {
 		p.log.WarnContext(ctx, "product names for autocomplete", "err", err)
 		return answer(nil)

@@ -6,5 +6,4 @@ import "github.com/licensebot/licensebot/handlers"
 var (
 	_ handlers.Notifier = (*Platform)(nil)
 	_ Handler           = (*handlers.Service)(nil)
-	_ Links             = (*MemoryRecords)(nil)
 )

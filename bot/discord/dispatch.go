@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -20,12 +19,6 @@ import (
 // interaction token: edit @original (the deferred reply, or the clicked message), or a
 // follow-up. Both transports (gateway, HTTP) hand their interactions to receive; what is
 // recorded is the interaction without its token, which goes in the delivery's Reply.
-
-// The actions of licensebot's own buttons, beside the handlers' (handlers/buttons.go).
-const (
-	actionLinkApprove = "link-approve"
-	actionLinkDeny    = "link-deny"
-)
 
 // ackBudget bounds what runs before the ack over the gateway (the autocomplete's product
 // list, the ack's REST call), leaving a second of Discord's three for the network.
@@ -156,16 +149,9 @@ type exchange struct {
 	invErr error
 	action string // a click's
 	value  string
-
-	mapped  bool         // who's account is mapped or linked to a work account
-	decided *linkRequest // a link request this click decided
 }
 
 func (x *exchange) isCommand() bool { return x.i.Type == discordgo.InteractionApplicationCommand }
-
-func (x *exchange) isLinkDecision() bool {
-	return !x.isCommand() && (x.action == actionLinkApprove || x.action == actionLinkDeny)
-}
 
 // Locale: every interaction carries the person's (e.g. "tr" or "en-US").
 func (x *exchange) Locale() string { return string(x.i.Locale) }
@@ -179,35 +165,16 @@ func (x *exchange) Early(lang string) (bot.Message, bool) {
 	return bot.Message{}, false
 }
 
-// Identify reads which work account the person's Discord account is mapped or linked to.
-// A decision on a link request needs none: the approver role is what counts.
-func (x *exchange) Identify(ctx context.Context) (bot.Actor, error) {
-	if x.isLinkDecision() {
-		return bot.Actor{Platform: platformName, ChatID: x.who.id, Name: x.who.name, Locale: string(x.i.Locale), Workspace: x.i.GuildID}, nil
-	}
-	actor, mapped, err := x.p.actor(ctx, x.i, x.who)
-	x.mapped = mapped
-	return actor, err
+// Identify says who the person is on Discord: their account, without an address (Discord
+// shows bots none); the handlers find their Entra user through the account's link.
+func (x *exchange) Identify(context.Context) (bot.Actor, error) {
+	return actor(x.i, x.who), nil
 }
 
 func (x *exchange) Handle(ctx context.Context, h bot.Handler, who bot.Actor) bot.Reply {
 	p, lang := x.p, x.p.language(who.Locale)
 	if !x.isCommand() {
-		if x.isLinkDecision() {
-			reply, decided := p.decideLink(ctx, x.who, x.action == actionLinkApprove, x.value, lang)
-			x.decided = decided
-			return reply
-		}
-		if !x.mapped {
-			return bot.Reply{Message: msgLinkFirst(lang)}
-		}
 		return h.HandleClick(ctx, bot.Click{Actor: who, Action: x.action, Value: x.value, Message: clickedMessage(x.i)})
-	}
-	switch {
-	case x.inv.sub == subLink:
-		return bot.Reply{Message: p.requestLink(ctx, x.who, x.inv.strings[optUPN], string(x.i.Locale))}
-	case !x.mapped && x.inv.sub != subHelp:
-		return bot.Reply{Message: msgLinkFirst(lang)}
 	}
 	text, err := commandText(x.inv, lang)
 	if err != nil {
@@ -223,13 +190,6 @@ func (x *exchange) Handle(ctx context.Context, h bot.Handler, who bot.Actor) bot
 // Answer: the answer to a command is always the caller's own, the deferred ephemeral
 // reply; a click's, as answerClick says.
 func (x *exchange) Answer(ctx context.Context, r bot.Reply, lang string) {
-	if x.decided != nil {
-		// The decided request's message is the approval channel's, in the configured
-		// language; then its requester hears the outcome.
-		x.answerClick(ctx, r, x.p.language(""))
-		x.p.tellRequester(ctx, *x.decided)
-		return
-	}
 	if !x.isCommand() {
 		x.answerClick(ctx, r, lang)
 		return
@@ -343,80 +303,3 @@ const (
 	codeUnknownWebhook    = 10015
 	codeCannotMessageUser = 50007
 )
-
-// requestLink files /unassign link <upn> and posts it to the approvers. locale is the
-// requester's, kept with the request so that the outcome reaches them in their language.
-func (p *Platform) requestLink(ctx context.Context, who person, upn, locale string) bot.Message {
-	lang := p.language(locale)
-	upn = strings.TrimSpace(upn)
-	if !isAddress(upn) {
-		return msgNotAnAddress(lang, upn)
-	}
-	if fixed, ok := p.cfg.UserMap[who.id]; ok {
-		return msgFixedMapping(lang, fixed)
-	}
-	if p.cfg.ApprovalChannelID == "" {
-		return msgNoApprovalChannel(lang)
-	}
-	r, err := p.links.request(ctx, who.id, who.name, upn, locale)
-	if err != nil {
-		p.log.ErrorContext(ctx, "file a link request", "user", who.id, "err", err)
-		return bot.Unavailable(lang)
-	}
-	if _, err := p.Post(ctx, bot.Destination{Approvers: true}, linkApproval(p.language(""), r)); err != nil {
-		p.log.ErrorContext(ctx, "post a link request to the approvers", "request", r.ID, "err", err)
-		return bot.Unavailable(lang)
-	}
-	p.log.InfoContext(ctx, "link requested", "request", r.ID, "user", who.id, "upn", upn)
-	return msgLinkRequested(lang, upn)
-}
-
-// decideLink answers [Approve link] / [Deny link]: only an approver-role member, never the
-// requester, and only once (the record's compare-and-set); an approval links the account.
-// lang is the clicker's language. decided is the request once decided: its message is then
-// replaced (reply), and its requester told (tellRequester).
-func (p *Platform) decideLink(ctx context.Context, who person, approve bool, id, lang string) (reply bot.Reply, decided *linkRequest) {
-	tell := func(m bot.Message) (bot.Reply, *linkRequest) { return bot.Reply{Message: m}, nil }
-	if !validRequestID(id) {
-		return tell(msgLinkUnknown(lang))
-	}
-	if !p.isLinkApprover(who) {
-		return tell(msgNotLinkApprover(lang))
-	}
-	r, st, err := p.links.pending(ctx, id)
-	if err == nil && r.DiscordID == who.id {
-		return tell(msgOwnLink(lang))
-	}
-	if err == nil {
-		r, err = p.links.decide(ctx, r, st, approve, who.id)
-	}
-	switch {
-	case errors.Is(err, errLinkUnknown):
-		return tell(msgLinkUnknown(lang))
-	case errors.Is(err, errLinkExpired):
-		return tell(msgLinkExpired(lang))
-	case errors.Is(err, errLinkDecided):
-		return tell(msgLinkDecided(lang, r.State))
-	case err != nil:
-		p.log.ErrorContext(ctx, "decide a link request", "request", id, "err", err)
-		return tell(bot.Unavailable(lang))
-	}
-	if r.State == stateApproved {
-		if err := p.links.set(ctx, r.DiscordID, r.UPN, who.id); err != nil {
-			// Approved but not stored: the person is told nothing, and asks again.
-			p.log.ErrorContext(ctx, "store an approved link", "request", id, "err", err)
-			return tell(bot.Unavailable(lang))
-		}
-	}
-	p.log.InfoContext(ctx, "link decided", "request", id, "state", r.State, "user", r.DiscordID, "upn", r.UPN, "by", who.id)
-	// The request's message is the approval channel's: it stays in the configured language.
-	return bot.Reply{Message: linkDecision(p.language(""), r, who.name), Replace: true}, &r
-}
-
-// tellRequester tells the person who asked for a link how it was decided, in their language.
-func (p *Platform) tellRequester(ctx context.Context, r linkRequest) {
-	requester := bot.Actor{Platform: platformName, ChatID: r.DiscordID, Name: r.Name, Locale: r.Locale}
-	if _, err := p.Post(ctx, bot.Destination{Actor: &requester}, linkOutcome(p.language(r.Locale), r)); err != nil {
-		p.log.WarnContext(ctx, "tell the requester about their link", "request", r.ID, "err", err)
-	}
-}

@@ -47,7 +47,7 @@ func TestGatewayInteractionIsAckedAndAnswered(t *testing.T) {
 		t.Fatalf("@original %+v", m)
 	}
 	cmds := w.handler.Commands()
-	if len(cmds) != 1 || cmds[0].Text != `show "alice@contoso.com"` || cmds[0].Actor.Email != "mason@contoso.com" {
+	if len(cmds) != 1 || cmds[0].Text != `show "alice@contoso.com"` || cmds[0].Actor.ChatID != masonID || cmds[0].Actor.Email != "" {
 		t.Fatalf("commands %+v", cmds)
 	}
 

@@ -42,7 +42,6 @@ type world struct {
 	platform *Platform
 	handler  *bottest.Recorder
 	sleeps   *bottest.Sleeps
-	links    *MemoryRecords
 }
 
 func newWorld(t *testing.T, configure ...func(*Config)) *world {
@@ -52,7 +51,6 @@ func newWorld(t *testing.T, configure ...func(*Config)) *world {
 	fake.AddChannel(channelID)
 	h := &bottest.Recorder{Command: bot.Reply{Message: bot.Message{Text: "Here is the plan."}}}
 	sl := &bottest.Sleeps{}
-	records := NewMemoryRecords(func() time.Time { return testNow })
 	cfg := Config{
 		BotToken:          discordfake.BotToken,
 		PublicKey:         testPublicKey(),
@@ -60,12 +58,11 @@ func newWorld(t *testing.T, configure ...func(*Config)) *world {
 		GuildIDs:          []string{guildID},
 		ApprovalChannelID: approvalChannel,
 		ApproverRoleIDs:   []string{approverRole},
-		UserMap:           map[string]string{masonID: "mason@contoso.com"},
 		APIURL:            fake.APIURL(),
-		Options:           bot.Options{Records: records, Now: func() time.Time { return testNow }, Sleep: sl.Sleep},
+		Options:           bot.Options{Now: func() time.Time { return testNow }, Sleep: sl.Sleep},
 	}
 	p := bottest.NewPlatform(t, cfg, configure, New, h)
-	return &world{discord: fake, platform: p, handler: h, sleeps: sl, links: records}
+	return &world{discord: fake, platform: p, handler: h, sleeps: sl}
 }
 
 // flushWriter is the HTTP response as Discord takes it: when the endpoint flushes its

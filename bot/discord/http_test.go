@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -105,7 +106,7 @@ func TestDiscordsExamplePayloadsAreAcceptedAndDispatched(t *testing.T) {
 			t.Fatalf("%d clicks reached the handler", len(clicks))
 		}
 		want := bot.Click{
-			Actor:   bot.Actor{Platform: "discord", ChatID: masonID, Name: "Mason", Email: "mason@contoso.com", Groups: []string{"290926798626357999"}},
+			Actor:   bot.Actor{Platform: "discord", ChatID: masonID, Name: "Mason", Groups: []string{"290926798626357999"}},
 			Action:  "click_one",
 			Message: bot.MessageRef{Platform: "discord", Channel: "345626669114982402", ID: "844397162624450620"},
 		}
@@ -118,7 +119,7 @@ func TestDiscordsExamplePayloadsAreAcceptedAndDispatched(t *testing.T) {
 
 func equalActor(a, b bot.Actor) bool {
 	return a.Platform == b.Platform && a.ChatID == b.ChatID && a.Name == b.Name && a.Email == b.Email &&
-		a.Locale == b.Locale && slices.Equal(a.Groups, b.Groups)
+		a.Locale == b.Locale && slices.Equal(a.Groups, b.Groups) && (b.Workspace == "" || a.Workspace == b.Workspace)
 }
 
 func TestCommandIsDeferredAtOnceAndAnsweredByEditingOriginal(t *testing.T) {
@@ -150,7 +151,7 @@ func TestCommandIsDeferredAtOnceAndAnsweredByEditingOriginal(t *testing.T) {
 		t.Fatalf("%d commands", len(cmds))
 	}
 	want := bot.Command{
-		Actor:   bot.Actor{Platform: "discord", ChatID: masonID, Name: "Mason", Email: "mason@contoso.com", Groups: []string{approverRole}, Locale: "en-US"},
+		Actor:   bot.Actor{Platform: "discord", ChatID: masonID, Name: "Mason", Groups: []string{approverRole}, Locale: "en-US", Workspace: guildID},
 		Text:    `"alice@contoso.com" "bob@contoso.com" --product "Office 365 E3" --reason 'left "the company"' --dry-run`,
 		Channel: channelID, DeliveryID: "discord:interaction:2000",
 	}
@@ -265,15 +266,18 @@ func TestDeduperFailureRefusesTheInteraction(t *testing.T) {
 	}
 }
 
-func TestUnmappedUserIsToldHowToLink(t *testing.T) {
+// Discord shows bots no e-mail address: whoever types is handed to the handlers as their
+// account (user id, server), which the handlers know through its link, or don't.
+func TestAPersonIsHandedOnAsTheirAccountWithoutAnAddress(t *testing.T) {
 	w := newWorld(t)
-	w.deliver(t, command(t, "5000", strangerID, nil, subRemove, opt(optUsers, "alice@contoso.com")))
-	m := w.original(t, "token-5000")
-	if !strings.Contains(m.Content, "/unassign link") || !strings.Contains(m.Content, "approver") {
-		t.Fatalf("answer %q", m.Content)
+	w.deliver(t, command(t, "5000", strangerID, nil, subLink, opt(optUPN, "stranger@contoso.com")))
+	w.platform.Wait()
+	cmds := w.handler.Commands()
+	if len(cmds) != 1 || cmds[0].Text != `link "stranger@contoso.com"` {
+		t.Fatalf("commands %+v", cmds)
 	}
-	if n := len(w.handler.Commands()); n != 0 {
-		t.Fatalf("an unmapped user's command reached the handler")
+	if a := cmds[0].Actor; a.ChatID != strangerID || a.Workspace != guildID || a.Email != "" || a.Platform != "discord" {
+		t.Fatalf("actor %+v", a)
 	}
 }
 
@@ -295,8 +299,19 @@ func TestAutocompleteSuggestsMatchingProducts(t *testing.T) {
 	for i := range 40 {
 		names = append(names, "Office 365 Extra "+string(rune('A'+i%26))+strings.Repeat("x", i/26))
 	}
+	var asked []bot.Actor
+	var mu sync.Mutex
 	w := newWorld(t, func(c *Config) {
-		c.Products = func(context.Context) ([]string, error) { return names, nil }
+		// The handlers' ProductNames: names only for people licensebot knows.
+		c.Products = func(_ context.Context, who bot.Actor) ([]string, error) {
+			mu.Lock()
+			asked = append(asked, who)
+			mu.Unlock()
+			if who.ChatID != masonID {
+				return nil, nil
+			}
+			return names, nil
+		}
 	})
 	typed := func(id, user, text string) ackBody {
 		payload := command(t, id, user, nil, subRemove, opt(optUsers, "alice@contoso.com"),
@@ -322,7 +337,12 @@ func TestAutocompleteSuggestsMatchingProducts(t *testing.T) {
 		t.Fatalf("choices for e3: %v", got)
 	}
 	if a := typed("6002", strangerID, "office"); len(a.Data.Choices) != 0 {
-		t.Fatalf("an unmapped user got %d choices", len(a.Data.Choices))
+		t.Fatalf("someone licensebot doesn't know got %d choices", len(a.Data.Choices))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(asked) != 3 || asked[0].ChatID != masonID || asked[0].Workspace != guildID || asked[2].ChatID != strangerID {
+		t.Fatalf("names asked for %+v", asked)
 	}
 	if n := len(w.handler.Commands()); n != 0 {
 		t.Fatalf("autocomplete reached the handler")

@@ -1,9 +1,6 @@
 package discord
 
 import (
-	"context"
-	"fmt"
-
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/licensebot/licensebot/bot"
@@ -37,33 +34,17 @@ func displayName(u *discordgo.User) string {
 	return u.Username
 }
 
-// actor is who a Discord user is for the handlers. Email is the UPN their account is mapped
-// or linked to, "" (with mapped false) when it is neither; Groups are their role ids in the
-// guild, matched against the handlers' configured approvers.
-func (p *Platform) actor(ctx context.Context, i *discordgo.Interaction, who person) (a bot.Actor, mapped bool, err error) {
-	upn, ok, err := p.links.upn(ctx, who.id)
-	if err != nil {
-		return bot.Actor{}, false, fmt.Errorf("who is Discord user %s: %w", who.id, err)
-	}
+// actor is who a Discord user is for the handlers: their account (user id in the guild),
+// without an e-mail address, which Discord never shows a bot; the handlers find their
+// Entra user through the account's link (DISCORD_USER_MAP or /unassign link). Groups are
+// their role ids in the guild, matched against the handlers' configured approvers.
+func actor(i *discordgo.Interaction, who person) bot.Actor {
 	return bot.Actor{
 		Platform:  platformName,
 		ChatID:    who.id,
 		Name:      who.name,
-		Email:     upn,
 		Groups:    append([]string(nil), who.roles...),
 		Locale:    string(i.Locale),
 		Workspace: i.GuildID,
-	}, ok, nil
-}
-
-// isLinkApprover reports whether the person has one of the approver roles.
-func (p *Platform) isLinkApprover(who person) bool {
-	for _, r := range who.roles {
-		for _, a := range p.cfg.ApproverRoleIDs {
-			if r == a {
-				return true
-			}
-		}
 	}
-	return false
 }

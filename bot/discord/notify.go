@@ -92,16 +92,11 @@ func (p *Platform) send(ctx context.Context, channel string, r rendered, reply *
 	return ref, nil
 }
 
-// postToEmail DMs the Discord user whose account is mapped or linked to the address.
-func (p *Platform) postToEmail(ctx context.Context, email string, msg bot.Message, lang string) (bot.MessageRef, error) {
-	id, ok, err := p.links.discordID(ctx, email)
-	if err != nil {
-		return bot.MessageRef{}, fmt.Errorf("post to %s: %w", email, err)
-	}
-	if !ok {
-		return bot.MessageRef{}, fmt.Errorf("post to %s: no Discord account is linked to that address (they can link one with /%s link)", email, commandName)
-	}
-	return p.postDM(ctx, id, msg, lang)
+// postToEmail can't post: Discord shows bots nobody's address, so nobody can be found by
+// one. The handlers post to a person's linked account instead (bot.Destination.Actor); this
+// says why someone without one wasn't reached.
+func (p *Platform) postToEmail(_ context.Context, email string, _ bot.Message, _ string) (bot.MessageRef, error) {
+	return bot.MessageRef{}, fmt.Errorf("post to %s: no Discord account is linked to that address (they can link one with /%s link)", email, commandName)
 }
 
 // postDM opens (or finds) the DM channel with a user and posts there.

@@ -62,10 +62,14 @@ func TestPostDestinations(t *testing.T) {
 	if n := len(w.discord.Calls(discordfake.RouteCreateDM)); n != 1 {
 		t.Fatalf("%d DM channels opened", n)
 	}
-	// A mapped address gets a DM.
-	ref, err := w.platform.Post(t.Context(), bot.Destination{Email: "MASON@contoso.com"}, bot.Message{Text: "Approve?"})
+	// Nobody is found by address on Discord: the handlers post to a linked account.
+	if _, err := w.platform.Post(t.Context(), bot.Destination{Email: "MASON@contoso.com"}, bot.Message{Text: "Approve?"}); err == nil ||
+		!strings.Contains(err.Error(), "no Discord account is linked") {
+		t.Fatalf("by e-mail: %v", err)
+	}
+	ref, err := w.platform.Post(t.Context(), bot.Destination{Actor: &bot.Actor{Platform: "discord", ChatID: masonID}}, bot.Message{Text: "Approve?"})
 	if err != nil || ref.Channel != w.discord.DMChannel(masonID) {
-		t.Fatalf("by e-mail: %+v %v", ref, err)
+		t.Fatalf("to a linked account: %+v %v", ref, err)
 	}
 	// A thread: a reply referencing the message.
 	reply, err := w.platform.Post(t.Context(), bot.Destination{Thread: &ref}, bot.Message{Text: "Outcome."})

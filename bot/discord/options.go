@@ -68,10 +68,13 @@ func commandText(inv invocation, lang string) (string, error) {
 	switch inv.sub {
 	case subHelp:
 		return "help", nil
-	case subShow, subStatus, subUndo:
+	case subShow, subStatus, subUndo, subLink:
 		name := optUser
-		if inv.sub != subShow {
+		switch inv.sub {
+		case subStatus, subUndo:
 			name = optRequestID
+		case subLink:
+			name = optUPN
 		}
 		v, err := value(name)
 		if err != nil {

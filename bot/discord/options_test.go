@@ -22,6 +22,8 @@ func TestCommandText(t *testing.T) {
 		{"show", invocation{sub: subShow, strings: map[string]string{optUser: "alice@contoso.com"}}, `show "alice@contoso.com"`, ""},
 		{"status", invocation{sub: subStatus, strings: map[string]string{optRequestID: "7k2m9q4x8w1r5t3y"}}, `status "7k2m9q4x8w1r5t3y"`, ""},
 		{"undo", invocation{sub: subUndo, strings: map[string]string{optRequestID: "7k2m9q4x8w1r5t3y"}}, `undo "7k2m9q4x8w1r5t3y"`, ""},
+		{"link", invocation{sub: subLink, strings: map[string]string{optUPN: "alex@contoso.com"}}, `link "alex@contoso.com"`, ""},
+		{"a link to a flag stays an address", invocation{sub: subLink, strings: map[string]string{optUPN: "--all"}}, `link "--all"`, ""},
 		{"all with a reason", invocation{sub: subAll, strings: map[string]string{optUsers: "a@x.com;b@x.com", optReason: "left"}},
 			`"a@x.com" "b@x.com" --all --reason "left"`, ""},
 		{"a flag typed as a user stays a user", invocation{sub: subRemove, strings: map[string]string{optUsers: "--all"}}, `"--all"`, ""},

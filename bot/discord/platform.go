@@ -37,13 +37,9 @@ type Config struct {
 	GuildIDs []string
 	// ApprovalChannelID is the channel approval and link requests are posted to.
 	ApprovalChannelID string
-	// ApproverRoleIDs are the roles mentioned in approval requests and the roles whose
-	// members may approve links. Configure the same role ids as handlers' approvers, since
-	// an Actor's Groups are their role ids.
+	// ApproverRoleIDs are the roles mentioned in approval and link requests. Configure the
+	// same role ids as handlers' approvers, since an Actor's Groups are their role ids.
 	ApproverRoleIDs []string
-	// UserMap maps Discord user ids to Entra UPNs, fixed by configuration; it takes
-	// precedence over links, which can't change it.
-	UserMap map[string]string
 	// APIURL replaces https://discord.com/ as the base of every REST call, e.g.
 	// "http://127.0.0.1:8080/" for a local fake that serves /api/v10/… (licensebot speaks
 	// API v10, apiVersion). discordgo builds its endpoints from package variables at init, so
@@ -54,10 +50,8 @@ type Config struct {
 	APIURL string
 	// The options every platform takes: logging, the clock, the inbox, the bounds of the
 	// work, retries, the language (also of the command's descriptions, and of the approval
-	// channel). Records keeps link requests and links (Discord user → UPN) as records
-	// (records.go), shared (Redis, through the store) when several replicas run; nil: in
-	// this process only (links are then lost on restart). Products lists the tenant's
-	// product names for /unassign remove's autocomplete; nil: no suggestions.
+	// channel). Products lists the tenant's product names for /unassign remove's
+	// autocomplete, for the person typing; nil: no suggestions.
 	bot.Options
 }
 
@@ -70,7 +64,6 @@ type Platform struct {
 	publicKey ed25519.PublicKey
 	session   *discordgo.Session
 	log       *slog.Logger
-	links     *links
 
 	calls *bot.API
 	// in is the inbound pipeline: record, ack, identify, run safely, answer.
@@ -85,15 +78,7 @@ type Platform struct {
 
 const defaultAPIURL = "https://discord.com/"
 
-var (
-	snowflake = regexp.MustCompile(`^[0-9]{1,20}$`)
-	// addressPattern is the handlers' shape of a UPN or e-mail (handlers/parse.go), repeated
-	// here so that this package needn't import the handlers (and licensing with them). It only
-	// screens what is linked and mapped; the handlers check every address again.
-	addressPattern = regexp.MustCompile(`^[\p{L}\p{N}._%+\-'!#$&*/=?^{|}~]+@[\p{L}\p{N}][\p{L}\p{N}.\-]*\.[\p{L}]{2,}$`)
-)
-
-func isAddress(s string) bool { return len(s) <= 256 && addressPattern.MatchString(s) }
+var snowflake = regexp.MustCompile(`^[0-9]{1,20}$`)
 
 // New checks the configuration and returns the platform. Errors never contain the token.
 func New(cfg Config) (*Platform, error) {
@@ -121,11 +106,6 @@ func New(cfg Config) (*Platform, error) {
 			}
 		}
 	}
-	for id, upn := range cfg.UserMap {
-		if !snowflake.MatchString(id) || !isAddress(upn) {
-			errs = append(errs, fmt.Errorf("discord: user map entry %q → %q is not a Discord id and a UPN", id, upn))
-		}
-	}
 	if cfg.APIURL == "" {
 		cfg.APIURL = defaultAPIURL
 	}
@@ -137,9 +117,6 @@ func New(cfg Config) (*Platform, error) {
 		return nil, err
 	}
 	cfg.Options = opts
-	if cfg.Records == nil {
-		cfg.Records = NewMemoryRecords(cfg.Now)
-	}
 	log := cfg.Logger.With("platform", platformName)
 	p := &Platform{
 		cfg:       cfg,
@@ -156,11 +133,10 @@ func New(cfg Config) (*Platform, error) {
 	p.Poster = bot.NewPoster(bot.Posting{
 		Platform: platformName, Title: "Discord", Language: p.language, ApprovalChannel: p.cfg.ApprovalChannelID,
 		Thread: p.postReply, Approvers: p.postApprovers,
-		// Someone known by address: the Discord user whose account is linked to it.
+		// Discord can't find anyone by address: the handlers post to a linked account.
 		Email: p.postToEmail, Direct: p.postDM, Edit: p.editMessage,
 	})
 	p.in = bot.NewInbound(platformName, cfg.Options, bot.Wire{Open: p.open, Unidentified: msgWhoAreYou})
-	p.links = &links{records: cfg.Records, static: cfg.UserMap, now: cfg.Now}
 	p.session = newSession(cfg.BotToken, cfg.HTTPClient, base)
 	return p, nil
 }
@@ -190,7 +166,7 @@ func Configured(c configs.Config, opts bot.Options) (*Platform, bool, error) {
 	}
 	p, err := New(Config{
 		BotToken: d.BotToken, PublicKey: d.PublicKey, ApplicationID: d.ApplicationID, GuildIDs: d.GuildIDs,
-		ApprovalChannelID: d.ApprovalChannelID, ApproverRoleIDs: d.ApproverRoleIDs, UserMap: d.UserMap, APIURL: d.APIURL,
+		ApprovalChannelID: d.ApprovalChannelID, ApproverRoleIDs: d.ApproverRoleIDs, APIURL: d.APIURL,
 		Options: opts,
 	})
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/bot/console"
+	"github.com/licensebot/licensebot/configs"
 	"github.com/licensebot/licensebot/graph"
 	"github.com/licensebot/licensebot/graph/graphtest"
 	"github.com/licensebot/licensebot/handlers"
@@ -86,6 +87,10 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, now
 	// The terminal is the one chat platform, run as serve runs its platforms.
 	chat := &chatSet{}
 	chat.add(out)
+	links, err := newLinks(st, configs.Config{})
+	if err != nil {
+		return err
+	}
 	svc, err := handlers.New(handlers.Deps{
 		Directory: directory,
 		Remover:   graphChanges{directory},
@@ -93,6 +98,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, now
 		Requests:  requestStore{st},
 		Audit:     requestStore{st},
 		RoleCache: st,
+		Links:     links,
 		Notifier:  &chat.notifier,
 		NewID:     store.NewID,
 		Catalogue: licensing.DefaultCatalogue(),

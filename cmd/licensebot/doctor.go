@@ -248,7 +248,7 @@ func summarizeAzureError(err error) string {
 
 // doctorPlatforms checks each chat platform the configuration has, with the platform
 // serve would build (chatPlatforms). A setting that configs accepts but the platform
-// refuses (an id that isn't a Discord id, a user map entry) fails here, as it would fail
+// refuses (an id that isn't a Discord id) fails here, as it would fail
 // serve; with the configuration already failing, the platform is left unchecked instead.
 func doctorPlatforms(ctx context.Context, r *doctorReport, cfg configs.Config, configOK bool) {
 	for _, build := range chatPlatforms() {

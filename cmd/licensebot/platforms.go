@@ -71,15 +71,13 @@ func platform[P chatPlatform](configured func(configs.Config, bot.Options) (P, b
 // chatOptions are the options serve gives every chat platform: its logger and clock, the
 // configured language, the store's inboxes (every replica's deliveries in Redis, held in
 // the name worker, taken over by another replica after the jobs' idle time when this one
-// stops answering for them) and records, the metrics, and the product names.
-func chatOptions(cfg configs.Config, st *store.Store, worker string, logger *slog.Logger, now func() time.Time, m *metrics, products func(ctx context.Context) ([]string, error)) bot.Options {
+// stops answering for them), the metrics, and the product names for the person typing.
+func chatOptions(cfg configs.Config, st *store.Store, worker string, logger *slog.Logger, now func() time.Time, m *metrics, products func(ctx context.Context, who bot.Actor) ([]string, error)) bot.Options {
 	return bot.Options{
 		Logger: logger, Now: now, Language: cfg.Language, Quick: handlers.IsQuickCommand,
 		Inbox: inbox{st}, Holder: worker, ReclaimAfter: cfg.Jobs.Idle,
 		ObserveError: m.ChatAPIError,
 		Products:     products,
-		// The store's records (requests.go), for a platform's own: Discord's account links.
-		Records: discordLinks{st},
 	}
 }
 

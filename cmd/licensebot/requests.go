@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/licensebot/licensebot/bot/discord"
 	"github.com/licensebot/licensebot/graph"
 	"github.com/licensebot/licensebot/handlers"
 	"github.com/licensebot/licensebot/store"
@@ -49,37 +48,6 @@ func storeErr(err error) error {
 		return errors.Join(handlers.ErrConflict, err)
 	}
 	return err
-}
-
-// discordLinks keeps Discord's account links (Discord user → Entra UPN) and link requests
-// in the store, so that every replica sees them.
-type discordLinks struct{ *store.Store }
-
-func (s discordLinks) Create(ctx context.Context, id, state string, data []byte, ttl time.Duration) error {
-	_, err := s.Store.Create(ctx, id, state, data, ttl)
-	return err
-}
-
-func (s discordLinks) Get(ctx context.Context, id string) (discord.Record, bool, error) {
-	rec, err := s.Store.Get(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return discord.Record{}, false, nil
-	}
-	if err != nil {
-		return discord.Record{}, false, err
-	}
-	return discord.Record{State: rec.State, Version: rec.Version, Data: rec.Data}, true, nil
-}
-
-func (s discordLinks) Transition(ctx context.Context, id, from string, version int64, to string, data []byte, ttl time.Duration) (discord.Record, bool, error) {
-	rec, err := s.Store.Transition(ctx, id, from, version, to, data, ttl)
-	switch {
-	case err == nil:
-		return discord.Record{State: rec.State, Version: rec.Version, Data: rec.Data}, true, nil
-	case errors.Is(err, store.ErrConflict):
-		return discord.Record{State: rec.State, Version: rec.Version, Data: rec.Data}, false, nil
-	}
-	return discord.Record{}, false, err
 }
 
 // jobQueue is the store's job stream as handlers' Jobs.

@@ -49,20 +49,27 @@ func runServe(ctx context.Context, getenv func(string) string, now func() time.T
 	}
 
 	catalogue := licensing.DefaultCatalogue()
+	links, err := newLinks(st, cfg)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	// The handlers, built below with the platforms as their Notifier, say which product
+	// names a person may be shown as they type; nobody types before the platforms start.
+	var svc *handlers.Service
+	products := func(ctx context.Context, who bot.Actor) ([]string, error) { return svc.ProductNames(ctx, who) }
 	// This replica's name in the job stream and the inboxes: host, pid and a random suffix,
 	// unique across replicas and restarts.
 	worker, err := bot.HolderName()
 	if err != nil {
 		return err
 	}
-	chat, err := configuredPlatforms(cfg, chatOptions(cfg, st, worker, logger, now, m,
-		func(ctx context.Context) ([]string, error) { return productNames(ctx, directory, catalogue) }))
+	chat, err := configuredPlatforms(cfg, chatOptions(cfg, st, worker, logger, now, m, products))
 	if err != nil {
 		return err
 	}
 	changes := graphChanges{directory}
-	svc, err := handlers.New(handlers.Deps{
-		Directory: directory, Remover: changes, Restorer: changes, Requests: requestStore{st}, Audit: requestStore{st}, RoleCache: st,
+	svc, err = handlers.New(handlers.Deps{
+		Directory: directory, Remover: changes, Restorer: changes, Requests: requestStore{st}, Audit: requestStore{st}, RoleCache: st, Links: links,
 		Deadlines: st, Jobs: jobQueue{st}, Ledger: ledger{st}, Limiter: st,
 		Metrics: m, Notifier: &chat.notifier, NewID: store.NewID, Catalogue: catalogue, Logger: logger, Now: now,
 	}, handlers.Options{
@@ -152,20 +159,6 @@ func newLogger(c configs.Log, w io.Writer) *slog.Logger {
 		return slog.New(handlers.RequestIDs(slog.NewTextHandler(w, opts)))
 	}
 	return slog.New(handlers.RequestIDs(slog.NewJSONHandler(w, opts)))
-}
-
-// productNames lists the organisation's products by name, for suggestions as they are
-// typed (bot.Options.Products).
-func productNames(ctx context.Context, d *graph.Client, cat *licensing.Catalogue) ([]string, error) {
-	products, err := d.Products(ctx)
-	if err != nil {
-		return nil, err
-	}
-	names := make([]string, 0, len(products))
-	for _, p := range products {
-		names = append(names, cat.DisplayName(p.SKUID, p.PartNumber))
-	}
-	return names, nil
 }
 
 // warnAboutRedis says at start-up what in Redis's settings puts pending requests at risk

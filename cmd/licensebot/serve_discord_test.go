@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/licensebot/licensebot/bot/discord"
 	"github.com/licensebot/licensebot/bot/discord/discordfake"
 	"github.com/licensebot/licensebot/graph/graphtest"
+	"github.com/licensebot/licensebot/store"
 )
 
 const (
@@ -314,4 +317,129 @@ func TestServeSlackRequestApprovedFromDiscord(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// discordHal is Hal (a User Administrator through a group) on Discord: in no user map, so
+// licensebot knows him only once his account is linked.
+const discordHal = "100000000000000003"
+
+// On Discord, where a bot sees nobody's address: Hal asks to link his account, an Entra
+// administrator approves it in the approval channel, and Hal then makes a removal with his
+// linked account, approved and carried out; every step of the link is in the audit trail.
+func TestServeDiscordLinkApprovedThenTheLinkedPersonActs(t *testing.T) {
+	w := startDiscordServe(t)
+	answer := func(token string) string {
+		t.Helper()
+		var got string
+		waitFor(t, "the answer to "+token, func() bool {
+			m, ok := w.fake.Original(token)
+			got = messageText(m)
+			return ok && !m.Deferred
+		})
+		return got
+	}
+	followedUp := func(token, want string) {
+		t.Helper()
+		waitFor(t, "a private "+want, func() bool {
+			for _, f := range w.fake.Followups(token) {
+				if strings.Contains(messageText(f), want) && f.Ephemeral() {
+					return true
+				}
+			}
+			return false
+		})
+	}
+
+	// Unknown: told how to link.
+	token, _, _ := w.command(discordHal, nil, "show", map[string]any{"user": "alice@contoso.example"})
+	if got := answer(token); !strings.Contains(got, "isn't linked to one. Run /unassign link") {
+		t.Fatalf("an unlinked person was told %q", got)
+	}
+	token, _, _ = w.command(discordHal, nil, "link", map[string]any{"upn": "hal@contoso.example"})
+	if got := answer(token); !strings.Contains(got, "confirm that you are hal@contoso.example") {
+		t.Fatalf("the link was answered %q", got)
+	}
+	var request discordfake.Message
+	waitFor(t, "the link request in the approval channel", func() bool {
+		for _, m := range w.fake.Messages(discordApproval) {
+			if len(m.Buttons()) > 0 {
+				request = m
+				return true
+			}
+		}
+		return false
+	})
+	if text := messageText(request); !strings.Contains(text, "<@&"+discordApprover+">") || !strings.Contains(text, "hal@contoso.example") || !strings.Contains(text, discordHal) {
+		t.Fatalf("link request %s", text)
+	}
+	approve := buttonID(t, request, "approve")
+
+	// Megan has the approver role but no Entra admin role; Hal can't vouch for himself.
+	mtoken, _ := w.click(discordMegan, []string{discordApprover}, approve, discordApproval, request.ID, false)
+	followedUp(mtoken, "can't decide link requests")
+	htoken, _ := w.click(discordHal, []string{discordApprover}, approve, discordApproval, request.ID, false)
+	followedUp(htoken, "/unassign link")
+
+	// Adele, a License Administrator, approves: Hal is told, and the request loses its buttons.
+	w.click(discordAdele, nil, approve, discordApproval, request.ID, false)
+	waitFor(t, "the link request decided", func() bool {
+		m, ok := w.fake.Message(request.ID)
+		return ok && len(m.Buttons()) == 0 && strings.Contains(messageText(m), "approved by Adele Vance")
+	})
+	waitFor(t, "Hal told in a DM", func() bool {
+		for _, m := range w.fake.Messages(w.fake.DMChannel(discordHal)) {
+			if strings.Contains(messageText(m), "now linked to hal@contoso.example") {
+				return true
+			}
+		}
+		return false
+	})
+
+	// Hal acts with his linked account: a removal, confirmed, approved by Megan, done once.
+	token, _, _ = w.command(discordHal, nil, "remove", map[string]any{"users": "bob@contoso.example", "product": "Power BI Pro"})
+	var plan discordfake.Message
+	waitFor(t, "Hal's plan", func() bool {
+		m, ok := w.fake.Original(token)
+		plan = m
+		return ok && !m.Deferred && len(m.Buttons()) > 0
+	})
+	w.click(discordHal, nil, buttonID(t, plan, "confirm"), discordGeneral, plan.ID, true)
+	var approval discordfake.Message
+	waitFor(t, "the approval request", func() bool {
+		for _, m := range w.fake.Messages(discordApproval) {
+			if m.ID != request.ID && len(m.Buttons()) > 0 {
+				approval = m
+				return true
+			}
+		}
+		return false
+	})
+	if !strings.Contains(messageText(approval), "Hal") {
+		t.Fatalf("the approval request doesn't name Hal: %s", messageText(approval))
+	}
+	w.click(discordMegan, []string{discordApprover}, buttonID(t, approval, "approve"), discordApproval, approval.ID, false)
+	bob, _ := w.tenant.User("bob@contoso.example")
+	waitFor(t, "the removal", func() bool { return w.tenant.Removals(bob.ID, "f8a1db68-be16-40ed-86d5-cb42ce701560") == 1 })
+
+	// The link's story in the audit trail: who asked (by their Discord account), who
+	// decided, which account and which Entra user.
+	id := strings.TrimPrefix(approve, "approve:")
+	events, err := store.New(w.redis.Client(t), "licensebot").AuditLog(context.Background(), id, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range events {
+		actions = append(actions, e.Action+" by "+e.Actor)
+		if e.Fields["account"] != "discord:"+discordGuild+":"+discordHal || e.Fields["user"] != "hal@contoso.example" {
+			t.Errorf("%s: fields %v", e.Action, e.Fields)
+		}
+	}
+	want := []string{"link_requested by discord:" + discordGuild + ":" + discordHal, "link_approved by adele@contoso.example", "linked by adele@contoso.example"}
+	if !slices.Equal(actions, want) {
+		t.Fatalf("audit %v, want %v", actions, want)
+	}
+	if err := w.stop(); err != nil {
+		t.Fatal(err)
+	}
 }
