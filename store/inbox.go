@@ -53,20 +53,28 @@ const recordDeliveryLua = `
 if not redis.call('SET', KEYS[2], ARGV[5], 'NX', 'PX', ARGV[4]) then
   return false
 end
-redis.pcall('XGROUP', 'CREATE', KEYS[1], ARGV[1], '$', 'MKSTREAM')
 local fields = {}
 for i = 6, #ARGV do
   fields[#fields + 1] = ARGV[i]
 end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', unpack(fields))
 for _ = 1, 100 do
-  local got = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', 100, 'STREAMS', KEYS[1], '>')
-  if not got then
+  local got = redis.pcall('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', 100, 'STREAMS', KEYS[1], '>')
+  if type(got) == 'table' and got.err then
+    -- The group doesn't exist yet (the first delivery ever): made here, from the start of
+    -- the stream, so that this entry is read. Checked only then: every other delivery pays
+    -- nothing for it.
+    if not string.find(got.err, 'NOGROUP') then
+      return redis.error_reply(got.err)
+    end
+    redis.call('XGROUP', 'CREATE', KEYS[1], ARGV[1], '0')
+  elseif not got then
     break
-  end
-  for _, m in ipairs(got[1][2]) do
-    if m[1] == id then
-      return id
+  else
+    for _, m in ipairs(got[1][2]) do
+      if m[1] == id then
+        return id
+      end
     end
   end
 end
@@ -118,7 +126,7 @@ func (s *Store) RecordDelivery(ctx context.Context, inbox, holder, key string, f
 	for _, k := range slices.Sorted(maps.Keys(fields)) {
 		args = append(args, inboxFieldPrefix+k, fields[k])
 	}
-	id, err = s.recordDelivery.Run(ctx, s.rdb, []string{s.inboxKey(inbox), s.inboxMarkKey(key)}, args...).Text()
+	id, err = s.recordBatched(ctx, []string{s.inboxKey(inbox), s.inboxMarkKey(key)}, args)
 	if isNil(err) {
 		return "", false, nil
 	}

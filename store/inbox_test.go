@@ -311,3 +311,43 @@ func TestInboxFailsClosedWhenRedisIsDown(t *testing.T) {
 func pendingArgs(stream string) *redis.XPendingExtArgs {
 	return &redis.XPendingExtArgs{Stream: stream, Group: "receivers", Start: "-", End: "+", Count: 100}
 }
+
+// Deliveries recorded at once go together (one pipeline while another is on its way): each
+// still gets its own entry, held by its recorder, and a repeat of a key is still a repeat.
+func TestInboxRecordsABurstTogether(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		s, stream := inboxStore(t, b)
+		ctx := context.Background()
+		const n = 300
+		ids := make([]string, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				id, first, err := s.RecordDelivery(ctx, testInbox, "replica-a", fmt.Sprint("key-", i%(n/2)), testFields(i), testDedupe)
+				if err != nil {
+					t.Error(err)
+				}
+				if first {
+					ids[i] = id
+				}
+			})
+		}
+		wg.Wait()
+		seen := map[string]bool{}
+		for _, id := range ids {
+			if id != "" {
+				if seen[id] {
+					t.Fatalf("entry %s handed out twice", id)
+				}
+				seen[id] = true
+			}
+		}
+		if len(seen) != n/2 {
+			t.Fatalf("%d deliveries recorded for %d keys, each twice", len(seen), n/2)
+		}
+		pending, err := b.rdb.XPending(ctx, stream, "receivers").Result()
+		if err != nil || pending.Count != int64(n/2) || pending.Consumers["replica-a"] != int64(n/2) {
+			t.Fatalf("pending %+v, %v; want %d held by replica-a", pending, err, n/2)
+		}
+	})
+}

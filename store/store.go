@@ -58,7 +58,9 @@ type Store struct {
 	releaseUser *redis.Script
 	extendJob   *redis.Script
 
-	recordDelivery   *redis.Script
+	recordDelivery *redis.Script
+	// records batches the RecordDelivery calls made while one is on its way (inbox_batch.go).
+	records          recordBatcher
 	extendDeliveries *redis.Script
 
 	// groupMu guards groupReady: whether this Store has made sure the job stream's
