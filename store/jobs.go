@@ -214,6 +214,17 @@ redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'IDLE', 0, 'RETRYCOU
 return 1
 `
 
+// JobsWaiting counts the jobs queued or running: an acknowledged job is deleted from the
+// stream, so what is left has not finished (its outcome not yet delivered). The demo waits
+// for none before it reads the next line, so that what it shows follows what was typed.
+func (s *Store) JobsWaiting(ctx context.Context) (int64, error) {
+	n, err := s.rdb.XLen(ctx, s.jobsKey()).Result()
+	if err != nil && !isNil(err) {
+		return 0, fmt.Errorf("count jobs: %w", err)
+	}
+	return n, nil
+}
+
 // ExtendJob is a worker's heartbeat for a job it holds: it resets the job's idle time
 // so that ReclaimJob leaves it alone while the worker is alive. Call it well within the
 // reclaimers' minIdle (e.g. every minIdle/3). It fails with ErrJobLost if the job is no

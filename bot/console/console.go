@@ -42,6 +42,7 @@ type Console struct {
 	in      io.Reader
 	users   Users
 	handler Handler
+	settle  func(ctx context.Context)
 }
 
 type pressable struct {
@@ -202,6 +203,15 @@ func (c *Console) Start(context.Context) error { return nil }
 // Wait: a line is answered before the next is read, so nothing is left running.
 func (c *Console) Wait() {}
 
+// Settle, when set, is called after every line and waits until the work the line started in
+// the background (a removal's job, once approved) has finished, so that the terminal shows
+// its outcome before the next line is read, as a person at the keyboard would see it.
+func (c *Console) SetSettle(settle func(ctx context.Context)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.settle = settle
+}
+
 // Input sets what Run reads, and who /as can become.
 func (c *Console) Input(in io.Reader, users Users) {
 	c.mu.Lock()
@@ -233,6 +243,12 @@ func (c *Console) Run(ctx context.Context) error {
 			return ctx.Err()
 		}
 		c.line(ctx, strings.TrimSpace(sc.Text()), h, users)
+		c.mu.Lock()
+		settle := c.settle
+		c.mu.Unlock()
+		if settle != nil {
+			settle(ctx)
+		}
 		c.prompt()
 	}
 	fmt.Fprintln(c.out)
