@@ -77,11 +77,8 @@ func (e *ParseError) in(l locale.Lang) string {
 	return problem
 }
 
-var (
-	// Slack, with escaping on, sends a typed address as <mailto:a@b|a@b>.
-	slackMailto = regexp.MustCompile(`^<mailto:([^|>]+)(\|[^>]*)?>$`)
-	idPattern   = regexp.MustCompile(`^[a-z0-9]{16,64}$`)
-)
+// idPattern is a request id's shape (store.NewID).
+var idPattern = regexp.MustCompile(`^[a-z0-9]{16,64}$`)
 
 // IsUserQuery reports whether s can be a UPN, an e-mail address or an object id: the one
 // rule (licensing.CheckAddress) the Graph adapter applies too, so that no user input
@@ -255,9 +252,6 @@ func Parse(text string, maxTargets int) (Command, error) {
 func userArg(s string) (string, *ParseError) {
 	if bot.IsMention(strings.TrimSpace(s)) {
 		return strings.TrimSpace(s), nil
-	}
-	if m := slackMailto.FindStringSubmatch(s); m != nil {
-		s = m[1]
 	}
 	s = dotlessI.Replace(strings.TrimSpace(s))
 	if licensing.IsObjectID(s) {

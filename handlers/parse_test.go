@@ -34,8 +34,6 @@ func TestParse(t *testing.T) {
 			want: Command{Users: []string{"6e7b768e-07e2-4810-8459-485f84f8f204"}, All: true}},
 		{name: "apostrophe in an address stays literal", text: `o'brien@contoso.com --all`,
 			want: Command{Users: []string{"o'brien@contoso.com"}, All: true}},
-		{name: "Slack mailto escaping", text: `<mailto:alice@contoso.com|alice@contoso.com> --all`,
-			want: Command{Users: []string{"alice@contoso.com"}, All: true}},
 		{name: "Turkish letters in an address", text: `ilkay.şahin@contoso.com.tr --all`,
 			want: Command{Users: []string{"ilkay.şahin@contoso.com.tr"}, All: true}},
 		{name: "help", text: "help", want: Command{Verb: VerbHelp}},

@@ -54,7 +54,7 @@ func (p *Platform) receiveCommand(ctx context.Context, cmd slackapi.SlashCommand
 		return
 	}
 	lang := p.userLanguage(cmd.UserID)
-	d := bot.Delivery{Kind: kindCommand, Key: key, Payload: payload, Reply: reply, Quick: p.in.Quick(cmd.Text), Retry: retry}
+	d := bot.Delivery{Kind: kindCommand, Key: key, Payload: payload, Reply: reply, Quick: p.in.Quick(commandText(cmd.Text)), Retry: retry}
 	p.in.Receive(ctx, d, func(bot.Receipt) (bool, error) {
 		// The same for every receipt: a retry is answered as the first was, and a
 		// refusal follows through the response_url.
@@ -140,7 +140,7 @@ func (x *commandExchange) Identify(ctx context.Context) (bot.Actor, error) {
 
 func (x *commandExchange) Handle(ctx context.Context, h bot.Handler, who bot.Actor) bot.Reply {
 	// Mentions stay as typed: the handlers look them up once the caller may act.
-	return h.HandleCommand(ctx, bot.Command{Actor: who, Text: x.cmd.Text, Channel: x.cmd.ChannelID, DeliveryID: x.key, Mentions: x.p.mentionEmail})
+	return h.HandleCommand(ctx, bot.Command{Actor: who, Text: commandText(x.cmd.Text), Channel: x.cmd.ChannelID, DeliveryID: x.key, Mentions: x.p.mentionEmail})
 }
 
 // Answer: the answer to a command is always the caller's own: ephemeral, through
