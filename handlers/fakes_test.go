@@ -300,7 +300,11 @@ type fakeNotifier struct {
 	n            int
 	posts        []posted
 	updates      map[string]bot.Message
+	rates        map[string]int // EditsPerMinute by platform
 }
+
+// EditsPerMinute is EditRates.
+func (f *fakeNotifier) EditsPerMinute(platform string) int { return f.rates[platform] }
 
 func (f *fakeNotifier) Post(_ context.Context, to bot.Destination, msg bot.Message) (bot.MessageRef, error) {
 	f.mu.Lock()

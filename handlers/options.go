@@ -80,6 +80,7 @@ type Options struct {
 	JobAttempts int
 	// ProgressEvery is the least time between two progress edits of a running job's
 	// message (default 2 s); ProgressPerMinute caps the progress edits of all jobs of a
+	// replica on a platform that doesn't say its own rate (EditRates), of a
 	// replica (default 40, within Slack's chat.update tier of 50 a minute).
 	ProgressEvery     time.Duration
 	ProgressPerMinute int

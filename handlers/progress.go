@@ -43,11 +43,20 @@ func (s *Service) progressReporter(ctx context.Context, r *Request, units int) f
 		if c == last || s.machine.now().Sub(lastAt) < s.opts.ProgressEvery || !busy.TryLock() {
 			return
 		}
-		if !s.progressBudget.take(s.machine.now(), len(refs)) {
+		// Each message is edited within its own platform's budget; one without a token now
+		// waits for the next report.
+		now := s.machine.now()
+		var edit []bot.MessageRef
+		for _, ref := range refs {
+			if s.editBudget(ref.Platform).take(now, 1) {
+				edit = append(edit, ref)
+			}
+		}
+		if len(edit) == 0 {
 			busy.Unlock()
 			return
 		}
-		last, lastAt = c, s.machine.now()
+		last, lastAt = c, now
 		shared := progressMessage(s.shared(), r, c, s.opts.Location)
 		own := progressMessage(s.langFor(r.Requester.Actor.Locale), r, c, s.opts.Location)
 		go func() {
@@ -55,7 +64,7 @@ func (s *Service) progressReporter(ctx context.Context, r *Request, units int) f
 			defer s.recovered(ctx, "editing progress", nil)
 			editCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 			defer cancel()
-			for _, ref := range refs {
+			for _, ref := range edit {
 				msg := shared
 				if r.Progress != nil && ref == *r.Progress {
 					msg = own
@@ -68,7 +77,36 @@ func (s *Service) progressReporter(ctx context.Context, r *Request, units int) f
 	}
 }
 
-// editBudget is a token bucket of message edits per minute, shared by a replica's jobs.
+// EditRates is what a Notifier may also tell: how many message edits a minute a platform
+// takes from one replica (Slack's chat.update tier, Discord's per-channel limit), so that
+// progress edits stay within each platform's own limits rather than one for all.
+type EditRates interface {
+	EditsPerMinute(platform string) int
+}
+
+// editBudget is the replica's budget of progress edits on a platform, shared by its jobs:
+// the Notifier's rate for it (EditRates), else Options.ProgressPerMinute.
+func (s *Service) editBudget(platform string) *editBudget {
+	s.budgetsMu.Lock()
+	defer s.budgetsMu.Unlock()
+	if b, ok := s.progressBudgets[platform]; ok {
+		return b
+	}
+	perMin := s.opts.ProgressPerMinute
+	if r, ok := s.Notifier.(EditRates); ok {
+		if n := r.EditsPerMinute(platform); n > 0 {
+			perMin = n
+		}
+	}
+	b := &editBudget{perMin: float64(perMin)}
+	if s.progressBudgets == nil {
+		s.progressBudgets = map[string]*editBudget{}
+	}
+	s.progressBudgets[platform] = b
+	return b
+}
+
+// editBudget is a token bucket of message edits per minute.
 type editBudget struct {
 	mu     sync.Mutex
 	perMin float64

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/licensebot/licensebot/bot"
@@ -45,10 +46,12 @@ type Deps struct {
 // Service runs /unassign for any platform.
 type Service struct {
 	Deps
-	opts           Options
-	products       productCache
-	progressBudget *editBudget
-	machine        machineTime
+	opts     Options
+	products productCache
+	// progressBudgets are the replica's progress-edit budgets, one per chat platform.
+	budgetsMu       sync.Mutex
+	progressBudgets map[string]*editBudget
+	machine         machineTime
 }
 
 // machineTime is time as it passes on this machine, for heartbeats, reclaims, progress
@@ -99,7 +102,7 @@ func New(d Deps, o Options) (*Service, error) {
 		d.Ledger = newMemoryLedger(d.Now)
 	}
 	return &Service{Deps: d, opts: o, products: productCache{ttl: o.ProductsTTL},
-		progressBudget: &editBudget{perMin: float64(o.ProgressPerMinute)}, machine: realMachineTime()}, nil
+		machine: realMachineTime()}, nil
 }
 
 // Options returns the options in force, defaults filled in.

@@ -234,3 +234,29 @@ func TestTheEditBudgetRefillsWithTime(t *testing.T) {
 		})
 	}
 }
+
+// Progress edits keep within each platform's own rate (EditRates), not one for all.
+func TestProgressEditsKeepToEachPlatformsRate(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, Options{})
+	w.out.rates = map[string]int{"slack": 2, "discord": 60}
+	slack, discord := w.svc.editBudget("slack"), w.svc.editBudget("discord")
+	if slack.perMin != 2 || discord.perMin != 60 {
+		t.Fatalf("budgets %v and %v a minute, want 2 and 60", slack.perMin, discord.perMin)
+	}
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	for i := range 2 {
+		if !slack.take(now, 1) {
+			t.Fatalf("edit %d refused within Slack's rate", i+1)
+		}
+	}
+	if slack.take(now, 1) {
+		t.Fatal("a third Slack edit in the same minute")
+	}
+	if !discord.take(now, 1) {
+		t.Fatal("Discord's budget spent by Slack's edits")
+	}
+	if got := w.svc.editBudget("console").perMin; got != float64(w.svc.opts.ProgressPerMinute) {
+		t.Fatalf("a platform that says no rate gets %v, want the default %d", got, w.svc.opts.ProgressPerMinute)
+	}
+}

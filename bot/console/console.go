@@ -188,6 +188,9 @@ type Users func(ctx context.Context, who string) (bot.Actor, error)
 // Name is the platform's name in actors and message references.
 func (c *Console) Name() string { return "console" }
 
+// EditsPerMinute: a terminal takes every edit; the demo shows each progress report.
+func (c *Console) EditsPerMinute() int { return 6000 }
+
 // Mode says where the console is, for the start-up line.
 func (c *Console) Mode() string { return "the terminal" }
 

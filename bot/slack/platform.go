@@ -163,6 +163,11 @@ func (p *Platform) newAPI(opts ...slackapi.Option) *slackapi.Client {
 // Name is the platform's name in actors and message references.
 func (p *Platform) Name() string { return platformName }
 
+// EditsPerMinute is how many messages a replica edits a minute with progress: chat.update
+// is a Tier 3 method, about 50 calls a minute per workspace ("Rate limits",
+// https://api.slack.com/apis/rate-limits); 40 leaves room for the outcome's edits.
+func (p *Platform) EditsPerMinute() int { return 40 }
+
 // Mode says how Slack reaches licensebot, for the start-up line.
 func (p *Platform) Mode() string {
 	if p.cfg.AppToken != "" {

@@ -51,6 +51,18 @@ func (p *platforms) Post(ctx context.Context, to bot.Destination, msg bot.Messag
 	return n.Post(ctx, to, msg)
 }
 
+// EditsPerMinute is handlers.EditRates: the platform's own rate of edits, when it says one.
+func (p *platforms) EditsPerMinute(platform string) int {
+	n, err := p.pick(platform)
+	if err != nil {
+		return 0
+	}
+	if r, ok := n.(interface{ EditsPerMinute() int }); ok {
+		return r.EditsPerMinute()
+	}
+	return 0
+}
+
 func (p *platforms) Update(ctx context.Context, ref bot.MessageRef, msg bot.Message) error {
 	n, err := p.pick(ref.Platform)
 	if err != nil {
