@@ -56,6 +56,23 @@ type Command struct {
 	// address, and nobody makes the platform look people up, without the right to ask.
 	// Nil where the platform has no mentions.
 	Mentions func(ctx context.Context, mention string) (email string, ok bool) `json:"-"`
+	// Args is the command as the platform delivered it structured (Discord's typed options),
+	// which the handlers read as it is; Text then only says, for logs and the audit, what
+	// was asked. Nil where the platform delivers text (Slack, the terminal).
+	Args *Args `json:",omitempty"`
+}
+
+// Args is a command delivered structured: the sub-command and its values, each as the
+// person gave it, nothing looked up.
+type Args struct {
+	// Verb is the sub-command: "remove" (or empty), "all", "show", "status", "undo",
+	// "link", "help".
+	Verb      string
+	Users     []string // the users (remove, all), the one user (show), the address (link)
+	Products  []string
+	Reason    string
+	DryRun    bool
+	RequestID string // for status and undo
 }
 
 // IsMention reports whether a word of a command is a mention of a person as chat platforms

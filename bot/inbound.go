@@ -156,7 +156,7 @@ func (in *Inbound) Wait() { in.work.Wait() }
 func (in *Inbound) Language(locale string) string { return in.opts.LanguageOf(locale) }
 
 // Quick reports whether a command's text is answered from a few reads (Options.Quick).
-func (in *Inbound) Quick(text string) bool { return in.opts.Quick != nil && in.opts.Quick(text) }
+func (in *Inbound) Quick(cmd Command) bool { return in.opts.Quick != nil && in.opts.Quick(cmd) }
 
 // Receive records a verified delivery, acknowledges it through ack, and then works on it.
 // It returns once the acknowledgement is made; the work goes on in the background.

@@ -36,7 +36,7 @@ type Options struct {
 	Language string
 	// Quick tells a command answered from a few reads (help, status, show) from the others,
 	// so that it runs in slots of its own (Work.GoQuick); nil: none is.
-	Quick func(text string) bool
+	Quick func(cmd Command) bool
 	// MaxConcurrentWork bounds how many commands and clicks are worked on at once after
 	// their ack; the rest wait their turn. A burst of commands then neither starves the
 	// acknowledgements of CPU (the platforms give up after 3 s) nor floods Graph. Default 8.

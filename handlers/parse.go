@@ -161,24 +161,11 @@ func Parse(text string, maxTargets int) (Command, error) {
 	}
 
 	cmd := Command{Verb: VerbUnassign}
-	seenUser := map[string]bool{}
-	var badUsers *ParseError
+	var typed []string
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		if !w.flag() {
-			u, err := userArg(w.text)
-			if err != nil {
-				if badUsers == nil {
-					badUsers = err
-				} else {
-					badUsers.More = append(badUsers.More, err)
-				}
-				continue
-			}
-			if key := strings.ToLower(u); !seenUser[key] {
-				seenUser[key] = true
-				cmd.Users = append(cmd.Users, u)
-			}
+			typed = append(typed, w.text)
 			continue
 		}
 		name, value, hasValue := strings.Cut(w.text, "=")
@@ -218,10 +205,9 @@ func Parse(text string, maxTargets int) (Command, error) {
 			if cmd.Reason != "" {
 				return Command{}, badPart(name, "parse.given_twice")
 			}
-			if len(v) > 500 {
-				return Command{}, badPart(name, "parse.reason_too_long")
+			if cmd.Reason, err = reasonArg(name, v); err != nil {
+				return Command{}, err
 			}
-			cmd.Reason = strings.TrimSpace(v)
 		case "--dry-run", "-n":
 			if hasValue {
 				return Command{}, badPart(name, "parse.takes_no_value")
@@ -229,6 +215,30 @@ func Parse(text string, maxTargets int) (Command, error) {
 			cmd.DryRun = true
 		default:
 			return Command{}, badPart(name, "parse.unknown_option")
+		}
+	}
+	return removal(cmd, typed, maxTargets)
+}
+
+// removal checks a removal's users (every bad one named at once, each counted once) and
+// how its options go together: the same rules whether it was typed (Parse) or came
+// structured (FromArgs).
+func removal(cmd Command, typed []string, maxTargets int) (Command, error) {
+	seenUser := map[string]bool{}
+	var badUsers *ParseError
+	for _, t := range typed {
+		u, err := userArg(t)
+		if err != nil {
+			if badUsers == nil {
+				badUsers = err
+			} else {
+				badUsers.More = append(badUsers.More, err)
+			}
+			continue
+		}
+		if key := strings.ToLower(u); !seenUser[key] {
+			seenUser[key] = true
+			cmd.Users = append(cmd.Users, u)
 		}
 	}
 	switch {
@@ -244,6 +254,72 @@ func Parse(text string, maxTargets int) (Command, error) {
 		return Command{}, badPart("", "parse.too_many_users", "Named", len(cmd.Users), "Max", maxTargets)
 	}
 	return cmd, nil
+}
+
+// reasonArg reads a reason: at most 500 characters, trimmed.
+func reasonArg(name, v string) (string, error) {
+	if len(v) > 500 {
+		return "", badPart(name, "parse.reason_too_long")
+	}
+	return strings.TrimSpace(v), nil
+}
+
+// FromArgs reads a command a platform delivered structured (bot.Args: Discord's typed
+// options) with the rules Parse applies to typed text, without writing it out as text and
+// parsing it again.
+func FromArgs(a bot.Args, maxTargets int) (Command, error) {
+	one := func(part, problem string, values []string) (string, error) {
+		if len(values) != 1 {
+			return "", badPart(part, problem)
+		}
+		return values[0], nil
+	}
+	switch strings.ToLower(a.Verb) {
+	case "help":
+		return Command{Verb: VerbHelp}, nil
+	case "show":
+		v, err := one("show", "parse.show_args", a.Users)
+		if err != nil {
+			return Command{}, err
+		}
+		u, perr := userArg(v)
+		if perr != nil {
+			return Command{}, perr
+		}
+		return Command{Verb: VerbShow, Users: []string{u}}, nil
+	case "status", "undo":
+		verb, problem := VerbStatus, "parse.status_args"
+		if strings.EqualFold(a.Verb, "undo") {
+			verb, problem = VerbUndo, "parse.undo_args"
+		}
+		if !idPattern.MatchString(a.RequestID) {
+			return Command{}, badPart(strings.ToLower(a.Verb), problem)
+		}
+		return Command{Verb: verb, RequestID: a.RequestID}, nil
+	case "link":
+		v, err := one("link", "link.usage", a.Users)
+		if err != nil {
+			return Command{}, err
+		}
+		u, perr := linkArg(v)
+		if perr != nil {
+			return Command{}, perr
+		}
+		return Command{Verb: VerbLink, Link: u}, nil
+	case "", "remove", "all":
+		cmd := Command{Verb: VerbUnassign, All: strings.EqualFold(a.Verb, "all"), DryRun: a.DryRun}
+		for _, p := range a.Products {
+			if p = strings.TrimSpace(p); p != "" {
+				cmd.Products = append(cmd.Products, p)
+			}
+		}
+		var err error
+		if cmd.Reason, err = reasonArg("--reason", a.Reason); err != nil {
+			return Command{}, err
+		}
+		return removal(cmd, a.Users, maxTargets)
+	}
+	return Command{}, badPart(a.Verb, "parse.unknown_option")
 }
 
 // userArg reads one user as typed: an object id, an address, or a mention of a person (kept
@@ -366,7 +442,19 @@ func split(text string) ([]word, error) {
 // never queued behind plans of hundreds of users (bot.Work.GoQuick). Undo and removals plan,
 // and are not quick.
 func IsQuickCommand(text string) bool {
-	c, err := Parse(text, 0)
+	return IsQuick(bot.Command{Text: text})
+}
+
+// IsQuick is IsQuickCommand for a command as a platform delivers it: its Args when it came
+// structured, else its text.
+func IsQuick(cmd bot.Command) bool {
+	var c Command
+	var err error
+	if cmd.Args != nil {
+		c, err = FromArgs(*cmd.Args, 0)
+	} else {
+		c, err = Parse(cmd.Text, 0)
+	}
 	if err != nil {
 		return true
 	}

@@ -2,9 +2,12 @@ package handlers
 
 import (
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/licensebot/licensebot/bot"
 )
 
 func TestParse(t *testing.T) {
@@ -173,5 +176,45 @@ func TestIsQuickCommand(t *testing.T) {
 		if got := IsQuickCommand(text); got != want {
 			t.Errorf("IsQuickCommand(%q) = %v, want %v", text, got, want)
 		}
+	}
+}
+
+// A command delivered structured (Discord's typed options) is read with Parse's rules, value
+// by value: the same Command as the typed text, and the same refusals.
+func TestFromArgs(t *testing.T) {
+	tests := []struct {
+		name string
+		args bot.Args
+		text string // what Parse reads to the same Command; "" when refused
+		bad  string
+	}{
+		{name: "remove", args: bot.Args{Verb: "remove", Users: []string{"alice@contoso.com"}, Products: []string{" Office 365 E3 "}, Reason: " left ", DryRun: true},
+			text: `alice@contoso.com --product "Office 365 E3" --reason left --dry-run`},
+		{name: "all", args: bot.Args{Verb: "all", Users: []string{"a@x.com", "A@X.com", "b@x.com"}}, text: `a@x.com b@x.com --all`},
+		{name: "a value that looks like a flag is a value", args: bot.Args{Verb: "remove", Users: []string{"a@x.com"}, Products: []string{"--all"}},
+			text: `a@x.com --product "--all"`},
+		{name: "show", args: bot.Args{Verb: "show", Users: []string{"alice@contoso.com"}}, text: "show alice@contoso.com"},
+		{name: "status", args: bot.Args{Verb: "status", RequestID: "0123456789abcdefghijklmnop"}, text: "status 0123456789abcdefghijklmnop"},
+		{name: "help", args: bot.Args{Verb: "help"}, text: "help"},
+		{name: "every bad address named", args: bot.Args{Verb: "all", Users: []string{"a..b@x.com", ".c@x.com"}}, bad: `"a..b@x.com": has two dots in a row before the @; ".c@x.com"`},
+		{name: "a flag as a user is no user", args: bot.Args{Verb: "all", Users: []string{"--all"}}, bad: `"--all"`},
+		{name: "no users", args: bot.Args{Verb: "remove"}, bad: "name at least one user"},
+		{name: "a bad request id", args: bot.Args{Verb: "undo", RequestID: "x"}, bad: "undo"},
+		{name: "a long reason", args: bot.Args{Verb: "all", Users: []string{"a@x.com"}, Reason: strings.Repeat("x", 501)}, bad: "--reason"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := FromArgs(tt.args, 3)
+			if tt.bad != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.bad) {
+					t.Fatalf("FromArgs(%+v) = %+v, %v; want an error naming %q", tt.args, got, err, tt.bad)
+				}
+				return
+			}
+			want, perr := Parse(tt.text, 3)
+			if err != nil || perr != nil || !reflect.DeepEqual(got, want) {
+				t.Fatalf("FromArgs = %+v, %v\nParse(%q) = %+v, %v", got, err, tt.text, want, perr)
+			}
+		})
 	}
 }

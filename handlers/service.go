@@ -126,7 +126,13 @@ func (s *Service) command(ctx context.Context, cmd bot.Command) (bot.Message, er
 	if err := s.refuseForeignWorkspace(cmd.Actor); err != nil {
 		return bot.Message{}, err
 	}
-	c, err := Parse(cmd.Text, s.opts.MaxTargets)
+	var c Command
+	var err error
+	if cmd.Args != nil {
+		c, err = FromArgs(*cmd.Args, s.opts.MaxTargets)
+	} else {
+		c, err = Parse(cmd.Text, s.opts.MaxTargets)
+	}
 	if err != nil {
 		return bot.Message{}, err
 	}

@@ -94,8 +94,7 @@ func ephemeralResponse(m bot.Message, lang string) *discordgo.InteractionRespons
 	}
 }
 
-// quick reports whether a command is answered from a few reads (bot.Options.Quick), by the
-// text the handlers will parse.
+// quick reports whether a command is answered from a few reads (bot.Options.Quick).
 func (p *Platform) quick(i *discordgo.Interaction) bool {
 	if p.cfg.Quick == nil {
 		return false
@@ -104,8 +103,8 @@ func (p *Platform) quick(i *discordgo.Interaction) bool {
 	if err != nil {
 		return true // answered with "I didn't understand" at once
 	}
-	text, err := commandText(inv, p.language(string(i.Locale)))
-	return err != nil || p.in.Quick(text)
+	a, err := args(inv, p.language(string(i.Locale)))
+	return err != nil || p.in.Quick(bot.Command{Args: &a})
 }
 
 // open reads a recorded interaction back (bot.Wire.Open), with its token, usable for 15
@@ -172,19 +171,15 @@ func (x *exchange) Identify(context.Context) (bot.Actor, error) {
 }
 
 func (x *exchange) Handle(ctx context.Context, h bot.Handler, who bot.Actor) bot.Reply {
-	p, lang := x.p, x.p.language(who.Locale)
+	lang := x.p.language(who.Locale)
 	if !x.isCommand() {
 		return h.HandleClick(ctx, bot.Click{Actor: who, Action: x.action, Value: x.value, Message: clickedMessage(x.i)})
 	}
-	text, err := commandText(x.inv, lang)
+	a, err := args(x.inv, lang)
 	if err != nil {
-		var r refusal
-		if !errors.As(err, &r) {
-			p.log.ErrorContext(ctx, "translate the command", "err", err)
-		}
 		return bot.Reply{Message: bot.Message{Text: err.Error()}}
 	}
-	return h.HandleCommand(ctx, bot.Command{Actor: who, Text: text, Channel: x.i.ChannelID, DeliveryID: x.key})
+	return h.HandleCommand(ctx, bot.Command{Actor: who, Text: asked(x.inv), Args: &a, Channel: x.i.ChannelID, DeliveryID: x.key})
 }
 
 // Answer: the answer to a command is always the caller's own, the deferred ephemeral

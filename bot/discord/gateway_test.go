@@ -47,7 +47,8 @@ func TestGatewayInteractionIsAckedAndAnswered(t *testing.T) {
 		t.Fatalf("@original %+v", m)
 	}
 	cmds := w.handler.Commands()
-	if len(cmds) != 1 || cmds[0].Text != `show "alice@contoso.com"` || cmds[0].Actor.ChatID != masonID || cmds[0].Actor.Email != "" {
+	if len(cmds) != 1 || cmds[0].Args == nil || cmds[0].Args.Verb != subShow || !slices.Equal(cmds[0].Args.Users, []string{"alice@contoso.com"}) ||
+		cmds[0].Actor.ChatID != masonID || cmds[0].Actor.Email != "" {
 		t.Fatalf("commands %+v", cmds)
 	}
 

@@ -2,11 +2,14 @@ package discord
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"unicode"
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/locale"
 )
 
@@ -51,93 +54,54 @@ type refusal string
 
 func (r refusal) Error() string { return string(r) }
 
-// commandText translates a sub-command into the text the handlers parse, e.g.
-// `"alice@x" "bob@x" --product "Office 365 E3" --reason "…" --dry-run`. Every value is
-// quoted, so no value can ever become a flag or a second word (quote). A refusal is in lang.
-func commandText(inv invocation, lang string) (string, error) {
-	var words []string
-	add := func(w ...string) { words = append(words, w...) }
-	value := func(name string) (string, error) {
-		v := inv.strings[name]
-		q, ok := quote(v)
-		if !ok {
-			return "", refusal(locale.For(lang).T("discord.refusal.quotes_in_option", "Option", name, "Value", fmt.Sprintf("%.40q", v)))
-		}
-		return q, nil
-	}
+// args is a sub-command as the handlers read it (bot.Args): the option values as typed,
+// never written out as text to be parsed again, so no value can become a flag or a second
+// word. A sub-command licensebot doesn't have is refused, in lang.
+func args(inv invocation, lang string) (bot.Args, error) {
+	a := bot.Args{Verb: inv.sub}
 	switch inv.sub {
 	case subHelp:
-		return "help", nil
-	case subShow, subStatus, subUndo, subLink:
-		name := optUser
-		switch inv.sub {
-		case subStatus, subUndo:
-			name = optRequestID
-		case subLink:
-			name = optUPN
-		}
-		v, err := value(name)
-		if err != nil {
-			return "", err
-		}
-		return inv.sub + " " + v, nil
+	case subShow:
+		a.Users = []string{inv.strings[optUser]}
+	case subLink:
+		a.Users = []string{inv.strings[optUPN]}
+	case subStatus, subUndo:
+		a.RequestID = strings.TrimSpace(inv.strings[optRequestID])
 	case subRemove, subAll:
-		users := splitUsers(inv.strings[optUsers])
-		if len(users) == 0 {
-			return "", refusal(locale.For(lang).T("discord.refusal.no_users"))
+		a.Users = splitUsers(inv.strings[optUsers])
+		if len(a.Users) == 0 {
+			// The option is required, but may be only spaces and commas.
+			return bot.Args{}, refusal(locale.For(lang).T("discord.refusal.no_users"))
 		}
-		for _, u := range users {
-			q, ok := quote(u)
-			if !ok {
-				return "", refusal(locale.For(lang).T("discord.refusal.quotes_in_user", "Value", fmt.Sprintf("%.40q", u)))
-			}
-			add(q)
+		if inv.sub == subRemove && strings.TrimSpace(inv.strings[optProduct]) != "" {
+			a.Products = []string{inv.strings[optProduct]}
 		}
-		if inv.sub == subAll {
-			add("--all")
-		} else if strings.TrimSpace(inv.strings[optProduct]) != "" {
-			v, err := value(optProduct)
-			if err != nil {
-				return "", err
-			}
-			add("--product", v)
-		}
-		if strings.TrimSpace(inv.strings[optReason]) != "" {
-			v, err := value(optReason)
-			if err != nil {
-				return "", err
-			}
-			add("--reason", v)
-		}
-		if inv.bools[optDryRun] {
-			add("--dry-run")
-		}
-		return strings.Join(words, " "), nil
+		a.Reason = inv.strings[optReason]
+		a.DryRun = inv.bools[optDryRun]
+	default:
+		return bot.Args{}, refusal(locale.For(lang).T("discord.refusal.unknown_sub_command", "Command", commandName, "Sub", inv.sub))
 	}
-	return "", refusal(locale.For(lang).T("discord.refusal.unknown_sub_command", "Command", commandName, "Sub", inv.sub))
+	return a, nil
+}
+
+// asked says what a sub-command asked, for logs and the audit (bot.Command.Text): the
+// handlers read its Args, never this.
+func asked(inv invocation) string {
+	parts := []string{inv.sub}
+	for _, name := range slices.Sorted(maps.Keys(inv.strings)) {
+		if v := strings.TrimSpace(inv.strings[name]); v != "" {
+			parts = append(parts, name+":"+v)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(inv.bools)) {
+		if inv.bools[name] {
+			parts = append(parts, name+":true")
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 // splitUsers cuts the users option at spaces and commas.
 func splitUsers(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || unicode.IsSpace(r) })
-}
-
-// The handlers' parser (handlers/parse.go) closes a quote opened by " at any of "“”, one
-// opened by ' at any of '‘’, and one opened by « only at »: chat clients turn typed quotes
-// into typographic ones. A value is wrapped in the first kind whose closing marks it
-// doesn't contain, so it comes back as exactly one quoted word, never a flag. A value that
-// contains a closing mark of every kind can't be written safely: ok is false.
-var quoteKinds = []struct{ open, close, closers string }{
-	{`"`, `"`, "\"“”"},
-	{`'`, `'`, "'‘’"},
-	{"«", "»", "»"},
-}
-
-func quote(v string) (quoted string, ok bool) {
-	for _, k := range quoteKinds {
-		if !strings.ContainsAny(v, k.closers) {
-			return k.open + v + k.close, true
-		}
-	}
-	return "", false
 }

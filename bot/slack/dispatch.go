@@ -54,7 +54,7 @@ func (p *Platform) receiveCommand(ctx context.Context, cmd slackapi.SlashCommand
 		return
 	}
 	lang := p.userLanguage(cmd.UserID)
-	d := bot.Delivery{Kind: kindCommand, Key: key, Payload: payload, Reply: reply, Quick: p.in.Quick(commandText(cmd.Text)), Retry: retry}
+	d := bot.Delivery{Kind: kindCommand, Key: key, Payload: payload, Reply: reply, Quick: p.in.Quick(bot.Command{Text: commandText(cmd.Text)}), Retry: retry}
 	p.in.Receive(ctx, d, func(bot.Receipt) (bool, error) {
 		// The same for every receipt: a retry is answered as the first was, and a
 		// refusal follows through the response_url.

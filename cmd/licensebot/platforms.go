@@ -74,7 +74,7 @@ func platform[P chatPlatform](configured func(configs.Config, bot.Options) (P, b
 // stops answering for them), the metrics, and the product names for the person typing.
 func chatOptions(cfg configs.Config, st *store.Store, worker string, logger *slog.Logger, now func() time.Time, m *metrics, products func(ctx context.Context, who bot.Actor) ([]string, error)) bot.Options {
 	return bot.Options{
-		Logger: logger, Now: now, Language: cfg.Language, Quick: handlers.IsQuickCommand,
+		Logger: logger, Now: now, Language: cfg.Language, Quick: handlers.IsQuick,
 		Inbox: inbox{st}, Holder: worker, ReclaimAfter: cfg.Jobs.Idle,
 		ObserveError: m.ChatAPIError,
 		Products:     products,
