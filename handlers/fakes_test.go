@@ -243,7 +243,7 @@ func (m *memRequests) Create(_ context.Context, id, state string, data []byte, _
 		return m.fail
 	}
 	if _, ok := m.recs[id]; ok {
-		return fmt.Errorf("exists")
+		return fmt.Errorf("request %s: %w", id, ErrExists)
 	}
 	m.recs[id] = Stored{State: state, Version: 1, Data: data}
 	return nil

@@ -189,3 +189,25 @@ func TestTheReasonIsShownVerbatim(t *testing.T) {
 		}
 	}
 }
+
+// A delivery worked on twice (taken over from a replica that died after answering it) makes
+// one request: the second time, the answer is made again from the request stored.
+func TestADeliveryWorkedOnTwiceMakesOneRequest(t *testing.T) {
+	w := newWorld(t, Options{})
+	cmd := bot.Command{Actor: actor("adele"), Text: `alice@contoso.example -p "Office 365 E3"`, DeliveryID: "slack:command:T1:trigger-1"}
+	first := w.svc.HandleCommand(context.Background(), cmd).Message
+	again := w.svc.HandleCommand(context.Background(), cmd).Message
+	if w.reqs.count() != 1 {
+		t.Fatalf("%d requests stored, want 1", w.reqs.count())
+	}
+	if button(t, first, ActionConfirm).Value != button(t, again, ActionConfirm).Value {
+		t.Fatal("the second answer is for another request")
+	}
+	mustContain(t, again, "This will remove 1 license")
+	// Another delivery is another request.
+	cmd.DeliveryID = "slack:command:T1:trigger-2"
+	w.svc.HandleCommand(context.Background(), cmd)
+	if w.reqs.count() != 2 {
+		t.Fatalf("%d requests stored, want 2", w.reqs.count())
+	}
+}

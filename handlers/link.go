@@ -67,12 +67,19 @@ func (s *Service) link(ctx context.Context, cmd bot.Command, upn string) (bot.Me
 			return bot.Message{}, fmt.Errorf("read the manager of %s: %w", u.UserPrincipalName, err)
 		}
 	}
-	if r.ID, err = s.NewID(); err != nil {
+	if r.ID, err = s.requestID(cmd); err != nil {
 		return bot.Message{}, fmt.Errorf("make a request id: %w", err)
 	}
 	ctx = withRequest(ctx, r.ID)
 	if _, err := s.transition(ctx, r, Stored{}, move{on: evLinkRequest, to: StateAwaitingApproval, by: requester,
-		audit: map[string]string{"command": cmd.Text}}); err != nil {
+		audit: map[string]string{"command": cmd.Text}}); errors.Is(err, ErrExists) {
+		// This delivery was worked on before (requestID): its request is out already.
+		stored, _, err := s.load(ctx, r.ID)
+		if err != nil {
+			return bot.Message{}, err
+		}
+		return linkRequestedMessage(langIn(ctx), stored, s.opts), nil
+	} else if err != nil {
 		return bot.Message{}, err
 	}
 	s.schedule(ctx, r)

@@ -41,6 +41,9 @@ type Stored struct {
 var (
 	ErrNotFound = errors.New("not found")
 	ErrConflict = errors.New("changed meanwhile")
+	// ErrExists: a request with this id is stored already (its delivery was worked on
+	// before: see requestID).
+	ErrExists = errors.New("already exists")
 )
 
 // Requests keeps requests. Transition is an atomic compare-and-set on (state, version): it is

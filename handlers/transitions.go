@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -178,6 +179,10 @@ func (s *Service) write(ctx context.Context, r *Request, from Stored) (Stored, e
 		return Stored{}, err
 	}
 	if err := s.Requests.Create(ctx, r.ID, string(r.State), data, s.opts.RetainFor); err != nil {
+		if errors.Is(err, ErrExists) {
+			// The same delivery made it before (requestID): not an outage.
+			return Stored{}, fmt.Errorf("store request %s: %w", r.ID, err)
+		}
 		return Stored{}, fmt.Errorf("store request %s: %w", r.ID, errStore{err})
 	}
 	return Stored{}, nil

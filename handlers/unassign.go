@@ -60,7 +60,7 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 			return bot.Message{}, err
 		}
 	}
-	if r.ID, err = s.NewID(); err != nil {
+	if r.ID, err = s.requestID(cmd); err != nil {
 		return bot.Message{}, fmt.Errorf("make a request id: %w", err)
 	}
 	ctx = withRequest(ctx, r.ID)
@@ -69,7 +69,20 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 		to = StateAwaitingPick
 	}
 	if _, err := s.transition(ctx, r, Stored{}, move{on: evRequest, to: to, by: caller, at: now,
-		audit: map[string]string{"command": cmd.Text, "removals": fmt.Sprint(plan.Removals())}}); err != nil {
+		audit: map[string]string{"command": cmd.Text, "removals": fmt.Sprint(plan.Removals())}}); errors.Is(err, ErrExists) {
+		// This delivery was worked on before (requestID): answer with its request again.
+		stored, _, err := s.load(ctx, r.ID)
+		if err != nil {
+			return bot.Message{}, err
+		}
+		switch stored.State {
+		case StateAwaitingPick:
+			return pickMessage(langIn(ctx), stored, s.opts), nil
+		case StateAwaitingConfirmation:
+			return planMessage(langIn(ctx), stored.Plan, s.notices(stored.Plan, now), s.opts, planConfirm, stored.ID), nil
+		}
+		return stateMessage(langIn(ctx), stored, s.opts.Location), nil
+	} else if err != nil {
 		return bot.Message{}, err
 	}
 	s.schedule(ctx, r)

@@ -64,7 +64,7 @@ func (s *Service) undo(ctx context.Context, cmd bot.Command, caller Person, id s
 			return bot.Message{}, err
 		}
 	}
-	if u.ID, err = s.NewID(); err != nil {
+	if u.ID, err = s.requestID(cmd); err != nil {
 		return bot.Message{}, fmt.Errorf("new request id: %w", err)
 	}
 	ctx = withRequest(ctx, u.ID)
@@ -76,7 +76,17 @@ func (s *Service) undo(ctx context.Context, cmd bot.Command, caller Person, id s
 		return bot.Message{}, fmt.Errorf("read the organisation's products: %w", perr)
 	}
 	if _, err := s.transition(ctx, u, Stored{}, move{on: evRequest, to: StateAwaitingConfirmation, by: caller, at: now,
-		audit: map[string]string{"undo_of": id, "command": cmd.Text, "restores": fmt.Sprint(restoreCount(u))}}); err != nil {
+		audit: map[string]string{"undo_of": id, "command": cmd.Text, "restores": fmt.Sprint(restoreCount(u))}}); errors.Is(err, ErrExists) {
+		// This delivery was worked on before (requestID): answer with its undo again.
+		stored, _, err := s.load(ctx, u.ID)
+		if err != nil {
+			return bot.Message{}, err
+		}
+		if stored.State != StateAwaitingConfirmation {
+			return stateMessage(langIn(ctx), stored, s.opts.Location), nil
+		}
+		u = stored
+	} else if err != nil {
 		return bot.Message{}, err
 	}
 	s.schedule(ctx, u)

@@ -16,7 +16,7 @@ type requestStore struct{ *store.Store }
 
 func (s requestStore) Create(ctx context.Context, id, state string, data []byte, ttl time.Duration) error {
 	_, err := s.Store.Create(ctx, id, state, data, ttl)
-	return err
+	return storeErr(err)
 }
 
 func (s requestStore) Get(ctx context.Context, id string) (handlers.Stored, error) {
@@ -46,6 +46,8 @@ func storeErr(err error) error {
 		return errors.Join(handlers.ErrNotFound, err)
 	case errors.Is(err, store.ErrConflict):
 		return errors.Join(handlers.ErrConflict, err)
+	case errors.Is(err, store.ErrExists):
+		return errors.Join(handlers.ErrExists, err)
 	}
 	return err
 }
