@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// memoryLedger is the Ledger of a single process (no Jobs): the demo and unit tests. Its
+// memoryLedger is the Ledger of a single process (no Jobs): unit tests only. Its
 // in-flight marks never go stale, since nobody else could take them over.
 type memoryLedger struct {
 	now       func() time.Time

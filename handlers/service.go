@@ -25,7 +25,7 @@ type Deps struct {
 	Notifier Notifier
 	// Jobs and Ledger run approved requests as durable jobs shared by every replica
 	// (RunWorkers). Without Jobs a request runs at once in the approving click, with an
-	// in-memory ledger: one process only (the demo, tests).
+	// in-memory ledger: one process only (unit tests; the demo runs jobs on its embedded Redis).
 	Jobs   Jobs
 	Ledger Ledger
 	// Limiter bounds new requests per person and workspace; optional.

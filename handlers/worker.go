@@ -64,6 +64,11 @@ func (s *Service) RunWorkers(ctx context.Context, worker string, n int) {
 	wg.Wait()
 }
 
+// jobWait is how long one read for a new job blocks in Redis. The Redis client does not
+// end a blocked read when ctx is cancelled, so this is also how long a stopping worker
+// can be kept waiting: short, at the price of two cheap reads a second per idle worker.
+const jobWait = 500 * time.Millisecond
+
 func (s *Service) work(ctx context.Context, worker string) {
 	// Reclaim first, so that a stopped worker's job is not left behind new ones.
 	lastReclaim := time.Time{}
@@ -76,7 +81,7 @@ func (s *Service) work(ctx context.Context, worker string) {
 			job, ok, err = s.Jobs.ReclaimJob(ctx, worker, s.opts.JobIdle)
 		}
 		if err == nil && !ok {
-			job, ok, err = s.Jobs.NextJob(ctx, worker, min(2*time.Second, s.opts.JobIdle/4))
+			job, ok, err = s.Jobs.NextJob(ctx, worker, min(jobWait, s.opts.JobIdle/4))
 		}
 		if err != nil {
 			if ctx.Err() == nil {

@@ -33,6 +33,7 @@ func (r *recorder) Update(context.Context, bot.MessageRef, bot.Message) error { 
 // The core's promise, end to end with the real parts: a real redis-server, the real Graph SDK
 // and the simulated tenant. 50 Approve clicks at once on one request make exactly one removal.
 func TestConcurrentApprovalsOnRealRedisRemoveOnce(t *testing.T) {
+	t.Parallel()
 	redisSrv := storetest.Start(t)
 	rdb := redisSrv.Client(t)
 	tenant, err := graphtest.NewServer(graphtest.SampleTenant(), graphtest.WithToken("t0ken"), graphtest.WithLatency(5*time.Millisecond))

@@ -36,6 +36,7 @@ func day(t time.Time, language string) string {
 // tenant's subscription lifecycle (150 days after the day, for Office 365 E3) as the day
 // after which it moves on unless renewed.
 func TestDemoDatesOnChosenDays(t *testing.T) {
+	t.Parallel()
 	istanbul, err := time.LoadLocation("Europe/Istanbul")
 	if err != nil {
 		t.Skip(err)
@@ -99,6 +100,7 @@ func TestDemoDatesOnChosenDays(t *testing.T) {
 // A Slack user whose locale is tr-TR gets the plan, with its data-retention warnings and
 // dates, in Turkish, on each chosen day.
 func TestServeSlackSpeaksTurkishOnChosenDays(t *testing.T) {
+	t.Parallel()
 	istanbul, err := time.LoadLocation("Europe/Istanbul")
 	if err != nil {
 		t.Skip(err)

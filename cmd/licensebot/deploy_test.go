@@ -58,6 +58,7 @@ func dig(v any, path ...any) any {
 }
 
 func TestKubernetesManifestsParse(t *testing.T) {
+	t.Parallel()
 	kinds := map[string]map[string]any{}
 	for _, f := range []string{"../../deploy/kubernetes/licensebot.yaml", "../../deploy/kubernetes/redis.yaml"} {
 		for _, d := range yamlDocs(t, f) {
@@ -96,6 +97,7 @@ func TestKubernetesManifestsParse(t *testing.T) {
 }
 
 func TestComposeFileParses(t *testing.T) {
+	t.Parallel()
 	docs := yamlDocs(t, "../../deploy/compose.yaml")
 	if len(docs) != 1 {
 		t.Fatalf("%d documents", len(docs))
@@ -111,6 +113,7 @@ func TestComposeFileParses(t *testing.T) {
 
 // The binary CI builds is the one the Dockerfile builds: same command.
 func TestDockerfileBuildsWhatCIBuilds(t *testing.T) {
+	t.Parallel()
 	docker, err := os.ReadFile("../../Dockerfile")
 	if err != nil {
 		t.Fatal(err)
@@ -144,6 +147,7 @@ func toStrings(v any) []string {
 
 // The scopes doctor requires are the manifest's, no more and no fewer.
 func TestDoctorRequiresTheManifestScopes(t *testing.T) {
+	t.Parallel()
 	docs := yamlDocs(t, "../../configs/slack-app-manifest.yaml")
 	manifest := toStrings(dig(docs[0], "oauth_config", "scopes", "bot"))
 	if got, want := strings.Join(slack.RequiredScopes(), ","), strings.Join(manifest, ","); got != want {
@@ -172,6 +176,7 @@ type grafanaPanel struct {
 // The example dashboard imports into Grafana (a ${DS_PROMETHEUS} input) and every query in it
 // reads a series licensebot serves: a renamed metric breaks this test, not the dashboard.
 func TestGrafanaDashboardQueriesRegisteredMetrics(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile("../../deploy/grafana-dashboard.json")
 	if err != nil {
 		t.Fatal(err)

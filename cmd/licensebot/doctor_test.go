@@ -108,6 +108,7 @@ func startDoctorWorld(t *testing.T, s doctorSetup) (env map[string]string, secre
 }
 
 func TestDoctor(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		setup doctorSetup
@@ -242,6 +243,7 @@ func TestDoctor(t *testing.T) {
 }
 
 func TestDoctorCountsFailures(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"GRAPH_ACCESS_TOKEN": "t"} // no Redis, no chat platform, no approvers
 	var stdout bytes.Buffer
 	err := runDoctor(context.Background(), func(k string) string { return env[k] }, &stdout, &stdout)

@@ -14,6 +14,7 @@ import (
 // request is refused with the reason and nothing is stored: never planned on stale or
 // partial data. Through serve, with the real SDK against the simulated tenant.
 func TestServeFailsClosedWhenGraphFailsDuringChecks(t *testing.T) {
+	t.Parallel()
 	w := startServe(t, nil)
 	w.tenant.SetFailureRate(1)
 	cmd := w.command("U0ADELE", `alice@contoso.example --product "Office 365 E3"`)
@@ -39,6 +40,7 @@ func TestServeFailsClosedWhenGraphFailsDuringChecks(t *testing.T) {
 // A request that expires while waiting for approval has its approval message edited to
 // "expired" by the sweepers of several replicas on one real Redis, exactly once.
 func TestExpiredRequestIsEditedOnceByManyReplicas(t *testing.T) {
+	t.Parallel()
 	w := newBulkWorld(t, 5, handlers.Options{ApprovalTTL: 300 * time.Millisecond})
 	replicas := []*handlers.Service{w.replica(), w.replica(), w.replica()}
 	ids := []string{w.confirmed(replicas[0], 2), w.confirmed(replicas[1], 3)}

@@ -25,6 +25,7 @@ import (
 // reaches Slack through a proxy that holds users.info for the approver (the first thing the
 // work on a click does: who clicked?) until the victim is dead.
 func TestApprovalAcknowledgedByAKilledReplicaIsCarriedOutByAnother(t *testing.T) {
+	t.Parallel()
 	rs := newReplicaSet(t, 1, graphtest.WithLatency(5*time.Millisecond))
 	held := make(chan struct{}, 1)
 	proxy := holdingUsersInfo(t, rs.slack.URL, "U0MEGAN", held)

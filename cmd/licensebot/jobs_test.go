@@ -235,6 +235,7 @@ func (r *editRecorder) postsContaining(s string) []bot.Message {
 // the tenant throttles (429 with Retry-After, in and outside $batch) and fails 5% of
 // requests with 5xx.
 func TestThousandUsersRemovedExactlyOnceThroughThrottlingAndFailures(t *testing.T) {
+	t.Parallel()
 	const n = 1000
 	w := newBulkWorld(t, n, handlers.Options{}, graphtest.WithThrottle(150, 0), graphtest.WithFailureRate(0, 7))
 	svc := w.replica()
@@ -259,6 +260,7 @@ func TestThousandUsersRemovedExactlyOnceThroughThrottlingAndFailures(t *testing.
 // Progress: the approval message is edited with counts while the job runs, never twice
 // within 2 seconds, and ends with the full roll-up.
 func TestProgressEditsAtMostEveryTwoSeconds(t *testing.T) {
+	t.Parallel()
 	const n = 300
 	w := newBulkWorld(t, n, handlers.Options{InFlight: 1, MaxInFlight: 1}, graphtest.WithLatency(150*time.Millisecond))
 	svc := w.replica()
@@ -295,6 +297,7 @@ func TestProgressEditsAtMostEveryTwoSeconds(t *testing.T) {
 // Many replicas: 100 Approve clicks spread over 3 replicas start exactly one job, and the
 // removal happens once.
 func TestHundredApprovalsOverThreeReplicasStartOneJob(t *testing.T) {
+	t.Parallel()
 	w := newBulkWorld(t, 30, handlers.Options{Approvers: []string{"megan@contoso.example", "hal@contoso.example"}},
 		graphtest.WithLatency(5*time.Millisecond))
 	replicas := []*handlers.Service{w.replica(), w.replica(), w.replica()}
@@ -331,6 +334,7 @@ func TestHundredApprovalsOverThreeReplicasStartOneJob(t *testing.T) {
 // Undo gives back exactly what was removed: the same products with the same disabled plans,
 // to the users of that request only, after its own confirmation.
 func TestUndoRestoresTheSameProductsAndDisabledPlans(t *testing.T) {
+	t.Parallel()
 	const n = 45
 	w := newBulkWorld(t, n+5, handlers.Options{}, graphtest.WithLatency(2*time.Millisecond))
 	svc := w.replica()

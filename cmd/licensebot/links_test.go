@@ -19,6 +19,7 @@ import (
 // links administrators approved, then the links Discord's own workflow stored before
 // linking moved into the handlers.
 func TestLinksFromConfigurationTheStoreAndBefore(t *testing.T) {
+	t.Parallel()
 	m := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: m.Addr()})
 	st := store.New(rdb, "licensebot")

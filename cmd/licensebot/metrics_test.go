@@ -9,6 +9,7 @@ import (
 )
 
 func TestMetricsCountChatAPIErrorsByPlatformMethodAndReason(t *testing.T) {
+	t.Parallel()
 	m := newMetrics()
 	// As the platforms tell it (bot.Options.ObserveError).
 	observe := m.ChatAPIError

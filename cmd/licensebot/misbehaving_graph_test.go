@@ -16,6 +16,7 @@ import (
 // sentence, nothing changed), quick commands aren't held up, nothing panics, the replica stays
 // up, and /readyz says whether it can work.
 func TestServeSurvivesAMisbehavingGraph(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs every fault on every read under serve")
 	}

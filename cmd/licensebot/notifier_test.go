@@ -24,6 +24,7 @@ func (n *namedNotifier) Update(_ context.Context, ref bot.MessageRef, _ bot.Mess
 }
 
 func TestPlatformsRouteEachMessageToItsPlatform(t *testing.T) {
+	t.Parallel()
 	slackN, discordN := &namedNotifier{name: "slack"}, &namedNotifier{name: "discord"}
 	var p platforms
 	p.add("slack", slackN)

@@ -204,6 +204,7 @@ func (w *outageWorld) approveAndWaitOutcome(id, approvalTS, want string) {
 // nothing was changed" within 3 s and /readyz is 503; with Redis back the same request,
 // still awaiting confirmation under the same id, is confirmed, approved and removed once.
 func TestOutageBeforeConfirmKeepsThePlanAndResumes(t *testing.T) {
+	t.Parallel()
 	w := startOutageServe(t, 0, nil)
 	id := w.plan()
 
@@ -245,6 +246,7 @@ func TestOutageBeforeConfirmKeepsThePlanAndResumes(t *testing.T) {
 // with Redis back the request is still awaiting approval, and Approve removes once and
 // posts the outcome.
 func TestOutageBetweenConfirmAndApproveRemovesNothingUntilApproved(t *testing.T) {
+	t.Parallel()
 	w := startOutageServe(t, 0, nil)
 	id := w.plan()
 	w.slack.WaitResponses(t, w.click("U0ADELE", "confirm", id, "C0GENERAL", "1700000000.000001", true, ""), 1)
@@ -302,6 +304,7 @@ func TestOutageBetweenConfirmAndApproveRemovesNothingUntilApproved(t *testing.T)
 // back the job finishes by itself in the same licensebot process, every user's license
 // removed exactly once and the outcome posted.
 func TestOutageDuringJobFinishesByItselfExactlyOnce(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs a 200-user job through an outage: skipped with -short")
 	}
@@ -411,6 +414,7 @@ func jobThroughOutage(t *testing.T, down time.Duration) {
 // answered "temporarily unavailable" within Slack's 3 seconds and /readyz must say 503
 // within its own 2-second bound; once Redis runs again the same Confirm works.
 func TestOutageHungRedisAnswersWithinThreeSeconds(t *testing.T) {
+	t.Parallel()
 	w := startOutageServe(t, 0, nil)
 	id := w.plan()
 	info, err := w.redis.Client(t).Info(context.Background(), "server").Result()

@@ -10,6 +10,7 @@ import (
 // With Redis down, licensebot still answers Slack within its 3 seconds, says nothing was
 // changed, and is not ready; with Redis back, the same process works again.
 func TestServeWithRedisDownFailsClosedAndRecovers(t *testing.T) {
+	t.Parallel()
 	w := startServe(t, nil)
 	w.redis.Stop()
 

@@ -18,9 +18,11 @@ import (
 )
 
 // chatPlatform is a configured chat platform, as serve, demo and doctor run it; they never
-// name one. Each is a package under bot/ (bot/slack, bot/discord, bot/console) that builds
-// itself from the configuration (chatPlatforms), and runs its deliveries through the
-// shared inbound pipeline (bot.Inbound).
+// name one. Each is a package under bot/. Slack and Discord build themselves from the
+// configuration (chatPlatforms) and run their deliveries through the shared inbound
+// pipeline (bot.Inbound), which records each one in Redis before acknowledging it. The
+// console (bot/console) is the demo's: built by demo, added to the same chatSet and run
+// the same way, but with no inbox, since a terminal has no acknowledgement to lose.
 type chatPlatform interface {
 	// Post and Update make it a handlers.Notifier: the handlers post through it.
 	handlers.Notifier

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"os"
 	"os/exec"
 	"slices"
@@ -29,7 +30,20 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
+	flag.Parse()
+	if !flagSet("test.parallel") {
+		// These tests wait on fakes, timers and child processes far more than they
+		// compute (about 30 s of CPU in 4 min), so more of them run at once than the
+		// default of one per CPU. -parallel on the command line still wins.
+		_ = flag.Set("test.parallel", "6")
+	}
 	os.Exit(m.Run())
+}
+
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // replicaSet is licensebot processes sharing one redis-server and one simulated tenant.
@@ -148,6 +162,7 @@ func (rs *replicaSet) waitDone(id string, n int, within time.Duration) {
 // A worker process killed with SIGKILL in the middle of a 500-user job: another replica
 // takes the job over and finishes it; no user gets two removals; the roll-up is complete.
 func TestKilledReplicaJobIsFinishedByAnotherExactlyOnce(t *testing.T) {
+	t.Parallel()
 	const n = 500
 	rs := newReplicaSet(t, n, graphtest.WithLatency(50*time.Millisecond), graphtest.WithThrottle(100, 0))
 	rs.start()
@@ -178,6 +193,7 @@ func TestKilledReplicaJobIsFinishedByAnotherExactlyOnce(t *testing.T) {
 // answer, hands the job back and exits within its shutdown deadline; another replica
 // finishes the job with every user removed once.
 func TestTerminatedReplicaHandsItsJobToAnother(t *testing.T) {
+	t.Parallel()
 	const n = 400
 	rs := newReplicaSet(t, n, graphtest.WithLatency(50*time.Millisecond), graphtest.WithThrottle(100, 0))
 	rs.start()

@@ -15,12 +15,13 @@ var version = "dev"
 const usage = `licensebot removes Microsoft 365 licenses from chat, with confirmation and approval.
 
 Usage:
-  licensebot serve   Slack in front (Socket Mode or HTTP), Redis, Microsoft Graph;
+  licensebot serve   Slack (Socket Mode or HTTP) and/or Discord in front, Redis, Microsoft Graph;
                      configured by the environment (see README.md)
   licensebot demo [-policy approvers|manager|none] [-tz Europe/Istanbul] [-lang en|tr] [-worst-case]
                      the whole flow in this terminal, against a simulated tenant
-  licensebot doctor  checks the configuration, Redis, Graph (token, permissions) and Slack
-                     (token, scopes, channel, groups), one line each; exit 0 when all pass
+  licensebot doctor  checks the configuration, Redis, Graph (token, permissions) and each
+                     chat platform configured (token, scopes, channels), one line each;
+                     exit 0 when all pass
   licensebot healthcheck
                      exits 0 when the licensebot on this host answers /healthz
   licensebot version

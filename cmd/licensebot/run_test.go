@@ -43,6 +43,7 @@ func buttonNumber(t *testing.T, out, label string) string {
 }
 
 func TestDemoRemovesAfterConfirmAndApproval(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"demo"}, {"demo", "-worst-case"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) { testDemoRemovesAfterConfirmAndApproval(t, args...) })
 	}
@@ -87,6 +88,7 @@ func testDemoRemovesAfterConfirmAndApproval(t *testing.T, args ...string) {
 }
 
 func TestDemoRefusals(t *testing.T) {
+	t.Parallel()
 	script := strings.Join([]string{
 		`/as carol`,
 		`/unassign alice@contoso.example --product "Office 365 E3"`,
@@ -150,6 +152,7 @@ func TestDemoStartsInUnderASecond(t *testing.T) {
 }
 
 func TestRunRefusesUnknownCommands(t *testing.T) {
+	t.Parallel()
 	if _, _, err := runWith(t, "", "frobnicate"); err == nil || !strings.Contains(err.Error(), "frobnicate") {
 		t.Fatalf("err %v", err)
 	}

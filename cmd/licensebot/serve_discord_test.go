@@ -160,6 +160,7 @@ var tenantModes = []struct {
 }
 
 func TestServeDiscordEndToEnd(t *testing.T) {
+	t.Parallel()
 	for _, mode := range tenantModes {
 		t.Run(mode.name, func(t *testing.T) { testServeDiscordEndToEnd(t, mode.opts...) })
 	}
@@ -261,6 +262,7 @@ func testServeDiscordEndToEnd(t *testing.T, tenantOpts ...graphtest.Option) {
 }
 
 func TestServeDiscordRefusesBadSignatures(t *testing.T) {
+	t.Parallel()
 	w := startDiscordServe(t)
 	ping := map[string]any{"id": "1", "application_id": discordfake.AppID, "type": 1, "token": "t", "version": 1}
 	if status, typ := w.deliver(ping, nil); status != 200 || typ != 1 {
@@ -282,6 +284,7 @@ func TestServeDiscordRefusesBadSignatures(t *testing.T) {
 // A request made in Slack is approved from Discord: the approval request is on both
 // platforms, either may decide, and the other copy loses its buttons.
 func TestServeSlackRequestApprovedFromDiscord(t *testing.T) {
+	t.Parallel()
 	w := startChatServe(t, nil) // Slack (HTTP mode) and Discord together
 	sl := w.slack
 	cmd := w.slackWorld.command("U0ADELE", `bob@contoso.example --product "Power BI Pro"`)
@@ -327,6 +330,7 @@ const discordHal = "100000000000000003"
 // administrator approves it in the approval channel, and Hal then makes a removal with his
 // linked account, approved and carried out; every step of the link is in the audit trail.
 func TestServeDiscordLinkApprovedThenTheLinkedPersonActs(t *testing.T) {
+	t.Parallel()
 	w := startDiscordServe(t)
 	answer := func(token string) string {
 		t.Helper()

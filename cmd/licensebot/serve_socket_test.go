@@ -10,6 +10,7 @@ import (
 // Socket Mode through run(): no public URL; the command arrives as an envelope over the
 // WebSocket, is acked with its envelope id, and the plan follows through response_url.
 func TestServeSlackSocketMode(t *testing.T) {
+	t.Parallel()
 	w := startServe(t, map[string]string{"SLACK_SIGNING_SECRET": "", "SLACK_APP_TOKEN": slackfake.AppToken})
 	w.slack.WaitConnected(t)
 	respName := "socket-cmd"

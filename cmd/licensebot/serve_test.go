@@ -226,6 +226,7 @@ func blocksText(blocks []map[string]any) string {
 }
 
 func TestServeSlackEndToEnd(t *testing.T) {
+	t.Parallel()
 	for _, mode := range tenantModes {
 		t.Run(mode.name, func(t *testing.T) { testServeSlackEndToEnd(t, mode.opts...) })
 	}
@@ -367,6 +368,7 @@ func testServeSlackEndToEnd(t *testing.T, tenantOpts ...graphtest.Option) {
 }
 
 func TestServeRefusesUnsignedRequests(t *testing.T) {
+	t.Parallel()
 	w := startServe(t, nil)
 	form := url.Values{"user_id": {"U0ADELE"}, "command": {"/unassign"}, "text": {"alice@contoso.example --all"},
 		"response_url": {w.slack.ResponseURL("x")}, "trigger_id": {"t"}}
@@ -402,6 +404,7 @@ func TestServeRefusesUnsignedRequests(t *testing.T) {
 // /readyz needs no credentials: a burst of it must not spend the app's Graph quota. Its
 // checks run at most once per readyCheckTTL, whatever the number of requests.
 func TestReadinessChecksAreCachedNotPerRequest(t *testing.T) {
+	t.Parallel()
 	w := startServe(t, nil)
 	var wg sync.WaitGroup
 	for range 200 {
@@ -425,6 +428,7 @@ func TestReadinessChecksAreCachedNotPerRequest(t *testing.T) {
 }
 
 func TestServeHealthAndReadiness(t *testing.T) {
+	t.Parallel()
 	w := startServe(t, nil)
 	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200} {
 		resp, err := http.Get(w.base + path)
@@ -439,6 +443,7 @@ func TestServeHealthAndReadiness(t *testing.T) {
 }
 
 func TestServeRefusesBadConfiguration(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -476,6 +481,7 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 }
 
 func TestHealthcheckCommand(t *testing.T) {
+	t.Parallel()
 	w := startServe(t, nil)
 	addr := strings.TrimPrefix(w.base, "http://")
 	var out bytes.Buffer
@@ -495,6 +501,7 @@ func TestHealthcheckCommand(t *testing.T) {
 }
 
 func TestServeWarnsAboutRedisWithoutPersistence(t *testing.T) {
+	t.Parallel()
 	w := startServe(t, nil) // storetest's default Redis: no AOF, no RDB
 	if err := w.stop(); err != nil {
 		t.Fatal(err)

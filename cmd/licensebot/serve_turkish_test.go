@@ -11,6 +11,7 @@ import (
 // Turkish; the approval channel keeps the configured language (English). The dates in
 // Turkish, on chosen days, are in clock_test.go.
 func TestServeSlackSpeaksTurkishToATurkishUser(t *testing.T) {
+	t.Parallel()
 	w := startServe(t, nil)
 	w.slack.AddUser(slackfake.User{ID: "U0HAL", Name: "hal", RealName: "Hal Turner", Email: "hal@contoso.example", Locale: "tr-TR"})
 
