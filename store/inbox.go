@@ -36,49 +36,68 @@ const (
 	inboxFieldPrefix = "f."
 )
 
-// recordDeliveryLua claims a delivery's key and, the first time, adds the delivery to the
-// inbox stream and hands it to its holder, in one step: a delivery is either new, recorded
-// and pending in its recorder's name, or a repeat, and never recorded without a holder.
+// recordDeliveriesLua records a batch of deliveries to one inbox in one step (inbox_batch.go
+// gathers them). For each, it claims the delivery's key and, the first time, adds the
+// delivery to the inbox stream; then it hands the entries added to their holder: a delivery
+// is either new, recorded and pending in its recorder's name, or a repeat, and never
+// recorded without a holder. One script for the batch, not one per delivery: Redis runs
+// a script call and a group read for all of them instead of 200 of each in a burst.
 //
-// The entry is handed over by reading the group's new entries (XREADGROUP ">"), as no
-// command assigns one given entry. Every recording reads its own entry in the same script,
+// The entries are handed over by reading the group's new entries (XREADGROUP ">"), as no
+// command assigns given entries. Every batch reads its own entries in the same script,
 // so no other new entry is normally there to read; one that is (a script that failed
 // half-way) is read along, becomes pending in this holder's name, and is taken over after
 // the idle time like any entry whose holder is gone.
 //
-//	KEYS[1] inbox stream, KEYS[2] the key's mark
-//	ARGV    group, holder, maxlen, mark ttl (ms), mark value, then field, value, …
-//	returns the entry id, or nil when the key was marked already
-const recordDeliveryLua = `
-if not redis.call('SET', KEYS[2], ARGV[5], 'NX', 'PX', ARGV[4]) then
-  return false
+//	KEYS[1] inbox stream, KEYS[1+i] the mark of delivery i
+//	ARGV    group, holder, maxlen, then for each delivery: mark ttl (ms), mark value,
+//	        the number of field and value arguments n, then field, value, … (n of them)
+//	returns, for each delivery, its entry id, or false when its key was marked already
+const recordDeliveriesLua = `
+local group, holder, maxlen = ARGV[1], ARGV[2], ARGV[3]
+local ids, ours, added = {}, {}, 0
+local a = 4
+for i = 2, #KEYS do
+  local ttl, mark, n = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
+  local fields = {}
+  for j = 1, n do
+    fields[j] = ARGV[a + 2 + j]
+  end
+  a = a + 3 + n
+  if redis.call('SET', KEYS[i], mark, 'NX', 'PX', ttl) then
+    local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*', unpack(fields))
+    ids[i - 1] = id
+    ours[id] = true
+    added = added + 1
+  else
+    ids[i - 1] = false
+  end
 end
-local fields = {}
-for i = 6, #ARGV do
-  fields[#fields + 1] = ARGV[i]
-end
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', unpack(fields))
+local seen = 0
 for _ = 1, 100 do
-  local got = redis.pcall('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', 100, 'STREAMS', KEYS[1], '>')
+  if seen >= added then
+    break
+  end
+  local got = redis.pcall('XREADGROUP', 'GROUP', group, holder, 'COUNT', added - seen + 100, 'STREAMS', KEYS[1], '>')
   if type(got) == 'table' and got.err then
     -- The group doesn't exist yet (the first delivery ever): made here, from the start of
-    -- the stream, so that this entry is read. Checked only then: every other delivery pays
-    -- nothing for it.
+    -- the stream, so that these entries are read. Checked only then: every other batch
+    -- pays nothing for it.
     if not string.find(got.err, 'NOGROUP') then
       return redis.error_reply(got.err)
     end
-    redis.call('XGROUP', 'CREATE', KEYS[1], ARGV[1], '0')
+    redis.call('XGROUP', 'CREATE', KEYS[1], group, '0')
   elseif not got then
     break
   else
     for _, m in ipairs(got[1][2]) do
-      if m[1] == id then
-        return id
+      if ours[m[1]] then
+        seen = seen + 1
       end
     end
   end
 end
-return id
+return ids
 `
 
 // extendDeliveriesLua resets the idle time of the entries the holder still holds, and
@@ -120,19 +139,22 @@ func (s *Store) RecordDelivery(ctx context.Context, inbox, holder, key string, f
 	if err := checkTTL(dedupe); err != nil {
 		return "", false, fmt.Errorf("record delivery %s: %w", key, err)
 	}
-	args := make([]any, 0, 7+2*len(fields))
-	args = append(args, inboxGroup, holder, s.opts.InboxMaxLen, dedupe.Milliseconds(), formatTime(s.opts.Now()), inboxFieldKey, key)
 	// Sorted so that an entry is the same bytes every time (readable, testable).
+	flat := make([]any, 0, 2+2*len(fields))
+	flat = append(flat, inboxFieldKey, key)
 	for _, k := range slices.Sorted(maps.Keys(fields)) {
-		args = append(args, inboxFieldPrefix+k, fields[k])
+		flat = append(flat, inboxFieldPrefix+k, fields[k])
 	}
-	id, err = s.recordBatched(ctx, []string{s.inboxKey(inbox), s.inboxMarkKey(key)}, args)
-	if isNil(err) {
-		return "", false, nil
-	}
+	id, err = s.recordBatched(ctx, &recordCall{
+		stream: s.inboxKey(inbox), holder: holder, mark: s.inboxMarkKey(key),
+		ttl: dedupe.Milliseconds(), markValue: formatTime(s.opts.Now()), fields: flat,
+	})
 	if err != nil {
 		// go-redis' errors name the command, never its arguments: no field's value is in it.
 		return "", false, fmt.Errorf("record delivery %s in inbox %s: %w", key, inbox, err)
+	}
+	if id == "" {
+		return "", false, nil // marked already: a repeat
 	}
 	return id, true, nil
 }

@@ -351,3 +351,62 @@ func TestInboxRecordsABurstTogether(t *testing.T) {
 		}
 	})
 }
+
+// A burst to two inboxes from two holders goes in one batch: each entry is pending in its
+// own holder's name in its own inbox.
+func TestInboxBurstToTwoInboxesFromTwoHolders(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		s, _ := inboxStore(t, b)
+		ctx := context.Background()
+		inboxes := []string{"slack", "discord"}
+		holders := []string{"replica-a", "replica-b"}
+		const n = 200
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				inbox, holder := inboxes[i%2], holders[(i/2)%2]
+				_, first, err := s.RecordDelivery(ctx, inbox, holder, fmt.Sprint(inbox, "-", i), testFields(i), testDedupe)
+				if err != nil || !first {
+					t.Errorf("record %d: first %v, %v", i, first, err)
+				}
+			})
+		}
+		wg.Wait()
+		prefix := strings.NewReplacer("/", "-", " ", "-").Replace(t.Name())
+		for _, inbox := range inboxes {
+			pending, err := b.rdb.XPending(ctx, prefix+":{inbox}:"+inbox, "receivers").Result()
+			if err != nil || pending.Count != n/2 || pending.Consumers["replica-a"] != n/4 || pending.Consumers["replica-b"] != n/4 {
+				t.Errorf("inbox %s: pending %+v, %v; want %d each held by replica-a and replica-b", inbox, pending, err, n/4)
+			}
+		}
+	})
+}
+
+// Callers that give up while their deliveries wait for a batch leave no batch slot taken:
+// the next delivery is recorded at once, and one that gave up is recorded or not, never
+// reported recorded when it was not.
+func TestInboxCallersGivingUpLeaveNoSlotTaken(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		s, _ := inboxStore(t, b)
+		for round := range 20 {
+			var wg sync.WaitGroup
+			for i := range 100 {
+				wg.Go(func() {
+					ctx, cancel := context.WithTimeout(context.Background(), time.Duration(i%7)*200*time.Microsecond)
+					defer cancel()
+					id, first, err := s.RecordDelivery(ctx, testInbox, "replica-a", fmt.Sprint("gave-up-", round, "-", i), testFields(i), testDedupe)
+					if err == nil && first && id == "" {
+						t.Errorf("recorded without an entry id")
+					}
+				})
+			}
+			wg.Wait()
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			_, first, err := s.RecordDelivery(ctx, testInbox, "replica-a", fmt.Sprint("after-", round), testFields(0), testDedupe)
+			cancel()
+			if err != nil || !first {
+				t.Fatalf("round %d: a delivery after callers gave up: first %v, %v", round, first, err)
+			}
+		}
+	})
+}

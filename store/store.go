@@ -108,7 +108,7 @@ func NewWithOptions(rdb redis.UniversalClient, prefix string, opts Options) *Sto
 		releaseUser: redis.NewScript(releaseUserLua),
 		extendJob:   redis.NewScript(extendJobLua),
 
-		recordDelivery:   redis.NewScript(recordDeliveryLua),
+		recordDelivery:   redis.NewScript(recordDeliveriesLua),
 		extendDeliveries: redis.NewScript(extendDeliveriesLua),
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"slices"
@@ -28,6 +29,13 @@ func TestMain(m *testing.M) {
 	if os.Getenv(replicaEnv) != "" {
 		os.Args = []string{"licensebot", "serve"}
 		main()
+		os.Exit(0)
+	}
+	if spec := os.Getenv(ackClientEnv); spec != "" {
+		if err := runAckClient(spec); err != nil {
+			fmt.Fprintln(os.Stderr, "ack client:", err)
+			os.Exit(1)
+		}
 		os.Exit(0)
 	}
 	flag.Parse()
