@@ -1,10 +1,10 @@
 package store
 
 import (
-	"slices"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -31,8 +31,8 @@ type recordCall struct {
 	lead chan struct{} // the call is handed a flushing slot
 	// promoted: lead has been sent (under recordBatcher.mu); once per call.
 	promoted bool
-	id   string // "" with a nil err: the key was marked already
-	err  error
+	id       string // "" with a nil err: the key was marked already
+	err      error
 }
 
 // recordBatcher gathers RecordDelivery calls. Up to maxRecordFlushes batches are on their way
