@@ -2,9 +2,15 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"maps"
+	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,27 +27,112 @@ type AuditEvent struct {
 }
 
 // Stream entry field names. Event fields are stored as "f.<name>" so they can never
-// collide with the fixed ones and stay readable in redis-cli XRANGE output.
+// collide with the fixed ones and stay readable in redis-cli XRANGE output. The chain's
+// own fields (seq, prev, prev_id, hash) are only in the global stream's entries.
 const (
 	auditFieldRequest = "request"
 	auditFieldAction  = "action"
 	auditFieldActor   = "actor"
 	auditFieldAt      = "at"
 	auditFieldPrefix  = "f."
+
+	auditFieldSeq    = "seq"
+	auditFieldPrev   = "prev"
+	auditFieldPrevID = "prev_id"
+	auditFieldHash   = "hash"
 )
 
 // requestAuditMaxLen caps one request's own stream; a request has a handful of events,
 // the cap only guards against a loop writing forever.
 const requestAuditMaxLen = 1000
 
-// Audit appends e to the global audit stream (XADD MAXLEN ~ Options.AuditMaxLen) and, if
-// it names a request, to that request's own stream, which AuditLog reads; the request's
-// stream expires Options.AuditRetention after its last event.
+// AuditGenesis is the prev of the chain's first entry (seq 1): 64 zeros, the width of a
+// hex SHA-256, so that every entry has a prev of the same form.
+const AuditGenesis = "0000000000000000000000000000000000000000000000000000000000000000"
+
+// auditCanonVersion starts every entry's canonical encoding, so that a later change of
+// the encoding can never produce the same bytes as this one.
+const auditCanonVersion = "licensebot-audit-v1"
+
+const (
+	// auditAppendAttempts bounds the compare-and-set retries of one append. Appends of one
+	// Store wait for each other (chainSem), so a conflict means another replica appended
+	// in between; each retry carries the head the script saw, and dozens of replicas
+	// would have to win in turn, every time, to use them all.
+	auditAppendAttempts = 50
+	// auditCallTimeout bounds each Redis call of the audit chain when the caller's
+	// context has no earlier deadline: an audit write or a page of an export never hangs.
+	auditCallTimeout = 10 * time.Second
+)
+
+// auditHead is the chain's last entry as an appender knows it: its seq, hash and stream id.
+type auditHead struct {
+	seq  uint64
+	hash string
+	id   string
+}
+
+var genesisHead = auditHead{seq: 0, hash: AuditGenesis, id: ""}
+
+// appendAuditLua appends one entry to the chain if the chain's head is what the caller
+// built the entry on (a compare-and-set: Redis' Lua has no SHA-256, so Go hashes and the
+// script only compares), then moves the head and trims entries older than the retention.
 //
-// The two streams are written in one pipeline, not a transaction: in Cluster they live
-// in different slots. If the call fails part-way the caller may retry and the global
-// stream may then hold the event twice; an audit log with a duplicate is better than
-// one with a gap.
+// KEYS[1] the chain's stream, KEYS[2] its head (hash: seq, hash, id of the last entry);
+// both carry the hash tag {audit}, so this works in Redis Cluster.
+// ARGV[1..3] the expected head's seq, hash and id; ARGV[4] the genesis hash; ARGV[5] the
+// new entry's seq, ARGV[6] its hash; ARGV[7] the retention in ms; ARGV[8..] the entry's
+// field/value pairs.
+//
+// A missing head with entries in the stream (the head key was deleted or lost) is read
+// from the last entry, so the chain goes on instead of restarting at seq 1. Trimming is by
+// age only (XTRIM MINID, exact, from the front, on Redis' clock, the clock of the stream
+// ids): an entry leaves the chain only when it is older than the retention, which Verify
+// can check (prev_id), never because the stream grew long.
+//
+// Returns {1, new id} or {0, seq, hash, id} of the head as it is.
+const appendAuditLua = `
+local h = redis.call('HMGET', KEYS[2], 'seq', 'hash', 'id')
+local seq, hash, id = h[1], h[2], h[3]
+if not seq then
+  local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+  if #last == 0 then
+    seq, hash, id = '0', ARGV[4], ''
+  else
+    id, seq, hash = last[1][1], '', ''
+    local f = last[1][2]
+    for i = 1, #f, 2 do
+      if f[i] == 'seq' then seq = f[i+1] elseif f[i] == 'hash' then hash = f[i+1] end
+    end
+  end
+end
+hash = hash or ''
+id = id or ''
+if seq ~= ARGV[1] or hash ~= ARGV[2] or id ~= ARGV[3] then
+  return {0, seq, hash, id}
+end
+local newid = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 8))
+redis.call('HSET', KEYS[2], 'seq', ARGV[5], 'hash', ARGV[6], 'id', newid)
+local keep = tonumber(ARGV[7])
+if keep > 0 then
+  local t = redis.call('TIME')
+  local cutoff = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - keep
+  if cutoff > 0 then
+    redis.call('XTRIM', KEYS[1], 'MINID', string.format('%d', cutoff))
+  end
+end
+return {1, newid}
+`
+
+// Audit appends e to the audit chain (the global stream, see "Audit chain" in the
+// package doc) and, if it names a request, to that request's own stream, which AuditLog
+// reads; the request's stream expires Options.AuditRetention after its last event.
+//
+// The chain's append is a compare-and-set on the chain's head, retried a bounded number
+// of times when another replica appended first. The request's stream is written after
+// it, in another call: in Cluster the two live in different slots. If that second call
+// fails the caller may retry and the chain then holds the event twice; an audit log with
+// a duplicate is better than one with a gap.
 func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
 	if e.RequestID != "" && !validID(e.RequestID) {
 		return fmt.Errorf("audit %s of request %q: %w", e.Action, e.RequestID, ErrInvalidID)
@@ -49,37 +140,178 @@ func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
 	if e.At.IsZero() {
 		e.At = s.opts.Now()
 	}
-	values := make([]any, 0, 8+2*len(e.Fields))
+	ctx, cancel := withAuditTimeout(ctx)
+	defer cancel()
+	values := auditEventValues(e)
+	if _, err := s.appendChain(ctx, values); err != nil {
+		return fmt.Errorf("audit %s of request %s by %s: %w", e.Action, e.RequestID, e.Actor, err)
+	}
+	if e.RequestID == "" {
+		return nil
+	}
+	key := s.requestAuditKey(e.RequestID)
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.XAdd(ctx, &redis.XAddArgs{Stream: key, MaxLen: requestAuditMaxLen, Approx: true, Values: values})
+		p.PExpire(ctx, key, s.opts.AuditRetention)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("audit %s of request %s by %s: request's stream: %w", e.Action, e.RequestID, e.Actor, err)
+	}
+	return nil
+}
+
+// auditEventValues is an event as stream field/value pairs, fields sorted by name so an
+// event's entry is the same bytes every time.
+func auditEventValues(e AuditEvent) []string {
+	values := make([]string, 0, 8+2*len(e.Fields))
 	values = append(values,
 		auditFieldRequest, e.RequestID,
 		auditFieldAction, e.Action,
 		auditFieldActor, e.Actor,
 		auditFieldAt, formatTime(e.At),
 	)
-	// Sorted so that an event's entry is the same bytes every time (readable, testable).
 	for _, k := range slices.Sorted(maps.Keys(e.Fields)) {
 		values = append(values, auditFieldPrefix+k, e.Fields[k])
 	}
+	return values
+}
 
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.XAdd(ctx, &redis.XAddArgs{Stream: s.auditKey(), MaxLen: s.opts.AuditMaxLen, Approx: true, Values: values})
-		if e.RequestID != "" {
-			key := s.requestAuditKey(e.RequestID)
-			p.XAdd(ctx, &redis.XAddArgs{Stream: key, MaxLen: requestAuditMaxLen, Approx: true, Values: values})
-			p.PExpire(ctx, key, s.opts.AuditRetention)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("audit %s of request %s by %s: %w", e.Action, e.RequestID, e.Actor, err)
+// appendChain links the event (values, as auditEventValues makes them) to the chain's
+// head and appends it; it returns the new head.
+func (s *Store) appendChain(ctx context.Context, values []string) (auditHead, error) {
+	// One append at a time per Store: this replica's own appends queue here instead of
+	// failing each other's compare-and-set, and the head it last wrote is its next guess.
+	select {
+	case s.chainSem <- struct{}{}:
+	case <-ctx.Done():
+		return auditHead{}, fmt.Errorf("wait for the audit chain: %w", ctx.Err())
 	}
-	return nil
+	defer func() { <-s.chainSem }()
+
+	head := s.chainHead
+	keys := []string{s.auditKey(), s.auditHeadKey()}
+	retention := strconv.FormatInt(s.opts.AuditRetention.Milliseconds(), 10)
+	for attempt := range auditAppendAttempts {
+		seq := head.seq + 1
+		hash := auditHash(seq, head.hash, head.id, values)
+		args := make([]any, 0, 7+4+len(values))
+		args = append(args, strconv.FormatUint(head.seq, 10), head.hash, head.id, AuditGenesis,
+			strconv.FormatUint(seq, 10), hash, retention,
+			auditFieldSeq, strconv.FormatUint(seq, 10),
+			auditFieldPrev, head.hash,
+			auditFieldPrevID, head.id,
+			auditFieldHash, hash)
+		for _, v := range values {
+			args = append(args, v)
+		}
+		res, err := s.appendAudit.Run(ctx, s.rdb, keys, args...).Slice()
+		if err != nil {
+			return auditHead{}, fmt.Errorf("append to the audit chain: %w", err)
+		}
+		if ok, _ := res[0].(int64); ok == 1 && len(res) == 2 {
+			id, _ := res[1].(string)
+			s.chainHead = auditHead{seq: seq, hash: hash, id: id}
+			return s.chainHead, nil
+		}
+		if len(res) != 4 {
+			return auditHead{}, fmt.Errorf("append to the audit chain: unexpected answer %v", res)
+		}
+		seqStr, _ := res[1].(string)
+		n, err := strconv.ParseUint(seqStr, 10, 64)
+		if err != nil {
+			return auditHead{}, fmt.Errorf("append to the audit chain: its head has seq %q: %w", seqStr, err)
+		}
+		head.seq = n
+		head.hash, _ = res[2].(string)
+		head.id, _ = res[3].(string)
+		// The first conflict is usually only a stale guess (this Store has not appended
+		// yet, or another replica has since); later ones mean replicas are racing: back
+		// off a little, with jitter, so that one of them wins.
+		if attempt > 0 {
+			if err := sleepCtx(ctx, jitter(time.Duration(attempt)*time.Millisecond)); err != nil {
+				return auditHead{}, fmt.Errorf("append to the audit chain: %w", err)
+			}
+		}
+	}
+	return auditHead{}, fmt.Errorf("append to the audit chain: head moved %d times in a row: %w", auditAppendAttempts, ErrConflict)
+}
+
+// auditHash is the hex SHA-256 of an entry's canonical encoding (auditCanonical).
+func auditHash(seq uint64, prev, prevID string, values []string) string {
+	sum := sha256.Sum256(auditCanonical(seq, prev, prevID, values))
+	return hex.EncodeToString(sum[:])
+}
+
+// auditCanonical is the bytes an entry's hash is taken of. Every item is written as its
+// length in bytes (decimal), ':', the bytes, '\n' (a netstring), so no value can move a
+// boundary between items whatever characters it holds. The items, in this order:
+//
+//	"licensebot-audit-v1", seq (decimal), prev (hex), prev_id (the previous entry's
+//	stream id, "" for seq 1), then the event's pairs as stored: "request", its value,
+//	"action", …, "actor", …, "at", the time as stored (RFC 3339, UTC, nanoseconds), then
+//	"f.<name>", value for each field, sorted by name.
+//
+// values are the event's pairs exactly as auditEventValues writes them (and as Verify
+// reads them back from the entry), so the hash covers the stored text, not a re-encoding.
+func auditCanonical(seq uint64, prev, prevID string, values []string) []byte {
+	n := 64 + len(prev) + len(prevID)
+	for _, v := range values {
+		n += len(v) + 8
+	}
+	b := make([]byte, 0, n)
+	item := func(s string) {
+		b = strconv.AppendInt(b, int64(len(s)), 10)
+		b = append(b, ':')
+		b = append(b, s...)
+		b = append(b, '\n')
+	}
+	item(auditCanonVersion)
+	item(strconv.FormatUint(seq, 10))
+	item(prev)
+	item(prevID)
+	for _, v := range values {
+		item(v)
+	}
+	return b
+}
+
+// withAuditTimeout bounds ctx by auditCallTimeout unless it already ends sooner.
+func withAuditTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d, ok := ctx.Deadline(); ok && time.Until(d) <= auditCallTimeout {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, auditCallTimeout)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// jitter returns a random duration in [d/2, d].
+func jitter(d time.Duration) time.Duration {
+	if d <= 1 {
+		return d
+	}
+	n, err := rand.Int(rand.Reader, big.NewInt(int64(d/2)))
+	if err != nil {
+		return d
+	}
+	return d/2 + time.Duration(n.Int64())
 }
 
 // AuditLog returns the latest max events of one request, oldest first (max <= 0: all
 // that are kept). It reads the request's own stream, so its cost does not depend on the
 // size of the global stream; events older than Options.AuditRetention after the
-// request's last event are gone from it (the global stream still has them, up to its cap).
+// request's last event are gone from it (the chain still has them until they are
+// Options.AuditRetention old).
 func (s *Store) AuditLog(ctx context.Context, requestID string, max int) ([]AuditEvent, error) {
 	if !validID(requestID) {
 		return nil, fmt.Errorf("audit log of request %q: %w", requestID, ErrInvalidID)
@@ -132,7 +364,7 @@ func parseAuditEvent(values map[string]any) (AuditEvent, error) {
 		default:
 			name, ok := strings.CutPrefix(k, auditFieldPrefix)
 			if !ok {
-				continue // a field a newer version added; ignore rather than fail reading history
+				continue // the chain's fields, or a field a newer version added: not the event's
 			}
 			if e.Fields == nil {
 				e.Fields = make(map[string]string)
@@ -142,3 +374,5 @@ func parseAuditEvent(values map[string]any) (AuditEvent, error) {
 	}
 	return e, nil
 }
+
+var errMalformed = errors.New("malformed audit entry")

@@ -8,8 +8,9 @@
 //     version), so a double click, two approvers or two replicas can never move a request
 //     twice (DESIGN.md: "a request moves between states only through an atomic
 //     compare-and-set");
-//   - the audit log: an append-only stream of events, capped with an approximate MAXLEN,
-//     plus a small per-request stream so one request's history is read without scanning;
+//   - the audit log: an append-only, hash-chained stream of every event (see "Audit
+//     chain"), trimmed by age, plus a small per-request stream so one request's history
+//     is read without scanning;
 //   - caches: callers' directory roles, and single-use claims that de-duplicate
 //     deliveries and clicks;
 //   - jobs: a durable queue of requests to execute on a stream with one consumer group
@@ -35,7 +36,8 @@
 //	licensebot:req:{ID}:results    hash: user → checkpointed result       (Options.ResultRetention)
 //	licensebot:req:{ID}:sending    hash: user → in-flight mark "ms:owner" (Options.ResultRetention)
 //	licensebot:req:{ID}:snapshots  hash: user → state before the change   (TTL per call)
-//	licensebot:audit               stream: every audit event              (MAXLEN ~ Options.AuditMaxLen)
+//	licensebot:{audit}             stream: the audit chain, every event   (MINID: Options.AuditRetention)
+//	licensebot:{audit}:head        hash: seq, hash, id of its last entry  (no TTL)
 //	licensebot:roles:USER          string: JSON array of role names       (TTL per call)
 //	licensebot:claim:KEY           string: claim marker                   (TTL per call)
 //	licensebot:jobs                stream + group "executors": jobs       (MAXLEN ~ Options.JobMaxLen, no TTL)
@@ -127,6 +129,29 @@
 // delivery to be acted on again, and the requests' compare-and-set keeps the effect
 // single. The mark and the stream share the hash tag {inbox}, so the script works in
 // Redis Cluster too.
+//
+// # Audit chain
+//
+// Every audit event, of every request, goes in append order into one stream, the chain
+// (audit.go, audit_chain.go). Each entry carries seq (1, 2, …), prev (the previous
+// entry's hash; AuditGenesis, 64 zeros, for seq 1), prev_id (the previous entry's stream
+// id) and hash: the hex SHA-256 of the entry's canonical encoding (auditCanonical: each
+// item length-prefixed, in a fixed order, prev included), so changing, removing or
+// inserting an entry breaks the link after it. Redis' Lua has no SHA-256, so Go hashes
+// and a script appends with a compare-and-set on the chain's head (seq, hash and id of
+// the last entry; same hash tag as the stream, so Cluster works): if another replica
+// appended first the script answers with the head as it is and Go links the entry again,
+// a bounded number of times. A Store's own appends queue behind one another, so only
+// replicas race. The script trims, by Redis' clock, entries older than
+// Options.AuditRetention from the front (XTRIM MINID), never by length: VerifyAudit then
+// starts at the oldest entry kept and trusts its prev, having checked with prev_id that
+// its predecessor was old enough to be trimmed. VerifyAudit returns the first broken link
+// (a changed entry, a seq gap, a prev that isn't its predecessor's hash, entries deleted
+// from the front or the end); AuditChain reads the chain from a time, a page at a time,
+// for `licensebot audit export`. The head has no TTL: it carries the chain across a time
+// when every entry has expired. Someone who can write to Redis can still rewrite the
+// whole chain and its head consistently; an export kept elsewhere (a SIEM) is what shows
+// that: its hashes stop matching.
 //
 // # Deadlines
 //

@@ -22,11 +22,14 @@ const (
 
 // Options tunes a Store; the zero value gives the defaults.
 type Options struct {
-	// AuditMaxLen caps the global audit stream (XADD MAXLEN ~ n: Redis trims whole
-	// macro-nodes, so the stream may hold a little more). Default 100000.
+	// AuditMaxLen is no longer used: the audit chain (the global stream) is trimmed by
+	// age only (AuditRetention), since a length cap would remove entries before their
+	// retention ran out and Verify could not tell that from someone deleting them. Kept
+	// so that existing callers compile.
 	AuditMaxLen int64
-	// AuditRetention is how long a request's own audit stream is kept after its last
-	// event. Default 30 days. The global stream is not expired, only capped.
+	// AuditRetention is how long the audit chain keeps an entry (entries older than this
+	// are trimmed from its front when the next one is appended), and how long a request's
+	// own audit stream is kept after its last event. Default 30 days.
 	AuditRetention time.Duration
 	// JobMaxLen caps the job stream (XADD MAXLEN ~ n). Acknowledged jobs are deleted
 	// from the stream, so it holds only jobs not yet done; the cap is a guard against a
@@ -62,6 +65,12 @@ type Store struct {
 	// records batches the RecordDelivery calls made while one is on its way (inbox_batch.go).
 	records          recordBatcher
 	extendDeliveries *redis.Script
+
+	appendAudit *redis.Script
+	// chainSem lets one of this Store's audit appends run at a time (audit.go);
+	// chainHead, guarded by it, is the chain's head as this Store last wrote or saw it.
+	chainSem  chan struct{}
+	chainHead auditHead
 
 	// groupMu guards groupReady: whether this Store has made sure the job stream's
 	// consumer group exists (see ensureJobGroup).
@@ -110,6 +119,10 @@ func NewWithOptions(rdb redis.UniversalClient, prefix string, opts Options) *Sto
 
 		recordDelivery:   redis.NewScript(recordDeliveriesLua),
 		extendDeliveries: redis.NewScript(extendDeliveriesLua),
+
+		appendAudit: redis.NewScript(appendAuditLua),
+		chainSem:    make(chan struct{}, 1),
+		chainHead:   genesisHead,
 	}
 }
 
@@ -123,7 +136,6 @@ func (s *Store) Ping(ctx context.Context) error {
 
 func (s *Store) requestKey(id string) string      { return s.prefix + ":req:{" + id + "}" }
 func (s *Store) requestAuditKey(id string) string { return s.requestKey(id) + ":audit" }
-func (s *Store) auditKey() string                 { return s.prefix + ":audit" }
 func (s *Store) rolesKey(userID string) string    { return s.prefix + ":roles:" + userID }
 func (s *Store) claimKey(key string) string       { return s.prefix + ":claim:" + key }
 func (s *Store) resultsKey(id string) string      { return s.requestKey(id) + ":results" }
@@ -131,6 +143,11 @@ func (s *Store) sendingKey(id string) string      { return s.requestKey(id) + ":
 func (s *Store) snapshotsKey(id string) string    { return s.requestKey(id) + ":snapshots" }
 func (s *Store) jobsKey() string                  { return s.prefix + ":jobs" }
 func (s *Store) deadlinesKey() string             { return s.prefix + ":deadlines" }
+
+// The audit chain and its head share the hash tag {audit}, so that in Redis Cluster one
+// script can compare the head and append to the chain.
+func (s *Store) auditKey() string     { return s.prefix + ":{audit}" }
+func (s *Store) auditHeadKey() string { return s.prefix + ":{audit}:head" }
 
 // The inboxes and their keys' marks share the hash tag {inbox}, so that in Redis Cluster
 // one script can mark a key and record its delivery.
