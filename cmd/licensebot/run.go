@@ -24,6 +24,11 @@ Usage:
                      exit 0 when all pass
   licensebot healthcheck
                      exits 0 when the licensebot on this host answers /healthz
+  licensebot audit export [--since 72h|7d|2025-03-01T00:00:00Z] [--format jsonl|csv]
+                     writes the audit record (a hash chain in Redis) to stdout, for a SIEM or
+                     a spreadsheet
+  licensebot audit verify
+                     checks the audit chain; exit 0 when intact, 1 naming the first broken entry
   licensebot version
   licensebot help
 
@@ -52,6 +57,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, now fun
 		return runDoctor(ctx, getenv, stdout, stderr)
 	case "healthcheck":
 		return runHealthcheck(ctx, getenv, stdout)
+	case "audit":
+		return runAudit(ctx, args[2:], getenv, now, stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[1])
