@@ -31,12 +31,16 @@ func NewAuthRequest() AuthRequest {
 // AuthCodeURL is the one-time sign-in link for the authorization code flow
 // with PKCE (S256), for serve when it has a public URL: Entra's authorize
 // endpoint with response_type=code, the openid and profile scopes, the
-// redirect URL, state, nonce and code_challenge.
+// redirect URL, state, nonce, code_challenge, and the claims request of
+// Config.AuthContext when set ("Microsoft identity platform and OAuth 2.0
+// authorization code flow":
+// https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow).
 func (e *Entra) AuthCodeURL(state, nonce, verifier string) (string, error) {
 	if e.cfg.RedirectURL == "" {
 		return "", ErrNoRedirect
 	}
-	return e.code.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oidc.Nonce(nonce)), nil
+	opts := append([]oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier), oidc.Nonce(nonce)}, e.claims...)
+	return e.code.AuthCodeURL(state, opts...), nil
 }
 
 // Exchange redeems the authorization code from the redirect (whose state the

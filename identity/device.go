@@ -48,7 +48,7 @@ func (e *Entra) StartDevice(ctx context.Context) (DeviceCode, error) {
 	started := e.cfg.now()
 	ctx, cancel := context.WithTimeout(e.clientContext(ctx), e.cfg.timeout())
 	defer cancel()
-	da, err := e.device.DeviceAuth(ctx)
+	da, err := e.device.DeviceAuth(ctx, e.claims...)
 	if err != nil {
 		return DeviceCode{}, entraError(err)
 	}
@@ -128,7 +128,7 @@ func entraError(err error) error {
 		// 54005: authorization code already redeemed; 70008: expired.
 		e.reason = ErrCodeExpired
 	}
-	if e.Code == "" {
+	if e.Code == "" && re.Response != nil {
 		e.Code = fmt.Sprintf("HTTP %d", re.Response.StatusCode)
 	}
 	return e

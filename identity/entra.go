@@ -30,6 +30,8 @@ type Entra struct {
 	full   *oidc.IDTokenVerifier
 	device oauth2.Config // public client: no secret
 	code   oauth2.Config // with the secret, when there is one
+	// claims asks for the authentication context, when one is configured.
+	claims []oauth2.AuthCodeOption
 }
 
 // scopes asks for an ID token with oid, preferred_username and name: openid
@@ -66,6 +68,9 @@ func NewEntra(ctx context.Context, cfg Config) (*Entra, error) {
 	// saying so spares x/oauth2's guess, which would try Basic first.
 	ep.AuthStyle = oauth2.AuthStyleInParams
 	e.device = oauth2.Config{ClientID: cfg.ClientID, Endpoint: ep, Scopes: scopes}
+	if cfg.AuthContext != "" {
+		e.claims = []oauth2.AuthCodeOption{oauth2.SetAuthURLParam("claims", claimsRequest(cfg.AuthContext))}
+	}
 	e.code = oauth2.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Endpoint: ep, Scopes: scopes, RedirectURL: cfg.RedirectURL}
 	return e, nil
 }
@@ -77,6 +82,15 @@ func (e *Entra) Issuer() string { return e.cfg.Issuer() }
 // oauth2.HTTPClient from the context).
 func (e *Entra) clientContext(ctx context.Context) context.Context {
 	return context.WithValue(ctx, oauth2.HTTPClient, e.client)
+}
+
+// claimsRequest asks for an ID token whose acrs holds the authentication
+// context id, as an essential claim ("Claims challenges, claims requests and
+// client capabilities":
+// https://learn.microsoft.com/entra/identity-platform/claims-challenge).
+func claimsRequest(id string) string {
+	b, _ := json.Marshal(map[string]any{"id_token": map[string]any{"acrs": map[string]any{"essential": true, "value": strings.ToLower(id)}}})
+	return string(b)
 }
 
 // idClaims are the claims read beyond go-oidc's IDToken.

@@ -503,6 +503,35 @@ func TestAuthCodeNeedsTheSecretAndARedirect(t *testing.T) {
 	}
 }
 
+func TestAuthContextIsAskedFor(t *testing.T) {
+	t.Parallel()
+	p, e, _ := setup(t, func(c *identity.Config) { c.AuthContext = "C1" })
+	const want = `{"id_token":{"acrs":{"essential":true,"value":"c1"}}}`
+	req := identity.NewAuthRequest()
+	link, err := e.AuthCodeURL(req.State, req.Nonce, req.Verifier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := mustQuery(t, link).Get("claims"); got != want {
+		t.Fatalf("claims on the link = %q, want %q", got, want)
+	}
+	if _, err := p.SignIn(link, alice); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.StartDevice(testContext(t)); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.ClaimsRequests(); len(got) != 2 || got[0] != want || got[1] != want {
+		t.Fatalf("the fake was sent claims %q", got)
+	}
+
+	_, plain, _ := setup(t)
+	link, _ = plain.AuthCodeURL(req.State, req.Nonce, req.Verifier)
+	if strings.Contains(link, "claims") {
+		t.Fatalf("claims without an AuthContext: %s", link)
+	}
+}
+
 func TestConfig(t *testing.T) {
 	for cloud, host := range map[identity.Cloud]string{
 		"":                     "https://login.microsoftonline.com",
@@ -529,6 +558,8 @@ func TestConfig(t *testing.T) {
 		{TenantID: "common", ClientID: clientID, AuthorityURL: "http://127.0.0.1:1"},
 		{TenantID: tenantID, ClientID: "", AuthorityURL: "http://127.0.0.1:1"},
 		{TenantID: tenantID, ClientID: clientID, Cloud: "germany"},
+		{TenantID: tenantID, ClientID: clientID, AuthorityURL: "http://127.0.0.1:1", AuthContext: "c26"},
+		{TenantID: tenantID, ClientID: clientID, AuthorityURL: "http://127.0.0.1:1", AuthContext: "mfa"},
 	} {
 		if _, err := identity.NewEntra(ctx, cfg); err == nil || errors.Is(err, identity.ErrDiscovery) {
 			t.Errorf("NewEntra(%+v) = %v, want a configuration error", cfg, err)

@@ -44,10 +44,12 @@ type SignIn struct {
 	// not ask for the claim. The only freshness signal (FreshFor).
 	AuthTime time.Time
 	// AuthContexts (optional claim acrs) are the Conditional Access
-	// authentication context ids (c1…c99) the sign-in satisfied, nil when
-	// absent. An id proves the policy an admin tied to it was met (for
-	// example "require MFA"), which needs Entra ID P1 and the claim to be
-	// requested; see HasAuthContext.
+	// authentication context ids (c1 to c25) the sign-in satisfied, nil
+	// when absent. An id proves the policy an admin tied to it was met (for
+	// example "require MFA"); it needs Entra ID P1, a policy on that
+	// context, and the context asked for (Config.AuthContext). See
+	// "Developer guide to Conditional Access authentication context":
+	// https://learn.microsoft.com/entra/identity-platform/developer-guide-conditional-access-authentication-context
 	AuthContexts []string
 	// IssuedAt (iat) is when Entra minted this token: not a sign-in time.
 	IssuedAt time.Time

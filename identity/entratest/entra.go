@@ -104,6 +104,7 @@ type Provider struct {
 	userCodes map[string]string       // user_code → device_code
 	codes     map[string]*codeGrant   // by authorization code
 	polls     map[string]int          // user_code → token requests
+	claims    []string                // claims request parameters, in order
 }
 
 type deviceGrant struct {
@@ -232,6 +233,14 @@ func (p *Provider) Polls(userCode string) int {
 	return p.polls[userCode]
 }
 
+// ClaimsRequests are the claims parameters the authorize and device code
+// endpoints were sent, in order ("" for a request without one).
+func (p *Provider) ClaimsRequests() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.claims)
+}
+
 // Decline plays the person refusing the device sign-in.
 func (p *Provider) Decline(userCode string) error {
 	p.mu.Lock()
@@ -271,6 +280,7 @@ func (p *Provider) SignIn(authURL string, u User) (*url.URL, error) {
 	}
 	code := randomText(32)
 	p.mu.Lock()
+	p.claims = append(p.claims, q.Get("claims"))
 	p.codes[code] = &codeGrant{
 		user: u, redirect: q.Get("redirect_uri"), challenge: q.Get("code_challenge"), nonce: q.Get("nonce"),
 		expires: p.now().Add(10 * time.Minute), scope: q.Get("scope"),
@@ -392,6 +402,7 @@ func (p *Provider) deviceCode(w http.ResponseWriter, r *http.Request) {
 	}
 	deviceCode, userCode := randomText(64), strings.ToUpper(randomText(9))[:9]
 	p.mu.Lock()
+	p.claims = append(p.claims, r.PostForm.Get("claims"))
 	p.devices[deviceCode] = &deviceGrant{userCode: userCode, expires: p.now().Add(p.DeviceLifetime)}
 	p.userCodes[userCode] = deviceCode
 	p.mu.Unlock()
