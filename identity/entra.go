@@ -128,7 +128,7 @@ func (e *Entra) verify(ctx context.Context, raw string, want expectation) (SignI
 	defer cancel()
 	tok, err := e.signature.Verify(ctx, raw)
 	if err != nil {
-		return SignIn{}, refused(ErrSignature, "%v", err)
+		return SignIn{}, signatureError(err)
 	}
 	var c idClaims
 	if err := tok.Claims(&c); err != nil {
@@ -142,6 +142,20 @@ func (e *Entra) verify(ctx context.Context, raw string, want expectation) (SignI
 		return SignIn{}, refused(ErrRejected, "%v", err)
 	}
 	return s, nil
+}
+
+// signatureError classifies go-oidc's refusal of the signature, whose
+// errors are text (its "fetching keys" cause is formatted with %v, so
+// errors.Is can't see it): the keys unreachable is not a forged token.
+func signatureError(err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "fetching keys"):
+		return refused(ErrKeys, "%v", err)
+	case strings.HasPrefix(msg, "oidc: malformed jwt"), strings.HasPrefix(msg, "oidc: failed to unmarshal claims"):
+		return refused(ErrMalformed, "%v", err)
+	}
+	return refused(ErrSignature, "%v", err)
 }
 
 // checkHeader refuses, before any key is looked at, a token that is not a

@@ -20,6 +20,9 @@ var (
 	// ErrSignature: no key the tenant publishes verifies the signature
 	// (re-signed, altered, or signed with a key not in the JWKS).
 	ErrSignature = errors.New("identity: the ID token's signature matches none of the tenant's published keys")
+	// ErrKeys: the tenant's signing keys (jwks_uri) could not be read, so
+	// the signature could not be checked: try again, nothing is forged.
+	ErrKeys = errors.New("identity: the tenant's signing keys could not be read")
 	// ErrAudience: the token was issued to another application.
 	ErrAudience = errors.New("identity: the ID token was issued to another application")
 	// ErrWrongTenant: the token's tid is not the configured tenant.

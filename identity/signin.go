@@ -52,6 +52,11 @@ type SignIn struct {
 	// https://learn.microsoft.com/entra/identity-platform/developer-guide-conditional-access-authentication-context
 	AuthContexts []string
 	// IssuedAt (iat) is when Entra minted this token: not a sign-in time.
+	// (Microsoft's claims table says iat "indicates when the authentication
+	// for the token occurred"; OpenID Connect Core defines it as the time
+	// the token was issued and auth_time as the time of authentication, and
+	// a token minted from an existing single sign-on session gets a new iat
+	// with no credentials entered.)
 	IssuedAt time.Time
 	// Expiry (exp) is when the token stops being acceptable.
 	Expiry time.Time
