@@ -53,11 +53,11 @@ func (e *Entra) Exchange(ctx context.Context, code, verifier, nonce string) (Sig
 	if nonce == "" {
 		return SignIn{}, refused(ErrNonce, "no nonce to compare with")
 	}
-	ctx, cancel := context.WithTimeout(e.clientContext(ctx), e.cfg.timeout())
+	call, cancel := context.WithTimeout(e.clientContext(ctx), e.cfg.timeout())
 	defer cancel()
-	tok, err := e.code.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+	tok, err := e.code.Exchange(call, code, oauth2.VerifierOption(verifier))
 	if err != nil {
-		return SignIn{}, entraError(err)
+		return SignIn{}, entraError(ctx, err)
 	}
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {

@@ -46,11 +46,11 @@ func (d DeviceCode) String() string {
 // the token endpoint.
 func (e *Entra) StartDevice(ctx context.Context) (DeviceCode, error) {
 	started := e.cfg.now()
-	ctx, cancel := context.WithTimeout(e.clientContext(ctx), e.cfg.timeout())
+	call, cancel := context.WithTimeout(e.clientContext(ctx), e.cfg.timeout())
 	defer cancel()
-	da, err := e.device.DeviceAuth(ctx, e.claims...)
+	da, err := e.device.DeviceAuth(call, e.claims...)
 	if err != nil {
-		return DeviceCode{}, entraError(err)
+		return DeviceCode{}, entraError(ctx, err)
 	}
 	if da.DeviceCode == "" || da.UserCode == "" || da.VerificationURI == "" {
 		return DeviceCode{}, refused(ErrEntra, "device code answer without device_code, user_code or verification_uri")
@@ -81,18 +81,15 @@ func (e *Entra) StartDevice(ctx context.Context) (DeviceCode, error) {
 // issued after the sign-in started (ErrStale).
 func (e *Entra) WaitDevice(ctx context.Context, d DeviceCode) (SignIn, error) {
 	if d.auth == nil {
-		return SignIn{}, errors.New("identity: WaitDevice needs a DeviceCode from StartDevice")
+		return SignIn{}, refused(ErrCodeExpired, "not a DeviceCode from StartDevice")
 	}
 	// DeviceAccessToken stops at the code's expiry (its own deadline).
 	tok, err := e.device.DeviceAccessToken(e.clientContext(ctx), d.auth)
 	if err != nil {
-		if ctx.Err() != nil {
-			return SignIn{}, ctx.Err()
-		}
-		if errors.Is(err, context.DeadlineExceeded) {
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 			return SignIn{}, refused(ErrCodeExpired, "no sign-in with code %s before it expired", d.UserCode)
 		}
-		return SignIn{}, entraError(err)
+		return SignIn{}, entraError(ctx, err)
 	}
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {
@@ -102,12 +99,15 @@ func (e *Entra) WaitDevice(ctx context.Context, d DeviceCode) (SignIn, error) {
 }
 
 // entraError reads Entra's error answer (error, error_description,
-// error_codes, trace_id, correlation_id) into an *EntraError; other errors
-// (the network) come back as they are.
-func entraError(err error) error {
+// error_codes, trace_id, correlation_id) into an *EntraError; any other error
+// is ErrUnreachable, unless the caller's ctx has ended.
+func entraError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
-		return err
+		return refused(ErrUnreachable, "%v", err)
 	}
 	var body struct {
 		ErrorCodes    []int  `json:"error_codes"`

@@ -47,10 +47,13 @@ func NewEntra(ctx context.Context, cfg Config) (*Entra, error) {
 		return nil, err
 	}
 	e := &Entra{cfg: cfg, client: boundedClient(cfg.HTTPClient)}
-	ctx, cancel := context.WithTimeout(e.clientContext(ctx), cfg.timeout())
+	call, cancel := context.WithTimeout(e.clientContext(ctx), cfg.timeout())
 	defer cancel()
-	p, err := oidc.NewProvider(ctx, cfg.Issuer())
+	p, err := oidc.NewProvider(call, cfg.Issuer())
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		return nil, fmt.Errorf("%w from %s: %w", ErrDiscovery, cfg.Issuer(), err)
 	}
 	ep := p.Endpoint()
@@ -124,10 +127,13 @@ func (e *Entra) verify(ctx context.Context, raw string, want expectation) (SignI
 	if err := checkHeader(raw); err != nil {
 		return SignIn{}, err
 	}
-	ctx, cancel := context.WithTimeout(e.clientContext(ctx), e.cfg.timeout())
+	call, cancel := context.WithTimeout(e.clientContext(ctx), e.cfg.timeout())
 	defer cancel()
-	tok, err := e.signature.Verify(ctx, raw)
+	tok, err := e.signature.Verify(call, raw)
 	if err != nil {
+		if ctx.Err() != nil {
+			return SignIn{}, ctx.Err()
+		}
 		return SignIn{}, signatureError(err)
 	}
 	var c idClaims
@@ -138,7 +144,7 @@ func (e *Entra) verify(ctx context.Context, raw string, want expectation) (SignI
 	if err != nil {
 		return SignIn{}, err
 	}
-	if _, err := e.full.Verify(ctx, raw); err != nil {
+	if _, err := e.full.Verify(call, raw); err != nil {
 		return SignIn{}, refused(ErrRejected, "%v", err)
 	}
 	return s, nil

@@ -612,6 +612,29 @@ func TestUnreachableKeysAreNotAForgery(t *testing.T) {
 	}
 }
 
+func TestUnreachableTokenEndpoint(t *testing.T) {
+	t.Parallel()
+	p, e, _ := setup(t)
+	req := identity.NewAuthRequest()
+	link, _ := e.AuthCodeURL(req.State, req.Nonce, req.Verifier)
+	back, err := p.SignIn(link, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Close()
+	if _, err := e.Exchange(testContext(t), back.Query().Get("code"), req.Verifier, req.Nonce); !errors.Is(err, identity.ErrUnreachable) {
+		t.Fatalf("Exchange with Entra gone = %v, want ErrUnreachable", err)
+	}
+	if _, err := e.StartDevice(testContext(t)); !errors.Is(err, identity.ErrUnreachable) {
+		t.Fatalf("StartDevice with Entra gone = %v, want ErrUnreachable", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := e.StartDevice(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("StartDevice with its context cancelled = %v", err)
+	}
+}
+
 func mustQuery(t *testing.T, link string) url.Values {
 	t.Helper()
 	u, err := url.Parse(link)

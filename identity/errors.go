@@ -6,8 +6,11 @@ import (
 	"strings"
 )
 
-// Why a sign-in is refused. Every error a sign-in returns wraps exactly one of
-// these (errors.Is), with the detail after it; handlers says them in words.
+// Why a sign-in fails. Every error of NewEntra's discovery, StartDevice,
+// WaitDevice, AuthCodeURL, Exchange and Verify wraps one of these (errors.Is),
+// with the detail after it, except the caller's own context ending
+// (context.Canceled, context.DeadlineExceeded) and a configuration NewEntra
+// refuses; handlers says them in words.
 var (
 	// ErrDiscovery: the tenant's OpenID configuration could not be read, or
 	// names another issuer than the tenant's.
@@ -55,6 +58,9 @@ var (
 	ErrCodeExpired = errors.New("identity: the sign-in code expired or was already used")
 	// ErrNoRedirect: the authorization code flow needs a RedirectURL.
 	ErrNoRedirect = errors.New("identity: no redirect URL is configured for the sign-in link")
+	// ErrUnreachable: Microsoft's sign-in service could not be reached or
+	// did not answer in time.
+	ErrUnreachable = errors.New("identity: Microsoft's sign-in service could not be reached")
 	// ErrEntra: Entra's endpoint answered with an error not listed above
 	// (an *EntraError says which).
 	ErrEntra = errors.New("identity: Microsoft's sign-in service refused the request")
