@@ -191,7 +191,10 @@ func checkHeader(raw string) error {
 	return nil
 }
 
-// check applies the tenant's rules to a token whose signature is good.
+// check applies the tenant's rules to a token whose signature is good. A
+// good signature says nothing of the tenant: Entra signs the tokens of every
+// tenant of a cloud with the same keys, which each tenant's jwks_uri
+// publishes; tid and iss say which tenant.
 func (e *Entra) check(tok *oidc.IDToken, c idClaims, want expectation) (SignIn, error) {
 	if !slices.Contains(tok.Audience, e.cfg.ClientID) {
 		return SignIn{}, refused(ErrAudience, "aud %q, want %q", tok.Audience, e.cfg.ClientID)

@@ -432,6 +432,42 @@ func TestAuthCodeWithPKCE(t *testing.T) {
 	}
 }
 
+func TestAuthCodeThroughABrowser(t *testing.T) {
+	t.Parallel()
+	p, e, _ := setup(t)
+	req := identity.NewAuthRequest()
+	link, _ := e.AuthCodeURL(req.State, req.Nonce, req.Verifier)
+	b := *p.Client()
+	browser := &b
+	browser.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	get := func() *http.Response {
+		t.Helper()
+		r, err := http.NewRequestWithContext(testContext(t), http.MethodGet, link, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := browser.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if resp := get(); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("no one signed in: %s", resp.Status)
+	}
+	p.BrowserSignIn(&alice)
+	resp := get()
+	back, err := resp.Location()
+	if resp.StatusCode != http.StatusFound || err != nil || back.Query().Get("state") != req.State {
+		t.Fatalf("authorize = %s, %v, %v", resp.Status, back, err)
+	}
+	s, err := e.Exchange(testContext(t), back.Query().Get("code"), req.Verifier, req.Nonce)
+	if err != nil || s.ObjectID != alice.ObjectID {
+		t.Fatalf("Exchange = %+v, %v", s, err)
+	}
+}
+
 func TestAuthCodeRefusals(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {

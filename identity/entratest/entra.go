@@ -105,6 +105,7 @@ type Provider struct {
 	codes     map[string]*codeGrant   // by authorization code
 	polls     map[string]int          // user_code → token requests
 	claims    []string                // claims request parameters, in order
+	browser   *User                   // who is signed in at the authorize page
 }
 
 type deviceGrant struct {
@@ -299,6 +300,33 @@ func (p *Provider) SignIn(authURL string, u User) (*url.URL, error) {
 	return r, nil
 }
 
+// BrowserSignIn makes the authorize endpoint, opened by an HTTP client (a
+// test's "browser"), sign in as u and redirect at once, as Entra does for a
+// person already signed in; nil makes it answer 401.
+func (p *Provider) BrowserSignIn(u *User) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.browser = u
+}
+
+// authorize answers GET /authorize for the browser: a 302 to the redirect
+// URI with the code and state, or an error page.
+func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	u := p.browser
+	p.mu.Unlock()
+	if u == nil {
+		http.Error(w, "entratest: no one is signed in at this browser (BrowserSignIn)", http.StatusUnauthorized)
+		return
+	}
+	back, err := p.SignIn(p.URL+r.URL.RequestURI(), *u)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	http.Redirect(w, r, back.String(), http.StatusFound)
+}
+
 func (p *Provider) serve(w http.ResponseWriter, r *http.Request) {
 	tenant, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	if tenant != p.TenantID {
@@ -314,6 +342,8 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request) {
 		p.deviceCode(w, r)
 	case rest == "oauth2/v2.0/token" && r.Method == http.MethodPost:
 		p.token(w, r)
+	case rest == "oauth2/v2.0/authorize" && r.Method == http.MethodGet:
+		p.authorize(w, r)
 	default:
 		http.NotFound(w, r)
 	}
