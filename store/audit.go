@@ -55,11 +55,21 @@ const AuditGenesis = "0000000000000000000000000000000000000000000000000000000000
 const auditCanonVersion = "licensebot-audit-v1"
 
 const (
-	// auditAppendAttempts bounds the compare-and-set retries of one append. Appends of one
-	// Store wait for each other (chainSem), so a conflict means another replica appended
-	// in between; each retry carries the head the script saw, and dozens of replicas
-	// would have to win in turn, every time, to use them all.
+	// auditAppendAttempts bounds the compare-and-set conflicts of one append. Appends of
+	// one Store wait for each other (chainSem), so a conflict means another replica
+	// appended in between; after auditTurnAfter of them the append takes the turn (see
+	// appendAuditLua) and its next try wins, so the bound is reached only if turns keep
+	// expiring.
 	auditAppendAttempts = 50
+	// auditTurnAfter is how many conflicts an append suffers before it asks for the turn:
+	// a first conflict is usually a stale guess of the head, not a race.
+	auditTurnAfter = 2
+	// auditTurn is how long a turn lasts if its holder never comes back (it died between
+	// two tries); others wait that long at most.
+	auditTurn = 500 * time.Millisecond
+	// auditBusyWaits bounds the waits of one append while others have the turn (about a
+	// millisecond each).
+	auditBusyWaits = 2000
 	// auditCallTimeout bounds each Redis call of the audit chain when the caller's
 	// context has no earlier deadline: an audit write or a page of an export never hangs.
 	auditCallTimeout = 10 * time.Second
@@ -78,11 +88,21 @@ var genesisHead = auditHead{seq: 0, hash: AuditGenesis, id: ""}
 // built the entry on (a compare-and-set: Redis' Lua has no SHA-256, so Go hashes and the
 // script only compares), then moves the head and trims entries older than the retention.
 //
-// KEYS[1] the chain's stream, KEYS[2] its head (hash: seq, hash, id of the last entry);
-// both carry the hash tag {audit}, so this works in Redis Cluster.
+// KEYS[1] the chain's stream, KEYS[2] its head (hash: seq, hash, id of the last entry),
+// KEYS[3] the turn (string: the token of the append that has it); all carry the hash tag
+// {audit}, so this works in Redis Cluster.
 // ARGV[1..3] the expected head's seq, hash and id; ARGV[4] the genesis hash; ARGV[5] the
-// new entry's seq, ARGV[6] its hash; ARGV[7] the retention in ms; ARGV[8..] the entry's
-// field/value pairs.
+// new entry's seq, ARGV[6] its hash; ARGV[7] the retention in ms; ARGV[8] the append's
+// token; ARGV[9] "1" if it asks for the turn when it loses; ARGV[10] how long a turn
+// lasts in ms; ARGV[11..] the entry's field/value pairs.
+//
+// The turn keeps a replica from starving: the replica that just appended knows the new
+// head and goes again at once, while one that lost must first hear the head, so under a
+// steady stream of appends the same replica could lose every time. An append that has
+// lost a few times asks for the turn; while it has it, every other append is refused
+// ("busy", without being compared), so its next try, built on the head this answer
+// gives it, wins. Its success gives the turn back; a turn whose holder died ends after
+// ARGV[10] ms.
 //
 // A missing head with entries in the stream (the head key was deleted or lost) is read
 // from the last entry, so the chain goes on instead of restarting at seq 1. Trimming is by
@@ -90,7 +110,8 @@ var genesisHead = auditHead{seq: 0, hash: AuditGenesis, id: ""}
 // ids): an entry leaves the chain only when it is older than the retention, which Verify
 // can check (prev_id), never because the stream grew long.
 //
-// Returns {1, new id} or {0, seq, hash, id} of the head as it is.
+// Returns {1, new id}; {0, seq, hash, id} of the head as it is (a conflict); or
+// {2, seq, hash, id} when another append has the turn.
 const appendAuditLua = `
 local h = redis.call('HMGET', KEYS[2], 'seq', 'hash', 'id')
 local seq, hash, id = h[1], h[2], h[3]
@@ -108,11 +129,21 @@ if not seq then
 end
 hash = hash or ''
 id = id or ''
+local turn = redis.call('GET', KEYS[3])
+if turn and turn ~= ARGV[8] then
+  return {2, seq, hash, id}
+end
 if seq ~= ARGV[1] or hash ~= ARGV[2] or id ~= ARGV[3] then
+  if ARGV[9] == '1' then
+    redis.call('SET', KEYS[3], ARGV[8], 'PX', ARGV[10])
+  end
   return {0, seq, hash, id}
 end
-local newid = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 8))
+local newid = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 11))
 redis.call('HSET', KEYS[2], 'seq', ARGV[5], 'hash', ARGV[6], 'id', newid)
+if turn then
+  redis.call('DEL', KEYS[3])
+end
 local keep = tonumber(ARGV[7])
 if keep > 0 then
   local t = redis.call('TIME')
@@ -190,14 +221,24 @@ func (s *Store) appendChain(ctx context.Context, values []string) (auditHead, er
 	defer func() { <-s.chainSem }()
 
 	head := s.chainHead
-	keys := []string{s.auditKey(), s.auditHeadKey()}
+	keys := []string{s.auditKey(), s.auditHeadKey(), s.auditTurnKey()}
 	retention := strconv.FormatInt(s.opts.AuditRetention.Milliseconds(), 10)
-	for attempt := range auditAppendAttempts {
+	turnMs := strconv.FormatInt(auditTurn.Milliseconds(), 10)
+	token, err := NewID() // this append's name for the turn
+	if err != nil {
+		return auditHead{}, fmt.Errorf("append to the audit chain: %w", err)
+	}
+	conflicts, busy := 0, 0
+	for {
 		seq := head.seq + 1
 		hash := auditHash(seq, head.hash, head.id, values)
-		args := make([]any, 0, 7+4+len(values))
+		wantTurn := "0"
+		if conflicts >= auditTurnAfter {
+			wantTurn = "1"
+		}
+		args := make([]any, 0, 10+8+len(values))
 		args = append(args, strconv.FormatUint(head.seq, 10), head.hash, head.id, AuditGenesis,
-			strconv.FormatUint(seq, 10), hash, retention,
+			strconv.FormatUint(seq, 10), hash, retention, token, wantTurn, turnMs,
 			auditFieldSeq, strconv.FormatUint(seq, 10),
 			auditFieldPrev, head.hash,
 			auditFieldPrevID, head.id,
@@ -209,12 +250,13 @@ func (s *Store) appendChain(ctx context.Context, values []string) (auditHead, er
 		if err != nil {
 			return auditHead{}, fmt.Errorf("append to the audit chain: %w", err)
 		}
-		if ok, _ := res[0].(int64); ok == 1 && len(res) == 2 {
+		code, _ := res[0].(int64)
+		if code == 1 && len(res) == 2 {
 			id, _ := res[1].(string)
 			s.chainHead = auditHead{seq: seq, hash: hash, id: id}
 			return s.chainHead, nil
 		}
-		if len(res) != 4 {
+		if len(res) != 4 || (code != 0 && code != 2) {
 			return auditHead{}, fmt.Errorf("append to the audit chain: unexpected answer %v", res)
 		}
 		seqStr, _ := res[1].(string)
@@ -225,17 +267,28 @@ func (s *Store) appendChain(ctx context.Context, values []string) (auditHead, er
 		head.seq = n
 		head.hash, _ = res[2].(string)
 		head.id, _ = res[3].(string)
-		// The first conflict is usually only a stale guess (this Store has not appended
-		// yet, or another replica has since); later ones mean replicas are racing: back
-		// off a little, with jitter, so that one of them wins.
-		if attempt > 0 {
-			if err := sleepCtx(ctx, jitter(time.Duration(attempt)*time.Millisecond)); err != nil {
+		if code == 2 {
+			// Another append has the turn; it needs one round trip to use it.
+			if busy++; busy > auditBusyWaits {
+				return auditHead{}, fmt.Errorf("append to the audit chain: another replica kept the turn through %d tries: %w", auditBusyWaits, ErrConflict)
+			}
+			if err := sleepCtx(ctx, jitter(time.Millisecond)); err != nil {
 				return auditHead{}, fmt.Errorf("append to the audit chain: %w", err)
 			}
+			continue
+		}
+		// A conflict: the first is usually only a stale guess (this Store has not
+		// appended yet, or another replica has since); try again at once on the head the
+		// script gave, asking for the turn after a few.
+		if conflicts++; conflicts > auditAppendAttempts {
+			return auditHead{}, fmt.Errorf("append to the audit chain: head moved %d times in a row: %w", auditAppendAttempts, ErrConflict)
 		}
 	}
-	return auditHead{}, fmt.Errorf("append to the audit chain: head moved %d times in a row: %w", auditAppendAttempts, ErrConflict)
 }
+
+// The audit chain, its head and its turn share the hash tag {audit}, so that in Redis
+// Cluster one script can use them all.
+func (s *Store) auditTurnKey() string { return s.prefix + ":{audit}:turn" }
 
 // auditHash is the hex SHA-256 of an entry's canonical encoding (auditCanonical).
 func auditHash(seq uint64, prev, prevID string, values []string) string {

@@ -312,7 +312,7 @@ func TestAuditChainGoesOnWhenItsHeadIsLost(t *testing.T) {
 // Replicas append at once: two Stores (two replicas) on the same Redis, each with many
 // goroutines. Every event must be in the chain exactly once, and the chain intact.
 func TestAuditChainConcurrentReplicas(t *testing.T) {
-	const replicas, goroutines, each = 2, 8, 25
+	const replicas, goroutines, each = 2, 16, 25
 	forEachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
 		var wg sync.WaitGroup
@@ -351,6 +351,34 @@ func TestAuditChainConcurrentReplicas(t *testing.T) {
 		}
 		if len(seen) != total {
 			t.Fatalf("%d distinct events in the chain, want %d", len(seen), total)
+		}
+	})
+}
+
+// An append that took the turn and died holds the others back only until the turn ends.
+func TestAuditTurnOfADeadAppenderEnds(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		s := newStore(b)
+		appendEvents(t, s, 1)
+		const turn = 500 * time.Millisecond // store's auditTurn
+		if err := b.rdb.Set(context.Background(), "test:{audit}:turn", "a-dead-replica", turn).Err(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if err := s.Audit(context.Background(), store.AuditEvent{Action: "removed"}); err != nil {
+				t.Error(err)
+			}
+		}()
+		time.Sleep(100 * time.Millisecond)
+		if n, err := b.rdb.XLen(context.Background(), chainKey).Result(); err != nil || n != 1 {
+			t.Fatalf("XLEN = %d, %v while another append has the turn; want 1", n, err)
+		}
+		b.advance(turn) // the turn ends (miniredis expires keys only when told)
+		<-done
+		if v, brk := verify(t, s); brk != nil || v.Entries != 2 {
+			t.Fatalf("VerifyAudit = %+v, %v; want 2 linked entries", v, brk)
 		}
 	})
 }

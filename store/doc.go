@@ -38,6 +38,7 @@
 //	licensebot:req:{ID}:snapshots  hash: user → state before the change   (TTL per call)
 //	licensebot:{audit}             stream: the audit chain, every event   (MINID: Options.AuditRetention)
 //	licensebot:{audit}:head        hash: seq, hash, id of its last entry  (no TTL)
+//	licensebot:{audit}:turn        string: the append that may go next    (TTL 500 ms)
 //	licensebot:roles:USER          string: JSON array of role names       (TTL per call)
 //	licensebot:claim:KEY           string: claim marker                   (TTL per call)
 //	licensebot:jobs                stream + group "executors": jobs       (MAXLEN ~ Options.JobMaxLen, no TTL)
@@ -142,7 +143,8 @@
 // the last entry; same hash tag as the stream, so Cluster works): if another replica
 // appended first the script answers with the head as it is and Go links the entry again,
 // a bounded number of times. A Store's own appends queue behind one another, so only
-// replicas race. The script trims, by Redis' clock, entries older than
+// replicas race; one that lost twice takes the turn, and the others wait for its next
+// try, so that no replica starves behind one that appends without pause. The script trims, by Redis' clock, entries older than
 // Options.AuditRetention from the front (XTRIM MINID), never by length: VerifyAudit then
 // starts at the oldest entry kept and trusts its prev, having checked with prev_id that
 // its predecessor was old enough to be trimmed. VerifyAudit returns the first broken link
