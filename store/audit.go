@@ -160,10 +160,10 @@ return {1, newid}
 // reads; the request's stream expires Options.AuditRetention after its last event.
 //
 // The chain's append is a compare-and-set on the chain's head, retried a bounded number
-// of times when another replica appended first. The request's stream is written after
-// it, in another call: in Cluster the two live in different slots. If that second call
-// fails the caller may retry and the chain then holds the event twice; an audit log with
-// a duplicate is better than one with a gap.
+// of times when another replica appended first. The request's stream is written in the
+// same round trip as the first try (a pipeline, not a transaction: in Cluster the two
+// live in different slots). If one of the two fails the caller may retry and the other
+// then holds the event twice; an audit log with a duplicate is better than one with a gap.
 func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
 	if e.RequestID != "" && !validID(e.RequestID) {
 		return fmt.Errorf("audit %s of request %q: %w", e.Action, e.RequestID, ErrInvalidID)
@@ -174,20 +174,20 @@ func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
 	ctx, cancel := withAuditTimeout(ctx)
 	defer cancel()
 	values := auditEventValues(e)
-	if _, err := s.appendChain(ctx, values); err != nil {
+	var also func(p redis.Pipeliner)
+	if e.RequestID != "" {
+		key := s.requestAuditKey(e.RequestID)
+		also = func(p redis.Pipeliner) {
+			p.XAdd(ctx, &redis.XAddArgs{Stream: key, MaxLen: requestAuditMaxLen, Approx: true, Values: values})
+			p.PExpire(ctx, key, s.opts.AuditRetention)
+		}
+	}
+	alsoErr, err := s.appendChain(ctx, values, also)
+	if err != nil {
 		return fmt.Errorf("audit %s of request %s by %s: %w", e.Action, e.RequestID, e.Actor, err)
 	}
-	if e.RequestID == "" {
-		return nil
-	}
-	key := s.requestAuditKey(e.RequestID)
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.XAdd(ctx, &redis.XAddArgs{Stream: key, MaxLen: requestAuditMaxLen, Approx: true, Values: values})
-		p.PExpire(ctx, key, s.opts.AuditRetention)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("audit %s of request %s by %s: request's stream: %w", e.Action, e.RequestID, e.Actor, err)
+	if alsoErr != nil {
+		return fmt.Errorf("audit %s of request %s by %s: request's stream: %w", e.Action, e.RequestID, e.Actor, alsoErr)
 	}
 	return nil
 }
@@ -209,14 +209,15 @@ func auditEventValues(e AuditEvent) []string {
 }
 
 // appendChain links the event (values, as auditEventValues makes them) to the chain's
-// head and appends it; it returns the new head.
-func (s *Store) appendChain(ctx context.Context, values []string) (auditHead, error) {
+// head and appends it. also, if not nil, adds commands to the first try's round trip;
+// their error is alsoErr.
+func (s *Store) appendChain(ctx context.Context, values []string, also func(redis.Pipeliner)) (alsoErr, err error) {
 	// One append at a time per Store: this replica's own appends queue here instead of
 	// failing each other's compare-and-set, and the head it last wrote is its next guess.
 	select {
 	case s.chainSem <- struct{}{}:
 	case <-ctx.Done():
-		return auditHead{}, fmt.Errorf("wait for the audit chain: %w", ctx.Err())
+		return nil, fmt.Errorf("wait for the audit chain: %w", ctx.Err())
 	}
 	defer func() { <-s.chainSem }()
 
@@ -226,7 +227,7 @@ func (s *Store) appendChain(ctx context.Context, values []string) (auditHead, er
 	turnMs := strconv.FormatInt(auditTurn.Milliseconds(), 10)
 	token, err := NewID() // this append's name for the turn
 	if err != nil {
-		return auditHead{}, fmt.Errorf("append to the audit chain: %w", err)
+		return nil, fmt.Errorf("append to the audit chain: %w", err)
 	}
 	conflicts, busy := 0, 0
 	for {
@@ -246,23 +247,32 @@ func (s *Store) appendChain(ctx context.Context, values []string) (auditHead, er
 		for _, v := range values {
 			args = append(args, v)
 		}
-		res, err := s.appendAudit.Run(ctx, s.rdb, keys, args...).Slice()
+		var res []any
+		if also != nil {
+			res, alsoErr, err = s.appendWith(ctx, keys, args, also)
+			also = nil
+		} else {
+			res, err = s.appendAudit.Run(ctx, s.rdb, keys, args...).Slice()
+		}
 		if err != nil {
-			return auditHead{}, fmt.Errorf("append to the audit chain: %w", err)
+			return alsoErr, fmt.Errorf("append to the audit chain: %w", err)
+		}
+		if res == nil {
+			continue // the script was not loaded yet: Run loads it
 		}
 		code, _ := res[0].(int64)
 		if code == 1 && len(res) == 2 {
 			id, _ := res[1].(string)
 			s.chainHead = auditHead{seq: seq, hash: hash, id: id}
-			return s.chainHead, nil
+			return alsoErr, nil
 		}
 		if len(res) != 4 || (code != 0 && code != 2) {
-			return auditHead{}, fmt.Errorf("append to the audit chain: unexpected answer %v", res)
+			return alsoErr, fmt.Errorf("append to the audit chain: unexpected answer %v", res)
 		}
 		seqStr, _ := res[1].(string)
 		n, err := strconv.ParseUint(seqStr, 10, 64)
 		if err != nil {
-			return auditHead{}, fmt.Errorf("append to the audit chain: its head has seq %q: %w", seqStr, err)
+			return alsoErr, fmt.Errorf("append to the audit chain: its head has seq %q: %w", seqStr, err)
 		}
 		head.seq = n
 		head.hash, _ = res[2].(string)
@@ -270,10 +280,10 @@ func (s *Store) appendChain(ctx context.Context, values []string) (auditHead, er
 		if code == 2 {
 			// Another append has the turn; it needs one round trip to use it.
 			if busy++; busy > auditBusyWaits {
-				return auditHead{}, fmt.Errorf("append to the audit chain: another replica kept the turn through %d tries: %w", auditBusyWaits, ErrConflict)
+				return alsoErr, fmt.Errorf("append to the audit chain: another replica kept the turn through %d tries: %w", auditBusyWaits, ErrConflict)
 			}
 			if err := sleepCtx(ctx, jitter(time.Millisecond)); err != nil {
-				return auditHead{}, fmt.Errorf("append to the audit chain: %w", err)
+				return alsoErr, fmt.Errorf("append to the audit chain: %w", err)
 			}
 			continue
 		}
@@ -281,9 +291,30 @@ func (s *Store) appendChain(ctx context.Context, values []string) (auditHead, er
 		// appended yet, or another replica has since); try again at once on the head the
 		// script gave, asking for the turn after a few.
 		if conflicts++; conflicts > auditAppendAttempts {
-			return auditHead{}, fmt.Errorf("append to the audit chain: head moved %d times in a row: %w", auditAppendAttempts, ErrConflict)
+			return alsoErr, fmt.Errorf("append to the audit chain: head moved %d times in a row: %w", auditAppendAttempts, ErrConflict)
 		}
 	}
+}
+
+// appendWith sends the script's first try (EVALSHA) and also's commands in one round
+// trip. res is nil, with no error, when Redis does not have the script yet (NOSCRIPT).
+func (s *Store) appendWith(ctx context.Context, keys []string, args []any, also func(redis.Pipeliner)) (res []any, alsoErr, err error) {
+	var eval *redis.Cmd
+	cmds, _ := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		eval = s.appendAudit.EvalSha(ctx, p, keys, args...)
+		also(p)
+		return nil
+	})
+	for _, c := range cmds {
+		if c != eval && c.Err() != nil && alsoErr == nil {
+			alsoErr = c.Err()
+		}
+	}
+	res, err = eval.Slice()
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		return nil, alsoErr, nil
+	}
+	return res, alsoErr, err
 }
 
 // The audit chain, its head and its turn share the hash tag {audit}, so that in Redis

@@ -317,12 +317,15 @@ func TestAuditChainConcurrentReplicas(t *testing.T) {
 		ctx := context.Background()
 		var wg sync.WaitGroup
 		errs := make(chan error, replicas*goroutines)
+		var requests []string // one per goroutine: its own stream must hold each event once
 		for r := range replicas {
 			s := newStore(b) // its own Store: its own guess of the head and its own queue
 			for g := range goroutines {
+				req := mustID(t)
+				requests = append(requests, req)
 				wg.Go(func() {
 					for i := range each {
-						e := store.AuditEvent{Action: "removed", Actor: fmt.Sprintf("r%d-g%d-%d", r, g, i)}
+						e := store.AuditEvent{RequestID: req, Action: "removed", Actor: fmt.Sprintf("r%d-g%d-%d", r, g, i)}
 						if err := s.Audit(ctx, e); err != nil {
 							errs <- err
 							return
@@ -351,6 +354,11 @@ func TestAuditChainConcurrentReplicas(t *testing.T) {
 		}
 		if len(seen) != total {
 			t.Fatalf("%d distinct events in the chain, want %d", len(seen), total)
+		}
+		for _, req := range requests {
+			if log, err := s.AuditLog(ctx, req, 0); err != nil || len(log) != each {
+				t.Fatalf("request %s: %d events in its own stream, %v; want %d", req, len(log), err, each)
+			}
 		}
 	})
 }
