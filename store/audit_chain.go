@@ -227,6 +227,10 @@ type AuditVerification struct {
 	// or no entries left of a chain that had some). The oldest entry's prev is then
 	// trusted, not checked: its predecessor is gone.
 	Expired bool
+	// HeadMissing: entries are there but the head is not (deleted, or lost with a Redis
+	// that kept the stream and not the head): entries deleted from the end of the chain
+	// could not be noticed. The next append writes the head again.
+	HeadMissing bool
 }
 
 // VerifyAudit checks the whole audit chain, oldest first, reading pageSize entries per
@@ -278,6 +282,7 @@ func (s *Store) VerifyAudit(ctx context.Context, pageSize int) (AuditVerificatio
 		v.LastSeq = e.Seq
 		last = e
 	}
+	v.HeadMissing = head.seq == 0 && v.Entries > 0
 	if head.seq > v.LastSeq {
 		if v.Entries > 0 {
 			return v, &AuditBreak{Seq: head.seq, ID: head.id, Kind: BreakHead,

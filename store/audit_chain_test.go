@@ -299,11 +299,14 @@ func TestAuditChainGoesOnWhenItsHeadIsLost(t *testing.T) {
 		if err := b.rdb.Del(context.Background(), headKey).Err(); err != nil {
 			t.Fatal(err)
 		}
+		if v, brk := verify(t, s); brk != nil || !v.HeadMissing || v.Entries != 3 {
+			t.Fatalf("VerifyAudit without a head = %+v, %v; want 3 linked entries and HeadMissing", v, brk)
+		}
 		// A second Store has no guess of its own: the script reads the last entry.
 		appendEvents(t, newStore(b), 2)
 		appendEvents(t, s, 1)
 		v, brk := verify(t, s)
-		if brk != nil || v.Entries != 6 || v.LastSeq != 6 {
+		if brk != nil || v.Entries != 6 || v.LastSeq != 6 || v.HeadMissing {
 			t.Fatalf("VerifyAudit = %+v, %v; want 6 linked entries", v, brk)
 		}
 	})

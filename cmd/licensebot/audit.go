@@ -289,6 +289,10 @@ func runAuditVerify(ctx context.Context, args []string, getenv func(string) stri
 			brk.Seq, brk.ID, brk.Kind, brk.Detail, v.Entries)
 		return brk
 	}
+	if v.HeadMissing {
+		// Not a broken link, but what would show entries deleted from the end is gone.
+		fmt.Fprintln(stdout, "! the chain's head is missing: entries deleted from its end could not be noticed (the next audit event writes it again)")
+	}
 	switch {
 	case v.Entries == 0 && v.Expired:
 		fmt.Fprintf(stdout, "✓ audit chain: no entries kept (all %d older entries expired)\n", v.HeadSeq)
