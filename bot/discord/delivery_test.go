@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bwmarrin/discordgo"
+
 	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/bot/discord/discordfake"
 )
@@ -108,4 +110,30 @@ type recordingInbox struct {
 func (r *recordingInbox) Record(ctx context.Context, d bot.Delivery, holder string, dedupe time.Duration) (string, bool, error) {
 	r.recorded = append(r.recorded, d)
 	return r.MemoryInbox.Record(ctx, d, holder, dedupe)
+}
+
+// Quick work can answer before Discord has taken in the acknowledgement: a follow-up it
+// refuses as Unknown Webhook is sent again after a pause, once, and not duplicated.
+func TestFollowupBeforeDiscordTookTheAckIsSentAgain(t *testing.T) {
+	w := newWorld(t)
+	const token = "token-9100000000000000001"
+	w.discord.AddInteraction("9100000000000000001", token, "")
+	var waits []time.Duration
+	w.platform.cfg.Sleep = func(_ context.Context, d time.Duration) error {
+		if len(waits) == 0 {
+			w.discord.Respond(t, token, []byte(`{"type":5,"data":{"flags":64}}`)) // the ack arrives meanwhile
+		}
+		waits = append(waits, d)
+		return nil
+	}
+	err := w.platform.followup(t.Context(), &discordgo.Interaction{AppID: discordfake.AppID, Token: token}, bot.Message{Text: "Done."}, bot.English)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(waits) != 1 || waits[0] != afterAckWaits[0] {
+		t.Fatalf("waited %v, want one pause of %v", waits, afterAckWaits[0])
+	}
+	if f := w.discord.Followups(token); len(f) != 1 || f[0].Content != "Done." {
+		t.Fatalf("follow-ups %+v, want one", f)
+	}
 }

@@ -247,8 +247,7 @@ func (x *exchange) token() error {
 }
 
 // editOriginal edits the interaction's @original message: the deferred reply of a command,
-// or the message a button was on. Discord may not have taken the ack in yet when the work
-// is quick (Unknown Webhook / Unknown Message), so that is tried again once, shortly after.
+// or the message a button was on.
 func (x *exchange) editOriginal(ctx context.Context, m bot.Message, lang string) error {
 	if err := x.token(); err != nil {
 		return err
@@ -257,19 +256,12 @@ func (x *exchange) editOriginal(ctx context.Context, m bot.Message, lang string)
 	body := editOf(render(m, "", nil, lang))
 	// The bucket is the one discordgo's InteractionResponseEdit uses: all webhooks' one.
 	endpoint, bucket := discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), discordgo.EndpointWebhookToken("", "")
-	var err error
-	for attempt := range 2 {
-		_, err = call(ctx, p, "edit the original response", func(opts ...discordgo.RequestOption) (*discordgo.Message, error) {
+	return p.afterAck(ctx, func() error {
+		_, err := call(ctx, p, "edit the original response", func(opts ...discordgo.RequestOption) (*discordgo.Message, error) {
 			return p.edit(endpoint, bucket, body, opts...)
 		})
-		if code := discordCode(err); err == nil || attempt > 0 || (code != codeUnknownWebhook && code != codeUnknownMessage) {
-			break
-		}
-		if p.cfg.Sleep(ctx, 250*time.Millisecond) != nil {
-			break
-		}
-	}
-	return err
+		return err
+	})
 }
 
 // followup sends a new ephemeral message to the person who interacted.
@@ -285,9 +277,33 @@ func (p *Platform) followup(ctx context.Context, i *discordgo.Interaction, m bot
 	r := render(m, "", nil, lang)
 	params := &discordgo.WebhookParams{Content: r.Content, Embeds: r.Embeds, Components: r.Components,
 		AllowedMentions: r.AllowedMentions, Flags: discordgo.MessageFlagsEphemeral}
-	_, err := call(ctx, p, "follow-up", func(opts ...discordgo.RequestOption) (*discordgo.Message, error) {
-		return p.session.FollowupMessageCreate(i, true, params, opts...)
+	return p.afterAck(ctx, func() error {
+		_, err := call(ctx, p, "follow-up", func(opts ...discordgo.RequestOption) (*discordgo.Message, error) {
+			return p.session.FollowupMessageCreate(i, true, params, opts...)
+		})
+		return err
 	})
+}
+
+// afterAckWaits are the pauses before sending again what Discord refused as Unknown
+// Webhook or Unknown Message: an interaction's token works only once Discord has taken in
+// the acknowledgement (our HTTP answer), and quick work can overtake it. Nothing was
+// created by the refused call, so sending again makes no duplicate.
+var afterAckWaits = []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second}
+
+// afterAck runs send, and again after each of afterAckWaits while Discord doesn't know
+// the interaction yet.
+func (p *Platform) afterAck(ctx context.Context, send func() error) error {
+	err := send()
+	for _, wait := range afterAckWaits {
+		if code := discordCode(err); err == nil || (code != codeUnknownWebhook && code != codeUnknownMessage) {
+			break
+		}
+		if p.cfg.Sleep(ctx, wait) != nil {
+			break
+		}
+		err = send()
+	}
 	return err
 }
 

@@ -45,12 +45,13 @@ func TestObserveErrorIsToldOfEachFailedCall(t *testing.T) {
 			Want:    []string{"send a message api_error"},
 		},
 		{
-			Name: "a follow-up on an unknown interaction is an api_error",
+			// Sent again after each of afterAckWaits: Discord may not have taken the ack in.
+			Name: "a follow-up on an unknown interaction is an api_error, each time it is sent",
 			Act: func(w *world) error {
 				return w.platform.followup(t.Context(), &discordgo.Interaction{AppID: discordfake.AppID, Token: "no-such-token"}, bot.Message{Text: "x"}, bot.English)
 			},
 			WantErr: true,
-			Want:    []string{"follow-up api_error"},
+			Want:    []string{"follow-up api_error", "follow-up api_error", "follow-up api_error", "follow-up api_error"},
 		},
 		{
 			Name:    "Discord's server error is http_5xx",

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -344,14 +345,20 @@ func TestServeDiscordLinkApprovedThenTheLinkedPersonActs(t *testing.T) {
 	}
 	followedUp := func(token, want string) {
 		t.Helper()
+		var seen []string
 		waitFor(t, "a private "+want, func() bool {
+			seen = seen[:0]
 			for _, f := range w.fake.Followups(token) {
+				seen = append(seen, messageText(f))
 				if strings.Contains(messageText(f), want) && f.Ephemeral() {
 					return true
 				}
 			}
+			if orig, ok := w.fake.Original(token); ok {
+				seen = append(seen, "original: "+messageText(orig))
+			}
 			return false
-		})
+		}, func() string { return fmt.Sprintf("followups so far: %q\nlog:\n%s", seen, w.stderr.String()) })
 	}
 
 	// Unknown: told how to link.

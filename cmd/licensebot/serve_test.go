@@ -469,11 +469,15 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 	}
 }
 
-func waitFor(t *testing.T, what string, ok func() bool) {
+// waitFor waits up to 10 s for ok; seen, if given, says what there was instead.
+func waitFor(t *testing.T, what string, ok func() bool, seen ...func() string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !ok() {
 		if time.Now().After(deadline) {
+			for _, s := range seen {
+				t.Log(s())
+			}
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
