@@ -66,9 +66,9 @@ type Command struct {
 // person gave it, nothing looked up.
 type Args struct {
 	// Verb is the sub-command: "remove" (or empty), "all", "show", "status", "undo",
-	// "link", "help".
+	// "link", "link_status", "unlink", "help".
 	Verb      string
-	Users     []string // the users (remove, all), the one user (show), the address (link)
+	Users     []string // the users (remove, all), the one user (show), the address (link), the person (link_status, unlink; none: the caller)
 	Products  []string
 	Reason    string
 	DryRun    bool

@@ -94,6 +94,15 @@ func refusalWords(l locale.Lang, why refusalReason) (string, []string) {
 		return l.T("link.own_account"), nil
 	case notALinkDecider:
 		return l.T("link.not_an_admin", "UPN", r.upn, "Roles", l.Or(r.roles)), nil
+	case notALinkAdmin:
+		return l.T("link.not_a_link_admin", "UPN", r.upn, "Roles", l.Or(r.roles)), nil
+	case noSuchLinkedUser:
+		return l.T("link.whose_not_found", "UPN", r.upn), nil
+	case unlinkFixed:
+		if r.own {
+			return l.T("link.unlink.fixed", "UPN", r.upn), nil
+		}
+		return l.T("link.unlink.other_fixed", "Account", r.account, "UPN", r.upn), nil
 	case notARemoval:
 		return l.T("link.not_a_removal", "ID", r.id), nil
 

@@ -661,6 +661,14 @@ func (m *memLinks) SetLink(_ context.Context, l Link) error {
 	return nil
 }
 
+func (m *memLinks) Unlink(_ context.Context, a ChatAccount) (Link, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, ok := m.links[a]
+	delete(m.links, a)
+	return l, ok, nil
+}
+
 func (m *memLinks) get(a ChatAccount) (Link, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

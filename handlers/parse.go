@@ -22,6 +22,8 @@ const (
 	VerbStatus
 	VerbUndo
 	VerbLink
+	VerbLinkStatus
+	VerbUnlink
 )
 
 // Command is /unassign parsed: nothing in it has been looked up yet.
@@ -35,6 +37,9 @@ type Command struct {
 	RequestID string // for status and undo
 	// Link is, for link, the work address the caller says is theirs.
 	Link string
+	// Whose, for link status and unlink: the person asked about, as typed (a mention or an
+	// address); empty for the caller themselves.
+	Whose string
 }
 
 // ParseError names the part of the input that is wrong and what is wrong with it; its
@@ -141,6 +146,9 @@ func Parse(text string, maxTargets int) (Command, error) {
 			return Command{Verb: VerbStatus, RequestID: words[1].text}, nil
 		}
 	case "link":
+		if !words[0].quoted && len(words) >= 2 && !words[1].quoted && strings.EqualFold(words[1].text, "status") {
+			return linkStatusOrUnlink(VerbLinkStatus, "link status", texts(words[2:]))
+		}
 		if !words[0].quoted {
 			if len(words) != 2 || words[1].flag() {
 				return Command{}, badPart("link", "link.usage")
@@ -150,6 +158,10 @@ func Parse(text string, maxTargets int) (Command, error) {
 				return Command{}, err
 			}
 			return Command{Verb: VerbLink, Link: u}, nil
+		}
+	case "unlink":
+		if !words[0].quoted {
+			return linkStatusOrUnlink(VerbUnlink, "unlink", texts(words[1:]))
 		}
 	case "undo":
 		if !words[0].quoted {
@@ -301,11 +313,20 @@ func FromArgs(a bot.Args, maxTargets int) (Command, error) {
 		if err != nil {
 			return Command{}, err
 		}
+		// Discord's link option is one text: "status", or "status @someone", asks for a
+		// link's status there.
+		if f := strings.Fields(v); len(f) > 0 && strings.EqualFold(f[0], "status") {
+			return linkStatusOrUnlink(VerbLinkStatus, "link status", f[1:])
+		}
 		u, perr := linkArg(v)
 		if perr != nil {
 			return Command{}, perr
 		}
 		return Command{Verb: VerbLink, Link: u}, nil
+	case "link_status":
+		return linkStatusOrUnlink(VerbLinkStatus, "link status", a.Users)
+	case "unlink":
+		return linkStatusOrUnlink(VerbUnlink, "unlink", a.Users)
 	case "", "remove", "all":
 		cmd := Command{Verb: VerbUnassign, All: strings.EqualFold(a.Verb, "all"), DryRun: a.DryRun}
 		for _, p := range a.Products {
@@ -353,6 +374,34 @@ func linkArg(s string) (string, *ParseError) {
 		return "", badPart(quoteShort(s), "link.usage")
 	}
 	return u, nil
+}
+
+// linkStatusOrUnlink reads link status and unlink: nothing (the caller's own link) or one
+// person, by mention or by address.
+func linkStatusOrUnlink(verb Verb, part string, args []string) (Command, error) {
+	switch {
+	case len(args) == 0:
+		return Command{Verb: verb}, nil
+	case len(args) > 1 || strings.HasPrefix(args[0], "-"):
+		return Command{}, badPart(part, "link.whose_usage")
+	}
+	u, err := userArg(args[0])
+	if err != nil {
+		return Command{}, err
+	}
+	if licensing.IsObjectID(u) {
+		return Command{}, badPart(quoteShort(args[0]), "link.whose_usage")
+	}
+	return Command{Verb: verb, Whose: u}, nil
+}
+
+// texts are the words as typed.
+func texts(ws []word) []string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = w.text
+	}
+	return out
 }
 
 // dotlessI reads Turkish İ and ı as i in an address: Entra user principal names are ASCII,
@@ -459,7 +508,7 @@ func IsQuick(cmd bot.Command) bool {
 		return true
 	}
 	switch c.Verb {
-	case VerbHelp, VerbShow, VerbStatus:
+	case VerbHelp, VerbShow, VerbStatus, VerbLinkStatus:
 		return true
 	}
 	return false

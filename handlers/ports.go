@@ -111,7 +111,7 @@ type Link struct {
 
 // Links keeps which Entra user each chat account is linked to, for the platforms that show
 // bots no e-mail address (Discord) and for anyone whose chat profile has none. A link is
-// kept until it is replaced.
+// kept until it is replaced or removed (/unassign unlink).
 type Links interface {
 	// Link is the link of a chat account; ok is false when it has none.
 	Link(ctx context.Context, a ChatAccount) (l Link, ok bool, err error)
@@ -121,6 +121,10 @@ type Links interface {
 	LinkedAccount(ctx context.Context, platform, userID, upn string) (a ChatAccount, ok bool, err error)
 	// SetLink links l.Account to l's user, replacing any link the account had.
 	SetLink(ctx context.Context, l Link) error
+	// Unlink removes the link of an account, both ways at once, and returns the link it
+	// removed; ok is false when the account had none. A link from configuration is never
+	// removed (the handlers refuse before asking).
+	Unlink(ctx context.Context, a ChatAccount) (l Link, ok bool, err error)
 }
 
 // NewID makes an unguessable request id.

@@ -84,6 +84,25 @@ type (
 		upn   string
 		roles []string
 	}
+	// notALinkAdmin: the caller (upn) asked about someone else's link without one of the
+	// admin roles (roles).
+	notALinkAdmin struct {
+		isReason
+		upn   string
+		roles []string
+	}
+	// noSuchLinkedUser: no Entra user has the address (upn) given for whose link.
+	noSuchLinkedUser struct {
+		isReason
+		upn string
+	}
+	// unlinkFixed: the account (own: the caller's) is mapped to upn by configuration
+	// (DISCORD_USER_MAP), which unlink can't remove.
+	unlinkFixed struct {
+		isReason
+		upn, account string
+		own          bool
+	}
 	// notARemoval: the request is a link request, which removed nothing.
 	notARemoval struct {
 		isReason

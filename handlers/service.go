@@ -143,6 +143,12 @@ func (s *Service) command(ctx context.Context, cmd bot.Command) (bot.Message, er
 		// Whoever asks is, as a rule, someone licensebot can't identify yet.
 		return s.link(ctx, cmd, c.Link)
 	}
+	switch c.Verb {
+	case VerbLinkStatus:
+		return s.linkStatus(ctx, cmd, c)
+	case VerbUnlink:
+		return s.unlink(ctx, cmd, c)
+	}
 	caller, err := s.identify(ctx, cmd.Actor)
 	if err != nil {
 		return bot.Message{}, err

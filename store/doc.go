@@ -54,8 +54,8 @@
 // the inbox streams, for the same reason;
 // and the deadlines set, an index over all requests that an expiry would empty at once
 // (each deadline is removed when a sweeper claims it); and the links, which an
-// administrator approved to last until they are replaced: one expiring would silently
-// lock its person out. They are one small hash per linked person.
+// administrator approved to last until they are replaced or removed (DeleteLink): one
+// expiring would silently lock its person out. They are one small hash per linked person.
 //
 // Every key of one request carries the hash tag {ID}, so in Redis Cluster they live in
 // one slot and a script may touch any of them. Request ids are restricted to letters,

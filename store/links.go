@@ -167,3 +167,45 @@ func validSegment(s string, emptyOK bool) bool {
 	}
 	return true
 }
+
+// deleteLinkLua removes an account's link: the account's hash, and the way back from its
+// user (ARGV[1], as the caller read it, and still so) if it still names this account. The
+// script returns 0, deleting nothing, when the account's link changed since it was read.
+//
+//	KEYS[1] the account's hash, KEYS[2] the user's way back
+//	ARGV    user, workspace, chat
+const deleteLinkLua = `
+local cur = redis.call('HGET', KEYS[1], 'user') or ''
+if cur ~= ARGV[1] then
+  return 0
+end
+local back = redis.call('HMGET', KEYS[2], 'workspace', 'chat')
+if back[1] == ARGV[2] and back[2] == ARGV[3] then
+  redis.call('DEL', KEYS[2])
+end
+redis.call('DEL', KEYS[1])
+return 1
+`
+
+var deleteLinkScript = redis.NewScript(deleteLinkLua)
+
+// DeleteLink removes an account's link and the way back to it, at once; it returns the link
+// removed, or ErrNotFound when the account had none. A link replaced between the read and
+// the script is read again (ErrConflict after a few tries).
+func (s *Store) DeleteLink(ctx context.Context, a ChatAccount) (Link, error) {
+	for range 5 {
+		l, err := s.GetLink(ctx, a)
+		if err != nil {
+			return Link{}, fmt.Errorf("unlink: %w", err)
+		}
+		keys := []string{s.linkKey(a), s.linkedKey(a.Platform, l.UserID)}
+		n, err := deleteLinkScript.Run(ctx, s.rdb, keys, l.UserID, a.Workspace, a.ChatID).Int()
+		if err != nil {
+			return Link{}, fmt.Errorf("unlink %v: %w", a, err)
+		}
+		if n == 1 {
+			return l, nil
+		}
+	}
+	return Link{}, fmt.Errorf("unlink %v: its link keeps changing: %w", a, ErrConflict)
+}

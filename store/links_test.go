@@ -146,3 +146,56 @@ func TestALinkKeyCantBeBrokenOutOf(t *testing.T) {
 		}
 	})
 }
+
+// Unlinking removes both directions at once; another account linked to the same user keeps
+// its way back.
+func TestDeleteLinkRemovesBothDirections(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		s := newStore(b)
+		nestor := store.ChatAccount{Platform: "discord", Workspace: "g1", ChatID: "d-nestor"}
+		second := store.ChatAccount{Platform: "discord", Workspace: "g2", ChatID: "d-nestor2"}
+		if _, err := s.DeleteLink(ctx, nestor); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unlinking an account without a link: %v", err)
+		}
+		l := store.Link{Account: nestor, UserID: "u-nestor", UPN: "nestor@contoso.example", By: "adele@contoso.example", Request: "req1", At: testNow}
+		if err := s.SetLink(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.DeleteLink(ctx, nestor)
+		if err != nil || got != l {
+			t.Fatalf("deleted %+v, %v; want %+v", got, err, l)
+		}
+		if _, err := s.GetLink(ctx, nestor); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("after unlinking: %v", err)
+		}
+		if _, err := s.LinkedAccount(ctx, "discord", "u-nestor"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("the way back after unlinking: %v", err)
+		}
+		if keys, _ := b.rdb.Keys(ctx, "test:{links}:*").Result(); len(keys) != 0 {
+			t.Fatalf("keys left %v", keys)
+		}
+		if _, err := s.DeleteLink(ctx, nestor); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unlinking twice: %v", err)
+		}
+
+		// The way back names the account linked last: unlinking an older one leaves it.
+		l2 := l
+		l2.Account = second
+		if err := s.SetLink(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetLink(ctx, l2); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.DeleteLink(ctx, nestor); err != nil {
+			t.Fatal(err)
+		}
+		if a, err := s.LinkedAccount(ctx, "discord", "u-nestor"); err != nil || a != second {
+			t.Fatalf("the way back to the second account: %+v, %v", a, err)
+		}
+		if _, err := s.DeleteLink(ctx, store.ChatAccount{Platform: "discord", ChatID: "a:b"}); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("a bad account: %v", err)
+		}
+	})
+}

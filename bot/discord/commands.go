@@ -19,7 +19,11 @@ const (
 	subStatus = "status"
 	subUndo   = "undo"
 	subLink   = "link"
-	subHelp   = "help"
+	// link_status and unlink take, optionally, the person (a Discord user option): an
+	// administrator's question about someone else.
+	subLinkStatus = "link_status"
+	subUnlink     = "unlink"
+	subHelp       = "help"
 
 	optUsers     = "users"
 	optUser      = "user"
@@ -28,6 +32,7 @@ const (
 	optDryRun    = "dry_run"
 	optRequestID = "request_id"
 	optUPN       = "upn"
+	optPerson    = "person"
 )
 
 // Discord's limits on option values (https://discord.com/developers/docs/interactions/application-commands#application-command-object-application-command-option-structure).
@@ -53,6 +58,10 @@ func applicationCommands(lang string) []*discordgo.ApplicationCommand {
 	dryRun := &discordgo.ApplicationCommandOption{
 		Type: discordgo.ApplicationCommandOptionBoolean, Name: optDryRun,
 		Description: "discord.describe.option.dry_run",
+	}
+	person := &discordgo.ApplicationCommandOption{
+		Type: discordgo.ApplicationCommandOptionUser, Name: optPerson,
+		Description: "discord.describe.option.person",
 	}
 	noDMs := false
 	cmds := []*discordgo.ApplicationCommand{{
@@ -104,6 +113,16 @@ func applicationCommands(lang string) []*discordgo.ApplicationCommand {
 					Type: discordgo.ApplicationCommandOptionString, Name: optUPN, Required: true, MaxLength: 256,
 					Description: "discord.describe.option.upn",
 				}},
+			},
+			{
+				Type: discordgo.ApplicationCommandOptionSubCommand, Name: subLinkStatus,
+				Description: "discord.describe.link_status",
+				Options:     []*discordgo.ApplicationCommandOption{person},
+			},
+			{
+				Type: discordgo.ApplicationCommandOptionSubCommand, Name: subUnlink,
+				Description: "discord.describe.unlink",
+				Options:     []*discordgo.ApplicationCommandOption{person},
 			},
 			{Type: discordgo.ApplicationCommandOptionSubCommand, Name: subHelp, Description: "discord.describe.help"},
 		},

@@ -65,6 +65,11 @@ func args(inv invocation, lang string) (bot.Args, error) {
 		a.Users = []string{inv.strings[optUser]}
 	case subLink:
 		a.Users = []string{inv.strings[optUPN]}
+	case subLinkStatus, subUnlink:
+		// A user option's value is the person's id: given to the handlers as a mention.
+		if id := strings.TrimSpace(inv.strings[optPerson]); id != "" {
+			a.Users = []string{"<@" + id + ">"}
+		}
 	case subStatus, subUndo:
 		a.RequestID = strings.TrimSpace(inv.strings[optRequestID])
 	case subRemove, subAll:

@@ -24,6 +24,8 @@ func TestArgs(t *testing.T) {
 		{"status", invocation{sub: subStatus, strings: map[string]string{optRequestID: "7k2m9q4x8w1r5t3y"}}, bot.Args{Verb: "status", RequestID: "7k2m9q4x8w1r5t3y"}, ""},
 		{"undo", invocation{sub: subUndo, strings: map[string]string{optRequestID: " 7k2m9q4x8w1r5t3y "}}, bot.Args{Verb: "undo", RequestID: "7k2m9q4x8w1r5t3y"}, ""},
 		{"link", invocation{sub: subLink, strings: map[string]string{optUPN: "alex@contoso.com"}}, bot.Args{Verb: "link", Users: []string{"alex@contoso.com"}}, ""},
+		{"link status, own", invocation{sub: subLinkStatus}, bot.Args{Verb: "link_status"}, ""},
+		{"unlink someone", invocation{sub: subUnlink, strings: map[string]string{optPerson: "80351110224678912"}}, bot.Args{Verb: "unlink", Users: []string{"<@80351110224678912>"}}, ""},
 		{"all with a reason", invocation{sub: subAll, strings: map[string]string{optUsers: "a@x.com;b@x.com", optReason: "left"}},
 			bot.Args{Verb: "all", Users: []string{"a@x.com", "b@x.com"}, Reason: "left"}, ""},
 		{"remove a product, dry run", invocation{sub: subRemove, strings: map[string]string{optUsers: "o'brien@x.com", optProduct: "E3"}, bools: map[string]bool{optDryRun: true}},

@@ -78,6 +78,51 @@ func (l links) SetLink(ctx context.Context, k handlers.Link) error {
 	return l.st.SetLink(ctx, store.Link{Account: store.ChatAccount(k.Account), UserID: k.UserID, UPN: k.UPN, By: k.By, Request: k.Request, At: k.At})
 }
 
+// Unlink removes the store's link of the account, both ways at once; failing that, a link
+// of Discord's records from before, which is moved to "unlinked" with no UPN (a
+// compare-and-set: legacyLink reads it as none). A link from configuration is never
+// removed: handlers refuse it first, and it is not found here.
+func (l links) Unlink(ctx context.Context, a handlers.ChatAccount) (handlers.Link, bool, error) {
+	if _, ok := l.fixed(a); ok {
+		return handlers.Link{}, false, nil
+	}
+	got, err := l.st.DeleteLink(ctx, store.ChatAccount(a))
+	switch {
+	case err == nil:
+		return handlers.Link{Account: a, UserID: got.UserID, UPN: got.UPN, By: got.By, Request: got.Request, At: got.At}, true, nil
+	case !errors.Is(err, store.ErrNotFound):
+		return handlers.Link{}, false, err
+	case a.Platform != discordPlatform:
+		return handlers.Link{}, false, nil
+	}
+	id := "dlu-" + a.ChatID
+	rec, err := l.st.Get(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return handlers.Link{}, false, nil
+	}
+	if err != nil {
+		return handlers.Link{}, false, err
+	}
+	var r legacyRecord
+	if err := json.Unmarshal(rec.Data, &r); err != nil {
+		return handlers.Link{}, false, fmt.Errorf("decode the link record %s: %w", id, err)
+	}
+	if r.UPN == "" {
+		return handlers.Link{}, false, nil
+	}
+	data, err := json.Marshal(legacyRecord{At: r.At})
+	if err != nil {
+		return handlers.Link{}, false, err
+	}
+	if _, err := l.st.Transition(ctx, id, rec.State, rec.Version, "unlinked", data, legacyUnlinkedTTL); err != nil {
+		return handlers.Link{}, false, fmt.Errorf("unlink the record %s: %w", id, err)
+	}
+	return handlers.Link{Account: a, UPN: r.UPN, By: r.By, At: r.At}, true, nil
+}
+
+// legacyUnlinkedTTL is how long a record from before, unlinked, is kept: it says nothing.
+const legacyUnlinkedTTL = 24 * time.Hour
+
 // fixed is the UPN configuration gives the account, if it does.
 func (l links) fixed(a handlers.ChatAccount) (string, bool) {
 	if a.Platform != discordPlatform {

@@ -78,6 +78,36 @@ func TestLinksFromConfigurationTheStoreAndBefore(t *testing.T) {
 		t.Fatal("someone unlinked found")
 	}
 
+	// Unlink: the store's link both ways, a link from before by its record, never one from
+	// configuration.
+	if _, ok, err := l.Unlink(ctx, discord("g1", "111")); err != nil || ok {
+		t.Fatalf("unlinked configuration: %v %v", ok, err)
+	}
+	if _, ok, _ := l.Link(ctx, discord("g1", "111")); !ok {
+		t.Fatal("the link from configuration is gone")
+	}
+	if got, ok, err := l.Unlink(ctx, discord("g1", "333")); err != nil || !ok || got.UPN != "hal@contoso.example" || got.Request != "r1" {
+		t.Fatalf("unlink the store's: %+v %v %v", got, ok, err)
+	}
+	if _, ok, _ := l.Link(ctx, discord("g1", "333")); ok {
+		t.Fatal("still linked after unlinking")
+	}
+	if _, ok, _ := l.LinkedAccount(ctx, "discord", "u-hal", "hal@contoso.example"); ok {
+		t.Fatal("the way back is left after unlinking")
+	}
+	if got, ok, err := l.Unlink(ctx, discord("g1", "222")); err != nil || !ok || got.UPN != "megan@contoso.example" {
+		t.Fatalf("unlink a link from before: %+v %v %v", got, ok, err)
+	}
+	if _, ok, _ := l.Link(ctx, discord("g1", "222")); ok {
+		t.Fatal("the link from before holds after unlinking")
+	}
+	if _, ok, _ := l.LinkedAccount(ctx, "discord", "u-megan", "megan@contoso.example"); ok {
+		t.Fatal("the way back from before holds after unlinking")
+	}
+	if _, ok, err := l.Unlink(ctx, discord("g1", "222")); err != nil || ok {
+		t.Fatalf("unlinked twice: %v %v", ok, err)
+	}
+
 	cfg.Discord.UserMap = map[string]string{"111": "not an address"}
 	if _, err := newLinks(st, cfg); err == nil {
 		t.Fatal("a user map entry that isn't a UPN was taken")
