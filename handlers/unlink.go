@@ -189,5 +189,18 @@ func (s *Service) unlink(ctx context.Context, cmd bot.Command, c Command) (bot.M
 	if t.own {
 		return bot.Message{Text: l.T("link.unlink.done", "UPN", removed.UPN)}, nil
 	}
+	s.tellUnlinked(ctx, t.account, removed, by)
 	return bot.Message{Text: l.T("link.unlink.other_done", "Account", chatAccountLabel(t.account), "UPN", removed.UPN)}, nil
+}
+
+// tellUnlinked tells the person whose link an administrator removed, so that nobody learns
+// it only when licensebot stops knowing them. Their language is not known here: the
+// configured one. A failure is logged; the link is removed either way.
+func (s *Service) tellUnlinked(ctx context.Context, account ChatAccount, removed Link, by Person) {
+	to := bot.Actor{Platform: account.Platform, Workspace: account.Workspace, ChatID: account.ChatID}
+	l := s.langFor("")
+	msg := bot.Message{Text: l.T("link.unlink.told", "By", firstNonEmpty(by.DisplayName, by.UPN), "UPN", removed.UPN)}
+	if _, err := s.Notifier.Post(ctx, bot.Destination{Actor: &to}, msg); err != nil {
+		s.Logger.WarnContext(ctx, "tell a person their link was removed", "account", accountKey(account), "err", err)
+	}
 }

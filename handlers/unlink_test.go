@@ -75,6 +75,15 @@ func TestLinkStatusAndUnlink(t *testing.T) {
 			if got := len(w.auditOf("unlinked")) == 1; got != tt.audited || len(w.audit.actions()) > 1 {
 				t.Errorf("audit %v", w.audit.actions())
 			}
+			// Dan is told when an administrator removed his link, and only then.
+			told := w.toActor(danOnDiscord)
+			if removedByAdmin := tt.audited && tt.who.ChatID != danOnDiscord.ChatID; removedByAdmin {
+				if len(told) != 1 || !strings.Contains(told[0].Text, "removed the link between your chat account and dan@contoso.example") {
+					t.Errorf("Dan was told %+v", told)
+				}
+			} else if len(told) != 0 {
+				t.Errorf("Dan was told %+v, want nothing", told)
+			}
 		})
 	}
 }
