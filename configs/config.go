@@ -144,6 +144,9 @@ type Graph struct {
 type Redis struct {
 	URL       string `yaml:"url"`
 	KeyPrefix string `yaml:"keyPrefix"`
+	// AuditRetention is how long the audit record keeps an entry. serve trims by it and
+	// `licensebot audit verify` judges by it what may have expired: both read this one value.
+	AuditRetention time.Duration `yaml:"auditRetention"`
 }
 
 // Approval is who may ask and who approves.
@@ -171,7 +174,7 @@ type Log struct {
 func Default() Config {
 	return Config{
 		Graph:           Graph{Cloud: "global", Timeout: 30 * time.Second},
-		Redis:           Redis{KeyPrefix: "licensebot"},
+		Redis:           Redis{KeyPrefix: "licensebot", AuditRetention: 30 * 24 * time.Hour},
 		Approval:        Approval{Policy: "approvers", TTL: 72 * time.Hour, Undo: "policy"},
 		TimeZone:        "UTC",
 		Language:        "en",
@@ -266,6 +269,7 @@ func Load(getenv func(string) string) (Config, error) {
 	str(&c.Slack.ApprovalChannel, "LICENSEBOT_APPROVAL_CHANNEL")
 	dur(&c.ShutdownTimeout, "LICENSEBOT_SHUTDOWN_TIMEOUT")
 	dur(&c.Jobs.Idle, "LICENSEBOT_JOB_IDLE")
+	dur(&c.Redis.AuditRetention, "LICENSEBOT_AUDIT_RETENTION")
 	dur(&c.Limits.Window, "LICENSEBOT_LIMIT_WINDOW")
 	dur(&c.Jobs.ClaimStaleAfter, "LICENSEBOT_CLAIM_STALE_AFTER")
 	str(&c.Discord.BotToken, "DISCORD_BOT_TOKEN")
@@ -375,6 +379,9 @@ func (c Config) Validate() error {
 	}
 	if c.Jobs.Idle < 3*time.Millisecond {
 		errs = append(errs, fmt.Errorf("LICENSEBOT_JOB_IDLE: %s is too short", c.Jobs.Idle))
+	}
+	if c.Redis.AuditRetention < time.Hour {
+		errs = append(errs, fmt.Errorf("LICENSEBOT_AUDIT_RETENTION: %s is too short: the audit record must outlive the requests it tells of (at least 1h; 720h is 30 days)", c.Redis.AuditRetention))
 	}
 	return errors.Join(errs...)
 }

@@ -49,6 +49,19 @@ func TestLoad(t *testing.T) {
 		{name: "a workspace without its platform is named", env: map[string]string{"LICENSEBOT_WORKSPACES": "T0123", "LICENSEBOT_APPROVAL_POLICY": "none"}, wantErr: "LICENSEBOT_WORKSPACES"},
 		{name: "bad undo approval is named", env: map[string]string{"LICENSEBOT_UNDO_APPROVAL": "maybe", "LICENSEBOT_APPROVAL_POLICY": "none"}, wantErr: "LICENSEBOT_UNDO_APPROVAL"},
 		{name: "bad tenant type is named", env: map[string]string{"LICENSEBOT_TENANT_TYPE": "government", "LICENSEBOT_APPROVAL_POLICY": "none"}, wantErr: "LICENSEBOT_TENANT_TYPE"},
+		{name: "audit retention defaults to 30 days", env: map[string]string{"LICENSEBOT_APPROVAL_POLICY": "none"},
+			check: func(t *testing.T, c Config) {
+				if c.Redis.AuditRetention != 30*24*time.Hour {
+					t.Errorf("audit retention %s", c.Redis.AuditRetention)
+				}
+			}},
+		{name: "audit retention is read", env: map[string]string{"LICENSEBOT_AUDIT_RETENTION": "2160h", "LICENSEBOT_APPROVAL_POLICY": "none"},
+			check: func(t *testing.T, c Config) {
+				if c.Redis.AuditRetention != 90*24*time.Hour {
+					t.Errorf("audit retention %s", c.Redis.AuditRetention)
+				}
+			}},
+		{name: "too short an audit retention is named", env: map[string]string{"LICENSEBOT_AUDIT_RETENTION": "10m", "LICENSEBOT_APPROVAL_POLICY": "none"}, wantErr: "LICENSEBOT_AUDIT_RETENTION"},
 		{name: "missing file is named", env: map[string]string{"LICENSEBOT_CONFIG": filepath.Join(dir, "nope.yaml")}, wantErr: "LICENSEBOT_CONFIG"},
 	}
 	for _, tt := range tests {

@@ -159,6 +159,16 @@ func TestAuditExport(t *testing.T) {
 			t.Fatalf("err = %v, want REDIS_URL: not set", err)
 		}
 	})
+	t.Run("with an audit retention serve would refuse", func(t *testing.T) {
+		short := map[string]string{"LICENSEBOT_AUDIT_RETENTION": "10m"}
+		for k, v := range env {
+			short[k] = v
+		}
+		_, _, err := runAuditCmd(t, short, time.Now, "verify")
+		if err == nil || !strings.Contains(err.Error(), "LICENSEBOT_AUDIT_RETENTION") {
+			t.Fatalf("err = %v, want LICENSEBOT_AUDIT_RETENTION named", err)
+		}
+	})
 }
 
 func TestAuditVerify(t *testing.T) {

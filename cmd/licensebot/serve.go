@@ -36,7 +36,7 @@ func runServe(ctx context.Context, getenv func(string) string, now func() time.T
 		return fmt.Errorf("REDIS_URL: %w", err)
 	}
 	defer rdb.Close()
-	st := store.NewWithOptions(rdb, cfg.Redis.KeyPrefix, store.Options{Now: now})
+	st := store.NewWithOptions(rdb, cfg.Redis.KeyPrefix, store.Options{Now: now, AuditRetention: cfg.Redis.AuditRetention})
 	warnAboutRedis(ctx, st, logger)
 
 	m := newMetrics()
