@@ -100,6 +100,7 @@ func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		`alice@contoso.com --product "Office 365 E3"`, `a@x.com b@x.com --all --reason “x”`, `show a@x.com`,
 		`status abcdefghijklmnop`, `a@x.com --product="E3" -n`, `<mailto:a@b.co|a@b.co>`, `"`, `„`, `--product=`, `a@x.com -p ''`,
+		`link status`, `link status <@U024BE7LH|bob>`, `unlink <@!80351110224678912>`, `unlink dan@contoso.com`, `unlink @dan --all`,
 	} {
 		f.Add(s)
 	}
@@ -112,9 +113,10 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		// Whatever is accepted as a user must be safe to hand to Graph.
+		// Whatever is accepted as a user must be safe to hand to Graph, or a mention that the
+		// platform turns into an address after the caller is authorized.
 		for _, u := range cmd.Users {
-			if !IsUserQuery(u) {
+			if !IsUserQuery(u) && !bot.IsMention(u) {
 				t.Fatalf("Parse(%q) accepted user %q", text, u)
 			}
 		}
@@ -123,6 +125,10 @@ func FuzzParse(f *testing.F) {
 		}
 		if len(cmd.Users) > 50 {
 			t.Fatalf("Parse(%q) accepted %d users", text, len(cmd.Users))
+		}
+		// The person a link command is about is one token, a mention or an address.
+		if cmd.Whose != "" && (strings.ContainsAny(cmd.Whose, " \t\r\n") || !(IsUserQuery(cmd.Whose) || bot.IsMention(cmd.Whose))) {
+			t.Fatalf("Parse(%q) is about %q", text, cmd.Whose)
 		}
 	})
 }
