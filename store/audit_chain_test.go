@@ -393,3 +393,27 @@ func TestAuditTurnOfADeadAppenderEnds(t *testing.T) {
 		}
 	})
 }
+
+// The unchained audit stream of earlier versions is given the retention once, and ages out.
+func TestLegacyAuditStreamExpiresAfterTheRetention(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+		s := store.NewWithOptions(b.rdb, "legacy", store.Options{Now: func() time.Time { return now }, AuditRetention: 48 * time.Hour})
+		if _, found, err := s.ExpireLegacyAudit(ctx); err != nil || found {
+			t.Fatalf("no old stream: found %v, %v", found, err)
+		}
+		if err := b.rdb.XAdd(ctx, &redis.XAddArgs{Stream: "legacy:audit", Values: []string{"action", "approved"}}).Err(); err != nil {
+			t.Fatal(err)
+		}
+		expires, found, err := s.ExpireLegacyAudit(ctx)
+		if err != nil || !found || expires.Sub(now) < 47*time.Hour || expires.Sub(now) > 48*time.Hour {
+			t.Fatalf("expires %s (%s from now), found %v, %v", expires, expires.Sub(now), found, err)
+		}
+		// A restart doesn't push the date back.
+		b.rdb.PExpire(ctx, "legacy:audit", time.Hour)
+		if expires, _, _ := s.ExpireLegacyAudit(ctx); expires.Sub(now) > time.Hour {
+			t.Fatalf("a second start set it again: %s from now", expires.Sub(now))
+		}
+	})
+}

@@ -39,6 +39,7 @@
 //	licensebot:{audit}             stream: the audit chain, every event   (MINID: Options.AuditRetention)
 //	licensebot:{audit}:head        hash: seq, hash, id of its last entry  (no TTL)
 //	licensebot:{audit}:turn        string: the append that may go next    (TTL 500 ms)
+//	licensebot:audit               stream: earlier versions' unchained    (Options.AuditRetention, once)
 //	licensebot:roles:USER          string: JSON array of role names       (TTL per call)
 //	licensebot:claim:KEY           string: claim marker                   (TTL per call)
 //	licensebot:jobs                stream + group "executors": jobs       (MAXLEN ~ Options.JobMaxLen, no TTL)

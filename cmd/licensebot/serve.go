@@ -177,4 +177,10 @@ func warnAboutRedis(ctx context.Context, st *store.Store, logger *slog.Logger) {
 			logger.Warn("Redis setting puts pending requests at risk", "check", f.Check, "problem", f.Problem, "fix", f.Fix)
 		}
 	}
+	if expires, found, err := st.ExpireLegacyAudit(ctx); err != nil {
+		logger.Warn("the audit stream of earlier versions", "err", err)
+	} else if found {
+		logger.Info("the unchained audit stream of earlier versions ages out with the audit retention: export it before then if you need it",
+			"key", st.LegacyAuditKey(), "export", "redis-cli XRANGE "+st.LegacyAuditKey()+" - +", "expires", expires.UTC().Format(time.RFC3339))
+	}
 }
