@@ -149,6 +149,15 @@ type Redis struct {
 	AuditRetention time.Duration `yaml:"auditRetention"`
 }
 
+// Validate checks the Redis settings: serve's validation and the audit commands (which
+// need nothing else) both call it.
+func (r Redis) Validate() error {
+	if r.AuditRetention < time.Hour {
+		return fmt.Errorf("LICENSEBOT_AUDIT_RETENTION: %s is too short: the audit record must outlive the requests it tells of (at least 1h; 720h is 30 days)", r.AuditRetention)
+	}
+	return nil
+}
+
 // Approval is who may ask and who approves.
 type Approval struct {
 	// Policy is approvers, manager or none.
@@ -380,8 +389,8 @@ func (c Config) Validate() error {
 	if c.Jobs.Idle < 3*time.Millisecond {
 		errs = append(errs, fmt.Errorf("LICENSEBOT_JOB_IDLE: %s is too short", c.Jobs.Idle))
 	}
-	if c.Redis.AuditRetention < time.Hour {
-		errs = append(errs, fmt.Errorf("LICENSEBOT_AUDIT_RETENTION: %s is too short: the audit record must outlive the requests it tells of (at least 1h; 720h is 30 days)", c.Redis.AuditRetention))
+	if err := c.Redis.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

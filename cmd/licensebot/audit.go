@@ -58,17 +58,16 @@ func auditStore(ctx context.Context, getenv func(string) string, now func() time
 		}
 		return nil, nil, errors.New("REDIS_URL: not set (e.g. redis://localhost:6379/0)")
 	}
-	if cfg.Redis.AuditRetention < time.Hour {
-		// serve would refuse it; judging what expired by it would be wrong.
-		return nil, nil, fmt.Errorf("LICENSEBOT_AUDIT_RETENTION: %s is too short (at least 1h)", cfg.Redis.AuditRetention)
+	if err := cfg.Redis.Validate(); err != nil {
+		return nil, nil, err // serve would refuse it; judging what expired by it would be wrong
 	}
 	rdb, err := store.Open(cfg.Redis.URL)
 	if err != nil {
 		return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
-	// The same options as serve's store: the retention VerifyAudit checks the front
-	// against must be the one the chain is trimmed by.
-	st = store.NewWithOptions(rdb, cfg.Redis.KeyPrefix, store.Options{Now: now, AuditRetention: cfg.Redis.AuditRetention})
+	// serve's store: the retention VerifyAudit checks the front against must be the one the
+	// chain is trimmed by.
+	st = newStore(rdb, cfg.Redis, now)
 	pctx, cancel := context.WithTimeout(ctx, auditOpenTimeout)
 	defer cancel()
 	if err := st.Ping(pctx); err != nil {

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/configs"
 	"github.com/licensebot/licensebot/graph"
@@ -36,7 +38,7 @@ func runServe(ctx context.Context, getenv func(string) string, now func() time.T
 		return fmt.Errorf("REDIS_URL: %w", err)
 	}
 	defer rdb.Close()
-	st := store.NewWithOptions(rdb, cfg.Redis.KeyPrefix, store.Options{Now: now, AuditRetention: cfg.Redis.AuditRetention})
+	st := newStore(rdb, cfg.Redis, now)
 	warnAboutRedis(ctx, st, logger)
 
 	m := newMetrics()
@@ -159,6 +161,12 @@ func newLogger(c configs.Log, w io.Writer) *slog.Logger {
 		return slog.New(handlers.RequestIDs(slog.NewTextHandler(w, opts)))
 	}
 	return slog.New(handlers.RequestIDs(slog.NewJSONHandler(w, opts)))
+}
+
+// newStore is the store on rdb as serve and the audit commands use it: one set of options,
+// so that what one trims and the other verifies agree.
+func newStore(rdb redis.UniversalClient, cfg configs.Redis, now func() time.Time) *store.Store {
+	return store.NewWithOptions(rdb, cfg.KeyPrefix, store.Options{Now: now, AuditRetention: cfg.AuditRetention})
 }
 
 // warnAboutRedis says at start-up what in Redis's settings puts pending requests at risk
