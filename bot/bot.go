@@ -88,6 +88,20 @@ func IsMention(word string) bool {
 	return false
 }
 
+// MentionedID is the user id of an escaped mention (<@U024BE7LH>, <@U024BE7LH|bob>,
+// <@!80351110224678912>): the chat account, without asking the platform.
+func MentionedID(m string) (string, bool) {
+	if !strings.HasPrefix(m, "<@") || !strings.HasSuffix(m, ">") || strings.HasPrefix(m, "<@&") {
+		return "", false
+	}
+	id := strings.TrimPrefix(m[2:len(m)-1], "!")
+	id, _, _ = strings.Cut(id, "|")
+	if id == "" || strings.ContainsAny(id, ":{}<>@ ") {
+		return "", false
+	}
+	return id, true
+}
+
 // Click is a button press. Value is only ever a key to look up: nothing in it is trusted.
 type Click struct {
 	Actor   Actor

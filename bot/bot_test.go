@@ -98,3 +98,15 @@ func TestSameWorkspace(t *testing.T) {
 		t.Error("two workspaces of one Enterprise Grid are one")
 	}
 }
+
+func TestMentionedID(t *testing.T) {
+	for word, want := range map[string]string{
+		"<@U024BE7LH>": "U024BE7LH", "<@U024BE7LH|bob>": "U024BE7LH", "<@!80351110224678912>": "80351110224678912",
+		"<@&80351110224678912>": "", "<@>": "", "<@|bob>": "", "@bob": "", "<@a b>": "", "bob@contoso.com": "",
+	} {
+		got, ok := MentionedID(word)
+		if got != want || ok != (want != "") {
+			t.Errorf("MentionedID(%q) = %q, %v; want %q", word, got, ok, want)
+		}
+	}
+}

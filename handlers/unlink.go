@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/licensing"
@@ -52,7 +51,7 @@ func (s *Service) whose(ctx context.Context, cmd bot.Command, c Command) (linkTa
 	if !admin {
 		return linkTarget{}, Person{}, refuse(notALinkAdmin{upn: by.UPN, roles: s.adminRoleNames()})
 	}
-	if id, ok := mentionedID(c.Whose); ok {
+	if id, ok := bot.MentionedID(c.Whose); ok {
 		t := ChatAccount{Platform: a.Platform, Workspace: a.Workspace, ChatID: id}
 		return linkTarget{account: t, own: t == accountOf(a)}, by, nil
 	}
@@ -82,20 +81,6 @@ func (s *Service) whose(ctx context.Context, cmd bot.Command, c Command) (linkTa
 		return linkTarget{upn: u.UserPrincipalName}, by, nil
 	}
 	return linkTarget{account: t, own: t == accountOf(a)}, by, nil
-}
-
-// mentionedID is the user id of an escaped mention (<@U024BE7LH>, <@U024BE7LH|bob>,
-// <@!80351110224678912>): the chat account, without asking the platform.
-func mentionedID(m string) (string, bool) {
-	if !strings.HasPrefix(m, "<@") || !strings.HasSuffix(m, ">") || strings.HasPrefix(m, "<@&") {
-		return "", false
-	}
-	id := strings.TrimPrefix(m[2:len(m)-1], "!")
-	id, _, _ = strings.Cut(id, "|")
-	if id == "" || strings.ContainsAny(id, ":{}<>@ ") {
-		return "", false
-	}
-	return id, true
 }
 
 // linkStatus answers /unassign link status [someone].
