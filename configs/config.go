@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -47,7 +48,54 @@ type Config struct {
 	// servers of DISCORD_GUILD_IDS and any Slack workspace the app is installed in (each
 	// request still belongs to the workspace it was made in).
 	Workspaces []string `yaml:"workspaces"`
+	SignIn     SignIn   `yaml:"signIn"`
 }
+
+// SignIn is signing in with Microsoft: which identity counts, and how recent a sign-in
+// must be for a decision. The app registration is Graph's (AZURE_TENANT_ID,
+// AZURE_CLIENT_ID) unless named apart.
+type SignIn struct {
+	// Identity is what makes a chat account an Entra user: "entra" (a link made by signing
+	// in with Microsoft) or "email" (the chat profile's address, as before sign-in existed).
+	Identity string `yaml:"identity"`
+	// TenantID and ClientID: the tenant (a GUID) and the app registration people sign in to.
+	TenantID string `yaml:"tenantID"`
+	ClientID string `yaml:"clientID"`
+	// ClientSecret is sent on the sign-in link's code exchange (a "Web" redirect URI);
+	// AZURE_CLIENT_SECRET unless set apart. The device code flow never sends one.
+	ClientSecret string `yaml:"-"`
+	// AuthorityURL replaces the cloud's sign-in host (GRAPH_CLOUD's): tests, proxies.
+	AuthorityURL string `yaml:"authorityURL"`
+	// PublicURL is where this licensebot is reachable from people's browsers (https://…):
+	// with it, /unassign link also offers a one-time sign-in link, coming back to
+	// PublicURL + "/auth/callback".
+	PublicURL string `yaml:"publicURL"`
+	// ApprovalMaxAge is how recent an approver's sign-in must be (0: no sign-in asked);
+	// RequestMaxAge the same for a new request. Only under identity entra.
+	ApprovalMaxAge time.Duration `yaml:"approvalMaxAge"`
+	RequestMaxAge  time.Duration `yaml:"requestMaxAge"`
+	// AuthContext is a Conditional Access authentication context id (c1 to c25) every
+	// sign-in asks for and decisions need (a policy on it requiring MFA makes it proof of a
+	// second factor); empty: none.
+	AuthContext string `yaml:"authContext"`
+	// LinkByApproval lets administrators confirm links (/unassign link <address>) under
+	// identity entra, and makes those links and DISCORD_USER_MAP's count.
+	LinkByApproval bool `yaml:"linkByApproval"`
+}
+
+// CallbackPath is where a sign-in link comes back to, under SignIn.PublicURL.
+const CallbackPath = "/auth/callback"
+
+// RedirectURL is the sign-in link's redirect URI, or "" without a public URL.
+func (s SignIn) RedirectURL() string {
+	if s.PublicURL == "" {
+		return ""
+	}
+	return strings.TrimSuffix(s.PublicURL, "/") + CallbackPath
+}
+
+// Entra reports whether only signed-in links count.
+func (s SignIn) Entra() bool { return s.Identity == "entra" }
 
 // Limits bound the new requests one person and one chat workspace may make per Window;
 // a negative count turns a limit off.
@@ -195,6 +243,7 @@ func Default() Config {
 		ShutdownTimeout: 25 * time.Second,
 		Limits:          Limits{UserRequests: 30, WorkspaceRequests: 300, Window: 10 * time.Minute, UserDryRuns: 100, WorkspaceDryRuns: 1000},
 		Jobs:            Jobs{Workers: 2, Idle: 30 * time.Second, ClaimStaleAfter: 2 * time.Minute, InFlight: 4, MaxInFlight: 16},
+		SignIn:          SignIn{Identity: "entra", ApprovalMaxAge: 8 * time.Hour},
 	}
 }
 
@@ -326,6 +375,40 @@ func Load(getenv func(string) string) (Config, error) {
 	limit(&c.Limits.UserDryRuns, "LICENSEBOT_USER_DRY_RUNS")
 	limit(&c.Limits.WorkspaceDryRuns, "LICENSEBOT_WORKSPACE_DRY_RUNS")
 	list(&c.Workspaces, "LICENSEBOT_WORKSPACES")
+	str(&c.SignIn.Identity, "LICENSEBOT_IDENTITY")
+	c.SignIn.Identity = strings.ToLower(c.SignIn.Identity)
+	str(&c.SignIn.TenantID, "LICENSEBOT_SIGNIN_TENANT_ID")
+	str(&c.SignIn.ClientID, "LICENSEBOT_SIGNIN_CLIENT_ID")
+	str(&c.SignIn.ClientSecret, "LICENSEBOT_SIGNIN_CLIENT_SECRET")
+	str(&c.SignIn.AuthorityURL, "LICENSEBOT_SIGNIN_AUTHORITY")
+	str(&c.SignIn.PublicURL, "LICENSEBOT_PUBLIC_URL")
+	str(&c.SignIn.AuthContext, "LICENSEBOT_SIGNIN_AUTH_CONTEXT")
+	boolean(&c.SignIn.LinkByApproval, "LICENSEBOT_LINK_BY_APPROVAL")
+	window := func(dst *time.Duration, name string) {
+		if v := getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if v == "0" {
+				d, err = 0, nil
+			}
+			if err != nil || d < 0 {
+				errs = append(errs, fmt.Errorf("%s: %q is not a duration such as 8h (0: no sign-in asked)", name, v))
+				return
+			}
+			*dst = d
+		}
+	}
+	window(&c.SignIn.ApprovalMaxAge, "LICENSEBOT_APPROVAL_SIGNIN_MAX_AGE")
+	window(&c.SignIn.RequestMaxAge, "LICENSEBOT_REQUEST_SIGNIN_MAX_AGE")
+	// The sign-in app registration is Graph's unless named apart.
+	if c.SignIn.TenantID == "" {
+		c.SignIn.TenantID = c.Graph.TenantID
+	}
+	if c.SignIn.ClientID == "" {
+		c.SignIn.ClientID = c.Graph.ClientID
+	}
+	if c.SignIn.ClientSecret == "" {
+		c.SignIn.ClientSecret = c.Graph.ClientSecret
+	}
 	count(&c.Jobs.Workers, "LICENSEBOT_WORKERS")
 	count(&c.Jobs.InFlight, "LICENSEBOT_JOB_IN_FLIGHT")
 	count(&c.Jobs.MaxInFlight, "LICENSEBOT_JOB_MAX_IN_FLIGHT")
@@ -392,13 +475,90 @@ func (c Config) Validate() error {
 	if err := c.Redis.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	if err := c.SignIn.Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// Validate checks the sign-in settings that don't depend on the command. That a tenant and
+// app are named is ServeSignIn's check: the demo signs nobody in.
+func (s SignIn) Validate() error {
+	var errs []error
+	switch s.Identity {
+	case "entra", "email":
+	default:
+		errs = append(errs, fmt.Errorf("LICENSEBOT_IDENTITY: %q is not entra (signed-in links only) or email (the chat profile's address)", s.Identity))
+	}
+	if s.PublicURL != "" {
+		u, err := url.Parse(s.PublicURL)
+		local := err == nil && (u.Hostname() == "localhost" || u.Hostname() == "127.0.0.1" || u.Hostname() == "::1")
+		if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || (u.Scheme != "https" && !(u.Scheme == "http" && local)) {
+			// Entra accepts http redirect URIs for localhost only.
+			errs = append(errs, fmt.Errorf("LICENSEBOT_PUBLIC_URL: %q is not an https:// URL (http:// only for localhost)", s.PublicURL))
+		}
+	}
+	if c := s.AuthContext; c != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(c, "c"))
+		if !strings.HasPrefix(c, "c") || err != nil || n < 1 || n > 99 {
+			// Authentication context ids are c1 to c99: Graph's authContext resource,
+			// https://learn.microsoft.com/graph/api/resources/authcontext
+			// ("Supported values are c1 through c99").
+			errs = append(errs, fmt.Errorf("LICENSEBOT_SIGNIN_AUTH_CONTEXT: %q is not an authentication context id such as c1", c))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ServeSignIn checks what serve needs to sign people in under identity entra: the tenant
+// (a GUID) and the app registration. Under email, signing in is offered only when both are
+// GUIDs (SignInConfigured), and nothing is required.
+func (s SignIn) ServeSignIn() error {
+	if !s.Entra() {
+		return nil
+	}
+	var errs []error
+	if !isGUID(s.TenantID) {
+		errs = append(errs, fmt.Errorf("AZURE_TENANT_ID (or LICENSEBOT_SIGNIN_TENANT_ID): %q is not a tenant id (a GUID); signing in with Microsoft needs it (or set LICENSEBOT_IDENTITY=email)", s.TenantID))
+	}
+	if !isGUID(s.ClientID) {
+		errs = append(errs, fmt.Errorf("AZURE_CLIENT_ID (or LICENSEBOT_SIGNIN_CLIENT_ID): %q is not an application (client) id (a GUID); signing in with Microsoft needs it (or set LICENSEBOT_IDENTITY=email)", s.ClientID))
+	}
+	return errors.Join(errs...)
+}
+
+// SignInConfigured reports whether serve can offer signing in with Microsoft.
+func (s SignIn) SignInConfigured() bool { return isGUID(s.TenantID) && isGUID(s.ClientID) }
+
+// isGUID reports whether s is a GUID in its usual form (8-4-4-4-12 hexadecimal digits).
+func isGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range s {
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case !isHexDigit(c):
+			return false
+		}
+	}
+	return true
+}
+
+func isHexDigit(c rune) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // ValidateServe checks what `licensebot serve` needs on top: Redis and exactly one way to
 // get a Graph token.
 func (c Config) ValidateServe() error {
 	var errs []error
+	if err := c.SignIn.ServeSignIn(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.Redis.URL == "" {
 		errs = append(errs, errors.New("REDIS_URL: not set (e.g. redis://localhost:6379/0)"))
 	}

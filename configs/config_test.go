@@ -62,6 +62,21 @@ func TestLoad(t *testing.T) {
 				}
 			}},
 		{name: "too short an audit retention is named", env: map[string]string{"LICENSEBOT_AUDIT_RETENTION": "10m", "LICENSEBOT_APPROVAL_POLICY": "none"}, wantErr: "LICENSEBOT_AUDIT_RETENTION"},
+		{name: "an unknown identity mode is named", env: map[string]string{"LICENSEBOT_IDENTITY": "profile", "LICENSEBOT_APPROVAL_POLICY": "none"}, wantErr: "LICENSEBOT_IDENTITY"},
+		{name: "a public URL over http is named", env: map[string]string{"LICENSEBOT_PUBLIC_URL": "http://licensebot.contoso.example", "LICENSEBOT_APPROVAL_POLICY": "none"}, wantErr: "LICENSEBOT_PUBLIC_URL"},
+		{name: "an authentication context that isn't one is named", env: map[string]string{"LICENSEBOT_SIGNIN_AUTH_CONTEXT": "mfa", "LICENSEBOT_APPROVAL_POLICY": "none"}, wantErr: "LICENSEBOT_SIGNIN_AUTH_CONTEXT"},
+		{name: "a negative sign-in window is named", env: map[string]string{"LICENSEBOT_APPROVAL_SIGNIN_MAX_AGE": "-1h", "LICENSEBOT_APPROVAL_POLICY": "none"}, wantErr: "LICENSEBOT_APPROVAL_SIGNIN_MAX_AGE"},
+		{name: "sign-in settings", env: map[string]string{"LICENSEBOT_APPROVAL_SIGNIN_MAX_AGE": "0", "LICENSEBOT_REQUEST_SIGNIN_MAX_AGE": "1h", "LICENSEBOT_LINK_BY_APPROVAL": "true",
+			"AZURE_TENANT_ID": "t1", "AZURE_CLIENT_ID": "c1", "AZURE_CLIENT_SECRET": "s1", "LICENSEBOT_SIGNIN_CLIENT_SECRET": "s2", "LICENSEBOT_PUBLIC_URL": "http://localhost:8080/", "LICENSEBOT_APPROVAL_POLICY": "none"},
+			check: func(t *testing.T, c Config) {
+				s := c.SignIn
+				if s.Identity != "entra" || s.ApprovalMaxAge != 0 || s.RequestMaxAge != time.Hour || !s.LinkByApproval || s.TenantID != "t1" || s.ClientID != "c1" || s.ClientSecret != "s2" {
+					t.Errorf("sign-in %+v", s)
+				}
+				if s.RedirectURL() != "http://localhost:8080/auth/callback" {
+					t.Errorf("redirect %q", s.RedirectURL())
+				}
+			}},
 		{name: "missing file is named", env: map[string]string{"LICENSEBOT_CONFIG": filepath.Join(dir, "nope.yaml")}, wantErr: "LICENSEBOT_CONFIG"},
 	}
 	for _, tt := range tests {
@@ -102,9 +117,33 @@ func TestValidateServe(t *testing.T) {
 		{"secret with ids, Socket Mode", map[string]string{"REDIS_URL": "redis://x", "AZURE_CLIENT_SECRET": "s", "AZURE_TENANT_ID": "a", "AZURE_CLIENT_ID": "b", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, ""},
 		{"HTTP mode", map[string]string{"REDIS_URL": "redis://x", "GRAPH_ACCESS_TOKEN": "t", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "sec", "SLACK_API_URL": "http://127.0.0.1:9/api"}, ""},
 	}
+	const tenant, app = "72f988bf-86f1-41af-91ab-2d7cd011db47", "535fb089-9ff3-47b6-9bfb-4f1264799865"
+	signIn := func(extra map[string]string) map[string]string {
+		m := map[string]string{"REDIS_URL": "redis://x", "AZURE_CLIENT_SECRET": "s", "AZURE_TENANT_ID": tenant, "AZURE_CLIENT_ID": app,
+			"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "LICENSEBOT_IDENTITY": "entra"}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	tests = append(tests, []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+	}{
+		{"entra without a tenant id", map[string]string{"REDIS_URL": "redis://x", "GRAPH_ACCESS_TOKEN": "t", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "LICENSEBOT_IDENTITY": "entra"}, "AZURE_TENANT_ID (or LICENSEBOT_SIGNIN_TENANT_ID)"},
+		{"entra with a domain for a tenant", signIn(map[string]string{"AZURE_TENANT_ID": "contoso.onmicrosoft.com"}), "is not a tenant id"},
+		{"entra by default", signIn(map[string]string{"LICENSEBOT_IDENTITY": ""}), ""},
+		{"entra with a public URL and a context", signIn(map[string]string{"LICENSEBOT_PUBLIC_URL": "https://licensebot.contoso.example", "LICENSEBOT_SIGNIN_AUTH_CONTEXT": "c1"}), ""},
+		{"a separate sign-in app", signIn(map[string]string{"LICENSEBOT_SIGNIN_CLIENT_ID": "x"}), "LICENSEBOT_SIGNIN_CLIENT_ID"},
+		{"email needs no sign-in app", map[string]string{"REDIS_URL": "redis://x", "GRAPH_ACCESS_TOKEN": "t", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "LICENSEBOT_IDENTITY": "email"}, ""},
+	}...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.env["LICENSEBOT_APPROVAL_POLICY"] = "none"
+			if _, set := tt.env["LICENSEBOT_IDENTITY"]; !set && !strings.HasPrefix(tt.name, "entra") {
+				tt.env["LICENSEBOT_IDENTITY"] = "email"
+			}
 			c, err := Load(env(tt.env))
 			if err != nil {
 				t.Fatal(err)

@@ -15,8 +15,11 @@ import (
 // shows, or, when it shows none (Discord shows bots none), by the account's link. The chat
 // platform's word and the link are only keys: what the person may do is read from Entra.
 // A linked person's actor carries the linked UPN as their address from here on.
+//
+// Under IdentityEntra the address shown is no key at all: only a link made by signing in
+// with Microsoft (or, where allowed, one an administrator approved) says who someone is.
 func (s *Service) identify(ctx context.Context, a bot.Actor) (Person, error) {
-	if strings.TrimSpace(a.Email) == "" {
+	if s.opts.Identity == IdentityEntra || strings.TrimSpace(a.Email) == "" {
 		return s.identifyLinked(ctx, a)
 	}
 	if !IsUserQuery(a.Email) {
@@ -37,13 +40,23 @@ func (s *Service) identify(ctx context.Context, a bot.Actor) (Person, error) {
 // link from configuration names.
 func (s *Service) identifyLinked(ctx context.Context, a bot.Actor) (Person, error) {
 	if s.Links == nil || a.ChatID == "" {
+		if s.opts.Identity == IdentityEntra {
+			return Person{}, refuse(notSignedIn{})
+		}
 		return Person{}, refuse(noChatEmail{})
 	}
 	l, ok, err := s.Links.Link(ctx, accountOf(a))
 	if err != nil {
 		return Person{}, fmt.Errorf("read the link of %s: %w", accountKey(accountOf(a)), errStore{err})
 	}
+	if s.opts.Identity == IdentityEntra && ok && l.Method != LinkBySignIn && !s.opts.LinkByApproval {
+		// An administrator's word (or the configuration's) is not a sign-in.
+		ok = false
+	}
 	if !ok {
+		if s.opts.Identity == IdentityEntra {
+			return Person{}, refuse(notSignedIn{})
+		}
 		return Person{}, refuse(notLinked{})
 	}
 	query := firstNonEmpty(l.UserID, l.UPN)

@@ -18,6 +18,17 @@ func (s *Service) decide(ctx context.Context, click bot.Click, id string) (bot.R
 		return bot.Reply{}, err
 	}
 	approve := click.Action == ActionApprove
+	// An approval counts only from a fresh sign-in (Options.ApprovalSignIn): otherwise the
+	// answer is the sign-in step, and the click is decided again once it is done.
+	var signedIn Link
+	if approve {
+		if signedIn, err = s.freshSignIn(ctx, clicker, s.opts.ApprovalSignIn, &click); err != nil {
+			return bot.Reply{}, err
+		}
+	}
+	if signedIn.Method == "" {
+		signedIn = s.lastSignIn(ctx, clicker)
+	}
 	for range 20 {
 		r, st, err := s.load(ctx, id)
 		if err != nil {
@@ -27,7 +38,7 @@ func (s *Service) decide(ctx context.Context, click bot.Click, id string) (bot.R
 			return bot.Reply{}, err
 		}
 		if r.Kind == KindLink {
-			reply, err := s.decideLink(ctx, click, clicker, r, st)
+			reply, err := s.decideLink(ctx, click, clicker, signedIn, r, st)
 			if errors.Is(err, ErrConflict) {
 				continue // another click got there first: look again
 			}
@@ -45,13 +56,17 @@ func (s *Service) decide(ctx context.Context, click bot.Click, id string) (bot.R
 		now := s.Now()
 		r.Decisions = append(r.Decisions, Decision{By: clicker, Approved: approve, At: now})
 		m := move{on: evApprove, to: StateApproved, by: clicker, at: now}
+		m.audit = s.signInFields(signedIn, nil)
 		switch {
 		case !approve:
 			m.on, m.to = evDeny, StateDenied
 		case !s.fullyApproved(r):
 			// One manager of several: the request waits for the others.
 			m.to = StateAwaitingApproval
-			m.audit = map[string]string{"waiting_for": fmt.Sprint(len(r.Managers) - countApprovals(r))}
+			if m.audit == nil {
+				m.audit = map[string]string{}
+			}
+			m.audit["waiting_for"] = fmt.Sprint(len(r.Managers) - countApprovals(r))
 		}
 		_, err = s.transition(ctx, r, st, m)
 		if errors.Is(err, ErrConflict) {

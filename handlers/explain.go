@@ -28,8 +28,14 @@ func (s *Service) explain(ctx context.Context, err error) bot.Message {
 		parse     *ParseError
 		throttled *licensing.ThrottledError
 		store     errStore
+		step      *signInStep
 	)
 	switch {
+	case errors.As(err, &step):
+		text, _ := refusalWords(l, step.why)
+		m := step.step
+		m.Text = text + "\n\n" + m.Text
+		return m
 	case errors.As(err, &refusal):
 		text, details := refusalWords(l, refusal.reason)
 		m := bot.Message{Text: text}
@@ -74,6 +80,35 @@ func refusalWords(l locale.Lang, why refusalReason) (string, []string) {
 		return l.T("refusal.no_entra_user", "Email", r.email), nil
 	case notAnAdmin:
 		return l.T("refusal.not_an_admin", "UPN", r.upn, "Roles", l.Or(r.roles)), nil
+
+	// Signing in.
+	case notSignedIn:
+		return l.T("signin.not_signed_in"), nil
+	case linkBySignInOnly:
+		return l.T("signin.by_signin_only"), nil
+	case signInUnavailable:
+		return l.T("signin.unavailable"), nil
+	case signInOtherTenant:
+		return l.T("signin.other_tenant"), nil
+	case signInDeclined:
+		return l.T("signin.declined"), nil
+	case signInExpired:
+		return l.T("signin.expired"), nil
+	case signInFailed:
+		if r.unavailable {
+			return l.T("signin.unreachable"), nil
+		}
+		return l.T("signin.invalid"), nil
+	case signInNoUser:
+		return l.T("signin.no_user", "UPN", r.upn), nil
+	case signInNotYou:
+		return l.T("signin.not_you", "UPN", r.upn, "Email", r.email), nil
+	case signInNeeded:
+		return l.T("signin.needed", "Window", l.Duration(r.window)), nil
+	case signInStale:
+		return l.T("signin.stale", "Window", l.Duration(r.window), "At", l.Time(r.at, r.loc)), nil
+	case signInNoContext:
+		return l.T("signin.no_context", "Context", r.context), nil
 
 	// Links.
 	case notLinked:

@@ -118,7 +118,7 @@ func (s *Service) postLinkRequest(ctx context.Context, r *Request) ([]bot.Messag
 // of the admin roles, read from Entra now) decides, never the person who asked nor the
 // person whose account it is; once, by compare-and-set. A lost compare-and-set returns an
 // error wrapping ErrConflict: decide reads the request again.
-func (s *Service) decideLink(ctx context.Context, click bot.Click, clicker Person, r *Request, st Stored) (bot.Reply, error) {
+func (s *Service) decideLink(ctx context.Context, click bot.Click, clicker Person, signedIn Link, r *Request, st Stored) (bot.Reply, error) {
 	asker := accountOf(r.Requester.Actor)
 	if accountOf(click.Actor) == asker || (r.Requester.UserID != "" && r.Requester.UserID == clicker.UserID) {
 		return bot.Reply{}, refuse(ownLinkRequest{})
@@ -144,7 +144,7 @@ func (s *Service) decideLink(ctx context.Context, click bot.Click, clicker Perso
 	if r.State == StateAwaitingApproval {
 		now := s.Now()
 		r.Decisions = append(r.Decisions, Decision{By: clicker, Approved: approve, At: now})
-		m := move{on: evLinkApprove, to: StateApproved, by: clicker, at: now}
+		m := move{on: evLinkApprove, to: StateApproved, by: clicker, at: now, audit: s.signInFields(signedIn, nil)}
 		if !approve {
 			m.on, m.to = evLinkDeny, StateDenied
 		}
@@ -175,7 +175,7 @@ func (s *Service) decideLink(ctx context.Context, click bot.Click, clicker Perso
 // Storing the link twice (two replicas finishing one request) writes the same link.
 func (s *Service) finishLink(ctx context.Context, r *Request, st Stored, clicked bot.MessageRef) error {
 	by := lastDecider(r)
-	l := Link{Account: r.Link.Account, UserID: r.Link.UserID, UPN: r.Link.UPN, By: by.UPN, Request: r.ID, At: s.Now()}
+	l := Link{Account: r.Link.Account, UserID: r.Link.UserID, UPN: r.Link.UPN, By: by.UPN, Request: r.ID, At: s.Now(), Method: LinkByApproval}
 	if err := s.Links.SetLink(ctx, l); err != nil {
 		return fmt.Errorf("store the link of request %s: %w", r.ID, errStore{err})
 	}

@@ -124,6 +124,19 @@ type Options struct {
 	// DoD tenants (licensing.OneDriveArchiveDays). The notices then say so instead of giving
 	// those dates.
 	OneDriveExempt bool
+
+	// Identity says what makes a chat account an Entra user (IdentityEmail by default).
+	Identity IdentityMode
+	// LinkByApproval lets /unassign link <address> ask an administrator to confirm a link,
+	// under IdentityEntra, and makes such links (and DISCORD_USER_MAP's) count there. Under
+	// IdentityEmail they always count.
+	LinkByApproval bool
+	// ApprovalSignIn is how recent a decider's sign-in with Microsoft must be for an
+	// approval to count (0: no sign-in asked); RequestSignIn the same for a new request.
+	ApprovalSignIn, RequestSignIn time.Duration
+	// AuthContext is the Conditional Access authentication context (e.g. "c1") a sign-in
+	// must have met for a decision that needs one; empty: none asked.
+	AuthContext string
 }
 
 // noticeOptions are what the data-retention notices depend on.
@@ -146,6 +159,16 @@ func (o *Options) setDefaults() error {
 	case PolicyManager, PolicyNone:
 	default:
 		return fmt.Errorf("unknown approval policy %q (approvers, manager or none)", o.Policy)
+	}
+	switch o.Identity {
+	case "":
+		o.Identity = IdentityEmail
+	case IdentityEmail, IdentityEntra:
+	default:
+		return fmt.Errorf("unknown identity mode %q (entra or email)", o.Identity)
+	}
+	if o.ApprovalSignIn < 0 || o.RequestSignIn < 0 {
+		return fmt.Errorf("sign-in windows can't be negative")
 	}
 	switch o.UndoPolicy {
 	case "":

@@ -150,6 +150,9 @@ func Parse(text string, maxTargets int) (Command, error) {
 			return linkStatusOrUnlink(VerbLinkStatus, "link status", texts(words[2:]))
 		}
 		if !words[0].quoted {
+			if len(words) == 1 {
+				return Command{Verb: VerbLink}, nil // sign in with Microsoft
+			}
 			if len(words) != 2 || words[1].flag() {
 				return Command{}, badPart("link", "link.usage")
 			}
@@ -309,6 +312,9 @@ func FromArgs(a bot.Args, maxTargets int) (Command, error) {
 		}
 		return Command{Verb: verb, RequestID: a.RequestID}, nil
 	case "link":
+		if len(a.Users) == 0 || (len(a.Users) == 1 && strings.TrimSpace(a.Users[0]) == "") {
+			return Command{Verb: VerbLink}, nil // sign in with Microsoft
+		}
 		v, err := one("link", "link.usage", a.Users)
 		if err != nil {
 			return Command{}, err

@@ -107,6 +107,15 @@ type Link struct {
 	At      time.Time
 	// Fixed: from configuration; a link request can't replace it.
 	Fixed bool
+	// Method is how the link was made: LinkBySignIn, or LinkByApproval ("" for links
+	// stored before sign-in existed: approved by an administrator).
+	Method string
+	// SignedInAt is, for a link made by signing in, when the person last signed in
+	// (Evidence says by what); AuthContexts the Conditional Access authentication contexts
+	// that sign-in met.
+	SignedInAt   time.Time
+	Evidence     string
+	AuthContexts []string
 }
 
 // Links keeps which Entra user each chat account is linked to, for the platforms that show

@@ -48,6 +48,55 @@ type (
 	}
 )
 
+// Signing in with Microsoft (signin.go).
+type (
+	// notSignedIn: under IdentityEntra, the account is linked to nobody by a sign-in.
+	notSignedIn struct{ isReason }
+	// linkBySignInOnly: /unassign link <address> where links are made by signing in only.
+	linkBySignInOnly struct{ isReason }
+	// signInUnavailable: licensebot runs without a sign-in configured.
+	signInUnavailable struct{ isReason }
+	// signInOtherTenant: the person signed in to another organisation's directory.
+	signInOtherTenant struct{ isReason }
+	// signInDeclined: the person declined at Microsoft's page.
+	signInDeclined struct{ isReason }
+	// signInExpired: the code or link expired before anyone used it, or was used.
+	signInExpired struct{ isReason }
+	// signInFailed: the token could not be verified, or Microsoft (unavailable) or the
+	// directory could not be reached.
+	signInFailed struct {
+		isReason
+		unavailable bool
+	}
+	// signInNoUser: the signed-in account (upn) is no user of the directory.
+	signInNoUser struct {
+		isReason
+		upn string
+	}
+	// signInNotYou: the person signed in as upn, and the chat profile shows email.
+	signInNotYou struct {
+		isReason
+		upn, email string
+	}
+	// signInNeeded: a decision needs a sign-in within window, and the account has none.
+	signInNeeded struct {
+		isReason
+		window time.Duration
+	}
+	// signInStale: the account's last sign-in (at) is older than window.
+	signInStale struct {
+		isReason
+		window time.Duration
+		at     time.Time
+		loc    *time.Location
+	}
+	// signInNoContext: the last sign-in didn't meet the authentication context asked for.
+	signInNoContext struct {
+		isReason
+		context string
+	}
+)
+
 // Links: who a chat account is.
 type (
 	// notLinked: the account shows no e-mail address and is linked to no Entra user.

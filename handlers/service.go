@@ -34,10 +34,15 @@ type Deps struct {
 	Restorer Restorer
 	// Links says who a chat account without an e-mail address is (Discord's), and keeps the
 	// links /unassign link asks for; without it such accounts can't be identified.
-	Links     Links
-	NewID     NewID
-	Catalogue *licensing.Catalogue
-	Now       func() time.Time
+	Links Links
+	// SignIns signs people in with Microsoft (/unassign link, fresh sign-in for decisions);
+	// SignInStates keeps the pending sign-in links for whichever replica gets the redirect.
+	// Without SignIns, links are made by administrators only.
+	SignIns      SignIns
+	SignInStates SignInStates
+	NewID        NewID
+	Catalogue    *licensing.Catalogue
+	Now          func() time.Time
 	// Sleep waits for d or until ctx ends; tests replace it to make retries instant.
 	Sleep  func(ctx context.Context, d time.Duration) error
 	Logger *slog.Logger
@@ -52,6 +57,7 @@ type Service struct {
 	budgetsMu       sync.Mutex
 	progressBudgets map[string]*editBudget
 	machine         machineTime
+	signIns         signInRuns
 }
 
 // machineTime is time as it passes on this machine, for heartbeats, reclaims, progress
@@ -101,8 +107,10 @@ func New(d Deps, o Options) (*Service, error) {
 	case d.Ledger == nil:
 		d.Ledger = newMemoryLedger(d.Now)
 	}
-	return &Service{Deps: d, opts: o, products: productCache{ttl: o.ProductsTTL},
-		machine: realMachineTime()}, nil
+	s := &Service{Deps: d, opts: o, products: productCache{ttl: o.ProductsTTL},
+		machine: realMachineTime()}
+	s.signIns.ctx, s.signIns.cancel = context.WithCancel(context.Background())
+	return s, nil
 }
 
 // Options returns the options in force, defaults filled in.
@@ -141,6 +149,12 @@ func (s *Service) command(ctx context.Context, cmd bot.Command) (bot.Message, er
 	}
 	if c.Verb == VerbLink {
 		// Whoever asks is, as a rule, someone licensebot can't identify yet.
+		switch {
+		case c.Link == "":
+			return s.linkBySignIn(ctx, cmd)
+		case s.opts.Identity == IdentityEntra && !s.opts.LinkByApproval:
+			return bot.Message{}, refuse(linkBySignInOnly{})
+		}
 		return s.link(ctx, cmd, c.Link)
 	}
 	switch c.Verb {

@@ -18,6 +18,18 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 	if err := s.withinLimits(ctx, cmd.Actor, caller, c.DryRun); err != nil {
 		return bot.Message{}, err
 	}
+	// A request may need a fresh sign-in too (Options.RequestSignIn): a dry run changes
+	// nothing and doesn't.
+	var signedIn Link
+	if !c.DryRun {
+		var err error
+		if signedIn, err = s.freshSignIn(ctx, caller, s.opts.RequestSignIn, nil); err != nil {
+			return bot.Message{}, err
+		}
+		if signedIn.Method == "" {
+			signedIn = s.lastSignIn(ctx, caller)
+		}
+	}
 	tenant, err := s.planningProducts(ctx)
 	if err != nil {
 		return bot.Message{}, fmt.Errorf("read the organisation's products: %w", err)
@@ -69,7 +81,7 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 		to = StateAwaitingPick
 	}
 	if _, err := s.transition(ctx, r, Stored{}, move{on: evRequest, to: to, by: caller, at: now,
-		audit: map[string]string{"command": cmd.Text, "removals": fmt.Sprint(plan.Removals())}}); errors.Is(err, ErrExists) {
+		audit: s.signInFields(signedIn, map[string]string{"command": cmd.Text, "removals": fmt.Sprint(plan.Removals())})}); errors.Is(err, ErrExists) {
 		// This delivery was worked on before (requestID): answer with its request again.
 		stored, _, err := s.load(ctx, r.ID)
 		if err != nil {

@@ -116,6 +116,10 @@ func linkStatusMessage(l locale.Lang, t linkTarget, k Link, ok bool, o Options) 
 	by := firstNonEmpty(k.By, l.T("state.someone"))
 	var msg bot.Message
 	switch {
+	case k.Method == LinkBySignIn && t.own:
+		msg.Text = l.T("link.status.signed_in", "UPN", k.UPN, "At", l.Time(k.SignedInAt, o.Location))
+	case k.Method == LinkBySignIn:
+		msg.Text = l.T("link.status.other_signed_in", "Account", account, "UPN", k.UPN, "At", l.Time(k.SignedInAt, o.Location))
 	case t.own && k.At.IsZero():
 		msg.Text = l.T("link.status.linked_undated", "UPN", k.UPN, "By", by)
 	case t.own:

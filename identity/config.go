@@ -88,7 +88,9 @@ type Config struct {
 
 var guid = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
-var authContextID = regexp.MustCompile(`^[cC]([1-9]|1[0-9]|2[0-5])$`)
+// authContextID is an authentication context id: c1 through c99, as Graph's authContext
+// resource documents them (https://learn.microsoft.com/graph/api/resources/authcontext).
+var authContextID = regexp.MustCompile(`^[cC]([1-9]|[1-9][0-9])$`)
 
 // check says what is wrong with the configuration, all of it at once.
 func (c Config) check() error {
@@ -100,7 +102,7 @@ func (c Config) check() error {
 		errs = append(errs, errors.New("identity: client id is empty"))
 	}
 	if c.AuthContext != "" && !authContextID.MatchString(c.AuthContext) {
-		errs = append(errs, fmt.Errorf("identity: authentication context %q is not c1 to c25", c.AuthContext))
+		errs = append(errs, fmt.Errorf("identity: authentication context %q is not c1 to c99", c.AuthContext))
 	}
 	if c.AuthorityURL == "" {
 		if _, err := AuthorityHost(c.Cloud); err != nil {

@@ -594,7 +594,7 @@ func TestConfig(t *testing.T) {
 		{TenantID: "common", ClientID: clientID, AuthorityURL: "http://127.0.0.1:1"},
 		{TenantID: tenantID, ClientID: "", AuthorityURL: "http://127.0.0.1:1"},
 		{TenantID: tenantID, ClientID: clientID, Cloud: "germany"},
-		{TenantID: tenantID, ClientID: clientID, AuthorityURL: "http://127.0.0.1:1", AuthContext: "c26"},
+		{TenantID: tenantID, ClientID: clientID, AuthorityURL: "http://127.0.0.1:1", AuthContext: "c100"},
 		{TenantID: tenantID, ClientID: clientID, AuthorityURL: "http://127.0.0.1:1", AuthContext: "mfa"},
 	} {
 		if _, err := identity.NewEntra(ctx, cfg); err == nil || errors.Is(err, identity.ErrDiscovery) {

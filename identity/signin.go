@@ -44,7 +44,7 @@ type SignIn struct {
 	// not ask for the claim. The only freshness signal (FreshFor).
 	AuthTime time.Time
 	// AuthContexts (optional claim acrs) are the Conditional Access
-	// authentication context ids (c1 to c25) the sign-in satisfied, nil
+	// authentication context ids (c1 to c99) the sign-in satisfied, nil
 	// when absent. An id proves the policy an admin tied to it was met (for
 	// example "require MFA"); it needs Entra ID P1, a policy on that
 	// context, and the context asked for (Config.AuthContext). See

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -16,18 +17,25 @@ type ChatAccount struct {
 }
 
 // Link is which directory user a chat account is: the user's object id and UPN, who
-// approved it (By), the request that asked for it and when.
+// approved it (By), the request that asked for it and when; how it was made (Method) and,
+// for a link made by signing in, when the person last signed in, by what evidence, and the
+// authentication contexts that sign-in met.
 type Link struct {
-	Account     ChatAccount
-	UserID, UPN string
-	By, Request string
-	At          time.Time
+	Account      ChatAccount
+	UserID, UPN  string
+	By, Request  string
+	At           time.Time
+	Method       string
+	SignedInAt   time.Time
+	Evidence     string
+	AuthContexts []string
 }
 
 // Links are kept under the hash tag {links}, one slot for all of them, so that one script
 // replaces an account's link and both directions of it at once (in Redis Cluster too):
 //
-//	licensebot:{links}:account:PLATFORM:WORKSPACE:CHATID  hash: user, upn, by, request, at
+//	licensebot:{links}:account:PLATFORM:WORKSPACE:CHATID  hash: user, upn, by, request, at,
+//	                                                      method, signed_in, evidence, acrs
 //	licensebot:{links}:user:PLATFORM:USERID               hash: workspace, chat
 //
 // The second is the way back, from a user to the account most recently linked to them on a
@@ -47,7 +55,8 @@ func (s *Store) linkedKey(platform, userID string) string {
 // linked to that user.
 //
 //	KEYS[1] the account's hash, KEYS[2] the new user's way back, KEYS[3] the old user's
-//	ARGV    old user, user, upn, by, request, at, workspace, chat
+//	ARGV    old user, user, upn, by, request, at, workspace, chat, method, signed_in,
+//	        evidence, acrs
 const setLinkLua = `
 local cur = redis.call('HGET', KEYS[1], 'user') or ''
 if cur == ARGV[1] and cur ~= '' and cur ~= ARGV[2] then
@@ -56,7 +65,8 @@ if cur == ARGV[1] and cur ~= '' and cur ~= ARGV[2] then
     redis.call('DEL', KEYS[3])
   end
 end
-redis.call('HSET', KEYS[1], 'user', ARGV[2], 'upn', ARGV[3], 'by', ARGV[4], 'request', ARGV[5], 'at', ARGV[6])
+redis.call('HSET', KEYS[1], 'user', ARGV[2], 'upn', ARGV[3], 'by', ARGV[4], 'request', ARGV[5], 'at', ARGV[6],
+  'method', ARGV[9], 'signed_in', ARGV[10], 'evidence', ARGV[11], 'acrs', ARGV[12])
 redis.call('HSET', KEYS[2], 'workspace', ARGV[7], 'chat', ARGV[8])
 return 1
 `
@@ -72,6 +82,15 @@ func (s *Store) SetLink(ctx context.Context, l Link) error {
 	if !validSegment(l.UserID, false) {
 		return fmt.Errorf("link %v to user %q: %w", l.Account, l.UserID, ErrInvalidID)
 	}
+	for _, c := range l.AuthContexts {
+		if c == "" || strings.Contains(c, ",") {
+			return fmt.Errorf("link %v: authentication context %q: %w", l.Account, c, ErrInvalidID)
+		}
+	}
+	signedIn := ""
+	if !l.SignedInAt.IsZero() {
+		signedIn = formatTime(l.SignedInAt)
+	}
 	key := s.linkKey(l.Account)
 	old, err := s.rdb.HGet(ctx, key, "user").Result()
 	if err != nil && !isNil(err) {
@@ -82,7 +101,8 @@ func (s *Store) SetLink(ctx context.Context, l Link) error {
 		oldBack = s.linkedKey(l.Account.Platform, old)
 	}
 	err = setLinkScript.Run(ctx, s.rdb, []string{key, s.linkedKey(l.Account.Platform, l.UserID), oldBack},
-		old, l.UserID, l.UPN, l.By, l.Request, formatTime(l.At), l.Account.Workspace, l.Account.ChatID).Err()
+		old, l.UserID, l.UPN, l.By, l.Request, formatTime(l.At), l.Account.Workspace, l.Account.ChatID,
+		l.Method, signedIn, l.Evidence, strings.Join(l.AuthContexts, ",")).Err()
 	if err != nil {
 		return fmt.Errorf("link %v to %s: %w", l.Account, l.UPN, err)
 	}
@@ -94,7 +114,7 @@ func (s *Store) GetLink(ctx context.Context, a ChatAccount) (Link, error) {
 	if err := checkAccount(a); err != nil {
 		return Link{}, fmt.Errorf("link of %v: %w: %w", a, ErrNotFound, err)
 	}
-	vals, err := s.rdb.HMGet(ctx, s.linkKey(a), "user", "upn", "by", "request", "at").Result()
+	vals, err := s.rdb.HMGet(ctx, s.linkKey(a), "user", "upn", "by", "request", "at", "method", "signed_in", "evidence", "acrs").Result()
 	if err != nil {
 		return Link{}, fmt.Errorf("link of %v: %w", a, err)
 	}
@@ -109,7 +129,16 @@ func (s *Store) GetLink(ctx context.Context, a ChatAccount) (Link, error) {
 	if err != nil {
 		return Link{}, fmt.Errorf("link of %v: its date: %w", a, err)
 	}
-	return Link{Account: a, UserID: f[0], UPN: f[1], By: f[2], Request: f[3], At: at}, nil
+	l := Link{Account: a, UserID: f[0], UPN: f[1], By: f[2], Request: f[3], At: at, Method: f[5], Evidence: f[7]}
+	if f[6] != "" {
+		if l.SignedInAt, err = parseTime(f[6]); err != nil {
+			return Link{}, fmt.Errorf("link of %v: its sign-in time: %w", a, err)
+		}
+	}
+	if f[8] != "" {
+		l.AuthContexts = strings.Split(f[8], ",")
+	}
+	return l, nil
 }
 
 // LinkedAccount is the account on platform most recently linked to the user with object id

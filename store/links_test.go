@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -24,7 +25,7 @@ func TestALinkIsReadBothWays(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, err := s.GetLink(ctx, nestor)
-		if err != nil || got != l {
+		if err != nil || !reflect.DeepEqual(got, l) {
 			t.Fatalf("got %+v, %v; want %+v", got, err, l)
 		}
 		if a, err := s.LinkedAccount(ctx, "discord", "u-nestor"); err != nil || a != nestor {
@@ -163,7 +164,7 @@ func TestDeleteLinkRemovesBothDirections(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, err := s.DeleteLink(ctx, nestor)
-		if err != nil || got != l {
+		if err != nil || !reflect.DeepEqual(got, l) {
 			t.Fatalf("deleted %+v, %v; want %+v", got, err, l)
 		}
 		if _, err := s.GetLink(ctx, nestor); !errors.Is(err, store.ErrNotFound) {

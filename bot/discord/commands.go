@@ -110,7 +110,7 @@ func applicationCommands(lang string) []*discordgo.ApplicationCommand {
 				Type: discordgo.ApplicationCommandOptionSubCommand, Name: subLink,
 				Description: "discord.describe.link",
 				Options: []*discordgo.ApplicationCommandOption{{
-					Type: discordgo.ApplicationCommandOptionString, Name: optUPN, Required: true, MaxLength: 256,
+					Type: discordgo.ApplicationCommandOptionString, Name: optUPN, Required: false, MaxLength: 256,
 					Description: "discord.describe.option.upn",
 				}},
 			},

@@ -64,7 +64,9 @@ func args(inv invocation, lang string) (bot.Args, error) {
 	case subShow:
 		a.Users = []string{inv.strings[optUser]}
 	case subLink:
-		a.Users = []string{inv.strings[optUPN]}
+		if upn := inv.strings[optUPN]; upn != "" {
+			a.Users = []string{upn}
+		}
 	case subLinkStatus, subUnlink:
 		// A user option's value is the person's id: given to the handlers as a mention.
 		if id := strings.TrimSpace(inv.strings[optPerson]); id != "" {

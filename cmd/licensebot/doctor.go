@@ -50,6 +50,7 @@ func runDoctor(ctx context.Context, getenv func(string) string, stdout, _ io.Wri
 	doctorRedis(ctx, r, cfg)
 	doctorGraph(ctx, r, cfg, configOK)
 	doctorPlatforms(ctx, r, cfg, configOK)
+	doctorSignIn(ctx, r, cfg, configOK)
 
 	switch r.failed {
 	case 0:

@@ -51,7 +51,8 @@ func (l links) Link(ctx context.Context, a handlers.ChatAccount) (handlers.Link,
 	case err != nil:
 		return handlers.Link{}, false, err
 	}
-	return handlers.Link{Account: a, UserID: got.UserID, UPN: got.UPN, By: got.By, Request: got.Request, At: got.At}, true, nil
+	return handlers.Link{Account: a, UserID: got.UserID, UPN: got.UPN, By: got.By, Request: got.Request, At: got.At,
+		Method: got.Method, SignedInAt: got.SignedInAt, Evidence: got.Evidence, AuthContexts: got.AuthContexts}, true, nil
 }
 
 func (l links) LinkedAccount(ctx context.Context, platform, userID, upn string) (handlers.ChatAccount, bool, error) {
@@ -75,7 +76,8 @@ func (l links) LinkedAccount(ctx context.Context, platform, userID, upn string) 
 }
 
 func (l links) SetLink(ctx context.Context, k handlers.Link) error {
-	return l.st.SetLink(ctx, store.Link{Account: store.ChatAccount(k.Account), UserID: k.UserID, UPN: k.UPN, By: k.By, Request: k.Request, At: k.At})
+	return l.st.SetLink(ctx, store.Link{Account: store.ChatAccount(k.Account), UserID: k.UserID, UPN: k.UPN, By: k.By, Request: k.Request, At: k.At,
+		Method: k.Method, SignedInAt: k.SignedInAt, Evidence: k.Evidence, AuthContexts: k.AuthContexts})
 }
 
 // Unlink removes the store's link of the account, both ways at once; failing that, a link

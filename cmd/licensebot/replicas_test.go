@@ -81,6 +81,7 @@ func newReplicaSet(t *testing.T, staff int, tenantOpts ...graphtest.Option) *rep
 	env := append(os.Environ(),
 		replicaEnv+"=1",
 		"REDIS_URL="+redisSrv.URL,
+		"LICENSEBOT_IDENTITY=email",
 		"LICENSEBOT_REDIS_PREFIX=licensebot-test",
 		"GRAPH_BASE_URL="+w.tenant.URL,
 		"GRAPH_ACCESS_TOKEN=t0ken",

@@ -15,9 +15,13 @@ type pinger interface {
 
 // newServer lists licensebot's whole HTTP surface in one place: health, readiness and
 // metrics, and the endpoints of each chat platform in use (chat, by platform name:
-// chatPlatform.Routes), each timed to its acknowledgement.
-func newServer(ready *readiness, chat map[string][]bot.Route, m *metrics) http.Handler {
+// chatPlatform.Routes), each timed to its acknowledgement; and the pages people's browsers
+// open (the sign-in link's callback: signInRoutes).
+func newServer(ready *readiness, chat map[string][]bot.Route, pages map[string]http.Handler, m *metrics) http.Handler {
 	mux := http.NewServeMux()
+	for pattern, h := range pages {
+		mux.Handle(pattern, h)
+	}
 	mux.Handle("GET /healthz", handleHealth())
 	mux.Handle("GET /readyz", handleReady(ready))
 	mux.Handle("GET /metrics", m.handler())

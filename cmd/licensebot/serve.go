@@ -55,6 +55,10 @@ func runServe(ctx context.Context, getenv func(string) string, now func() time.T
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
+	signIns, err := serveSignIns(ctx, cfg, now, logger)
+	if err != nil {
+		return err
+	}
 	// The handlers, built below with the platforms as their Notifier, say which product
 	// names a person may be shown as they type; nobody types before the platforms start.
 	var svc *handlers.Service
@@ -72,7 +76,7 @@ func runServe(ctx context.Context, getenv func(string) string, now func() time.T
 	changes := graphChanges{directory}
 	svc, err = handlers.New(handlers.Deps{
 		Directory: directory, Remover: changes, Restorer: changes, Requests: requestStore{st}, Audit: requestStore{st}, RoleCache: st, Links: links,
-		Deadlines: st, Jobs: jobQueue{st}, Ledger: ledger{st}, Limiter: st,
+		SignIns: signIns, SignInStates: st, Deadlines: st, Jobs: jobQueue{st}, Ledger: ledger{st}, Limiter: st,
 		Metrics: m, Notifier: &chat.notifier, NewID: store.NewID, Catalogue: catalogue, Logger: logger, Now: now,
 	}, handlers.Options{
 		AdminRoles: cfg.Approval.AdminRoles, Policy: handlers.Policy(cfg.Approval.Policy), Approvers: cfg.AllApprovers(),
@@ -82,10 +86,14 @@ func runServe(ctx context.Context, getenv func(string) string, now func() time.T
 		UserRequests: cfg.Limits.UserRequests, WorkspaceRequests: cfg.Limits.WorkspaceRequests, LimitWindow: cfg.Limits.Window,
 		DryRunRequests: cfg.Limits.UserDryRuns, WorkspaceDryRuns: cfg.Limits.WorkspaceDryRuns, Workspaces: cfg.AllowedWorkspaces(),
 		JobIdle: cfg.Jobs.Idle, ClaimStaleAfter: cfg.Jobs.ClaimStaleAfter, InFlight: cfg.Jobs.InFlight, MaxInFlight: cfg.Jobs.MaxInFlight,
+		Identity: handlers.IdentityMode(cfg.SignIn.Identity), LinkByApproval: cfg.SignIn.LinkByApproval,
+		ApprovalSignIn: signInWindow(cfg, cfg.SignIn.ApprovalMaxAge), RequestSignIn: signInWindow(cfg, cfg.SignIn.RequestMaxAge),
+		AuthContext: cfg.SignIn.AuthContext,
 	})
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
+	defer svc.Close()
 	if err := chat.start(ctx, svc); err != nil {
 		return err
 	}
@@ -97,14 +105,14 @@ func runServe(ctx context.Context, getenv func(string) string, now func() time.T
 	srv := &http.Server{
 		Handler: newServer(newReadiness(map[string]pinger{
 			"redis": st, "graph": directory, "planning": pingFunc(svc.PlanningReady),
-		}, now, logger), chat.routes(), m),
+		}, now, logger), chat.routes(), signInRoutes(cfg, svc, logger), m),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	mode := chat.modes()
-	logger.Info("licensebot serving", "version", buildVersion(), "worker", worker, "addr", ln.Addr().String(), "chat", mode, "policy", cfg.Approval.Policy, "cloud", cfg.Graph.Cloud)
+	logger.Info("licensebot serving", "version", buildVersion(), "worker", worker, "addr", ln.Addr().String(), "chat", mode, "policy", cfg.Approval.Policy, "cloud", cfg.Graph.Cloud, "identity", cfg.SignIn.Identity)
 	fmt.Fprintf(stdout, "licensebot %s listening on %s (%s)\n", buildVersion(), ln.Addr(), mode)
 
 	errc := make(chan error, 2)

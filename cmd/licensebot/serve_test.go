@@ -90,6 +90,9 @@ func startServeAt(t testing.TB, now func() time.Time, extraEnv map[string]string
 		"LICENSEBOT_APPROVERS":        "U0MEGAN",
 		"LICENSEBOT_TIMEZONE":         "Europe/Istanbul",
 		"LICENSEBOT_LOG_LEVEL":        "debug",
+		// The worlds of the tests before sign-in existed know people by their chat
+		// address; the sign-in tests (signin_test.go) set entra.
+		"LICENSEBOT_IDENTITY": "email",
 	}
 	for k, v := range extraEnv {
 		env[k] = v

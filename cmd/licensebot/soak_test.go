@@ -252,6 +252,7 @@ func startSoakServe(t *testing.T, staff int) *soakServe {
 	cmd.Env = append(os.Environ(),
 		replicaEnv+"=1",
 		"REDIS_URL="+redisSrv.URL,
+		"LICENSEBOT_IDENTITY=email",
 		"LICENSEBOT_REDIS_PREFIX="+soakPrefix,
 		"GRAPH_BASE_URL="+tenant.URL,
 		"GRAPH_ACCESS_TOKEN=graph-t0ken",

@@ -92,6 +92,10 @@ type Provider struct {
 	DeviceLifetime time.Duration
 	// TokenLifetime is how long ID tokens live (1 hour).
 	TokenLifetime time.Duration
+	// NoPublicClientFlows plays an app registration whose "Allow public client
+	// flows" is No: the device code is handed out, but redeeming it without a
+	// secret is refused with AADSTS7000218, as Entra does.
+	NoPublicClientFlows bool
 
 	server *httptest.Server
 
@@ -467,6 +471,10 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Provider) deviceToken(w http.ResponseWriter, f url.Values) {
+	if p.NoPublicClientFlows && f.Get("client_secret") == "" {
+		p.fail(w, http.StatusUnauthorized, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
+		return
+	}
 	if f.Get("client_secret") != "" {
 		p.fail(w, http.StatusUnauthorized, "invalid_client", 700025, "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.")
 		return
