@@ -40,9 +40,11 @@ type Deps struct {
 	// Without SignIns, links are made by administrators only.
 	SignIns      SignIns
 	SignInStates SignInStates
-	NewID        NewID
-	Catalogue    *licensing.Catalogue
-	Now          func() time.Time
+	// Trail reads a request's audit events, its story for /unassign status; optional.
+	Trail     AuditTrail
+	NewID     NewID
+	Catalogue *licensing.Catalogue
+	Now       func() time.Time
 	// Sleep waits for d or until ctx ends; tests replace it to make retries instant.
 	Sleep  func(ctx context.Context, d time.Duration) error
 	Logger *slog.Logger

@@ -122,13 +122,12 @@ type pendingSignIn struct {
 }
 
 // signInRuns are the device sign-ins this replica is waiting on, so that a shutdown stops
-// them and a person who asks twice has one.
+// them (and waits for them to end).
 type signInRuns struct {
-	mu      sync.Mutex
-	ctx     context.Context
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	waiting map[ChatAccount]bool
+	mu     sync.Mutex
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 }
 
 // Close stops the device sign-ins this replica waits on and waits for them to end. The
@@ -190,9 +189,8 @@ func (s *Service) startSignIn(ctx context.Context, a bot.Actor, click *bot.Click
 	} else {
 		link = ""
 	}
-	// The device code works everywhere; one waiter per account on this replica (a second
-	// /unassign link while one waits replaces nothing: it gets its own code, and the first
-	// to be used wins; the other expires unused).
+	// The device code works everywhere. A second /unassign link while one waits gets its
+	// own code: whichever is used links the account, the other expires unused.
 	dev, err := s.SignIns.StartDevice(ctx)
 	if err != nil && link == "" {
 		return bot.Message{}, fmt.Errorf("start a device sign-in: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/licensebot/licensebot/bot"
@@ -34,12 +35,18 @@ func (s *Service) status(ctx context.Context, caller Person, id string) (bot.Mes
 			m = s.report(l, r, nil) // the stored one is in the shared language
 		}
 		m.Text = stateMessage(langIn(ctx), r, s.opts.Location).Text + "\n" + m.Text
+		if story, ok := s.storySection(ctx, r.ID); ok {
+			m.Sections = append(slices.Clip(m.Sections), story)
+		}
 		return m, nil
 	}
 	m := stateMessage(langIn(ctx), r, s.opts.Location)
 	m.Sections = planSections(langIn(ctx), r.Plan, nil, s.opts.Location)
 	if r.State == StateRunning && len(r.Results) > 0 {
 		m.Text += say(ctx, "status.so_far", "Summary", resultSummary(langIn(ctx), r))
+	}
+	if story, ok := s.storySection(ctx, r.ID); ok {
+		m.Sections = append(m.Sections, story)
 	}
 	return m, nil
 }

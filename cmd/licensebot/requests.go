@@ -33,6 +33,19 @@ func (s requestStore) Audit(ctx context.Context, e handlers.AuditEvent) error {
 	return s.Store.Audit(ctx, store.AuditEvent{RequestID: e.RequestID, Action: e.Action, Actor: e.Actor, At: e.At, Fields: e.Fields})
 }
 
+// RequestAudit is a request's own audit events, for its story in /unassign status.
+func (s requestStore) RequestAudit(ctx context.Context, id string, max int) ([]handlers.AuditEvent, error) {
+	events, err := s.Store.AuditLog(ctx, id, max)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]handlers.AuditEvent, len(events))
+	for i, e := range events {
+		out[i] = handlers.AuditEvent{RequestID: e.RequestID, Action: e.Action, Actor: e.Actor, At: e.At, Fields: e.Fields}
+	}
+	return out, nil
+}
+
 func stored(r store.Record) handlers.Stored {
 	return handlers.Stored{State: r.State, Version: r.Version, Data: r.Data}
 }

@@ -197,6 +197,18 @@ func TestSlackSignInLinksAndFreshApproval(t *testing.T) {
 		return ok && m.Updates > 0 && strings.Contains(string(m.Blocks), "Approved by Megan Bowen")
 	})
 
+	// The request's story, from the audit record, in /unassign status.
+	waitFor(t, "the story told by status", func() bool {
+		st := sl.WaitResponses(t, w.command("U0ADELE", "status "+id), 1)[0]
+		story := string(st.Body)
+		return strings.Contains(story, "What happened (from the audit record)") &&
+			strings.Contains(story, "asked by adele@contoso.example (plan ") &&
+			strings.Contains(story, "confirmed by adele@contoso.example") &&
+			strings.Contains(story, "approved by megan@contoso.example (plan ") &&
+			strings.Contains(story, "signed in with Microsoft at") && strings.Contains(story, "by the token's auth_time; second factor: none shown") &&
+			strings.Contains(story, "Office 365 E3 removed from alice@contoso.example (Graph request-id ")
+	}, func() string { return string(sl.WaitResponses(t, w.command("U0ADELE", "status "+id), 1)[0].Body) })
+
 	// 7. A second request; Megan removes her link before deciding: her click decides nothing.
 	plan2 := sl.WaitResponses(t, w.command("U0ADELE", `bob@contoso.example --product "Office 365 E3" --reason "left"`), 1)[0]
 	id2 := buttonValue(t, plan2.Blocks(), "confirm")
