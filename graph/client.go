@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -30,6 +31,9 @@ type Client struct {
 	timeout  time.Duration
 	maxPages int
 	now      func() time.Time
+
+	groupsMu sync.Mutex
+	groups   map[string]cachedGroup // FindUsersBatch's group names (cachedGroup)
 }
 
 // sdkVersion is reported in Graph's SdkVersion telemetry header; keep it equal to the

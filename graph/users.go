@@ -178,6 +178,14 @@ func userFromModel(u models.Userable) licensing.User {
 // collection even when it is empty: a user with neither, or with a state or license that is
 // null or has no skuId, is refused, since a plan built on it would miss licenses.
 func (c *Client) licenses(ctx context.Context, u models.Userable, x *exchange) ([]licensing.Assignment, error) {
+	cache := map[string]licensing.Group{}
+	return c.licensesWith(ctx, u, x, func(ctx context.Context, id string) (licensing.Group, error) {
+		return c.group(ctx, id, cache)
+	})
+}
+
+// licensesWith is licenses with the groups named by group.
+func (c *Client) licensesWith(ctx context.Context, u models.Userable, x *exchange, group func(context.Context, string) (licensing.Group, error)) ([]licensing.Assignment, error) {
 	var out []licensing.Assignment
 	index := map[string]int{}
 	assignment := func(skuID string) *licensing.Assignment {
@@ -204,7 +212,6 @@ func (c *Client) licenses(ctx context.Context, u models.Userable, x *exchange) (
 		}
 	}
 
-	groupCache := map[string]licensing.Group{}
 	for _, st := range states {
 		skuID := uuidString(st.GetSkuId())
 		state := deref(st.GetState())
@@ -216,7 +223,7 @@ func (c *Client) licenses(ctx context.Context, u models.Userable, x *exchange) (
 			a.State = state // the direct path's state is the one a removal acts on
 			continue
 		}
-		g, err := c.group(ctx, groupID, groupCache)
+		g, err := group(ctx, groupID)
 		if err != nil {
 			return nil, err
 		}

@@ -108,6 +108,9 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 // plan (skipped, said so); any other failure refuses the whole request: never plan on
 // partial data.
 func (s *Service) findTargets(ctx context.Context, queries []string) ([]licensing.Target, error) {
+	if b, ok := s.Directory.(BatchFinder); ok && len(queries) > 1 {
+		return s.findTargetsBatched(ctx, b, queries)
+	}
 	targets := make([]licensing.Target, len(queries))
 	errs := make([]error, len(queries))
 	sem := make(chan struct{}, s.opts.Parallelism)

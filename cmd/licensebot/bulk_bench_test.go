@@ -6,15 +6,18 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/graph"
 	"github.com/licensebot/licensebot/graph/graphtest"
 	"github.com/licensebot/licensebot/handlers"
 	"github.com/licensebot/licensebot/licensing"
+	"github.com/licensebot/licensebot/store"
 )
 
 // The bulk benchmark's tenant: every response takes 200 ms, and writes are admitted at a
@@ -162,4 +165,45 @@ func maxRSS() int64 {
 		return 0
 	}
 	return ru.Maxrss * 1024 // Linux reports kilobytes
+}
+
+// BenchmarkPlan1000 times /unassign over 1,000 users, from the command to the plan with its
+// Confirm button, on a tenant that answers every request in 200 ms: "batched" reads the users
+// in $batches of 20, several in flight (handlers/lookup.go); "one-by-one" is how it was
+// before (one GET per user, Options.Parallelism at a time). The goal is at most 5 s.
+//
+//	go test -run '^$' -bench Plan1000 -benchtime 3x ./cmd/licensebot/
+func BenchmarkPlan1000(b *testing.B) {
+	w := newBulkWorld(b, benchUsers, handlers.Options{}, graphtest.WithLatency(benchLatency))
+	users := make([]string, benchUsers)
+	for i := range users {
+		users[i] = graphtest.StaffUPN(i + 1)
+	}
+	text := strings.Join(users, " ") + ` --product "Office 365 E3"`
+	for _, mode := range []struct {
+		name      string
+		directory handlers.Directory
+	}{
+		{"batched", graphDirectory{w.client}},
+		{"one-by-one", w.client},
+	} {
+		b.Run(mode.name, func(b *testing.B) {
+			svc, err := handlers.New(handlers.Deps{
+				Directory: mode.directory, Remover: graphChanges{w.client}, Requests: requestStore{w.st}, Notifier: w.out, NewID: store.NewID,
+			}, w.opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			batches, gets := w.tenant.Calls("POST", "/$batch"), w.tenant.Calls("GET", "/users")
+			for b.Loop() {
+				plan := svc.HandleCommand(ctx, bot.Command{Actor: as("adele"), Text: text}).Message
+				if len(plan.Buttons) == 0 || plan.Buttons[0].Action != handlers.ActionConfirm {
+					b.Fatalf("no plan: %s", plan.Text)
+				}
+			}
+			b.ReportMetric(float64(w.tenant.Calls("POST", "/$batch")-batches)/float64(b.N), "batch-calls/op")
+			b.ReportMetric(float64(w.tenant.Calls("GET", "/users")-gets)/float64(b.N), "user-gets/op")
+		})
+	}
 }

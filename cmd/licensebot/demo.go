@@ -92,7 +92,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, now
 		return err
 	}
 	svc, err := handlers.New(handlers.Deps{
-		Directory: directory,
+		Directory: graphDirectory{directory},
 		Remover:   graphChanges{directory},
 		Restorer:  graphChanges{directory},
 		Requests:  requestStore{st},

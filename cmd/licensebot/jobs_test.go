@@ -64,7 +64,7 @@ func (w *bulkWorld) replica() *handlers.Service {
 	w.t.Helper()
 	changes := graphChanges{w.client}
 	svc, err := handlers.New(handlers.Deps{
-		Directory: w.client, Remover: changes, Restorer: changes, Requests: requestStore{w.st}, Audit: requestStore{w.st},
+		Directory: graphDirectory{w.client}, Remover: changes, Restorer: changes, Requests: requestStore{w.st}, Audit: requestStore{w.st},
 		RoleCache: w.st, Deadlines: w.st, Jobs: jobQueue{w.st}, Ledger: ledger{w.st}, Notifier: w.out, NewID: store.NewID,
 		Logger: slog.New(slog.NewTextHandler(w.t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}, w.opts)

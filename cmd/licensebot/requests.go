@@ -106,6 +106,17 @@ func (l ledger) Release(ctx context.Context, requestID, key, worker string) (boo
 	return l.Store.ReleaseUser(ctx, requestID, key, worker)
 }
 
+// graphDirectory is the Graph client as handlers' Directory and BatchFinder.
+type graphDirectory struct{ *graph.Client }
+
+func (g graphDirectory) FindUsersBatch(ctx context.Context, queries []string) []handlers.Lookup {
+	out := make([]handlers.Lookup, len(queries))
+	for i, l := range g.Client.FindUsersBatch(ctx, queries) {
+		out[i] = handlers.Lookup{User: l.User, Err: l.Err}
+	}
+	return out
+}
+
 // graphChanges is the Graph client as handlers' Remover, BatchRemover and Restorer.
 type graphChanges struct{ *graph.Client }
 

@@ -75,7 +75,7 @@ func runServe(ctx context.Context, getenv func(string) string, now func() time.T
 	}
 	changes := graphChanges{directory}
 	svc, err = handlers.New(handlers.Deps{
-		Directory: directory, Remover: changes, Restorer: changes, Requests: requestStore{st}, Audit: requestStore{st}, Trail: requestStore{st}, RoleCache: st, Links: links,
+		Directory: graphDirectory{directory}, Remover: changes, Restorer: changes, Requests: requestStore{st}, Audit: requestStore{st}, Trail: requestStore{st}, RoleCache: st, Links: links,
 		SignIns: signIns, SignInStates: st, Deadlines: st, Jobs: jobQueue{st}, Ledger: ledger{st}, Limiter: st,
 		Metrics: m, Notifier: &chat.notifier, NewID: store.NewID, Catalogue: catalogue, Logger: logger, Now: now,
 	}, handlers.Options{
