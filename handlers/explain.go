@@ -81,6 +81,18 @@ func refusalWords(l locale.Lang, why refusalReason) (string, []string) {
 	case notAnAdmin:
 		return l.T("refusal.not_an_admin", "UPN", r.upn, "Roles", l.Or(r.roles)), nil
 
+	// Targets that stand for many users.
+	case expansionUnavailable:
+		return l.T("source.unavailable"), nil
+	case noSuchGroup:
+		return l.T("source.no_group", "Name", r.name), nil
+	case ambiguousGroup:
+		return l.T("source.ambiguous_group", "Name", r.name), nil
+	case emptySource:
+		return l.T("source.empty", "What", sourceName(l, r.src)), nil
+	case tooManyInSource:
+		return l.T("source.too_many", "What", sourceName(l, r.src), "Count", l.Number(r.src.Users), "Max", l.Number(r.max)), nil
+
 	// Signing in.
 	case notSignedIn:
 		return l.T("signin.not_signed_in"), nil

@@ -53,6 +53,9 @@ func planMessage(l locale.Lang, p licensing.Plan, notices map[string][]licensing
 	default:
 		m.Text = l.T("plan.confirm", "Licenses", l.T("count.licenses", "Count", n), "Users", l.T("count.users", "Count", usersWithRemovals(p)))
 	}
+	if line := sourceLine(l, p.Source); line != "" {
+		m.Text += "\n" + line
+	}
 	m.Sections = planSections(l, p, notices, o.Location)
 	if mode == planConfirm {
 		m.Buttons = confirmButtons(l, id, n)
@@ -251,6 +254,9 @@ func approvalMessage(l locale.Lang, r *Request, notices map[string][]licensing.N
 		fields = append(fields, bot.Field{Label: l.T("approval.reason"), Value: r.Reason, Verbatim: true})
 	} else {
 		fields = append(fields, bot.Field{Label: l.T("approval.reason"), Value: l.T("approval.no_reason")})
+	}
+	if line := sourceLine(l, r.Plan.Source); line != "" {
+		m.Text += "\n" + line
 	}
 	m.Sections = append([]bot.Section{{Fields: fields}}, planSections(l, r.Plan, notices, o.Location)...)
 	m.Buttons = approvalButtons(l, r.ID)
@@ -557,4 +563,31 @@ func undoOutcomeMessage(l locale.Lang, r *Request, o Options) bot.Message {
 	}
 	m.Footer = l.T("undo.outcome.footer", "ID", r.ID, "Approvers", approverNames(l, r), "Finished", l.Time(r.FinishedAt, o.Location))
 	return m
+}
+
+// sourceName names a target that stood for many users: "the group Sales", "the holders of
+// Office 365 E3".
+func sourceName(l locale.Lang, src licensing.Source) string {
+	if src.Kind == licensing.SourceHolders {
+		return l.T("source.holders_name", "Product", src.Name)
+	}
+	return l.T("source.group_name", "Name", src.Name)
+}
+
+// sourceLine says how a plan's users were found, or "" when they were named one by one.
+func sourceLine(l locale.Lang, src *licensing.Source) string {
+	if src == nil {
+		return ""
+	}
+	users := l.T("count.users", "Count", src.Users)
+	switch {
+	case src.Kind == licensing.SourceHolders && src.LeftOut > 0:
+		return l.T("source.holders_left_out", "Product", src.Name, "Users", users, "LeftOut", l.T("count.users", "Count", src.LeftOut))
+	case src.Kind == licensing.SourceHolders:
+		return l.T("source.holders", "Product", src.Name, "Users", users)
+	case src.LeftOut > 0:
+		return l.T("source.group_left_out", "Name", src.Name, "Users", users, "LeftOut", src.LeftOut)
+	default:
+		return l.T("source.group", "Name", src.Name, "Users", users)
+	}
 }

@@ -28,10 +28,14 @@ const (
 
 // Command is /unassign parsed: nothing in it has been looked up yet.
 type Command struct {
-	Verb      Verb
-	Users     []string // as typed, validated in shape only
-	Products  []string // as typed
-	All       bool
+	Verb     Verb
+	Users    []string // as typed, validated in shape only
+	Products []string // as typed
+	All      bool
+	// Group (--group, a name or an object id) and Holders (--holders: everyone who holds the
+	// one product named directly) stand for many users, found when the plan is made.
+	Group     string
+	Holders   bool
 	Reason    string
 	DryRun    bool
 	RequestID string // for status and undo
@@ -228,6 +232,22 @@ func Parse(text string, maxTargets int) (Command, error) {
 				return Command{}, badPart(name, "parse.takes_no_value")
 			}
 			cmd.DryRun = true
+		case "--group", "-g":
+			v, err := needValue()
+			if err != nil {
+				return Command{}, err
+			}
+			if cmd.Group != "" {
+				return Command{}, badPart(name, "parse.given_twice")
+			}
+			if cmd.Group = strings.TrimSpace(v); len(cmd.Group) > 256 {
+				return Command{}, badPart(name, "parse.group_too_long")
+			}
+		case "--holders":
+			if hasValue {
+				return Command{}, badPart(name, "parse.takes_no_value")
+			}
+			cmd.Holders = true
 		default:
 			return Command{}, badPart(name, "parse.unknown_option")
 		}
@@ -256,9 +276,22 @@ func removal(cmd Command, typed []string, maxTargets int) (Command, error) {
 			cmd.Users = append(cmd.Users, u)
 		}
 	}
+	many := cmd.Group != "" || cmd.Holders
 	switch {
 	case badUsers != nil:
 		return Command{}, badUsers
+	case many && len(cmd.Users) > 0:
+		return Command{}, badPart(quoteShort(cmd.Users[0]), "parse.users_and_group")
+	case cmd.Group != "" && cmd.Holders:
+		return Command{}, badPart("--holders", "parse.group_and_holders")
+	case cmd.Holders && (len(cmd.Products) != 1 || cmd.All):
+		return Command{}, badPart("--holders", "parse.holders_product")
+	case many && cmd.All && len(cmd.Products) > 0:
+		return Command{}, badPart("--all", "parse.all_with_product")
+	case many && len(cmd.Products) == 0 && !cmd.All:
+		return Command{}, badPart("", "parse.which_licenses")
+	case many:
+		return cmd, nil
 	case len(cmd.Users) == 0:
 		return Command{}, badPart("", "parse.no_users")
 	case cmd.All && len(cmd.Products) > 0:

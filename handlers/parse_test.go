@@ -32,6 +32,18 @@ func TestParse(t *testing.T) {
 			want: Command{Users: []string{"a@x.com"}, All: true}},
 		{name: "all licenses", text: `a@x.com b@x.com --all --reason leaver`,
 			want: Command{Users: []string{"a@x.com", "b@x.com"}, All: true, Reason: "leaver"}},
+		{name: "a group by name", text: `--group "Sales EMEA" --product "Office 365 E3" --reason "team closed"`,
+			want: Command{Group: "Sales EMEA", Products: []string{"Office 365 E3"}, Reason: "team closed"}},
+		{name: "a group by id, every license", text: `-g 6e7b768e-07e2-4810-8459-485f84f8f204 --all`,
+			want: Command{Group: "6e7b768e-07e2-4810-8459-485f84f8f204", All: true}},
+		{name: "a product's holders", text: `--holders --product Visio`, want: Command{Holders: true, Products: []string{"Visio"}}},
+		{name: "a group and users", text: `a@x.com --group Sales --all`, bad: "can't be named together with --group"},
+		{name: "a group and holders", text: `--group Sales --holders -p Visio`, bad: "can't be used with --group"},
+		{name: "holders of two products", text: `--holders -p Visio -p E3`, bad: "needs exactly one --product"},
+		{name: "holders of everything", text: `--holders --all`, bad: "needs exactly one --product"},
+		{name: "a group without licenses named", text: `--group Sales`, bad: "say which licenses go"},
+		{name: "a group twice", text: `--group A --group B --all`, bad: "given twice"},
+		{name: "a group without a name", text: `--group --all`, bad: "needs a value"},
 		{name: "one user alone picks", text: `a@x.com`, want: Command{Users: []string{"a@x.com"}}},
 		{name: "object id", text: `6e7b768e-07e2-4810-8459-485f84f8f204 --all`,
 			want: Command{Users: []string{"6e7b768e-07e2-4810-8459-485f84f8f204"}, All: true}},
@@ -100,7 +112,7 @@ func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		`alice@contoso.com --product "Office 365 E3"`, `a@x.com b@x.com --all --reason “x”`, `show a@x.com`,
 		`status abcdefghijklmnop`, `a@x.com --product="E3" -n`, `<mailto:a@b.co|a@b.co>`, `"`, `„`, `--product=`, `a@x.com -p ''`,
-		`link status`, `link status <@U024BE7LH|bob>`, `unlink <@!80351110224678912>`, `unlink dan@contoso.com`, `unlink @dan --all`,
+		`link status`, `link status <@U024BE7LH|bob>`, `unlink <@!80351110224678912>`, `unlink dan@contoso.com`, `unlink @dan --all`, `link`, `--group "Sales EMEA" --all`, `--holders -p Visio`, `-g=x --holders`,
 	} {
 		f.Add(s)
 	}
@@ -120,8 +132,11 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("Parse(%q) accepted user %q", text, u)
 			}
 		}
-		if cmd.Verb == VerbUnassign && len(cmd.Users) == 0 {
-			t.Fatalf("Parse(%q) accepted an unassign without users", text)
+		if cmd.Verb == VerbUnassign && len(cmd.Users) == 0 && cmd.Group == "" && !cmd.Holders {
+			t.Fatalf("Parse(%q) accepted an unassign without users, group or holders", text)
+		}
+		if (cmd.Group != "" || cmd.Holders) && (len(cmd.Users) > 0 || (cmd.Group != "" && cmd.Holders) || len(cmd.Group) > 256) {
+			t.Fatalf("Parse(%q) accepted %+v", text, cmd)
 		}
 		if len(cmd.Users) > 50 {
 			t.Fatalf("Parse(%q) accepted %d users", text, len(cmd.Users))

@@ -3,6 +3,8 @@ package handlers
 import (
 	"errors"
 	"time"
+
+	"github.com/licensebot/licensebot/licensing"
 )
 
 // Refusal is an answer of "no" that a use case decided on. It carries the reason, typed,
@@ -94,6 +96,34 @@ type (
 	signInNoContext struct {
 		isReason
 		context string
+	}
+)
+
+// Targets that stand for many users (targets.go).
+type (
+	// expansionUnavailable: the directory can't list groups or holders.
+	expansionUnavailable struct{ isReason }
+	// noSuchGroup: no group has that name or id.
+	noSuchGroup struct {
+		isReason
+		name string
+	}
+	// ambiguousGroup: more than one group has that name.
+	ambiguousGroup struct {
+		isReason
+		name string
+	}
+	// emptySource: the group or the product's holders gave no user.
+	emptySource struct {
+		isReason
+		src licensing.Source
+	}
+	// tooManyInSource: the group or the product's holders gave more users than one request
+	// may hold (max).
+	tooManyInSource struct {
+		isReason
+		src licensing.Source
+		max int
 	}
 )
 

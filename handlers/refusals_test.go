@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/licensebot/licensebot/licensing"
 )
 
 // Every refusal reason, as a use case makes it, and the words the admin reads: the same
@@ -30,6 +32,13 @@ func TestEveryRefusalIsSaidInBothLanguages(t *testing.T) {
 			"You (carol@contoso.example) can't unassign licenses: that needs one of these Microsoft Entra roles: Global Administrator, License Administrator or User Administrator. Ask a Global Administrator to assign you one (an eligible PIM role must be activated first).",
 			"Global Administrator, License Administrator veya User Administrator", nil},
 		{notLinked{}, "I don't know which work account is yours: your chat account shows me no e-mail address, and it isn't linked to one. Run /unassign link <your work address>; once an administrator approves it, /unassign works for you.", "/unassign link <iş adresiniz>", nil},
+		{expansionUnavailable{}, "Targets by group or by product holders aren't available in this licensebot; name the users instead.", "hedefleme yok", nil},
+		{noSuchGroup{name: "Sales"}, "No group is called Sales (or has that object id), so nothing was asked. Give the group's exact name or its object id.", "Sales adında", nil},
+		{ambiguousGroup{name: "Sales"}, "More than one group is called Sales, so nothing was asked. Give the group's object id instead (Entra admin center › Groups).", "Sales adında birden çok", nil},
+		{emptySource{src: licensing.Source{Kind: licensing.SourceGroup, Name: "Sales"}}, "The group Sales gave no user to remove licenses from, so nothing was asked.", "Sales grubu", nil},
+		{tooManyInSource{src: licensing.Source{Kind: licensing.SourceHolders, Name: "Office 365 E3", Users: 1234}, max: 1000},
+			"The direct holders of Office 365 E3 gave 1,234 users, more than one request may hold (1,000, LICENSEBOT_MAX_TARGETS). Nothing was asked and nobody was cut off: narrow it down (a smaller group), or ask whoever runs licensebot to raise the limit.",
+			"Office 365 E3 ürününün doğrudan sahipleri 1.234", nil},
 		{notSignedIn{}, "I don't know which work account is yours yet: licensebot takes no chat profile's word for it. Sign in with Microsoft once: run /unassign link (nothing after it).", "/unassign link", nil},
 		{linkBySignInOnly{}, "Links are made by signing in with Microsoft here, not by an administrator's approval: run /unassign link with nothing after it.", "/unassign link", nil},
 		{signInUnavailable{}, "Signing in with Microsoft isn't set up in this licensebot, so it can't link accounts or check sign-ins. Ask whoever runs licensebot (see the README, \"Signing in with Microsoft\").", "ayarlanmamış", nil},

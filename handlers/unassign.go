@@ -47,11 +47,19 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 	if picking {
 		sel.All = true
 	}
-	targets, err := s.findTargets(ctx, c.Users)
+	queries := c.Users
+	var source *licensing.Source
+	if c.Group != "" || c.Holders {
+		if source, queries, err = s.expand(ctx, c, sel, products); err != nil {
+			return bot.Message{}, err
+		}
+	}
+	targets, err := s.findTargets(ctx, queries)
 	if err != nil {
 		return bot.Message{}, err
 	}
 	plan := licensing.NewPlan(targets, sel, products, s.Catalogue)
+	plan.Source = source
 	now := s.Now()
 
 	if c.DryRun {

@@ -18,6 +18,10 @@ var (
 	ErrNotAssigned = errors.New("license is not assigned to the user")
 	// ErrUnknownSKU: the organisation has no such product.
 	ErrUnknownSKU = errors.New("the organisation has no such product")
+	// ErrGroupNotFound: no group has that object id or display name.
+	ErrGroupNotFound = errors.New("group not found")
+	// ErrAmbiguousGroup: more than one group has that display name.
+	ErrAmbiguousGroup = errors.New("more than one group has that name")
 	// ErrNoManager: the user has no manager in the directory.
 	ErrNoManager = errors.New("user has no manager")
 	// ErrUnavailable: the directory could not be reached or failed; nothing was changed.

@@ -97,6 +97,25 @@ func (up UserPlan) RemovedSKUIDs() []string {
 // Plan is what a request does, user by user, in the order the targets were given.
 type Plan struct {
 	Users []UserPlan
+	// Source says how the users were found when they weren't named one by one.
+	Source *Source `json:",omitempty"`
+}
+
+// The kinds of Source.
+const (
+	SourceGroup   = "group"   // a group's transitive members that are users
+	SourceHolders = "holders" // everyone who holds a product directly
+)
+
+// Source is a target that stood for many users, as it was expanded: the group (its id and
+// name) or the product (its SKU id), how many users it gave, and how many it left out
+// (members that aren't users; holders through a group only).
+type Source struct {
+	Kind    string
+	ID      string
+	Name    string
+	Users   int
+	LeftOut int `json:",omitempty"`
 }
 
 // Removals is the number of (user, product) removals.

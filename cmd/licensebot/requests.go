@@ -7,6 +7,7 @@ import (
 
 	"github.com/licensebot/licensebot/graph"
 	"github.com/licensebot/licensebot/handlers"
+	"github.com/licensebot/licensebot/licensing"
 	"github.com/licensebot/licensebot/store"
 )
 
@@ -115,6 +116,16 @@ func (g graphDirectory) FindUsersBatch(ctx context.Context, queries []string) []
 		out[i] = handlers.Lookup{User: l.User, Err: l.Err}
 	}
 	return out
+}
+
+func (g graphDirectory) GroupUsers(ctx context.Context, group string) (licensing.Source, []string, error) {
+	e, err := g.Client.GroupUsers(ctx, group)
+	return licensing.Source{ID: e.ID, Name: e.Name, LeftOut: e.LeftOut}, e.UserIDs, err
+}
+
+func (g graphDirectory) ProductHolders(ctx context.Context, skuID string) (licensing.Source, []string, error) {
+	e, err := g.Client.ProductHolders(ctx, skuID)
+	return licensing.Source{ID: e.ID, LeftOut: e.LeftOut}, e.UserIDs, err
 }
 
 // graphChanges is the Graph client as handlers' Remover, BatchRemover and Restorer.

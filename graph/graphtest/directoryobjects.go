@@ -3,6 +3,7 @@ package graphtest
 import (
 	"crypto/sha1"
 	"fmt"
+	"net/http"
 	"strings"
 )
 
@@ -100,4 +101,82 @@ func hasType(g *Group, t string) bool {
 		}
 	}
 	return false
+}
+
+var groupFilterProperties = []string{"id", "displayname"}
+
+// listGroups answers GET /groups, with $filter on displayName or id (how the bot finds a
+// group by name), paged.
+func (s *Server) listGroups(req *request, _ []string) response {
+	var filter filterExpr
+	if raw := req.query.Get("$filter"); raw != "" {
+		f, err := parseFilter(raw, groupFilterProperties)
+		if err != nil {
+			return s.errorResponse(req, http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for resource 'Group'.")
+		}
+		filter = f
+	}
+	var values []map[string]any
+	for i := range s.dir.tenant.Groups {
+		g := &s.dir.tenant.Groups[i]
+		if filter != nil && !filter.eval(func(p string) (string, bool) {
+			switch p {
+			case "id":
+				return g.ID, false
+			case "displayname":
+				return g.DisplayName, false
+			}
+			return "", true
+		}) {
+			continue
+		}
+		values = append(values, map[string]any{"@odata.type": "#microsoft.graph.group", "id": g.ID, "displayName": g.DisplayName})
+	}
+	return s.page(req, "groups", values)
+}
+
+// listTransitiveMembers answers GET /groups/{id}/transitiveMembers: every member, through
+// nested groups too, each once, as directory objects with their @odata.type: users, the
+// nested groups themselves, and anything else (devices, here) by id.
+func (s *Server) listTransitiveMembers(req *request, params []string) response {
+	g := s.dir.groups[strings.ToLower(params[0])]
+	if g == nil {
+		return s.notFound(req, params[0])
+	}
+	var values []map[string]any
+	seen := map[string]bool{g.ID: true}
+	var walk func(g *Group)
+	walk = func(g *Group) {
+		for _, id := range g.Members {
+			if u := s.dir.user(id); u != nil && !seen[u.ID] {
+				seen[u.ID] = true
+				values = append(values, map[string]any{"@odata.type": "#microsoft.graph.user", "id": u.ID,
+					"displayName": u.DisplayName, "userPrincipalName": u.UserPrincipalName, "mail": nilIfEmpty(u.Mail)})
+			}
+		}
+		for _, id := range g.Devices {
+			if !seen[id] {
+				seen[id] = true
+				values = append(values, map[string]any{"@odata.type": "#microsoft.graph.device", "id": id})
+			}
+		}
+		for _, id := range g.NestedGroups {
+			nested := s.dir.groups[strings.ToLower(id)]
+			if nested == nil || seen[nested.ID] {
+				continue
+			}
+			seen[nested.ID] = true
+			values = append(values, map[string]any{"@odata.type": "#microsoft.graph.group", "id": nested.ID, "displayName": nested.DisplayName})
+			walk(nested)
+		}
+	}
+	walk(g)
+	return s.page(req, "directoryObjects", values)
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }

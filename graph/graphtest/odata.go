@@ -3,6 +3,7 @@ package graphtest
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -133,7 +134,7 @@ func tokenize(s string) ([]token, error) {
 }
 
 func isWordRune(r rune) bool {
-	return unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("_.-/@$", r)
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("_.-/@$:", r)
 }
 
 type filterParser struct {
@@ -194,6 +195,9 @@ func (p *filterParser) comparison() (filterExpr, error) {
 		p.pos++
 		return e, nil
 	}
+	if t := p.toks[p.pos]; !t.quoted && strings.EqualFold(t.text, "assignedLicenses/any") {
+		return p.anyLicense()
+	}
 	if p.pos+2 >= len(p.toks) {
 		return nil, fmt.Errorf("syntax error: incomplete comparison at position %d", p.toks[p.pos].pos)
 	}
@@ -221,4 +225,36 @@ func (p *filterParser) comparison() (filterExpr, error) {
 		// true, false, numbers and GUIDs are written bare in OData.
 		return eqExpr{property: name, value: lit.text}, nil
 	}
+}
+
+// anyLicenseExpr is the lambda `assignedLicenses/any(x:x/skuId eq <guid>)`: the user holds the
+// product by any path (Graph's assignedLicenses lists products inherited from groups too).
+type anyLicenseExpr struct{ skuID string }
+
+func (e anyLicenseExpr) eval(lookup func(string) (string, bool)) bool {
+	held, _ := lookup("assignedlicenses")
+	for _, id := range strings.Split(held, ",") {
+		if strings.EqualFold(id, e.skuID) {
+			return true
+		}
+	}
+	return false
+}
+
+// anyLicense parses `assignedLicenses/any ( v:v/skuId eq <guid> )`, the only lambda the bot
+// sends; the GUID is an unquoted Edm.Guid literal, as OData writes them.
+func (p *filterParser) anyLicense() (filterExpr, error) {
+	if !slices.Contains(p.properties, "assignedlicenses") {
+		return nil, fmt.Errorf("%w assignedLicenses", errUnsupportedProperty)
+	}
+	if p.pos+5 >= len(p.toks) {
+		return nil, errors.New("syntax error: incomplete lambda")
+	}
+	open, v, op, lit, closing := p.toks[p.pos+1], p.toks[p.pos+2], p.toks[p.pos+3], p.toks[p.pos+4], p.toks[p.pos+5]
+	name, path, ok := strings.Cut(v.text, ":")
+	if open.text != "(" || closing.text != ")" || !ok || !strings.EqualFold(path, name+"/skuId") || !strings.EqualFold(op.text, "eq") || lit.quoted {
+		return nil, fmt.Errorf("syntax error in the lambda at position %d", p.toks[p.pos].pos)
+	}
+	p.pos += 6
+	return anyLicenseExpr{skuID: strings.ToLower(lit.text)}, nil
 }

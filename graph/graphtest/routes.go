@@ -24,7 +24,9 @@ func (s *Server) endpoints() []endpoint {
 		{http.MethodGet, "users/*/transitiveMemberOf/microsoft.graph.directoryRole|graph.directoryRole", s.listDirectoryRoles},
 		{http.MethodGet, "users/*/manager", s.getManager},
 		{http.MethodPost, "users/*/assignLicense|microsoft.graph.assignLicense", s.assignLicense},
+		{http.MethodGet, "groups", s.listGroups},
 		{http.MethodGet, "groups/*", s.getGroup},
+		{http.MethodGet, "groups/*/transitiveMembers", s.listTransitiveMembers},
 		{http.MethodGet, "subscribedSkus", s.listSubscribedSKUs},
 		{http.MethodGet, "directory/subscriptions", s.listSubscriptions},
 	}

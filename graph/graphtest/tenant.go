@@ -94,15 +94,20 @@ type License struct {
 // Group is a fixture group: group-based licenses for its members and, for a role-assignable
 // group, directory roles its members hold through it.
 type Group struct {
-	ID                    string    `json:"id"`
-	DisplayName           string    `json:"displayName"`
-	GroupTypes            []string  `json:"groupTypes,omitempty"`
-	MembershipRule        string    `json:"membershipRule,omitempty"`
-	OnPremisesSyncEnabled bool      `json:"onPremisesSyncEnabled,omitempty"`
-	IsAssignableToRole    bool      `json:"isAssignableToRole,omitempty"`
-	Members               []string  `json:"members,omitempty"`
-	Licenses              []License `json:"licenses,omitempty"`
-	Roles                 []string  `json:"roles,omitempty"`
+	ID                    string   `json:"id"`
+	DisplayName           string   `json:"displayName"`
+	GroupTypes            []string `json:"groupTypes,omitempty"`
+	MembershipRule        string   `json:"membershipRule,omitempty"`
+	OnPremisesSyncEnabled bool     `json:"onPremisesSyncEnabled,omitempty"`
+	IsAssignableToRole    bool     `json:"isAssignableToRole,omitempty"`
+	Members               []string `json:"members,omitempty"`
+	// NestedGroups are groups that are members of this one (their members are transitive
+	// members; group-based licensing doesn't pass licenses through them), Devices the ids
+	// of members that are devices.
+	NestedGroups []string  `json:"nestedGroups,omitempty"`
+	Devices      []string  `json:"devices,omitempty"`
+	Licenses     []License `json:"licenses,omitempty"`
+	Roles        []string  `json:"roles,omitempty"`
 }
 
 // SKU is a product the organisation subscribes to (Graph's subscribedSku) with its

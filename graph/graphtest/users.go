@@ -22,7 +22,7 @@ var userDefaultProperties = []string{
 }
 
 // userFilterProperties are the properties $filter may compare on users here.
-var userFilterProperties = []string{"id", "mail", "userprincipalname", "displayname", "usagelocation", "accountenabled"}
+var userFilterProperties = []string{"id", "mail", "userprincipalname", "displayname", "usagelocation", "accountenabled", "assignedlicenses"}
 
 // userJSON renders a user as Graph does, honouring $select. Unknown names in $select are a
 // 400, as Graph answers them.
@@ -117,7 +117,7 @@ func (s *Server) listUsers(req *request, _ []string) response {
 	values := []map[string]any{}
 	for i := range s.dir.tenant.Users {
 		u := &s.dir.tenant.Users[i]
-		if filter != nil && !filter.eval(userLookup(u)) {
+		if filter != nil && !filter.eval(s.userLookup(u)) {
 			continue
 		}
 		body, err := s.userJSON(u, sel)
@@ -126,12 +126,51 @@ func (s *Server) listUsers(req *request, _ []string) response {
 		}
 		values = append(values, body)
 	}
-	return ok(map[string]any{"@odata.context": req.base + "/$metadata#users", "value": values})
+	return s.page(req, "users", values)
 }
 
-func userLookup(u *User) func(string) (string, bool) {
+// page answers one page of a collection: $top (at most 999, Graph's most for directory
+// objects) or the server's page size, and @odata.nextLink with a $skiptoken while there is
+// more, as Graph pages every collection.
+func (s *Server) page(req *request, context string, all []map[string]any) response {
+	size := s.cfg.pageSize
+	if top, err := strconv.Atoi(req.query.Get("$top")); err == nil && top > 0 {
+		if top > 999 {
+			return s.badRequest(req, "Invalid page size specified: '"+strconv.Itoa(top)+"'. Must be between 1 and 999 inclusive.")
+		}
+		size = top
+	}
+	skip := 0
+	if tok := req.query.Get("$skiptoken"); tok != "" {
+		n, err := strconv.Atoi(tok)
+		if err != nil || n < 0 || n > len(all) {
+			return s.errorResponse(req, http.StatusBadRequest, "Directory_ExpiredPageToken", "The specified page token value has expired and can no longer be included in your request.")
+		}
+		skip = n
+	}
+	end := min(skip+size, len(all))
+	body := map[string]any{"@odata.context": req.base + "/$metadata#" + context, "value": nonNilMaps(all[skip:end])}
+	if end < len(all) {
+		q := url.Values{"$skiptoken": {strconv.Itoa(end)}}
+		for _, name := range []string{"$top", "$select", "$filter"} {
+			if v := req.query.Get(name); v != "" {
+				q.Set(name, v)
+			}
+		}
+		body["@odata.nextLink"] = req.base + req.path + "?" + q.Encode()
+	}
+	return ok(body)
+}
+
+func (s *Server) userLookup(u *User) func(string) (string, bool) {
 	return func(property string) (string, bool) {
 		switch property {
+		case "assignedlicenses":
+			var ids []string
+			for _, p := range s.dir.paths(u) {
+				ids = append(ids, p.skuID)
+			}
+			return strings.Join(ids, ","), len(ids) == 0
 		case "id":
 			return u.ID, false
 		case "mail":

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/licensebot/licensebot/graph/graphtest"
+)
+
+// A whole group on Slack: /unassign --group "Sales EMEA" --product "Office 365 E3" expands
+// to the group's 500 users (a nested group's too, devices left out), says so in the plan
+// and in the approval request, and removes each user's license once. --holders of a
+// product, and a group over the limit, are refused before anything is asked.
+func TestServeSlackRemovesAWholeGroup(t *testing.T) {
+	t.Parallel()
+	const staff = 500
+	tenant := graphtest.StaffedTenant(staff)
+	var members, nested []string
+	for i := 1; i <= staff; i++ {
+		if i <= 450 {
+			members = append(members, graphtest.StaffUPN(i))
+		} else {
+			nested = append(nested, graphtest.StaffUPN(i))
+		}
+	}
+	tenant.Groups = append(tenant.Groups,
+		graphtest.Group{ID: "a1000000-0000-4000-8000-000000000001", DisplayName: "Sales EMEA", Members: members,
+			NestedGroups: []string{"a1000000-0000-4000-8000-000000000002"}, Devices: []string{"d1000000-0000-4000-8000-000000000001"}},
+		graphtest.Group{ID: "a1000000-0000-4000-8000-000000000002", DisplayName: "Sales Istanbul", Members: nested},
+	)
+	srv, err := graphtest.NewServer(tenant, graphtest.WithToken("graph-t0ken"), graphtest.WithLatency(5*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	w := startServe(t, map[string]string{"GRAPH_BASE_URL": srv.URL, "LICENSEBOT_MAX_TARGETS": "500"})
+	w.tenant = srv
+	sl := w.slack
+
+	// Everyone holding E3 directly: the 500 staff and the sample's own, over the limit.
+	over := string(sl.WaitResponses(t, w.command("U0ADELE", `--holders --product "Office 365 E3"`), 1)[0].Body)
+	if !strings.Contains(over, "The direct holders of Office 365 E3 gave 5") || !strings.Contains(over, "more than one request may hold (500, LICENSEBOT_MAX_TARGETS)") {
+		t.Fatalf("over the limit: %.500s", over)
+	}
+
+	plan := sl.WaitResponses(t, w.command("U0ADELE", `--group "Sales EMEA" --product "Office 365 E3" --reason "team closed"`), 1)[0]
+	body := string(plan.Body)
+	if !strings.Contains(body, "From the group Sales EMEA (members of nested groups too): 500 users; 2 members that aren't users (devices, groups, contacts) left out.") {
+		t.Fatalf("the plan doesn't say how the group was expanded: %.600s", body)
+	}
+	id := buttonValue(t, plan.Blocks(), "confirm")
+	sl.WaitResponses(t, w.click("U0ADELE", "confirm", id, "C0GENERAL", "1700000000.000001", true, ""), 1)
+	var approvalTS string
+	waitFor(t, "the approval request naming the group", func() bool {
+		for _, m := range sl.SortedMessages(approvalChannel) {
+			if strings.Contains(string(m.Blocks), id) && strings.Contains(string(m.Blocks), "From the group Sales EMEA") {
+				approvalTS = m.TS
+				return true
+			}
+		}
+		return false
+	})
+	w.click("U0MEGAN", "approve", id, approvalChannel, approvalTS, false, "")
+	waitFor(t, "500 removals", func() bool {
+		n := 0
+		for i := 1; i <= staff; i++ {
+			u, _ := srv.User(graphtest.StaffUPN(i))
+			n += srv.Removals(u.ID, skuOffice365E3)
+		}
+		return n == staff
+	}, func() string { return lastBytes(w.stderr.String(), 3000) })
+	for i := 1; i <= staff; i++ {
+		u, _ := srv.User(graphtest.StaffUPN(i))
+		if n := srv.Removals(u.ID, skuOffice365E3); n != 1 {
+			t.Fatalf("%s: removed %d times", graphtest.StaffUPN(i), n)
+		}
+	}
+
+	// Refused before anything is asked: over the limit, a group nobody has, bad combinations.
+	for _, tt := range []struct{ text, want string }{
+		{`--holders --product "Office 365 E3"`, "Everyone holding Office 365 E3 directly: "},
+		{`--group "Nobody's team" --product "Office 365 E3"`, "No group is called Nobody's team"},
+		{`alice@contoso.example --group "Sales EMEA" --product "Office 365 E3"`, "can't be named together with --group"},
+		{`--holders --all`, "needs exactly one --product"},
+	} {
+		got := string(sl.WaitResponses(t, w.command("U0ADELE", tt.text), 1)[0].Body)
+		if !strings.Contains(got, tt.want) {
+			t.Errorf("%s: answered %.400s, want %q", tt.text, got, tt.want)
+		}
+	}
+}

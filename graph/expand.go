@@ -1,0 +1,207 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/microsoftgraph/msgraph-sdk-go/groups"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	"github.com/microsoftgraph/msgraph-sdk-go/users"
+
+	"github.com/licensebot/licensebot/licensing"
+)
+
+// Targets that name many users: a group's members, or everyone who holds a product. Each
+// listing follows @odata.nextLink in pages of 999 (the most Graph serves for directory
+// objects), within Config.MaxPages and the call's Timeout.
+
+// pageTop is the page size asked for: "$top … 1 and 999 inclusive" for directory objects.
+const pageTop = int32(999)
+
+// Expansion is what a group or a product's holders expanded into: object ids of users, and
+// how many were left out (members that aren't users; holders through a group only).
+type Expansion struct {
+	ID, Name string
+	UserIDs  []string
+	LeftOut  int
+}
+
+// GroupUsers finds a group by object id or by display name (exactly one group must have
+// it) and lists the users among its transitive members (List group transitive members:
+// GET /groups/{id}/transitiveMembers, members of nested groups included, each once; the
+// least privileged application permission is GroupMember.Read.All). Members that are not
+// users (devices, contacts, service principals, the nested groups themselves) are counted
+// in LeftOut.
+func (c *Client) GroupUsers(ctx context.Context, group string) (Expansion, error) {
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
+	g, err := c.findGroup(ctx, group)
+	if err != nil {
+		return Expansion{}, err
+	}
+	out := Expansion{ID: g.id, Name: g.name}
+	builder := groups.NewGroupItemRequestBuilderInternal(map[string]string{"baseurl": c.baseURL, "group%2Did": g.id}, c.adapter).TransitiveMembers()
+	top := pageTop
+	pages := c.pager()
+	seen := map[string]bool{}
+	for next := ""; ; {
+		rctx, x := request(ctx)
+		var (
+			page models.DirectoryObjectCollectionResponseable
+			err  error
+		)
+		if next == "" {
+			page, err = builder.Get(rctx, &groups.ItemTransitiveMembersRequestBuilderGetRequestConfiguration{
+				QueryParameters: &groups.ItemTransitiveMembersRequestBuilderGetQueryParameters{Top: &top},
+			})
+		} else {
+			page, err = builder.WithUrl(next).Get(rctx, nil)
+		}
+		if err == nil {
+			err = checkPage(x, page, "member", func(x *exchange, o models.DirectoryObjectable) error {
+				if deref(o.GetId()) == "" {
+					return x.unusable(nil, "a member without id")
+				}
+				return nil
+			})
+		}
+		if err != nil {
+			return Expansion{}, fmt.Errorf("members of group %s: %w", g.name, c.mapError(x, err, opOther))
+		}
+		for _, o := range page.GetValue() {
+			id := strings.ToLower(deref(o.GetId()))
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			if strings.EqualFold(deref(o.GetOdataType()), "#microsoft.graph.user") {
+				out.UserIDs = append(out.UserIDs, id)
+			} else {
+				out.LeftOut++
+			}
+		}
+		if next = deref(page.GetOdataNextLink()); next == "" {
+			return out, nil
+		}
+		if err := pages.follow(x, next); err != nil {
+			return Expansion{}, fmt.Errorf("members of group %s: %w", g.name, err)
+		}
+	}
+}
+
+type foundGroup struct{ id, name string }
+
+// findGroup reads a group by object id, or finds the one group with that display name
+// (GET /groups?$filter=displayName eq '…'; the least privileged application permission is
+// GroupMember.Read.All).
+func (c *Client) findGroup(ctx context.Context, group string) (foundGroup, error) {
+	q := strings.TrimSpace(group)
+	if isObjectID(q) {
+		g, err := c.group(ctx, strings.ToLower(q), map[string]licensing.Group{})
+		if err != nil {
+			return foundGroup{}, err
+		}
+		if g.DisplayName == "" {
+			// group reports a 403 or 404 by id only: a target must be readable.
+			return foundGroup{}, fmt.Errorf("group %s: %w", q, licensing.ErrGroupNotFound)
+		}
+		return foundGroup{id: g.ID, name: g.DisplayName}, nil
+	}
+	if q == "" || len(q) > 256 {
+		return foundGroup{}, fmt.Errorf("group %q: %w", group, licensing.ErrGroupNotFound)
+	}
+	rctx, x := request(ctx)
+	filter := "displayName eq " + odataString(q)
+	top := int32(2)
+	page, err := c.groupsBuilder().Get(rctx, &groups.GroupsRequestBuilderGetRequestConfiguration{
+		QueryParameters: &groups.GroupsRequestBuilderGetQueryParameters{Filter: &filter, Select: []string{"id", "displayName"}, Top: &top},
+	})
+	if err == nil {
+		err = checkPage(x, page, "group", func(x *exchange, g models.Groupable) error {
+			if deref(g.GetId()) == "" {
+				return x.unusable(nil, "a group without id")
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		return foundGroup{}, fmt.Errorf("find group %s: %w", q, c.mapError(x, err, opOther))
+	}
+	switch found := page.GetValue(); {
+	case len(found) == 0:
+		return foundGroup{}, fmt.Errorf("group %s: %w", q, licensing.ErrGroupNotFound)
+	case len(found) > 1 || deref(page.GetOdataNextLink()) != "":
+		return foundGroup{}, fmt.Errorf("group %s: %w", q, licensing.ErrAmbiguousGroup)
+	default:
+		return foundGroup{id: strings.ToLower(deref(found[0].GetId())), name: deref(found[0].GetDisplayName())}, nil
+	}
+}
+
+func (c *Client) groupsBuilder() *groups.GroupsRequestBuilder {
+	return groups.NewGroupsRequestBuilderInternal(map[string]string{"baseurl": c.baseURL}, c.adapter)
+}
+
+// ProductHolders lists the users who hold the product directly (GET /users?$filter=
+// assignedLicenses/any(x:x/skuId eq {id}), with licenseAssignmentStates to tell a direct
+// assignment from one inherited from a group; User.Read.All). Holders through groups only
+// are counted in LeftOut: their license can't be removed from them one by one.
+func (c *Client) ProductHolders(ctx context.Context, skuID string) (Expansion, error) {
+	sku := strings.ToLower(strings.TrimSpace(skuID))
+	if !isObjectID(sku) {
+		return Expansion{}, fmt.Errorf("holders of %q: %w", skuID, licensing.ErrUnknownSKU)
+	}
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
+	builder := c.users()
+	filter := "assignedLicenses/any(x:x/skuId eq " + sku + ")"
+	top := pageTop
+	out := Expansion{ID: sku}
+	pages := c.pager()
+	seen := map[string]bool{}
+	for next := ""; ; {
+		rctx, x := request(ctx)
+		var (
+			page models.UserCollectionResponseable
+			err  error
+		)
+		if next == "" {
+			page, err = builder.Get(rctx, &users.UsersRequestBuilderGetRequestConfiguration{
+				QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Filter: &filter, Top: &top,
+					Select: []string{"id", "userPrincipalName", "licenseAssignmentStates"}},
+			})
+		} else {
+			page, err = builder.WithUrl(next).Get(rctx, nil)
+		}
+		if err == nil {
+			err = checkPage(x, page, "user", checkUser)
+		}
+		if err != nil {
+			return Expansion{}, fmt.Errorf("holders of %s: %w", sku, c.mapError(x, err, opOther))
+		}
+		for _, u := range page.GetValue() {
+			id := strings.ToLower(deref(u.GetId()))
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			direct := false
+			for _, st := range u.GetLicenseAssignmentStates() {
+				if st != nil && uuidString(st.GetSkuId()) == sku && deref(st.GetAssignedByGroup()) == "" {
+					direct = true
+				}
+			}
+			if direct {
+				out.UserIDs = append(out.UserIDs, id)
+			} else {
+				out.LeftOut++
+			}
+		}
+		if next = deref(page.GetOdataNextLink()); next == "" {
+			return out, nil
+		}
+		if err := pages.follow(x, next); err != nil {
+			return Expansion{}, fmt.Errorf("holders of %s: %w", sku, err)
+		}
+	}
+}

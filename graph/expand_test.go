@@ -1,0 +1,70 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/licensebot/licensebot/graph/graphtest"
+	"github.com/licensebot/licensebot/licensing"
+)
+
+// A group's users, through a nested group, each once; a device left out; by name or by id;
+// a name two groups share, or none has, refused. Pages of 2 make every listing page.
+func TestGroupUsers(t *testing.T) {
+	tenant := graphtest.SampleTenant()
+	ids := map[string]string{}
+	for _, u := range tenant.Users {
+		ids[u.UserPrincipalName] = u.ID
+	}
+	tenant.Groups = append(tenant.Groups,
+		graphtest.Group{ID: "a0000000-0000-4000-8000-000000000001", DisplayName: "Sales", Members: []string{
+			ids["alice@contoso.example"], ids["bob@contoso.example"]}, NestedGroups: []string{"a0000000-0000-4000-8000-000000000002"},
+			Devices: []string{"d0000000-0000-4000-8000-00000000000d"}},
+		graphtest.Group{ID: "a0000000-0000-4000-8000-000000000002", DisplayName: "Sales Istanbul", Members: []string{ids["bob@contoso.example"], ids["nestor@contoso.example"]}},
+		graphtest.Group{ID: "a0000000-0000-4000-8000-000000000003", DisplayName: "Twins"},
+		graphtest.Group{ID: "a0000000-0000-4000-8000-000000000004", DisplayName: "Twins"},
+	)
+	c, _ := newTenant(t, tenant, graphtest.WithPageSize(2))
+	ctx := context.Background()
+	for _, q := range []string{"Sales", "sales", "A0000000-0000-4000-8000-000000000001"} {
+		e, err := c.GroupUsers(ctx, q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		want := []string{ids["alice@contoso.example"], ids["bob@contoso.example"], ids["nestor@contoso.example"]}
+		slices.Sort(want)
+		got := slices.Sorted(slices.Values(e.UserIDs))
+		if e.Name != "Sales" || e.ID != "a0000000-0000-4000-8000-000000000001" || !slices.Equal(got, want) || e.LeftOut != 2 {
+			t.Fatalf("%s: %+v, want users %v and 2 left out (the nested group, the device)", q, e, want)
+		}
+	}
+	if _, err := c.GroupUsers(ctx, "Twins"); !errors.Is(err, licensing.ErrAmbiguousGroup) {
+		t.Errorf("a shared name: %v", err)
+	}
+	for _, q := range []string{"Nobody's group", "b0000000-0000-4000-8000-000000000009"} {
+		if _, err := c.GroupUsers(ctx, q); !errors.Is(err, licensing.ErrGroupNotFound) {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+}
+
+// Holders are the users with a direct assignment; those holding it through a group only are
+// counted, not listed.
+func TestProductHolders(t *testing.T) {
+	c, srv := newTenant(t, graphtest.SampleTenant(), graphtest.WithPageSize(3))
+	e, err := c.ProductHolders(context.Background(), skuO365E3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(e.UserIDs, userID(t, srv, "alice@contoso.example")) || !slices.Contains(e.UserIDs, userID(t, srv, "nestor@contoso.example")) {
+		t.Errorf("holders %v lack alice or nestor", e.UserIDs)
+	}
+	if slices.Contains(e.UserIDs, userID(t, srv, "alex@contoso.example")) || e.LeftOut < 1 {
+		t.Errorf("alex holds it through a group only: %+v", e)
+	}
+	if _, err := c.ProductHolders(context.Background(), "E3"); !errors.Is(err, licensing.ErrUnknownSKU) {
+		t.Errorf("a product that isn't an id: %v", err)
+	}
+}

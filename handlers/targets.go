@@ -1,0 +1,73 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/licensebot/licensebot/licensing"
+)
+
+// Targets that stand for many users: --group (a group's transitive members that are users)
+// and --holders (everyone who holds the one product named, directly). Each is expanded
+// into object ids once, when the plan is made; the plan keeps how (licensing.Source), so
+// the requester and the approvers see what the group or the product stood for. A target
+// over Options.MaxTargets is refused with its count: never cut off.
+
+// Expander expands the targets that stand for many users.
+type Expander interface {
+	// GroupUsers finds a group by object id or display name and lists its users, through
+	// nested groups; errors wrap licensing.ErrGroupNotFound or licensing.ErrAmbiguousGroup.
+	GroupUsers(ctx context.Context, group string) (licensing.Source, []string, error)
+	// ProductHolders lists the users who hold the product directly.
+	ProductHolders(ctx context.Context, skuID string) (licensing.Source, []string, error)
+}
+
+// expand turns --group or --holders into the users' object ids, and how.
+func (s *Service) expand(ctx context.Context, c Command, sel licensing.Selection, products []licensing.TenantProduct) (*licensing.Source, []string, error) {
+	x, ok := s.Directory.(Expander)
+	if !ok {
+		return nil, nil, refuse(expansionUnavailable{})
+	}
+	var (
+		src licensing.Source
+		ids []string
+		err error
+	)
+	if c.Group != "" {
+		src, ids, err = x.GroupUsers(ctx, c.Group)
+		switch {
+		case errors.Is(err, licensing.ErrGroupNotFound):
+			return nil, nil, refuse(noSuchGroup{name: c.Group})
+		case errors.Is(err, licensing.ErrAmbiguousGroup):
+			return nil, nil, refuse(ambiguousGroup{name: c.Group})
+		case err != nil:
+			return nil, nil, fmt.Errorf("list the members of group %s: %w", c.Group, err)
+		}
+		src.Kind = licensing.SourceGroup
+	} else {
+		sku := sel.SKUIDs[0]
+		if src, ids, err = x.ProductHolders(ctx, sku); err != nil {
+			return nil, nil, fmt.Errorf("list the holders of %s: %w", sku, err)
+		}
+		src.Kind, src.ID = licensing.SourceHolders, sku
+		src.Name = s.Catalogue.DisplayName(sku, partNumberOf(products, sku))
+	}
+	src.Users = len(ids)
+	switch {
+	case len(ids) == 0:
+		return nil, nil, refuse(emptySource{src: src})
+	case s.opts.MaxTargets > 0 && len(ids) > s.opts.MaxTargets:
+		return nil, nil, refuse(tooManyInSource{src: src, max: s.opts.MaxTargets})
+	}
+	return &src, ids, nil
+}
+
+func partNumberOf(products []licensing.TenantProduct, sku string) string {
+	for _, p := range products {
+		if p.SKUID == sku {
+			return p.PartNumber
+		}
+	}
+	return ""
+}
