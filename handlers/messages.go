@@ -100,6 +100,9 @@ func planSections(l locale.Lang, p licensing.Plan, notices map[string][]licensin
 		for _, n := range notices[up.User.ID] {
 			lines = append(lines, "⚠ "+noticeText(l, n, up.User.UserPrincipalName, loc, beforeRemoval))
 		}
+		for _, o := range up.Overlaps {
+			lines = append(lines, "ℹ "+l.T("plan.overlap", "What", capabilityWords(l, o.Capability), "Products", l.And(o.Products)))
+		}
 		sec.Text = strings.Join(lines, "\n")
 		out = append(out, sec)
 	}
@@ -589,5 +592,17 @@ func sourceLine(l locale.Lang, src *licensing.Source) string {
 		return l.T("source.group_left_out", "Name", src.Name, "Users", users, "LeftOut", src.LeftOut)
 	default:
 		return l.T("source.group", "Name", src.Name, "Users", users)
+	}
+}
+
+// capabilityWords names what a product gives, for overlaps.
+func capabilityWords(l locale.Lang, c licensing.Capability) string {
+	switch c {
+	case licensing.Mailbox:
+		return l.T("plan.capability.mailbox")
+	case licensing.OneDrive:
+		return l.T("plan.capability.onedrive")
+	default:
+		return l.T("plan.capability.office_apps")
 	}
 }

@@ -83,6 +83,8 @@ type UserPlan struct {
 	Found  bool
 	Remove []Item
 	Skip   []Item
+	// Overlaps are the capabilities the user gets from more than one product (Overlaps).
+	Overlaps []Overlap `json:",omitempty"`
 }
 
 // RemovedSKUIDs are the products the plan removes from the user, in plan order.
@@ -171,6 +173,7 @@ func planUser(t Target, sel Selection, tenant []TenantProduct, cat *Catalogue) U
 		up.Skip = []Item{{Skip: SkipUserNotFound}}
 		return up
 	}
+	up.Overlaps = Overlaps(t.User, cat)
 	var skus []string
 	if sel.All {
 		for _, a := range t.User.Licenses {

@@ -90,3 +90,13 @@ func TestServeSlackRemovesAWholeGroup(t *testing.T) {
 		}
 	}
 }
+
+// A user who gets a mailbox from two products is told so in the plan: one may be redundant.
+func TestServeSlackPlanSaysWhereProductsOverlap(t *testing.T) {
+	t.Parallel()
+	w := startServe(t, nil)
+	got := string(w.slack.WaitResponses(t, w.command("U0ADELE", `patti@contoso.example --product "Exchange Online (Plan 1)" --dry-run`), 1)[0].Body)
+	if !strings.Contains(got, "An Exchange mailbox comes from Microsoft 365 E3 and Exchange Online (Plan 1): one of them may be redundant.") {
+		t.Fatalf("no overlap in %.1500s", got)
+	}
+}
