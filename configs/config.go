@@ -49,6 +49,41 @@ type Config struct {
 	// request still belongs to the workspace it was made in).
 	Workspaces []string `yaml:"workspaces"`
 	SignIn     SignIn   `yaml:"signIn"`
+	Prices     Prices   `yaml:"prices"`
+}
+
+// Prices are what one seat of each product costs the organisation a month (Microsoft's
+// prices depend on the agreement; Graph has none): plans and outcomes show the monthly
+// amount freed. Without them, counts only.
+type Prices struct {
+	// Currency is the ISO 4217 code of every amount, e.g. EUR.
+	Currency string `yaml:"currency"`
+	// Monthly maps a product's part number (ENTERPRISEPACK) or SKU id to its monthly price
+	// per seat, a decimal with at most two decimals ("23.00").
+	Monthly map[string]string `yaml:"monthly"`
+}
+
+// Minor is each price in the currency's minor unit (cents), by the key as written.
+func (p Prices) Minor() (map[string]int64, error) {
+	out := map[string]int64{}
+	var errs []error
+	for _, k := range slices.Sorted(maps.Keys(p.Monthly)) {
+		v := strings.TrimSpace(p.Monthly[k])
+		whole, frac, _ := strings.Cut(v, ".")
+		n, err := strconv.ParseInt(whole, 10, 64)
+		ok := err == nil && n >= 0 && n < 1e9 && len(frac) <= 2 && whole != ""
+		var f int64
+		if ok && frac != "" {
+			f, err = strconv.ParseInt(frac+strings.Repeat("0", 2-len(frac)), 10, 64)
+			ok = err == nil && f >= 0 && !strings.HasPrefix(frac, "-") && !strings.HasPrefix(frac, "+")
+		}
+		if !ok || strings.HasPrefix(whole, "+") {
+			errs = append(errs, fmt.Errorf("LICENSEBOT_PRICES: %s=%q is not an amount such as 23.00", k, v))
+			continue
+		}
+		out[strings.TrimSpace(k)] = n*100 + f
+	}
+	return out, errors.Join(errs...)
 }
 
 // SignIn is signing in with Microsoft: which identity counts, and how recent a sign-in
@@ -375,6 +410,18 @@ func Load(getenv func(string) string) (Config, error) {
 	limit(&c.Limits.UserDryRuns, "LICENSEBOT_USER_DRY_RUNS")
 	limit(&c.Limits.WorkspaceDryRuns, "LICENSEBOT_WORKSPACE_DRY_RUNS")
 	list(&c.Workspaces, "LICENSEBOT_WORKSPACES")
+	str(&c.Prices.Currency, "LICENSEBOT_CURRENCY")
+	if v := getenv("LICENSEBOT_PRICES"); v != "" {
+		c.Prices.Monthly = map[string]string{}
+		for _, pair := range splitList(v) {
+			k, amount, ok := strings.Cut(pair, "=")
+			if !ok || strings.TrimSpace(k) == "" {
+				errs = append(errs, fmt.Errorf("LICENSEBOT_PRICES: %q is not PART_NUMBER=amount", pair))
+				continue
+			}
+			c.Prices.Monthly[strings.TrimSpace(k)] = strings.TrimSpace(amount)
+		}
+	}
 	str(&c.SignIn.Identity, "LICENSEBOT_IDENTITY")
 	c.SignIn.Identity = strings.ToLower(c.SignIn.Identity)
 	str(&c.SignIn.TenantID, "LICENSEBOT_SIGNIN_TENANT_ID")
@@ -477,6 +524,14 @@ func (c Config) Validate() error {
 	}
 	if err := c.SignIn.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if len(c.Prices.Monthly) > 0 {
+		if cur := c.Prices.Currency; len(cur) != 3 || strings.ToUpper(cur) != cur || strings.ContainsFunc(cur, func(r rune) bool { return r < 'A' || r > 'Z' }) {
+			errs = append(errs, fmt.Errorf("LICENSEBOT_CURRENCY: %q is not an ISO 4217 code such as EUR or USD (prices need one)", cur))
+		}
+		if _, err := c.Prices.Minor(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -77,6 +77,16 @@ func TestLoad(t *testing.T) {
 					t.Errorf("redirect %q", s.RedirectURL())
 				}
 			}},
+		{name: "prices", env: map[string]string{"LICENSEBOT_PRICES": "ENTERPRISEPACK=23, POWER_BI_PRO=9.9,6fd2c87f-b296-42f0-b197-1e91e994b900=0.05", "LICENSEBOT_CURRENCY": "EUR", "LICENSEBOT_APPROVAL_POLICY": "none"},
+			check: func(t *testing.T, c Config) {
+				m, err := c.Prices.Minor()
+				if err != nil || m["ENTERPRISEPACK"] != 2300 || m["POWER_BI_PRO"] != 990 || m["6fd2c87f-b296-42f0-b197-1e91e994b900"] != 5 || c.Prices.Currency != "EUR" {
+					t.Errorf("prices %v, %v", m, err)
+				}
+			}},
+		{name: "a price that isn't an amount is named", env: map[string]string{"LICENSEBOT_PRICES": "ENTERPRISEPACK=23.001", "LICENSEBOT_CURRENCY": "EUR", "LICENSEBOT_APPROVAL_POLICY": "none"}, wantErr: "ENTERPRISEPACK=\"23.001\""},
+		{name: "a negative price is named", env: map[string]string{"LICENSEBOT_PRICES": "ENTERPRISEPACK=-1", "LICENSEBOT_CURRENCY": "EUR", "LICENSEBOT_APPROVAL_POLICY": "none"}, wantErr: "LICENSEBOT_PRICES"},
+		{name: "prices without a currency are named", env: map[string]string{"LICENSEBOT_PRICES": "ENTERPRISEPACK=23", "LICENSEBOT_APPROVAL_POLICY": "none"}, wantErr: "LICENSEBOT_CURRENCY"},
 		{name: "missing file is named", env: map[string]string{"LICENSEBOT_CONFIG": filepath.Join(dir, "nope.yaml")}, wantErr: "LICENSEBOT_CONFIG"},
 	}
 	for _, tt := range tests {

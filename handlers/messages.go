@@ -56,6 +56,9 @@ func planMessage(l locale.Lang, p licensing.Plan, notices map[string][]licensing
 	if line := sourceLine(l, p.Source); line != "" {
 		m.Text += "\n" + line
 	}
+	if line := savingsLine(l, o.Prices.Monthly(p.PlanSeats()), "plan.saves"); line != "" && len(o.Prices) > 0 {
+		m.Text += "\n" + line
+	}
 	m.Sections = planSections(l, p, notices, o.Location)
 	if mode == planConfirm {
 		m.Buttons = confirmButtons(l, id, n)
@@ -261,6 +264,9 @@ func approvalMessage(l locale.Lang, r *Request, notices map[string][]licensing.N
 	if line := sourceLine(l, r.Plan.Source); line != "" {
 		m.Text += "\n" + line
 	}
+	if line := savingsLine(l, o.Prices.Monthly(r.Plan.PlanSeats()), "plan.saves"); line != "" && len(o.Prices) > 0 {
+		m.Text += "\n" + line
+	}
 	m.Sections = append([]bot.Section{{Fields: fields}}, planSections(l, r.Plan, notices, o.Location)...)
 	m.Buttons = approvalButtons(l, r.ID)
 	m.Footer = l.T("approval.footer", "ID", r.ID, "Until", l.Time(r.ExpiresAt, o.Location))
@@ -391,7 +397,9 @@ func outcomeMessage(l locale.Lang, r *Request, notices map[string][]licensing.No
 		sec := bot.Section{Title: l.T("outcome.seats.title")}
 		var lines []string
 		renewal := false
+		var freed []licensing.SeatCount
 		for _, s := range seats {
+			freed = append(freed, licensing.SeatCount{SKUID: s.SKUID, PartNumber: s.PartNumber, Seats: s.Freed})
 			line := l.T("outcome.seats.line", "Product", s.Name, "Purchased", s.Purchased, "Assigned", s.Assigned, "Unused", s.Unused, "Freed", s.Freed)
 			if !s.NextLifecycle.IsZero() {
 				// nextLifecycleDateTime is when the subscription moves to its next state if it
@@ -404,6 +412,9 @@ func outcomeMessage(l locale.Lang, r *Request, notices map[string][]licensing.No
 		// What to do with freed seats: Microsoft's "Unassign licenses from users", "Next
 		// steps" (cited beside the messages in locale/en.toml).
 		lines = append(lines, l.T("outcome.seats.reduce"))
+		if line := savingsLine(l, o.Prices.Monthly(freed), "outcome.saves"); line != "" {
+			lines = append(lines, line)
+		}
 		advice := l.T("outcome.seats.window")
 		if renewal {
 			advice = l.T("outcome.seats.window_dated")
@@ -605,4 +616,17 @@ func capabilityWords(l locale.Lang, c licensing.Capability) string {
 	default:
 		return l.T("plan.capability.office_apps")
 	}
+}
+
+// savingsLine says what freed seats save a month at the configured prices (id is
+// plan.saves or outcome.saves), and how many seats have no price; "" without prices.
+func savingsLine(l locale.Lang, s licensing.Savings, id string) string {
+	if s.Currency == "" {
+		return ""
+	}
+	line := l.T(id, "Amount", l.Money(s.Minor, s.Currency))
+	if s.Unpriced > 0 {
+		line += " " + l.T("plan.unpriced", "Seats", l.T("count.seats", "Count", s.Unpriced))
+	}
+	return line
 }

@@ -125,6 +125,10 @@ type Options struct {
 	// those dates.
 	OneDriveExempt bool
 
+	// Prices are what a seat of each product costs a month (configured; Graph has none):
+	// plans and outcomes show the monthly amount freed. Empty: counts only.
+	Prices licensing.PriceList
+
 	// Identity says what makes a chat account an Entra user (IdentityEmail by default).
 	Identity IdentityMode
 	// LinkByApproval lets /unassign link <address> ask an administrator to confirm a link,

@@ -22,6 +22,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/nicksnyder/go-i18n/v2/i18n/template"
+	"golang.org/x/text/currency"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 	"golang.org/x/text/number"
@@ -134,6 +135,18 @@ var strict = &template.TextParser{Option: "missingkey=error"}
 
 // Number is n with l's digit grouping: "1,000" in English, "1.000" in Turkish.
 func (l Lang) Number(n int) string { return l.speaker().number(n) }
+
+// Money is an amount in a currency's minor unit (cents) written the way l writes money:
+// "€1,234.50" in English, "€1.234,50" in Turkish (golang.org/x/text's CLDR data). A code
+// x/text doesn't know is written after the number.
+func (l Lang) Money(minor int64, code string) string {
+	sp := l.speaker()
+	unit, err := currency.ParseISO(code)
+	if err != nil {
+		return sp.printer.Sprintf("%.2f %s", float64(minor)/100, code)
+	}
+	return sp.printer.Sprint(currency.Symbol(unit.Amount(float64(minor) / 100)))
+}
 
 func integer(v any) (int, bool) {
 	switch n := v.(type) {

@@ -167,3 +167,16 @@ func BenchmarkT(b *testing.B) {
 		turkish.T("list.and", "Head", "a, b", "Last", "c")
 	}
 }
+
+func TestMoneyIsWrittenInTheLanguage(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ got, want string }{
+		{english.Money(123450, "EUR"), "€ 1,234.50"},
+		{turkish.Money(123450, "TRY"), "₺ 1.234,50"},
+		{english.Money(2300, "USD"), "$ 23.00"},
+	} {
+		if c.got != c.want {
+			t.Errorf("%q, want %q", c.got, c.want)
+		}
+	}
+}

@@ -116,6 +116,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, now
 		// The embedded Redis wakes a blocked read only when it times out: a worker that
 		// looks for jobs every 100 ms starts an approved one at once, as a person expects.
 		JobIdle: 400 * time.Millisecond,
+		Prices:  demoPrices,
 	})
 	if err != nil {
 		return err
@@ -206,4 +207,15 @@ func firstNonEmpty(vs ...string) string {
 		}
 	}
 	return ""
+}
+
+// demoPrices are made-up monthly prices for the sample's products, so that the demo shows
+// the money freed (a real organisation configures its own: LICENSEBOT_PRICES).
+var demoPrices = licensing.PriceList{
+	"ENTERPRISEPACK":   {Minor: 2300, Currency: "EUR"},
+	"SPE_E3":           {Minor: 3600, Currency: "EUR"},
+	"EMS":              {Minor: 1060, Currency: "EUR"},
+	"EXCHANGESTANDARD": {Minor: 400, Currency: "EUR"},
+	"POWER_BI_PRO":     {Minor: 1400, Currency: "EUR"},
+	"VISIOCLIENT":      {Minor: 1500, Currency: "EUR"},
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"github.com/licensebot/licensebot/configs"
+	"strings"
 	"time"
 
 	"github.com/licensebot/licensebot/graph"
@@ -149,4 +151,40 @@ func (g graphChanges) RestoreLicenses(ctx context.Context, userID string, ls []h
 		in[i] = graph.Restore{SKUID: l.SKUID, DisabledPlans: l.DisabledPlans}
 	}
 	return g.Client.RestoreLicenses(ctx, userID, in)
+}
+
+// priceList is the configured prices as handlers take them: keys that are GUIDs are SKU ids,
+// the others part numbers (configs checked the amounts and the currency).
+func priceList(p configs.Prices) (licensing.PriceList, error) {
+	minor, err := p.Minor()
+	if err != nil {
+		return nil, err
+	}
+	out := licensing.PriceList{}
+	for k, v := range minor {
+		key := strings.ToUpper(k)
+		if isGUID(k) {
+			key = strings.ToLower(k)
+		}
+		out[key] = licensing.Price{Minor: v, Currency: p.Currency}
+	}
+	return out, nil
+}
+
+// isGUID reports whether s is written as a GUID (8-4-4-4-12 hexadecimal digits).
+func isGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range s {
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'):
+			return false
+		}
+	}
+	return true
 }

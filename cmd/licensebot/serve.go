@@ -55,6 +55,10 @@ func runServe(ctx context.Context, getenv func(string) string, now func() time.T
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
+	prices, err := priceList(cfg.Prices)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
 	signIns, err := serveSignIns(ctx, cfg, now, logger)
 	if err != nil {
 		return err
@@ -88,7 +92,7 @@ func runServe(ctx context.Context, getenv func(string) string, now func() time.T
 		JobIdle: cfg.Jobs.Idle, ClaimStaleAfter: cfg.Jobs.ClaimStaleAfter, InFlight: cfg.Jobs.InFlight, MaxInFlight: cfg.Jobs.MaxInFlight,
 		Identity: handlers.IdentityMode(cfg.SignIn.Identity), LinkByApproval: cfg.SignIn.LinkByApproval,
 		ApprovalSignIn: signInWindow(cfg, cfg.SignIn.ApprovalMaxAge), RequestSignIn: signInWindow(cfg, cfg.SignIn.RequestMaxAge),
-		AuthContext: cfg.SignIn.AuthContext,
+		AuthContext: cfg.SignIn.AuthContext, Prices: prices,
 	})
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)

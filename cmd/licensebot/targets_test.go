@@ -100,3 +100,14 @@ func TestServeSlackPlanSaysWhereProductsOverlap(t *testing.T) {
 		t.Fatalf("no overlap in %.1500s", got)
 	}
 }
+
+// With prices configured, the plan says what the seats it frees cost a month, and which
+// seats have no price; without, counts only (every other test).
+func TestServeSlackPlanSaysTheMoney(t *testing.T) {
+	t.Parallel()
+	w := startServe(t, map[string]string{"LICENSEBOT_PRICES": "ENTERPRISEPACK=23.00", "LICENSEBOT_CURRENCY": "EUR"})
+	got := string(w.slack.WaitResponses(t, w.command("U0ADELE", `alice@contoso.example bob@contoso.example --all --dry-run`), 1)[0].Body)
+	if !strings.Contains(got, "At your configured prices this frees € 46.00 a month, once the seats are reduced. (1 seat without a configured price not counted.)") {
+		t.Fatalf("no money in %.1500s", got)
+	}
+}
