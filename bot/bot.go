@@ -73,6 +73,10 @@ type Args struct {
 	Reason    string
 	DryRun    bool
 	RequestID string // for status and undo
+	// Group (a group's name or id) and Holders (everyone holding the one product) stand for
+	// many users (remove, all), instead of Users.
+	Group   string
+	Holders bool
 }
 
 // IsMention reports whether a word of a command is a mention of a person as chat platforms

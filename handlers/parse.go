@@ -367,7 +367,11 @@ func FromArgs(a bot.Args, maxTargets int) (Command, error) {
 	case "unlink":
 		return linkStatusOrUnlink(VerbUnlink, "unlink", a.Users)
 	case "", "remove", "all":
-		cmd := Command{Verb: VerbUnassign, All: strings.EqualFold(a.Verb, "all"), DryRun: a.DryRun}
+		cmd := Command{Verb: VerbUnassign, All: strings.EqualFold(a.Verb, "all"), DryRun: a.DryRun,
+			Group: strings.TrimSpace(a.Group), Holders: a.Holders}
+		if len(cmd.Group) > 256 {
+			return Command{}, badPart("group", "parse.group_too_long")
+		}
 		for _, p := range a.Products {
 			if p = strings.TrimSpace(p); p != "" {
 				cmd.Products = append(cmd.Products, p)

@@ -33,6 +33,8 @@ const (
 	optRequestID = "request_id"
 	optUPN       = "upn"
 	optPerson    = "person"
+	optGroup     = "group"
+	optHolders   = "holders"
 )
 
 // Discord's limits on option values (https://discord.com/developers/docs/interactions/application-commands#application-command-object-application-command-option-structure).
@@ -47,9 +49,14 @@ const (
 // (options.go). Each Description is written here as the id of its message in the catalogue
 // (section [discord], describe.*), which describe replaces with its words.
 func applicationCommands(lang string) []*discordgo.ApplicationCommand {
+	// users is optional: a group (group) or a product's holders (holders) may stand for them.
 	users := &discordgo.ApplicationCommandOption{
-		Type: discordgo.ApplicationCommandOptionString, Name: optUsers, Required: true, MaxLength: maxOptionLength,
+		Type: discordgo.ApplicationCommandOptionString, Name: optUsers, MaxLength: maxOptionLength,
 		Description: "discord.describe.option.users",
+	}
+	group := &discordgo.ApplicationCommandOption{
+		Type: discordgo.ApplicationCommandOptionString, Name: optGroup, MaxLength: 256,
+		Description: "discord.describe.option.group",
 	}
 	reason := &discordgo.ApplicationCommandOption{
 		Type: discordgo.ApplicationCommandOptionString, Name: optReason, MaxLength: maxReasonLength,
@@ -75,12 +82,15 @@ func applicationCommands(lang string) []*discordgo.ApplicationCommand {
 				Options: []*discordgo.ApplicationCommandOption{users, {
 					Type: discordgo.ApplicationCommandOptionString, Name: optProduct, Autocomplete: true, MaxLength: 100,
 					Description: "discord.describe.option.product",
+				}, group, {
+					Type: discordgo.ApplicationCommandOptionBoolean, Name: optHolders,
+					Description: "discord.describe.option.holders",
 				}, reason, dryRun},
 			},
 			{
 				Type: discordgo.ApplicationCommandOptionSubCommand, Name: subAll,
 				Description: "discord.describe.all",
-				Options:     []*discordgo.ApplicationCommandOption{users, reason, dryRun},
+				Options:     []*discordgo.ApplicationCommandOption{users, group, reason, dryRun},
 			},
 			{
 				Type: discordgo.ApplicationCommandOptionSubCommand, Name: subShow,

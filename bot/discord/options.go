@@ -76,8 +76,10 @@ func args(inv invocation, lang string) (bot.Args, error) {
 		a.RequestID = strings.TrimSpace(inv.strings[optRequestID])
 	case subRemove, subAll:
 		a.Users = splitUsers(inv.strings[optUsers])
-		if len(a.Users) == 0 {
-			// The option is required, but may be only spaces and commas.
+		a.Group = strings.TrimSpace(inv.strings[optGroup])
+		a.Holders = inv.sub == subRemove && inv.bools[optHolders]
+		if len(a.Users) == 0 && a.Group == "" && !a.Holders {
+			// Nothing names anyone (the users may be only spaces and commas).
 			return bot.Args{}, refusal(locale.For(lang).T("discord.refusal.no_users"))
 		}
 		if inv.sub == subRemove && strings.TrimSpace(inv.strings[optProduct]) != "" {

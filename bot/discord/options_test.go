@@ -30,6 +30,10 @@ func TestArgs(t *testing.T) {
 			bot.Args{Verb: "all", Users: []string{"a@x.com", "b@x.com"}, Reason: "left"}, ""},
 		{"remove a product, dry run", invocation{sub: subRemove, strings: map[string]string{optUsers: "o'brien@x.com", optProduct: "E3"}, bools: map[string]bool{optDryRun: true}},
 			bot.Args{Verb: "remove", Users: []string{"o'brien@x.com"}, Products: []string{"E3"}, DryRun: true}, ""},
+		{"a group", invocation{sub: subRemove, strings: map[string]string{optGroup: " Sales EMEA ", optProduct: "E3"}},
+			bot.Args{Verb: "remove", Users: []string{}, Group: "Sales EMEA", Products: []string{"E3"}}, ""},
+		{"a product's holders", invocation{sub: subRemove, strings: map[string]string{optProduct: "Visio"}, bools: map[string]bool{optHolders: true}},
+			bot.Args{Verb: "remove", Users: []string{}, Holders: true, Products: []string{"Visio"}}, ""},
 		{"no users", invocation{sub: subRemove, strings: map[string]string{optUsers: " , "}}, bot.Args{}, "at least one user"},
 		{"unknown sub-command", invocation{sub: "drop"}, bot.Args{}, "not a sub-command"},
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/licensebot/licensebot/bot/discord/discordfake"
 	"github.com/licensebot/licensebot/graph/graphtest"
 )
 
@@ -110,4 +111,55 @@ func TestServeSlackPlanSaysTheMoney(t *testing.T) {
 	if !strings.Contains(got, "At your configured prices this frees € 46.00 a month, once the seats are reduced. (1 seat without a configured price not counted.)") {
 		t.Fatalf("no money in %.1500s", got)
 	}
+}
+
+// The same on Discord: /unassign remove group:"Sales EMEA" product:"Office 365 E3", typed
+// options all the way, 500 users removed once each.
+func TestServeDiscordRemovesAWholeGroup(t *testing.T) {
+	t.Parallel()
+	const staff = 500
+	tenant := graphtest.StaffedTenant(staff)
+	var members []string
+	for i := 1; i <= staff; i++ {
+		members = append(members, graphtest.StaffUPN(i))
+	}
+	tenant.Groups = append(tenant.Groups, graphtest.Group{ID: "a1000000-0000-4000-8000-000000000001", DisplayName: "Sales EMEA", Members: members})
+	srv, err := graphtest.NewServer(tenant, graphtest.WithToken("graph-t0ken"), graphtest.WithLatency(5*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	w := startChatServe(t, map[string]string{"SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": "", "LICENSEBOT_APPROVERS": "",
+		"GRAPH_BASE_URL": srv.URL, "LICENSEBOT_MAX_TARGETS": "500"})
+	token, _, _ := w.command(discordAdele, nil, "remove", map[string]any{"group": "Sales EMEA", "product": "Office 365 E3"})
+	var plan discordfake.Message
+	waitFor(t, "the plan", func() bool {
+		m, ok := w.fake.Original(token)
+		plan = m
+		return ok && !m.Deferred && len(m.Buttons()) > 0
+	}, func() string { return lastBytes(w.stderr.String(), 3000) })
+	if !strings.Contains(messageText(plan), "From the group Sales EMEA (members of nested groups too): 500 users.") {
+		t.Fatalf("plan %.500s", messageText(plan))
+	}
+	w.click(discordAdele, nil, buttonID(t, plan, "confirm"), discordGeneral, plan.ID, true)
+	var approval discordfake.Message
+	waitFor(t, "the approval request", func() bool {
+		for _, m := range w.fake.Messages(discordApproval) {
+			if len(m.Buttons()) > 0 {
+				approval = m
+				return true
+			}
+		}
+		return false
+	})
+	w.click(discordMegan, []string{discordApprover}, buttonID(t, approval, "approve"), discordApproval, approval.ID, false)
+	waitFor(t, "500 removals, once each", func() bool {
+		for i := 1; i <= staff; i++ {
+			u, _ := srv.User(graphtest.StaffUPN(i))
+			if srv.Removals(u.ID, skuOffice365E3) != 1 {
+				return false
+			}
+		}
+		return true
+	}, func() string { return lastBytes(w.stderr.String(), 3000) })
 }
