@@ -50,6 +50,9 @@ type Config struct {
 	Workspaces []string `yaml:"workspaces"`
 	SignIn     SignIn   `yaml:"signIn"`
 	Prices     Prices   `yaml:"prices"`
+	// InactiveExclude are the object ids of accounts kept unused on purpose (break-glass
+	// accounts, shared mailboxes' owners): /unassign inactive never proposes them.
+	InactiveExclude []string `yaml:"inactiveExclude"`
 }
 
 // Prices are what one seat of each product costs the organisation a month (Microsoft's
@@ -410,6 +413,7 @@ func Load(getenv func(string) string) (Config, error) {
 	limit(&c.Limits.UserDryRuns, "LICENSEBOT_USER_DRY_RUNS")
 	limit(&c.Limits.WorkspaceDryRuns, "LICENSEBOT_WORKSPACE_DRY_RUNS")
 	list(&c.Workspaces, "LICENSEBOT_WORKSPACES")
+	list(&c.InactiveExclude, "LICENSEBOT_INACTIVE_EXCLUDE")
 	str(&c.Prices.Currency, "LICENSEBOT_CURRENCY")
 	if v := getenv("LICENSEBOT_PRICES"); v != "" {
 		c.Prices.Monthly = map[string]string{}
@@ -524,6 +528,11 @@ func (c Config) Validate() error {
 	}
 	if err := c.SignIn.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	for _, id := range c.InactiveExclude {
+		if !isGUID(id) {
+			errs = append(errs, fmt.Errorf("LICENSEBOT_INACTIVE_EXCLUDE: %q is not a user's object id (a GUID)", id))
+		}
 	}
 	if len(c.Prices.Monthly) > 0 {
 		if cur := c.Prices.Currency; len(cur) != 3 || strings.ToUpper(cur) != cur || strings.ContainsFunc(cur, func(r rune) bool { return r < 'A' || r > 'Z' }) {

@@ -3,8 +3,10 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/licensebot/licensebot/graph/graphtest"
 	"github.com/licensebot/licensebot/licensing"
@@ -66,5 +68,45 @@ func TestProductHolders(t *testing.T) {
 	}
 	if _, err := c.ProductHolders(context.Background(), "E3"); !errors.Is(err, licensing.ErrUnknownSKU) {
 		t.Errorf("a product that isn't an id: %v", err)
+	}
+}
+
+// Inactive holders: signed in last before the cutoff, or never; accounts created or
+// licensed within the window counted apart; a tenant without P1 refused as such.
+func TestInactiveUsers(t *testing.T) {
+	start := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	tenant := graphtest.SampleTenant()
+	add := func(upn string, created, lastSignIn, assigned int, never bool) {
+		tenant.Users = append(tenant.Users, graphtest.User{ID: "c0000000-0000-4000-8000-" + fmt.Sprintf("%012d", len(tenant.Users)),
+			DisplayName: upn, UserPrincipalName: upn + "@contoso.example", AccountEnabled: true, UsageLocation: "US",
+			CreatedDaysAgo: created, LastSignInDaysAgo: lastSignIn, NeverSignedIn: never,
+			Licenses: []graphtest.License{{SKUID: skuPBI, DisabledPlans: []string{}, AssignedDaysAgo: assigned}}})
+	}
+	add("gone", 500, 200, 300, false)      // inactive
+	add("busy", 500, 10, 300, false)       // active
+	add("ghost", 500, 0, 300, true)        // never signed in: inactive
+	add("newhire", 30, 0, 30, true)        // created within the window
+	add("relicensed", 500, 200, 20, false) // licensed within the window
+	for i := range tenant.SKUs {
+		if tenant.SKUs[i].SKUID == skuPBI {
+			tenant.SKUs[i].PrepaidUnits += 5
+		}
+	}
+	c, srv := newTenant(t, tenant, graphtest.WithPageSize(2), graphtest.WithClock(func() time.Time { return start }))
+	e, err := c.InactiveUsers(context.Background(), []string{skuPBI}, start.AddDate(0, 0, -90))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{userID(t, srv, "gone@contoso.example"), userID(t, srv, "ghost@contoso.example")}
+	slices.Sort(want)
+	// Left out: the new hire, the relicensed, and the sample's own Power BI holders, whose
+	// assignments the fixture makes at the start.
+	if got := slices.Sorted(slices.Values(e.UserIDs)); !slices.Equal(got, want) || e.LeftOut != 5 {
+		t.Fatalf("inactive %v (left out %d), want %v and 5 left out", got, e.LeftOut, want)
+	}
+
+	noP1, _ := newTenant(t, tenant, graphtest.WithoutPremium())
+	if _, err := noP1.InactiveUsers(context.Background(), []string{skuPBI}, start.AddDate(0, 0, -90)); !errors.Is(err, licensing.ErrNoPremium) {
+		t.Fatalf("a tenant without P1: %v", err)
 	}
 }

@@ -86,6 +86,8 @@ func refusalWords(l locale.Lang, why refusalReason) (string, []string) {
 		return l.T("source.unavailable"), nil
 	case noSuchGroup:
 		return l.T("source.no_group", "Name", r.name), nil
+	case noSignInActivity:
+		return l.T("source.no_premium"), nil
 	case ambiguousGroup:
 		return l.T("source.ambiguous_group", "Name", r.name), nil
 	case emptySource:

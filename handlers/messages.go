@@ -582,8 +582,11 @@ func undoOutcomeMessage(l locale.Lang, r *Request, o Options) bot.Message {
 // sourceName names a target that stood for many users: "the group Sales", "the holders of
 // Office 365 E3".
 func sourceName(l locale.Lang, src licensing.Source) string {
-	if src.Kind == licensing.SourceHolders {
+	switch src.Kind {
+	case licensing.SourceHolders:
 		return l.T("source.holders_name", "Product", src.Name)
+	case licensing.SourceInactive:
+		return l.T("source.inactive_name", "Product", src.Name, "Days", l.Number(src.Days))
 	}
 	return l.T("source.group_name", "Name", src.Name)
 }
@@ -594,6 +597,16 @@ func sourceLine(l locale.Lang, src *licensing.Source) string {
 		return ""
 	}
 	users := l.T("count.users", "Count", src.Users)
+	if src.Kind == licensing.SourceInactive {
+		line := l.T("source.inactive", "Product", src.Name, "Days", l.Number(src.Days), "Users", users)
+		if src.LeftOut > 0 {
+			line += " " + l.T("source.inactive_recent", "Users", l.T("count.users", "Count", src.LeftOut))
+		}
+		if src.Excluded > 0 {
+			line += " " + l.T("source.inactive_excluded", "Users", l.T("count.users", "Count", src.Excluded))
+		}
+		return line
+	}
 	switch {
 	case src.Kind == licensing.SourceHolders && src.LeftOut > 0:
 		return l.T("source.holders_left_out", "Product", src.Name, "Users", users, "LeftOut", l.T("count.users", "Count", src.LeftOut))

@@ -125,6 +125,10 @@ type Options struct {
 	// those dates.
 	OneDriveExempt bool
 
+	// InactiveExclude are the object ids of accounts kept unused on purpose (break-glass
+	// accounts, service mailboxes): inactive <days> never proposes them.
+	InactiveExclude []string
+
 	// Prices are what a seat of each product costs a month (configured; Graph has none):
 	// plans and outcomes show the monthly amount freed. Empty: counts only.
 	Prices licensing.PriceList

@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -34,8 +35,11 @@ type Command struct {
 	All      bool
 	// Group (--group, a name or an object id) and Holders (--holders: everyone who holds the
 	// one product named directly) stand for many users, found when the plan is made.
-	Group     string
-	Holders   bool
+	Group   string
+	Holders bool
+	// Inactive (inactive <days>): the products' direct holders who haven't signed in for
+	// that many days.
+	Inactive  int
 	Reason    string
 	DryRun    bool
 	RequestID string // for status and undo
@@ -126,6 +130,20 @@ func Parse(text string, maxTargets int) (Command, error) {
 	if len(words) == 0 {
 		return Command{Verb: VerbHelp}, nil
 	}
+	inactive := 0
+	if !words[0].quoted && strings.EqualFold(dotlessI.Replace(words[0].text), "inactive") {
+		if len(words) < 2 {
+			return Command{}, badPart("inactive", "parse.inactive_days")
+		}
+		n, err := strconv.Atoi(words[1].text)
+		if err != nil || n < 1 || n > 3650 || words[1].quoted {
+			return Command{}, badPart(quoteShort(words[1].text), "parse.inactive_days")
+		}
+		inactive, words = n, words[2:]
+		if len(words) == 0 {
+			return Command{}, badPart("inactive", "parse.which_licenses")
+		}
+	}
 	switch strings.ToLower(dotlessI.Replace(words[0].text)) {
 	case "help", "-h", "--help":
 		if !words[0].quoted {
@@ -179,7 +197,7 @@ func Parse(text string, maxTargets int) (Command, error) {
 		}
 	}
 
-	cmd := Command{Verb: VerbUnassign}
+	cmd := Command{Verb: VerbUnassign, Inactive: inactive}
 	var typed []string
 	for i := 0; i < len(words); i++ {
 		w := words[i]
@@ -276,8 +294,12 @@ func removal(cmd Command, typed []string, maxTargets int) (Command, error) {
 			cmd.Users = append(cmd.Users, u)
 		}
 	}
-	many := cmd.Group != "" || cmd.Holders
+	many := cmd.Group != "" || cmd.Holders || cmd.Inactive > 0
 	switch {
+	case cmd.Inactive > 0 && (cmd.Group != "" || cmd.Holders):
+		return Command{}, badPart("inactive", "parse.group_and_holders")
+	case cmd.Inactive > 0 && (len(cmd.Products) == 0 || cmd.All):
+		return Command{}, badPart("inactive", "parse.inactive_product")
 	case badUsers != nil:
 		return Command{}, badUsers
 	case many && len(cmd.Users) > 0:

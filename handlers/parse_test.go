@@ -32,6 +32,12 @@ func TestParse(t *testing.T) {
 			want: Command{Users: []string{"a@x.com"}, All: true}},
 		{name: "all licenses", text: `a@x.com b@x.com --all --reason leaver`,
 			want: Command{Users: []string{"a@x.com", "b@x.com"}, All: true, Reason: "leaver"}},
+		{name: "inactive holders", text: `inactive 90 --product "Office 365 E3" --dry-run`,
+			want: Command{Inactive: 90, Products: []string{"Office 365 E3"}, DryRun: true}},
+		{name: "inactive without days", text: `inactive --product E3`, bad: "number of days"},
+		{name: "inactive forever", text: `inactive 9999 --product E3`, bad: "number of days"},
+		{name: "inactive of everything", text: `inactive 90 --all`, bad: "needs the products to look at"},
+		{name: "inactive and users", text: `inactive 90 a@x.com -p E3`, bad: "can't be named together"},
 		{name: "a group by name", text: `--group "Sales EMEA" --product "Office 365 E3" --reason "team closed"`,
 			want: Command{Group: "Sales EMEA", Products: []string{"Office 365 E3"}, Reason: "team closed"}},
 		{name: "a group by id, every license", text: `-g 6e7b768e-07e2-4810-8459-485f84f8f204 --all`,
@@ -112,7 +118,7 @@ func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		`alice@contoso.com --product "Office 365 E3"`, `a@x.com b@x.com --all --reason “x”`, `show a@x.com`,
 		`status abcdefghijklmnop`, `a@x.com --product="E3" -n`, `<mailto:a@b.co|a@b.co>`, `"`, `„`, `--product=`, `a@x.com -p ''`,
-		`link status`, `link status <@U024BE7LH|bob>`, `unlink <@!80351110224678912>`, `unlink dan@contoso.com`, `unlink @dan --all`, `link`, `--group "Sales EMEA" --all`, `--holders -p Visio`, `-g=x --holders`,
+		`link status`, `link status <@U024BE7LH|bob>`, `unlink <@!80351110224678912>`, `unlink dan@contoso.com`, `unlink @dan --all`, `link`, `--group "Sales EMEA" --all`, `--holders -p Visio`, `-g=x --holders`, `inactive 90 -p E3`, `inactive 0`,
 	} {
 		f.Add(s)
 	}
@@ -132,7 +138,7 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("Parse(%q) accepted user %q", text, u)
 			}
 		}
-		if cmd.Verb == VerbUnassign && len(cmd.Users) == 0 && cmd.Group == "" && !cmd.Holders {
+		if cmd.Verb == VerbUnassign && len(cmd.Users) == 0 && cmd.Group == "" && !cmd.Holders && cmd.Inactive == 0 {
 			t.Fatalf("Parse(%q) accepted an unassign without users, group or holders", text)
 		}
 		if (cmd.Group != "" || cmd.Holders) && (len(cmd.Users) > 0 || (cmd.Group != "" && cmd.Holders) || len(cmd.Group) > 256) {

@@ -103,6 +103,8 @@ type (
 type (
 	// expansionUnavailable: the directory can't list groups or holders.
 	expansionUnavailable struct{ isReason }
+	// noSignInActivity: the tenant has no Entra ID P1, so sign-in activity can't be read.
+	noSignInActivity struct{ isReason }
 	// noSuchGroup: no group has that name or id.
 	noSuchGroup struct {
 		isReason

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/licensebot/licensebot/licensing"
 )
@@ -21,6 +24,10 @@ type Expander interface {
 	GroupUsers(ctx context.Context, group string) (licensing.Source, []string, error)
 	// ProductHolders lists the users who hold the product directly.
 	ProductHolders(ctx context.Context, skuID string) (licensing.Source, []string, error)
+	// InactiveUsers lists the direct holders of the products whose last successful sign-in
+	// is before cutoff (or who never signed in); those created or licensed after it are
+	// counted in LeftOut. Errors wrap licensing.ErrNoPremium without Entra ID P1.
+	InactiveUsers(ctx context.Context, skuIDs []string, cutoff time.Time) (licensing.Source, []string, error)
 }
 
 // expand turns --group or --holders into the users' object ids, and how.
@@ -34,7 +41,24 @@ func (s *Service) expand(ctx context.Context, c Command, sel licensing.Selection
 		ids []string
 		err error
 	)
-	if c.Group != "" {
+	switch {
+	case c.Inactive > 0:
+		cutoff := s.Now().AddDate(0, 0, -c.Inactive)
+		src, ids, err = x.InactiveUsers(ctx, sel.SKUIDs, cutoff)
+		switch {
+		case errors.Is(err, licensing.ErrNoPremium):
+			return nil, nil, refuse(noSignInActivity{})
+		case err != nil:
+			return nil, nil, fmt.Errorf("list the inactive holders: %w", err)
+		}
+		src.Kind, src.Days = licensing.SourceInactive, c.Inactive
+		var names []string
+		for _, sku := range sel.SKUIDs {
+			names = append(names, s.Catalogue.DisplayName(sku, partNumberOf(products, sku)))
+		}
+		src.Name = strings.Join(names, ", ")
+		ids, src.Excluded = s.withoutExcluded(ids)
+	case c.Group != "":
 		src, ids, err = x.GroupUsers(ctx, c.Group)
 		switch {
 		case errors.Is(err, licensing.ErrGroupNotFound):
@@ -45,7 +69,7 @@ func (s *Service) expand(ctx context.Context, c Command, sel licensing.Selection
 			return nil, nil, fmt.Errorf("list the members of group %s: %w", c.Group, err)
 		}
 		src.Kind = licensing.SourceGroup
-	} else {
+	default:
 		sku := sel.SKUIDs[0]
 		if src, ids, err = x.ProductHolders(ctx, sku); err != nil {
 			return nil, nil, fmt.Errorf("list the holders of %s: %w", sku, err)
@@ -61,6 +85,24 @@ func (s *Service) expand(ctx context.Context, c Command, sel licensing.Selection
 		return nil, nil, refuse(tooManyInSource{src: src, max: s.opts.MaxTargets})
 	}
 	return &src, ids, nil
+}
+
+// withoutExcluded drops the users the organisation keeps unused on purpose
+// (Options.InactiveExclude, by object id), and says how many it dropped.
+func (s *Service) withoutExcluded(ids []string) ([]string, int) {
+	if len(s.opts.InactiveExclude) == 0 {
+		return ids, 0
+	}
+	out := ids[:0:0]
+	n := 0
+	for _, id := range ids {
+		if slices.ContainsFunc(s.opts.InactiveExclude, func(x string) bool { return strings.EqualFold(x, id) }) {
+			n++
+			continue
+		}
+		out = append(out, id)
+	}
+	return out, n
 }
 
 func partNumberOf(products []licensing.TenantProduct, sku string) string {

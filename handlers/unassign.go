@@ -49,7 +49,7 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 	}
 	queries := c.Users
 	var source *licensing.Source
-	if c.Group != "" || c.Holders {
+	if c.Group != "" || c.Holders || c.Inactive > 0 {
 		if source, queries, err = s.expand(ctx, c, sel, products); err != nil {
 			return bot.Message{}, err
 		}

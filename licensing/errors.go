@@ -22,6 +22,9 @@ var (
 	ErrGroupNotFound = errors.New("group not found")
 	// ErrAmbiguousGroup: more than one group has that display name.
 	ErrAmbiguousGroup = errors.New("more than one group has that name")
+	// ErrNoPremium: the tenant has no Microsoft Entra ID P1 or P2, so users' sign-in
+	// activity can't be read.
+	ErrNoPremium = errors.New("the tenant has no Microsoft Entra ID P1 or P2 for sign-in activity")
 	// ErrNoManager: the user has no manager in the directory.
 	ErrNoManager = errors.New("user has no manager")
 	// ErrUnavailable: the directory could not be reached or failed; nothing was changed.

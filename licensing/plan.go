@@ -107,6 +107,8 @@ type Plan struct {
 const (
 	SourceGroup   = "group"   // a group's transitive members that are users
 	SourceHolders = "holders" // everyone who holds a product directly
+	// SourceInactive: the products' direct holders who haven't signed in for Days days.
+	SourceInactive = "inactive"
 )
 
 // Source is a target that stood for many users, as it was expanded: the group (its id and
@@ -118,6 +120,10 @@ type Source struct {
 	Name    string
 	Users   int
 	LeftOut int `json:",omitempty"`
+	// Days is, for SourceInactive, the window; Excluded the users left out because the
+	// organisation listed them (accounts kept unused on purpose).
+	Days     int `json:",omitempty"`
+	Excluded int `json:",omitempty"`
 }
 
 // Removals is the number of (user, product) removals.

@@ -130,6 +130,11 @@ func (g graphDirectory) ProductHolders(ctx context.Context, skuID string) (licen
 	return licensing.Source{ID: e.ID, LeftOut: e.LeftOut}, e.UserIDs, err
 }
 
+func (g graphDirectory) InactiveUsers(ctx context.Context, skuIDs []string, cutoff time.Time) (licensing.Source, []string, error) {
+	e, err := g.Client.InactiveUsers(ctx, skuIDs, cutoff)
+	return licensing.Source{LeftOut: e.LeftOut}, e.UserIDs, err
+}
+
 // graphChanges is the Graph client as handlers' Remover, BatchRemover and Restorer.
 type graphChanges struct{ *graph.Client }
 

@@ -92,7 +92,7 @@ func runServe(ctx context.Context, getenv func(string) string, now func() time.T
 		JobIdle: cfg.Jobs.Idle, ClaimStaleAfter: cfg.Jobs.ClaimStaleAfter, InFlight: cfg.Jobs.InFlight, MaxInFlight: cfg.Jobs.MaxInFlight,
 		Identity: handlers.IdentityMode(cfg.SignIn.Identity), LinkByApproval: cfg.SignIn.LinkByApproval,
 		ApprovalSignIn: signInWindow(cfg, cfg.SignIn.ApprovalMaxAge), RequestSignIn: signInWindow(cfg, cfg.SignIn.RequestMaxAge),
-		AuthContext: cfg.SignIn.AuthContext, Prices: prices,
+		AuthContext: cfg.SignIn.AuthContext, Prices: prices, InactiveExclude: cfg.InactiveExclude,
 	})
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)

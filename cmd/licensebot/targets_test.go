@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -162,4 +163,88 @@ func TestServeDiscordRemovesAWholeGroup(t *testing.T) {
 		}
 		return true
 	}, func() string { return lastBytes(w.stderr.String(), 3000) })
+}
+
+// An inactive sweep on Slack: the direct holders of Power BI Pro who haven't signed in for
+// 90 days (or ever), without those created or licensed since, nor the account the
+// organisation keeps on purpose; removed once approved. A tenant without Entra ID P1 is told
+// why nothing can be found.
+func TestServeSlackRemovesInactiveHolders(t *testing.T) {
+	t.Parallel()
+	const skuPowerBIPro = "f8a1db68-be16-40ed-86d5-cb42ce701560"
+	tenant := graphtest.SampleTenant()
+	add := func(name string, created, lastSignIn, assigned int, never bool) string {
+		id := fmt.Sprintf("c0000000-0000-4000-8000-%012d", len(tenant.Users))
+		tenant.Users = append(tenant.Users, graphtest.User{ID: id, DisplayName: name, UserPrincipalName: name + "@contoso.example",
+			AccountEnabled: true, UsageLocation: "US", CreatedDaysAgo: created, LastSignInDaysAgo: lastSignIn, NeverSignedIn: never,
+			Licenses: []graphtest.License{{SKUID: skuPowerBIPro, DisabledPlans: []string{}, AssignedDaysAgo: assigned}}})
+		return id
+	}
+	var inactive []string
+	for i := range 8 {
+		inactive = append(inactive, add(fmt.Sprintf("idle%d", i), 500, 120+i, 300, false))
+	}
+	inactive = append(inactive, add("ghost", 500, 0, 300, true))
+	for i := range 4 {
+		add(fmt.Sprintf("busy%d", i), 500, i, 300, false)
+	}
+	add("newhire", 20, 0, 20, true)
+	breakGlass := add("breakglass", 900, 400, 800, false)
+	for i := range tenant.SKUs {
+		if tenant.SKUs[i].SKUID == skuPowerBIPro {
+			tenant.SKUs[i].PrepaidUnits += 20
+		}
+	}
+	srv, err := graphtest.NewServer(tenant, graphtest.WithToken("graph-t0ken"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	w := startServe(t, map[string]string{"GRAPH_BASE_URL": srv.URL, "LICENSEBOT_INACTIVE_EXCLUDE": breakGlass})
+	sl := w.slack
+
+	planCall := sl.WaitResponses(t, w.command("U0ADELE", `inactive 90 --product "Power BI Pro" --reason "unused seats"`), 1)[0]
+	plan := string(planCall.Body)
+	// Left out as recent: the new hire and the sample's own holders, licensed at the start.
+	for _, want := range []string{"Direct holders of Power BI Pro who haven't signed in for 90 days (Microsoft Entra sign-in activity): 9 users.",
+		"created or given the product within those days left out.", "1 user on the organisation's list of accounts kept on purpose"} {
+		if !strings.Contains(plan, want) {
+			t.Fatalf("plan lacks %q: %.800s", want, plan)
+		}
+	}
+	id := buttonValue(t, planCall.Blocks(), "confirm")
+	sl.WaitResponses(t, w.click("U0ADELE", "confirm", id, "C0GENERAL", "1700000000.000001", true, ""), 1)
+	var approvalTS string
+	waitFor(t, "the approval request", func() bool {
+		for _, m := range sl.SortedMessages(approvalChannel) {
+			if strings.Contains(string(m.Blocks), id) {
+				approvalTS = m.TS
+				return true
+			}
+		}
+		return false
+	})
+	w.click("U0MEGAN", "approve", id, approvalChannel, approvalTS, false, "")
+	waitFor(t, "the inactive holders' licenses removed", func() bool {
+		for _, u := range inactive {
+			if srv.Removals(u, skuPowerBIPro) != 1 {
+				return false
+			}
+		}
+		return true
+	}, func() string { return lastBytes(w.stderr.String(), 3000) })
+	if srv.Removals(breakGlass, skuPowerBIPro) != 0 {
+		t.Fatal("the excluded account lost its license")
+	}
+
+	noP1, err := graphtest.NewServer(tenant, graphtest.WithToken("graph-t0ken"), graphtest.WithoutPremium())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(noP1.Close)
+	w2 := startServe(t, map[string]string{"GRAPH_BASE_URL": noP1.URL})
+	got := string(w2.slack.WaitResponses(t, w2.command("U0ADELE", `inactive 90 --product "Power BI Pro"`), 1)[0].Body)
+	if !strings.Contains(got, "only to tenants with Entra ID P1 or P2") {
+		t.Fatalf("a tenant without P1: %.500s", got)
+	}
 }

@@ -32,6 +32,11 @@ func newDirectory(t Tenant, now time.Time) *directory {
 		u := &d.tenant.Users[i]
 		d.users[u.ID] = u
 		d.users[strings.ToLower(u.UserPrincipalName)] = u
+		for _, l := range u.Licenses {
+			if l.AssignedDaysAgo > 0 {
+				d.assigned[u.ID+"|"+l.SKUID] = now.AddDate(0, 0, -l.AssignedDaysAgo)
+			}
+		}
 	}
 	for i := range d.tenant.Groups {
 		d.groups[d.tenant.Groups[i].ID] = &d.tenant.Groups[i]

@@ -16,6 +16,7 @@ type config struct {
 	failureSeed      int64
 	token            string
 	pageSize         int
+	noPremium        bool
 	now              func() time.Time
 	worstCase        bool
 	answerFaults     []answerRoute // as given to WithAnswerFault; parsed by newServer
@@ -163,3 +164,8 @@ func WithPageSize(n int) Option { return func(c *config) { c.pageSize = n } }
 // relative subscription dates (createdDaysAgo, nextLifecycleInDays) against it. Default
 // time.Now.
 func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// WithoutPremium plays a tenant without Microsoft Entra ID P1 or P2: reading a user's
+// signInActivity is refused with 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant,
+// as Graph refuses it ("signInActivity … requires a Microsoft Entra ID P1 or P2 license").
+func WithoutPremium() Option { return func(c *config) { c.noPremium = true } }

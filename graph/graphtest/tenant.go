@@ -70,6 +70,12 @@ type User struct {
 	Manager           string    `json:"manager,omitempty"`
 	Licenses          []License `json:"licenses,omitempty"`
 	Roles             []string  `json:"roles,omitempty"`
+	// CreatedDaysAgo is when the account was created, before the server's start (0: 400
+	// days). LastSignInDaysAgo is the last successful sign-in, before the start (0: the
+	// start itself); NeverSignedIn: none (signInActivity's dates are null).
+	CreatedDaysAgo    int  `json:"createdDaysAgo,omitempty"`
+	LastSignInDaysAgo int  `json:"lastSignInDaysAgo,omitempty"`
+	NeverSignedIn     bool `json:"neverSignedIn,omitempty"`
 }
 
 // UnmarshalJSON defaults accountEnabled to true: a fixture lists the exceptions.
@@ -89,6 +95,9 @@ func (u *User) UnmarshalJSON(b []byte) error {
 type License struct {
 	SKUID         string   `json:"skuId"`
 	DisabledPlans []string `json:"disabledPlans"`
+	// AssignedDaysAgo is when the direct assignment was made, before the server's start (0:
+	// at the start): licenseAssignmentStates' lastUpdatedDateTime.
+	AssignedDaysAgo int `json:"assignedDaysAgo,omitempty"`
 }
 
 // Group is a fixture group: group-based licenses for its members and, for a role-assignable
@@ -450,7 +459,7 @@ func cloneLicenses(ls []License) []License {
 	}
 	out := make([]License, len(ls))
 	for i, l := range ls {
-		out[i] = License{SKUID: l.SKUID, DisabledPlans: cloneStrings(l.DisabledPlans)}
+		out[i] = License{SKUID: l.SKUID, DisabledPlans: cloneStrings(l.DisabledPlans), AssignedDaysAgo: l.AssignedDaysAgo}
 	}
 	return out
 }

@@ -63,6 +63,20 @@ func (s *Server) userJSON(u *User, sel selection) (map[string]any, error) {
 		})
 	}
 	all["licenseAssignmentStates"] = nonNilMaps(states)
+	created := u.CreatedDaysAgo
+	if created == 0 {
+		created = 400
+	}
+	all["createdDateTime"] = s.dir.start.AddDate(0, 0, -created).UTC().Format(time.RFC3339)
+	// signInActivity: returned only on $select, and only to a tenant with Microsoft Entra ID
+	// P1 or P2 (listUsers and getUser refuse it otherwise); null dates for a user who never
+	// signed in.
+	var last any
+	if !u.NeverSignedIn {
+		last = s.dir.start.AddDate(0, 0, -u.LastSignInDaysAgo).UTC().Format(time.RFC3339)
+	}
+	all["signInActivity"] = map[string]any{"lastSignInDateTime": last, "lastSuccessfulSignInDateTime": last,
+		"lastNonInteractiveSignInDateTime": last, "lastSignInRequestId": nil, "lastSuccessfulSignInRequestId": nil, "lastNonInteractiveSignInRequestId": nil}
 
 	out := map[string]any{}
 	if sel == nil {
@@ -86,7 +100,21 @@ func (s *Server) userJSON(u *User, sel selection) (map[string]any, error) {
 	return out, nil
 }
 
+// refusedSignInActivity is the 403 a tenant without Entra ID P1 answers to a read of
+// signInActivity, or nil.
+func (s *Server) refusedSignInActivity(req *request) *response {
+	if !s.cfg.noPremium || !parseSelect(req.query.Get("$select"))["signinactivity"] {
+		return nil
+	}
+	r := s.errorResponse(req, http.StatusForbidden, "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+		"Neither tenant is B2C or tenant doesn't have premium license")
+	return &r
+}
+
 func (s *Server) getUser(req *request, params []string) response {
+	if r := s.refusedSignInActivity(req); r != nil {
+		return *r
+	}
 	u := s.dir.user(params[0])
 	if u == nil {
 		return s.notFound(req, params[0])
@@ -100,6 +128,9 @@ func (s *Server) getUser(req *request, params []string) response {
 }
 
 func (s *Server) listUsers(req *request, _ []string) response {
+	if r := s.refusedSignInActivity(req); r != nil {
+		return *r
+	}
 	var filter filterExpr
 	if raw := req.query.Get("$filter"); raw != "" {
 		f, err := parseFilter(raw, userFilterProperties)
