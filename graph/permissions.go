@@ -55,11 +55,16 @@ func RequiredPermissions() []Permission {
 			Calls: []string{"GET /users/{id}/transitiveMemberOf/microsoft.graph.directoryRole"},
 			For:   "read the requester's directory roles"},
 		{Name: "GroupMember.Read.All", Also: []string{"Group.Read.All", "Group.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"},
-			Calls: []string{"GET /groups/{id}"},
-			For:   "name the groups a license is inherited from"},
+			Calls: []string{"GET /groups/{id}", "GET /groups?$filter=displayName eq …", "GET /groups/{id}/transitiveMembers"},
+			For:   "name the groups a license is inherited from, and expand --group"},
 		{Name: "Organization.Read.All", Also: []string{"Organization.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"},
 			Calls: []string{"GET /directory/subscriptions"}, Optional: true,
 			For: "read the subscriptions' lifecycle dates and owners (without it, plans and reports go without them)"},
+		// The user resource's signInActivity property: "Returned only on $select. … requires
+		// … AuditLog.Read.All" and a Microsoft Entra ID P1 or P2 license (user resource type,
+		// https://learn.microsoft.com/graph/api/resources/user).
+		{Name: "AuditLog.Read.All", Calls: []string{"GET /users?$select=signInActivity"}, Optional: true,
+			For: "find inactive users (/unassign inactive; the tenant needs Microsoft Entra ID P1 or P2 too)"},
 	}
 }
 

@@ -141,6 +141,8 @@ func TestDoctor(t *testing.T) {
 		}, wantFailed: []string{"✗ Microsoft Graph permission LicenseAssignment.ReadWrite.All: not granted, and licensebot needs it to remove licenses (assignLicense) — grant LicenseAssignment.ReadWrite.All (application) and admin consent in Entra ID › App registrations › API permissions"}},
 		{name: "broader Graph permissions are enough", setup: doctorSetup{
 			roles: []string{"Directory.ReadWrite.All"},
+			// Sign-in activity is AuditLog.Read.All's, which no Directory permission covers.
+			mention: []string{"! Microsoft Graph permission AuditLog.Read.All (optional): not granted, so licensebot can't find inactive users"},
 		}},
 		{name: "a Graph token the tenant refuses", setup: doctorSetup{
 			env: map[string]string{"GRAPH_ACCESS_TOKEN": graphtest.Token(append(graphtest.BotRoles(), "Mail.Send")...)},

@@ -39,7 +39,7 @@ func Token(roles ...string) string {
 func BotRoles() []string {
 	return []string{
 		"LicenseAssignment.ReadWrite.All", "User.Read.All", "RoleManagement.Read.Directory",
-		"GroupMember.Read.All", "Organization.Read.All",
+		"GroupMember.Read.All", "Organization.Read.All", "AuditLog.Read.All",
 	}
 }
 
