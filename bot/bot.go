@@ -77,6 +77,8 @@ type Args struct {
 	// many users (remove, all), instead of Users.
 	Group   string
 	Holders bool
+	// Days is, for "inactive", how long the holders haven't signed in.
+	Days int
 }
 
 // IsMention reports whether a word of a command is a mention of a person as chat platforms

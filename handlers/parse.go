@@ -388,6 +388,21 @@ func FromArgs(a bot.Args, maxTargets int) (Command, error) {
 		return linkStatusOrUnlink(VerbLinkStatus, "link status", a.Users)
 	case "unlink":
 		return linkStatusOrUnlink(VerbUnlink, "unlink", a.Users)
+	case "inactive":
+		if a.Days < 1 || a.Days > 3650 {
+			return Command{}, badPart("inactive", "parse.inactive_days")
+		}
+		cmd := Command{Verb: VerbUnassign, Inactive: a.Days, DryRun: a.DryRun}
+		for _, p := range a.Products {
+			if p = strings.TrimSpace(p); p != "" {
+				cmd.Products = append(cmd.Products, p)
+			}
+		}
+		var err error
+		if cmd.Reason, err = reasonArg("--reason", a.Reason); err != nil {
+			return Command{}, err
+		}
+		return removal(cmd, nil, maxTargets)
 	case "", "remove", "all":
 		cmd := Command{Verb: VerbUnassign, All: strings.EqualFold(a.Verb, "all"), DryRun: a.DryRun,
 			Group: strings.TrimSpace(a.Group), Holders: a.Holders}

@@ -16,9 +16,11 @@ const (
 	subRemove = "remove"
 	subAll    = "all"
 	subShow   = "show"
-	subStatus = "status"
-	subUndo   = "undo"
-	subLink   = "link"
+	// inactive: the product's direct holders who haven't signed in for days days.
+	subInactive = "inactive"
+	subStatus   = "status"
+	subUndo     = "undo"
+	subLink     = "link"
 	// link_status and unlink take, optionally, the person (a Discord user option): an
 	// administrator's question about someone else.
 	subLinkStatus = "link_status"
@@ -35,6 +37,7 @@ const (
 	optPerson    = "person"
 	optGroup     = "group"
 	optHolders   = "holders"
+	optDays      = "days"
 )
 
 // Discord's limits on option values (https://discord.com/developers/docs/interactions/application-commands#application-command-object-application-command-option-structure).
@@ -49,6 +52,7 @@ const (
 // (options.go). Each Description is written here as the id of its message in the catalogue
 // (section [discord], describe.*), which describe replaces with its words.
 func applicationCommands(lang string) []*discordgo.ApplicationCommand {
+	minDays := 1.0
 	// users is optional: a group (group) or a product's holders (holders) may stand for them.
 	users := &discordgo.ApplicationCommandOption{
 		Type: discordgo.ApplicationCommandOptionString, Name: optUsers, MaxLength: maxOptionLength,
@@ -91,6 +95,17 @@ func applicationCommands(lang string) []*discordgo.ApplicationCommand {
 				Type: discordgo.ApplicationCommandOptionSubCommand, Name: subAll,
 				Description: "discord.describe.all",
 				Options:     []*discordgo.ApplicationCommandOption{users, group, reason, dryRun},
+			},
+			{
+				Type: discordgo.ApplicationCommandOptionSubCommand, Name: subInactive,
+				Description: "discord.describe.inactive",
+				Options: []*discordgo.ApplicationCommandOption{{
+					Type: discordgo.ApplicationCommandOptionInteger, Name: optDays, Required: true, MinValue: &minDays, MaxValue: 3650,
+					Description: "discord.describe.option.days",
+				}, {
+					Type: discordgo.ApplicationCommandOptionString, Name: optProduct, Required: true, Autocomplete: true, MaxLength: 100,
+					Description: "discord.describe.option.product",
+				}, reason, dryRun},
 			},
 			{
 				Type: discordgo.ApplicationCommandOptionSubCommand, Name: subShow,

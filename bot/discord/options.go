@@ -3,6 +3,7 @@ package discord
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"unicode"
@@ -18,6 +19,7 @@ type invocation struct {
 	sub     string
 	strings map[string]string
 	bools   map[string]bool
+	numbers map[string]float64
 	focused string // the option being typed, for autocomplete
 }
 
@@ -31,7 +33,7 @@ func readInvocation(data discordgo.ApplicationCommandInteractionData) (invocatio
 		return invocation{}, fmt.Errorf("/%s arrived without a sub-command", commandName)
 	}
 	sub := data.Options[0]
-	inv := invocation{sub: sub.Name, strings: map[string]string{}, bools: map[string]bool{}}
+	inv := invocation{sub: sub.Name, strings: map[string]string{}, bools: map[string]bool{}, numbers: map[string]float64{}}
 	for _, o := range sub.Options {
 		if o == nil {
 			continue
@@ -41,6 +43,8 @@ func readInvocation(data discordgo.ApplicationCommandInteractionData) (invocatio
 			inv.strings[o.Name] = v
 		case bool:
 			inv.bools[o.Name] = v
+		case float64: // an integer option, as JSON numbers decode
+			inv.numbers[o.Name] = v
 		}
 		if o.Focused {
 			inv.focused = o.Name
@@ -74,6 +78,17 @@ func args(inv invocation, lang string) (bot.Args, error) {
 		}
 	case subStatus, subUndo:
 		a.RequestID = strings.TrimSpace(inv.strings[optRequestID])
+	case subInactive:
+		d := inv.numbers[optDays]
+		if d != math.Trunc(d) || d < 1 || d > 3650 {
+			return bot.Args{}, refusal(locale.For(lang).T("discord.refusal.days"))
+		}
+		a.Days = int(d)
+		if p := strings.TrimSpace(inv.strings[optProduct]); p != "" {
+			a.Products = []string{p}
+		}
+		a.Reason = inv.strings[optReason]
+		a.DryRun = inv.bools[optDryRun]
 	case subRemove, subAll:
 		a.Users = splitUsers(inv.strings[optUsers])
 		a.Group = strings.TrimSpace(inv.strings[optGroup])
@@ -101,6 +116,9 @@ func asked(inv invocation) string {
 		if v := strings.TrimSpace(inv.strings[name]); v != "" {
 			parts = append(parts, name+":"+v)
 		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(inv.numbers)) {
+		parts = append(parts, fmt.Sprintf("%s:%g", name, inv.numbers[name]))
 	}
 	for _, name := range slices.Sorted(maps.Keys(inv.bools)) {
 		if inv.bools[name] {

@@ -34,6 +34,10 @@ func TestArgs(t *testing.T) {
 			bot.Args{Verb: "remove", Users: []string{}, Group: "Sales EMEA", Products: []string{"E3"}}, ""},
 		{"a product's holders", invocation{sub: subRemove, strings: map[string]string{optProduct: "Visio"}, bools: map[string]bool{optHolders: true}},
 			bot.Args{Verb: "remove", Users: []string{}, Holders: true, Products: []string{"Visio"}}, ""},
+		{"inactive", invocation{sub: subInactive, strings: map[string]string{optProduct: "E3"}, numbers: map[string]float64{optDays: 90}},
+			bot.Args{Verb: "inactive", Days: 90, Products: []string{"E3"}}, ""},
+		{"inactive for no days", invocation{sub: subInactive, strings: map[string]string{optProduct: "E3"}, numbers: map[string]float64{optDays: 0}}, bot.Args{}, "whole number of days"},
+		{"inactive for half a day", invocation{sub: subInactive, strings: map[string]string{optProduct: "E3"}, numbers: map[string]float64{optDays: 2.5}}, bot.Args{}, "whole number of days"},
 		{"no users", invocation{sub: subRemove, strings: map[string]string{optUsers: " , "}}, bot.Args{}, "at least one user"},
 		{"unknown sub-command", invocation{sub: "drop"}, bot.Args{}, "not a sub-command"},
 	}
