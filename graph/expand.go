@@ -294,3 +294,28 @@ func (c *Client) InactiveUsers(ctx context.Context, skuIDs []string, cutoff time
 	}
 	return out, nil
 }
+
+// SignInActivityReadable asks for one user's signInActivity (GET /users?$top=1&$select=id,
+// signInActivity), for doctor: nil when it can be read; an error wrapping
+// licensing.ErrNoPremium when the tenant has no Microsoft Entra ID P1 or P2, or
+// licensing.ErrForbidden when the app lacks AuditLog.Read.All.
+func (c *Client) SignInActivityReadable(ctx context.Context) error {
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
+	rctx, x := request(ctx)
+	top := int32(1)
+	page, err := c.users().Get(rctx, &users.UsersRequestBuilderGetRequestConfiguration{
+		QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Top: &top, Select: []string{"id", "signInActivity"}},
+	})
+	if err == nil {
+		err = checkPage(x, page, "user", nil)
+	}
+	if err != nil {
+		mapped := c.mapError(x, err, opOther)
+		if ge := graphErrorOf(mapped); ge != nil && strings.EqualFold(ge.Code, "Authentication_RequestFromNonPremiumTenantOrB2CTenant") {
+			return fmt.Errorf("sign-in activity: %w: %w", licensing.ErrNoPremium, mapped)
+		}
+		return fmt.Errorf("sign-in activity: %w", mapped)
+	}
+	return nil
+}

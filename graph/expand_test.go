@@ -110,3 +110,14 @@ func TestInactiveUsers(t *testing.T) {
 		t.Fatalf("a tenant without P1: %v", err)
 	}
 }
+
+func TestSignInActivityReadable(t *testing.T) {
+	c, _ := newTenant(t, graphtest.SampleTenant())
+	if err := c.SignInActivityReadable(context.Background()); err != nil {
+		t.Fatalf("a tenant with P1: %v", err)
+	}
+	noP1, _ := newTenant(t, graphtest.SampleTenant(), graphtest.WithoutPremium())
+	if err := noP1.SignInActivityReadable(context.Background()); !errors.Is(err, licensing.ErrNoPremium) {
+		t.Fatalf("a tenant without P1: %v", err)
+	}
+}

@@ -188,6 +188,39 @@ func doctorGraph(ctx context.Context, r *doctorReport, cfg configs.Config, confi
 	if missing == 0 {
 		r.pass("Microsoft Graph application permissions: " + requiredPermissionNames())
 	}
+	doctorFeatures(ctx, r, client, roles, rolesErr == nil)
+}
+
+// doctorFeatures says which of the features that need more than removals the app's
+// permissions and the tenant's licenses allow: a feature not allowed is a thing to look at,
+// not a failure (everything else works).
+func doctorFeatures(ctx context.Context, r *doctorReport, client *graph.Client, roles []string, rolesKnown bool) {
+	granted := func(name string) bool {
+		for _, p := range graph.RequiredPermissions() {
+			if p.Name == name {
+				return !rolesKnown || p.GrantedBy(roles)
+			}
+		}
+		return false
+	}
+	if granted("GroupMember.Read.All") {
+		r.pass("Feature --group (a group's users): allowed")
+	}
+	if granted("User.Read.All") {
+		r.pass("Feature --holders (a product's holders): allowed")
+	}
+	const what = "Feature inactive (users who haven't signed in)"
+	switch err := client.SignInActivityReadable(ctx); {
+	case err == nil:
+		r.pass(what + ": allowed (sign-in activity readable)")
+	case errors.Is(err, licensing.ErrNoPremium):
+		r.unchecked(what, "the tenant has no Microsoft Entra ID P1 or P2, so Microsoft Entra shows no sign-in activity",
+			"name the users instead, or license Entra ID P1 (the Microsoft 365 usage report as a fallback is not built)")
+	case errors.Is(err, licensing.ErrForbidden):
+		r.unchecked(what, "the app may not read sign-in activity", "grant AuditLog.Read.All (application) and admin consent")
+	default:
+		r.unchecked(what, "couldn't be checked: "+err.Error(), "run doctor again")
+	}
 }
 
 func requiredPermissionNames() string {

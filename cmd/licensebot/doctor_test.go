@@ -131,6 +131,8 @@ func TestDoctor(t *testing.T) {
 			"✓ Microsoft Graph token (GRAPH_ACCESS_TOKEN)", "✓ Microsoft Graph: GET /subscribedSkus", "✓ Microsoft Graph application permissions",
 			"✓ Slack bot token: signed in as @licensebot", "✓ Slack scopes", "✓ Slack approval channel #c0approvals (C0APPROVALS): the bot is a member",
 			"✓ Slack approver user group S0ADMINS: 1 member",
+			"✓ Feature --group (a group's users): allowed", "✓ Feature --holders (a product's holders): allowed",
+			"✓ Feature inactive (users who haven't signed in): allowed (sign-in activity readable)",
 		}}},
 		{name: "a good setup in Socket Mode opens no connection but checks the app token", setup: doctorSetup{
 			env:     map[string]string{"SLACK_SIGNING_SECRET": "", "SLACK_APP_TOKEN": slackfake.AppToken},
