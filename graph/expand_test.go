@@ -97,12 +97,12 @@ func TestInactiveUsers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{userID(t, srv, "gone@contoso.example"), userID(t, srv, "ghost@contoso.example")}
+	// Bob, of the sample, last signed in 120 days ago.
+	want := []string{userID(t, srv, "gone@contoso.example"), userID(t, srv, "ghost@contoso.example"), userID(t, srv, "bob@contoso.example")}
 	slices.Sort(want)
-	// Left out: the new hire, the relicensed, and the sample's own Power BI holders, whose
-	// assignments the fixture makes at the start.
-	if got := slices.Sorted(slices.Values(e.UserIDs)); !slices.Equal(got, want) || e.LeftOut != 5 {
-		t.Fatalf("inactive %v (left out %d), want %v and 5 left out", got, e.LeftOut, want)
+	// Left out: the new hire and the relicensed. The sample's own holders signed in at the start.
+	if got := slices.Sorted(slices.Values(e.UserIDs)); !slices.Equal(got, want) || e.LeftOut != 2 {
+		t.Fatalf("inactive %v (left out %d), want %v and 2 left out", got, e.LeftOut, want)
 	}
 
 	noP1, _ := newTenant(t, tenant, graphtest.WithoutPremium())

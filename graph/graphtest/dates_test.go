@@ -88,8 +88,9 @@ func TestServedDatesComeFromTheClock(t *testing.T) {
 		}
 		return out
 	}
-	if got := lastUpdated()[skuO365E3]; got != start.Format(time.RFC3339) {
-		t.Errorf("lastUpdatedDateTime of an assignment the fixture made = %s, want the clock at start %s", got, start.Format(time.RFC3339))
+	// The fixture gives Bob his licenses when his account was made: 400 days before the start.
+	if got, want := lastUpdated()[skuO365E3], start.AddDate(0, 0, -400).Format(time.RFC3339); got != want {
+		t.Errorf("lastUpdatedDateTime of an assignment the fixture made = %s, want the account's creation %s", got, want)
 	}
 	clock.Advance(36 * time.Hour)
 	call(t, s, "POST", "/users/bob@contoso.example/assignLicense", remove(skuO365E3))

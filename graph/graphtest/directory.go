@@ -33,9 +33,11 @@ func newDirectory(t Tenant, now time.Time) *directory {
 		d.users[u.ID] = u
 		d.users[strings.ToLower(u.UserPrincipalName)] = u
 		for _, l := range u.Licenses {
-			if l.AssignedDaysAgo > 0 {
-				d.assigned[u.ID+"|"+l.SKUID] = now.AddDate(0, 0, -l.AssignedDaysAgo)
+			days := l.AssignedDaysAgo
+			if days == 0 {
+				days = u.createdDaysAgo() // given the product when the account was made
 			}
+			d.assigned[u.ID+"|"+l.SKUID] = now.AddDate(0, 0, -days)
 		}
 	}
 	for i := range d.tenant.Groups {

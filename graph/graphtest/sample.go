@@ -15,14 +15,16 @@ import (
 //   - megan@        Megan Bowen, manager of most staff, no admin role (the demo's approver)
 //   - carol@        no admin role
 //   - alice@        Alice Wood: Office 365 E3 direct, EMS E3 inherited from "Licensing - EMS"; manager Megan
-//   - bob@          Office 365 E3 + Power BI Pro, direct; manager Megan
+//   - bob@          Office 365 E3 + Power BI Pro, direct; manager Megan; last signed in 120 days
+//     ago (an inactive holder)
 //   - patti@        Microsoft 365 E3 + Exchange Online (Plan 1): removing one keeps a mailbox
 //   - lee@          Power Automate per user bought by Lee himself: a self-service purchase
 //     (selfServicePurchase), so assignLicense refuses to remove it; its subscription shows
 //     ownerType "User" with Lee as ownerId, as Graph shows one (but see WithDocumentedWorstCase)
 //   - nestor@       Office 365 E3 both direct (Sway and Yammer disabled) and via the dynamic group "Sales (dynamic)"
 //   - alex@         Office 365 E3 only through "Sales (dynamic)"
-//   - diego@        sign-in blocked (accountEnabled false) but still licensed
+//   - diego@        sign-in blocked (accountEnabled false) but still licensed; last signed in 200
+//     days ago
 //   - sean@         Sean O'Neil, mail sean.o'neil@ (an apostrophe to escape in $filter)
 //   - grady@        mail grady.archie@ differs from the UPN
 //   - henrietta@, johanna@, emre@: Exchange Online (Plan 1) from the synced group "HR Staff (synced)"

@@ -96,7 +96,7 @@ type License struct {
 	SKUID         string   `json:"skuId"`
 	DisabledPlans []string `json:"disabledPlans"`
 	// AssignedDaysAgo is when the direct assignment was made, before the server's start (0:
-	// at the start): licenseAssignmentStates' lastUpdatedDateTime.
+	// when the account was created): licenseAssignmentStates' lastUpdatedDateTime.
 	AssignedDaysAgo int `json:"assignedDaysAgo,omitempty"`
 }
 
@@ -469,4 +469,12 @@ func cloneStrings(ss []string) []string {
 		return nil
 	}
 	return append([]string{}, ss...)
+}
+
+// createdDaysAgo is CreatedDaysAgo with its default: 400 days before the start.
+func (u *User) createdDaysAgo() int {
+	if u.CreatedDaysAgo == 0 {
+		return 400
+	}
+	return u.CreatedDaysAgo
 }

@@ -63,11 +63,7 @@ func (s *Server) userJSON(u *User, sel selection) (map[string]any, error) {
 		})
 	}
 	all["licenseAssignmentStates"] = nonNilMaps(states)
-	created := u.CreatedDaysAgo
-	if created == 0 {
-		created = 400
-	}
-	all["createdDateTime"] = s.dir.start.AddDate(0, 0, -created).UTC().Format(time.RFC3339)
+	all["createdDateTime"] = s.dir.start.AddDate(0, 0, -u.createdDaysAgo()).UTC().Format(time.RFC3339)
 	// signInActivity: returned only on $select, and only to a tenant with Microsoft Entra ID
 	// P1 or P2 (listUsers and getUser refuse it otherwise); null dates for a user who never
 	// signed in.
