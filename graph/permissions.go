@@ -63,6 +63,16 @@ func RequiredPermissions() []Permission {
 		// The user resource's signInActivity property: "Returned only on $select. … requires
 		// … AuditLog.Read.All" and a Microsoft Entra ID P1 or P2 license (user resource type,
 		// https://learn.microsoft.com/graph/api/resources/user).
+		// Update user: accountEnabled "can only be updated with … User.EnableDisableAccount.All"
+		// (with User.Read.All) as the least privileged application permission
+		// (https://learn.microsoft.com/graph/api/user-update); user: revokeSignInSessions lists
+		// User.RevokeSessions.All (https://learn.microsoft.com/graph/api/user-revokesigninsessions).
+		{Name: "User.EnableDisableAccount.All", Also: []string{"User.ReadWrite.All", "Directory.ReadWrite.All"},
+			Calls: []string{"PATCH /users/{id} (accountEnabled)"}, Optional: true,
+			For: "block a leaver's sign-in (/unassign leaver)"},
+		{Name: "User.RevokeSessions.All", Also: []string{"User.ReadWrite.All", "Directory.ReadWrite.All"},
+			Calls: []string{"POST /users/{id}/revokeSignInSessions"}, Optional: true,
+			For: "sign a leaver out of every session (/unassign leaver)"},
 		{Name: "AuditLog.Read.All", Calls: []string{"GET /users?$select=signInActivity"}, Optional: true,
 			For: "find inactive users (/unassign inactive; the tenant needs Microsoft Entra ID P1 or P2 too)"},
 	}

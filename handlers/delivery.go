@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/licensebot/licensebot/bot"
@@ -137,7 +138,12 @@ func (s *Service) removedNotices(r *Request, at time.Time) map[string][]licensin
 	out := map[string][]licensing.Notice{}
 	for _, up := range r.Plan.Users {
 		if skus := removed[up.User.ID]; len(skus) > 0 {
-			out[up.User.ID] = licensing.Notices(up.User, skus, at, s.noticeOptions())
+			ns := licensing.Notices(up.User, skus, at, s.noticeOptions())
+			if r.Kind == KindLeaver {
+				// The leaver's sign-in was blocked and sessions revoked before any removal.
+				ns = slices.DeleteFunc(ns, func(n licensing.Notice) bool { return n.Kind == licensing.NoticeSignInNotBlocked })
+			}
+			out[up.User.ID] = ns
 		}
 	}
 	return out

@@ -58,6 +58,21 @@ func (s *Service) execute(ctx context.Context, id, worker string, attempt int, c
 		return nil
 	}
 
+	var steps []Result
+	if r.Kind == KindLeaver && r.Round == 0 {
+		var ok bool
+		if steps, ok = s.offboard(ctx, r); !ok {
+			// Licenses stay on an account that may still sign in: nothing more is done.
+			byKey := map[string][]Result{leaverSteps: steps}
+			for _, up := range r.Plan.Users {
+				byKey[unitKey(0, up.User.ID)] = s.leaverStopped(r)
+			}
+			if _, err := s.finish(ctx, r.ID, byKey); err != nil {
+				return err
+			}
+			return s.deliver(ctx, r.ID, clicked)
+		}
+	}
 	units := s.units(r)
 	var results map[string][]Result
 	if attempt > s.opts.JobAttempts {
@@ -72,6 +87,9 @@ func (s *Service) execute(ctx context.Context, id, worker string, attempt int, c
 	}
 	if err != nil {
 		return err
+	}
+	if len(steps) > 0 {
+		results[leaverSteps] = steps
 	}
 	if _, err := s.finish(ctx, r.ID, results); err != nil {
 		return err
@@ -223,7 +241,8 @@ func (s *Service) mergeResults(r *Request, byKey map[string][]Result, now time.T
 		}
 		return out
 	}
-	var out []Result
+	// A leaver's steps come first: they were made first.
+	out := append([]Result(nil), byKey[leaverSteps]...)
 	if r.Kind == KindUndo {
 		for _, ur := range r.Restores {
 			out = append(out, byKey[unitKey(0, ur.UserID)]...)
@@ -252,7 +271,7 @@ func finalState(results []Result) State {
 	changed, failed := 0, 0
 	for _, r := range results {
 		switch r.Outcome {
-		case OutcomeRemoved, OutcomeRestored:
+		case OutcomeRemoved, OutcomeRestored, OutcomeBlocked, OutcomeRevoked:
 			changed++
 		case OutcomeFailed:
 			failed++

@@ -88,6 +88,10 @@ func refusalWords(l locale.Lang, why refusalReason) (string, []string) {
 		return l.T("source.no_group", "Name", r.name), nil
 	case noSignInActivity:
 		return l.T("source.no_premium"), nil
+	case leaverUnavailable:
+		return l.T("leaver.unavailable"), nil
+	case noSuchLeaver:
+		return l.T("leaver.no_user", "User", r.query), nil
 	case ambiguousGroup:
 		return l.T("source.ambiguous_group", "Name", r.name), nil
 	case emptySource:

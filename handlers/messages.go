@@ -59,6 +59,9 @@ func planMessage(l locale.Lang, p licensing.Plan, notices map[string][]licensing
 	if line := savingsLine(l, o.Prices.Monthly(p.PlanSeats()), "plan.saves"); line != "" && len(o.Prices) > 0 {
 		m.Text += "\n" + line
 	}
+	if p.Leaver {
+		m.Text += "\n" + l.T("leaver.plan")
+	}
 	m.Sections = planSections(l, p, notices, o.Location)
 	if mode == planConfirm {
 		m.Buttons = confirmButtons(l, id, n)
@@ -267,6 +270,9 @@ func approvalMessage(l locale.Lang, r *Request, notices map[string][]licensing.N
 	if line := savingsLine(l, o.Prices.Monthly(r.Plan.PlanSeats()), "plan.saves"); line != "" && len(o.Prices) > 0 {
 		m.Text += "\n" + line
 	}
+	if r.Plan.Leaver {
+		m.Text += "\n" + l.T("leaver.plan")
+	}
 	m.Sections = append([]bot.Section{{Fields: fields}}, planSections(l, r.Plan, notices, o.Location)...)
 	m.Buttons = approvalButtons(l, r.ID)
 	m.Footer = l.T("approval.footer", "ID", r.ID, "Until", l.Time(r.ExpiresAt, o.Location))
@@ -378,6 +384,10 @@ func outcomeMessage(l locale.Lang, r *Request, notices map[string][]licensing.No
 			switch res.Outcome {
 			case OutcomeRemoved:
 				lines = append(lines, l.T("outcome.removed", "Product", res.Product))
+			case OutcomeBlocked:
+				lines = append(lines, l.T("leaver.blocked"))
+			case OutcomeRevoked:
+				lines = append(lines, l.T("leaver.revoked"))
 			case OutcomeSkipped:
 				why := res.why(l)
 				if it, ok := skipped[res.SKUID]; ok && res.Why == "" {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -39,7 +40,9 @@ type Command struct {
 	Holders bool
 	// Inactive (inactive <days>): the products' direct holders who haven't signed in for
 	// that many days.
-	Inactive  int
+	Inactive int
+	// Leaver (leaver <user>): block sign-in, revoke sessions, remove every license.
+	Leaver    bool
 	Reason    string
 	DryRun    bool
 	RequestID string // for status and undo
@@ -130,6 +133,9 @@ func Parse(text string, maxTargets int) (Command, error) {
 	if len(words) == 0 {
 		return Command{Verb: VerbHelp}, nil
 	}
+	if !words[0].quoted && strings.EqualFold(words[0].text, "leaver") {
+		return leaver(words[1:], maxTargets)
+	}
 	inactive := 0
 	if !words[0].quoted && strings.EqualFold(dotlessI.Replace(words[0].text), "inactive") {
 		if len(words) < 2 {
@@ -197,6 +203,12 @@ func Parse(text string, maxTargets int) (Command, error) {
 		}
 	}
 
+	return parseRemoval(words, maxTargets, inactive)
+}
+
+// parseRemoval reads a removal's users and options (every word after the verbs that
+// introduce one).
+func parseRemoval(words []word, maxTargets, inactive int) (Command, error) {
 	cmd := Command{Verb: VerbUnassign, Inactive: inactive}
 	var typed []string
 	for i := 0; i < len(words); i++ {
@@ -388,6 +400,20 @@ func FromArgs(a bot.Args, maxTargets int) (Command, error) {
 		return linkStatusOrUnlink(VerbLinkStatus, "link status", a.Users)
 	case "unlink":
 		return linkStatusOrUnlink(VerbUnlink, "unlink", a.Users)
+	case "leaver":
+		u, err := one("leaver", "parse.leaver_usage", a.Users)
+		if err != nil {
+			return Command{}, err
+		}
+		uarg, perr := userArg(u)
+		if perr != nil {
+			return Command{}, perr
+		}
+		cmd := Command{Verb: VerbUnassign, Users: []string{uarg}, All: true, Leaver: true, DryRun: a.DryRun}
+		if cmd.Reason, err = reasonArg("--reason", a.Reason); err != nil {
+			return Command{}, err
+		}
+		return cmd, nil
 	case "inactive":
 		if a.Days < 1 || a.Days > 3650 {
 			return Command{}, badPart("inactive", "parse.inactive_days")
@@ -592,4 +618,21 @@ func IsQuick(cmd bot.Command) bool {
 		return true
 	}
 	return false
+}
+
+// leaver reads /unassign leaver <user> [--reason …] [--dry-run]: one user, every license.
+func leaver(words []word, maxTargets int) (Command, error) {
+	cmd, err := parseRemoval(words, maxTargets, 0)
+	switch {
+	case err != nil:
+		var pe *ParseError
+		if errors.As(err, &pe) && pe.Problem == "parse.which_licenses" {
+			return Command{}, badPart("leaver", "parse.leaver_usage")
+		}
+		return Command{}, err
+	case len(cmd.Users) != 1 || len(cmd.Products) > 0 || cmd.All || cmd.Group != "" || cmd.Holders:
+		return Command{}, badPart("leaver", "parse.leaver_usage")
+	}
+	cmd.All, cmd.Leaver = true, true
+	return cmd, nil
 }

@@ -32,6 +32,11 @@ func TestParse(t *testing.T) {
 			want: Command{Users: []string{"a@x.com"}, All: true}},
 		{name: "all licenses", text: `a@x.com b@x.com --all --reason leaver`,
 			want: Command{Users: []string{"a@x.com", "b@x.com"}, All: true, Reason: "leaver"}},
+		{name: "a leaver", text: `leaver alice@contoso.com --reason "last day"`,
+			want: Command{Users: []string{"alice@contoso.com"}, All: true, Leaver: true, Reason: "last day"}},
+		{name: "a leaver, two users", text: `leaver a@x.com b@x.com`, bad: "takes exactly one user"},
+		{name: "a leaver's product", text: `leaver a@x.com --product E3`, bad: "takes exactly one user"},
+		{name: "a leaver nobody", text: `leaver`, bad: "name at least one user"},
 		{name: "inactive holders", text: `inactive 90 --product "Office 365 E3" --dry-run`,
 			want: Command{Inactive: 90, Products: []string{"Office 365 E3"}, DryRun: true}},
 		{name: "inactive without days", text: `inactive --product E3`, bad: "number of days"},
@@ -118,7 +123,7 @@ func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		`alice@contoso.com --product "Office 365 E3"`, `a@x.com b@x.com --all --reason “x”`, `show a@x.com`,
 		`status abcdefghijklmnop`, `a@x.com --product="E3" -n`, `<mailto:a@b.co|a@b.co>`, `"`, `„`, `--product=`, `a@x.com -p ''`,
-		`link status`, `link status <@U024BE7LH|bob>`, `unlink <@!80351110224678912>`, `unlink dan@contoso.com`, `unlink @dan --all`, `link`, `--group "Sales EMEA" --all`, `--holders -p Visio`, `-g=x --holders`, `inactive 90 -p E3`, `inactive 0`,
+		`link status`, `link status <@U024BE7LH|bob>`, `unlink <@!80351110224678912>`, `unlink dan@contoso.com`, `unlink @dan --all`, `link`, `--group "Sales EMEA" --all`, `--holders -p Visio`, `-g=x --holders`, `inactive 90 -p E3`, `inactive 0`, `leaver a@x.com`, `leaver a@x.com --all`,
 	} {
 		f.Add(s)
 	}
@@ -226,6 +231,7 @@ func TestFromArgs(t *testing.T) {
 		{name: "a group", args: bot.Args{Verb: "remove", Group: " Sales ", Products: []string{"Visio"}}, text: `--group Sales --product Visio`},
 		{name: "holders", args: bot.Args{Verb: "remove", Holders: true, Products: []string{"Visio"}}, text: `--holders --product Visio`},
 		{name: "inactive for no days", args: bot.Args{Verb: "inactive", Products: []string{"E3"}}, bad: "number of days"},
+		{name: "a leaver", args: bot.Args{Verb: "leaver", Users: []string{"alice@contoso.com"}, Reason: "last day"}, text: `leaver alice@contoso.com --reason "last day"`},
 		{name: "status", args: bot.Args{Verb: "status", RequestID: "0123456789abcdefghijklmnop"}, text: "status 0123456789abcdefghijklmnop"},
 		{name: "help", args: bot.Args{Verb: "help"}, text: "help"},
 		{name: "every bad address named", args: bot.Args{Verb: "all", Users: []string{"a..b@x.com", ".c@x.com"}}, bad: `"a..b@x.com": has two dots in a row before the @; ".c@x.com"`},

@@ -105,6 +105,13 @@ type (
 	expansionUnavailable struct{ isReason }
 	// noSignInActivity: the tenant has no Entra ID P1, so sign-in activity can't be read.
 	noSignInActivity struct{ isReason }
+	// leaverUnavailable: the directory can't block sign-in or revoke sessions.
+	leaverUnavailable struct{ isReason }
+	// noSuchLeaver: the leaver named is no user.
+	noSuchLeaver struct {
+		isReason
+		query string
+	}
 	// noSuchGroup: no group has that name or id.
 	noSuchGroup struct {
 		isReason

@@ -34,6 +34,8 @@ func TestEveryRefusalIsSaidInBothLanguages(t *testing.T) {
 		{notLinked{}, "I don't know which work account is yours: your chat account shows me no e-mail address, and it isn't linked to one. Run /unassign link <your work address>; once an administrator approves it, /unassign works for you.", "/unassign link <iş adresiniz>", nil},
 		{expansionUnavailable{}, "Targets by group or by product holders aren't available in this licensebot; name the users instead.", "hedefleme yok", nil},
 		{noSignInActivity{}, "Finding inactive users needs their sign-in activity, which Microsoft Entra shows only to tenants with Entra ID P1 or P2, and this one has neither. Nothing was asked. (Microsoft 365's usage report as a fallback isn't supported yet.) Name the users instead.", "Entra ID P1 veya P2", nil},
+		{leaverUnavailable{}, "Leavers aren't available in this licensebot (it can't block sign-in); remove the licenses alone, and block sign-in in the Microsoft 365 admin center.", "oturum açmayı engelleyemiyor", nil},
+		{noSuchLeaver{query: "ghost@contoso.example"}, "No Microsoft Entra user is ghost@contoso.example, so nothing was asked.", "ghost@contoso.example adında", nil},
 		{noSuchGroup{name: "Sales"}, "No group is called Sales (or has that object id), so nothing was asked. Give the group's exact name or its object id.", "Sales adında", nil},
 		{ambiguousGroup{name: "Sales"}, "More than one group is called Sales, so nothing was asked. Give the group's object id instead (Entra admin center › Groups).", "Sales adında birden çok", nil},
 		{emptySource{src: licensing.Source{Kind: licensing.SourceGroup, Name: "Sales"}}, "The group Sales gave no user to remove licenses from, so nothing was asked.", "Sales grubu", nil},

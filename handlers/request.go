@@ -101,6 +101,8 @@ const (
 	KindRemove Kind = ""     // remove licenses (the default, and every request before undo existed)
 	KindUndo   Kind = "undo" // give back what an earlier removal took
 	KindLink   Kind = "link" // link the requester's chat account to an Entra user
+	// KindLeaver: block sign-in, revoke sessions, then remove every direct license (leaver.go).
+	KindLeaver Kind = "leaver"
 )
 
 // LinkRequest is what a link request links: the requester's chat account, and the Entra

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -60,6 +61,12 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 	}
 	plan := licensing.NewPlan(targets, sel, products, s.Catalogue)
 	plan.Source = source
+	if c.Leaver {
+		if err := s.leaverTarget(plan); err != nil {
+			return bot.Message{}, err
+		}
+		plan.Leaver = true
+	}
 	now := s.Now()
 
 	if c.DryRun {
@@ -69,6 +76,9 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 		return planMessage(langIn(ctx), plan, nil, s.opts, planNothing, ""), nil
 	}
 	r := &Request{Requester: caller, Reason: c.Reason, Command: cmd.Text, Plan: plan, Policy: s.opts.Policy}
+	if c.Leaver {
+		r.Kind = KindLeaver
+	}
 	if s.opts.Policy == PolicyManager {
 		var users []licensing.User
 		for _, up := range plan.Users {
@@ -172,7 +182,12 @@ func (s *Service) notices(plan licensing.Plan, at time.Time) map[string][]licens
 	out := map[string][]licensing.Notice{}
 	for _, up := range plan.Users {
 		if removed := up.RemovedSKUIDs(); len(removed) > 0 {
-			out[up.User.ID] = licensing.Notices(up.User, removed, at, s.noticeOptions())
+			ns := licensing.Notices(up.User, removed, at, s.noticeOptions())
+			if plan.Leaver {
+				// A leaver's sign-in is blocked and sessions revoked before the removal.
+				ns = slices.DeleteFunc(ns, func(n licensing.Notice) bool { return n.Kind == licensing.NoticeSignInNotBlocked })
+			}
+			out[up.User.ID] = ns
 		}
 	}
 	return out

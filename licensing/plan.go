@@ -101,6 +101,8 @@ type Plan struct {
 	Users []UserPlan
 	// Source says how the users were found when they weren't named one by one.
 	Source *Source `json:",omitempty"`
+	// Leaver: before the removals, the user's sign-in is blocked and their sessions revoked.
+	Leaver bool `json:",omitempty"`
 }
 
 // The kinds of Source.

@@ -18,9 +18,11 @@ const (
 	subShow   = "show"
 	// inactive: the product's direct holders who haven't signed in for days days.
 	subInactive = "inactive"
-	subStatus   = "status"
-	subUndo     = "undo"
-	subLink     = "link"
+	// leaver: block sign-in, revoke sessions, remove every license of one user.
+	subLeaver = "leaver"
+	subStatus = "status"
+	subUndo   = "undo"
+	subLink   = "link"
 	// link_status and unlink take, optionally, the person (a Discord user option): an
 	// administrator's question about someone else.
 	subLinkStatus = "link_status"
@@ -105,6 +107,14 @@ func applicationCommands(lang string) []*discordgo.ApplicationCommand {
 				}, {
 					Type: discordgo.ApplicationCommandOptionString, Name: optProduct, Required: true, Autocomplete: true, MaxLength: 100,
 					Description: "discord.describe.option.product",
+				}, reason, dryRun},
+			},
+			{
+				Type: discordgo.ApplicationCommandOptionSubCommand, Name: subLeaver,
+				Description: "discord.describe.leaver",
+				Options: []*discordgo.ApplicationCommandOption{{
+					Type: discordgo.ApplicationCommandOptionString, Name: optUser, Required: true, MaxLength: 256,
+					Description: "discord.describe.option.user",
 				}, reason, dryRun},
 			},
 			{

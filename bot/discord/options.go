@@ -78,6 +78,10 @@ func args(inv invocation, lang string) (bot.Args, error) {
 		}
 	case subStatus, subUndo:
 		a.RequestID = strings.TrimSpace(inv.strings[optRequestID])
+	case subLeaver:
+		a.Users = []string{strings.TrimSpace(inv.strings[optUser])}
+		a.Reason = inv.strings[optReason]
+		a.DryRun = inv.bools[optDryRun]
 	case subInactive:
 		d := inv.numbers[optDays]
 		if d != math.Trunc(d) || d < 1 || d > 3650 {

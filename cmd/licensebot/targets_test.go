@@ -248,3 +248,54 @@ func TestServeSlackRemovesInactiveHolders(t *testing.T) {
 		t.Fatalf("a tenant without P1: %.500s", got)
 	}
 }
+
+// A leaver on Slack: one approval, then Microsoft's order: sign-in blocked (read back),
+// signed out of every session, every direct license removed; each step in the outcome and
+// the audit.
+func TestServeSlackLeaver(t *testing.T) {
+	t.Parallel()
+	w := startServe(t, nil)
+	sl := w.slack
+	planCall := sl.WaitResponses(t, w.command("U0ADELE", `leaver bob@contoso.example --reason "last day Friday"`), 1)[0]
+	plan := string(planCall.Body)
+	if !strings.Contains(plan, "As a leaver, in Microsoft's order: 1. sign-in blocked, 2. signed out of every session, 3. the licenses below removed.") || strings.Contains(plan, "Sign-in is NOT blocked") {
+		t.Fatalf("leaver plan %.1200s", plan)
+	}
+	id := buttonValue(t, planCall.Blocks(), "confirm")
+	sl.WaitResponses(t, w.click("U0ADELE", "confirm", id, "C0GENERAL", "1700000000.000001", true, ""), 1)
+	var approvalTS string
+	waitFor(t, "the approval request", func() bool {
+		for _, m := range sl.SortedMessages(approvalChannel) {
+			if strings.Contains(string(m.Blocks), id) && strings.Contains(string(m.Blocks), "As a leaver") {
+				approvalTS = m.TS
+				return true
+			}
+		}
+		return false
+	})
+	w.click("U0MEGAN", "approve", id, approvalChannel, approvalTS, false, "")
+	bob, _ := w.tenant.User("bob@contoso.example")
+	waitFor(t, "the leaver's sequence", func() bool {
+		u, _ := w.tenant.User("bob@contoso.example")
+		return !u.AccountEnabled && len(w.tenant.Revocations(bob.ID)) == 1 &&
+			w.tenant.Removals(bob.ID, skuOffice365E3) == 1 && w.tenant.Removals(bob.ID, "f8a1db68-be16-40ed-86d5-cb42ce701560") == 1
+	}, func() string { return lastBytes(w.stderr.String(), 3000) })
+	waitFor(t, "the outcome with each step", func() bool {
+		for _, m := range sl.SortedMessages(approvalChannel) {
+			b := string(m.Blocks)
+			if m.ThreadTS == approvalTS && strings.Contains(b, "sign-in blocked (read back: the account is disabled)") && strings.Contains(b, "signed out of every session") {
+				return true
+			}
+		}
+		return false
+	}, func() string {
+		var b strings.Builder
+		for _, m := range sl.SortedMessages(approvalChannel) {
+			b.WriteString(m.ThreadTS + " " + string(m.Blocks) + "\n")
+		}
+		return b.String()
+	})
+	if got := string(sl.WaitResponses(t, w.command("U0ADELE", "leaver ghost@contoso.example"), 1)[0].Body); !strings.Contains(got, "No Microsoft Entra user is ghost@contoso.example") {
+		t.Fatalf("an unknown leaver: %.300s", got)
+	}
+}

@@ -19,6 +19,8 @@ func (s *Server) endpoints() []endpoint {
 	return []endpoint{
 		{http.MethodGet, "users", s.listUsers},
 		{http.MethodGet, "users/*", s.getUser},
+		{http.MethodPatch, "users/*", s.updateUser},
+		{http.MethodPost, "users/*/revokeSignInSessions|microsoft.graph.revokeSignInSessions", s.revokeSignInSessions},
 		{http.MethodGet, "users/*/licenseDetails", s.listLicenseDetails},
 		// The SDK sends the short cast segment graph.directoryRole; Graph accepts both.
 		{http.MethodGet, "users/*/transitiveMemberOf/microsoft.graph.directoryRole|graph.directoryRole", s.listDirectoryRoles},

@@ -36,6 +36,7 @@ type Server struct {
 	calls    map[callKey]int
 	lastBody map[callKey][]byte
 	removals map[string]int
+	revoked  map[string][]time.Time // user id → when their sessions were revoked
 	restores map[string]int
 	// licenseDetails counts requests to /users/{id}/licenseDetails (see LicenseDetailsCalls).
 	licenseDetails int
@@ -110,6 +111,7 @@ func newServer(t Tenant, opts ...Option) (*Server, error) {
 		calls:    map[callKey]int{},
 		lastBody: map[callKey][]byte{},
 		removals: map[string]int{},
+		revoked:  map[string][]time.Time{},
 		restores: map[string]int{},
 	}
 	if cfg.throttle != nil {

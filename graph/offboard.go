@@ -1,0 +1,84 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+
+	abs "github.com/microsoft/kiota-abstractions-go"
+	khttp "github.com/microsoft/kiota-http-go"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	"github.com/microsoftgraph/msgraph-sdk-go/users"
+)
+
+// A leaver's first two steps, in the order Microsoft gives for removing a former employee's
+// access ("Remove a former employee": block sign-in, then sign the user out of every
+// session, then remove the licenses): each returns Graph's request-id.
+
+// BlockSignIn sets the user's accountEnabled to false (PATCH /users/{id}; the least
+// privileged application permission for this property is User.EnableDisableAccount.All,
+// with User.Read.All) and reads it back: a PATCH Graph accepted but that didn't take is an
+// error, never a success.
+func (c *Client) BlockSignIn(ctx context.Context, userID string) (string, error) {
+	if !isObjectID(userID) {
+		return "", fmt.Errorf("block sign-in of %q: %w", userID, ErrBadUserQuery)
+	}
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
+	inspect := khttp.NewHeadersInspectionOptions()
+	inspect.InspectResponseHeaders = true
+	body := models.NewUser()
+	disabled := false
+	body.SetAccountEnabled(&disabled)
+	rctx, x := request(ctx)
+	if _, err := c.users().ByUserId(userID).Patch(rctx, body, &users.UserItemRequestBuilderPatchRequestConfiguration{
+		Options: []abs.RequestOption{inspect},
+	}); err != nil {
+		return requestIDOf(c.mapError(x, err, opUserLookup)), fmt.Errorf("block sign-in of %s: %w", userID, c.mapError(x, err, opUserLookup))
+	}
+	requestID := first(inspect.GetResponseHeaders().Get("request-id"))
+	rctx, x = request(ctx)
+	u, err := c.users().ByUserId(userID).Get(rctx, &users.UserItemRequestBuilderGetRequestConfiguration{
+		QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: []string{"id", "accountEnabled"}},
+	})
+	if err != nil {
+		return requestID, fmt.Errorf("block sign-in of %s: read it back: %w", userID, c.mapError(x, err, opUserLookup))
+	}
+	if u == nil || u.GetAccountEnabled() == nil || *u.GetAccountEnabled() {
+		return requestID, fmt.Errorf("block sign-in of %s: %w", userID, x.unusable(nil, "read back, the account is still enabled"))
+	}
+	return requestID, nil
+}
+
+// RevokeSessions invalidates the user's refresh tokens and session cookies (POST
+// /users/{id}/revokeSignInSessions; least privileged application permission
+// User.RevokeSessions.All). Microsoft notes a delay of a few minutes before every
+// application honours it.
+func (c *Client) RevokeSessions(ctx context.Context, userID string) (string, error) {
+	if !isObjectID(userID) {
+		return "", fmt.Errorf("revoke the sessions of %q: %w", userID, ErrBadUserQuery)
+	}
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
+	inspect := khttp.NewHeadersInspectionOptions()
+	inspect.InspectResponseHeaders = true
+	rctx, x := request(ctx)
+	r, err := c.users().ByUserId(userID).RevokeSignInSessions().PostAsRevokeSignInSessionsPostResponse(rctx, &users.ItemRevokeSignInSessionsRequestBuilderPostRequestConfiguration{
+		Options: []abs.RequestOption{inspect},
+	})
+	if err != nil {
+		mapped := c.mapError(x, err, opUserLookup)
+		return requestIDOf(mapped), fmt.Errorf("revoke the sessions of %s: %w", userID, mapped)
+	}
+	requestID := first(inspect.GetResponseHeaders().Get("request-id"))
+	if r == nil || r.GetValue() == nil || !*r.GetValue() {
+		return requestID, fmt.Errorf("revoke the sessions of %s: %w", userID, x.unusable(nil, "Graph didn't answer true"))
+	}
+	return requestID, nil
+}
+
+func requestIDOf(err error) string {
+	if ge := graphErrorOf(err); ge != nil {
+		return ge.RequestID
+	}
+	return ""
+}

@@ -1,0 +1,113 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/licensebot/licensebot/licensing"
+)
+
+// Leavers. /unassign leaver <user> is one request, confirmed and approved once, that runs
+// Microsoft's order for someone who leaves ("Remove a former employee"): block sign-in
+// (accountEnabled false, read back), sign them out of every session (revokeSignInSessions),
+// then remove every license assigned to them directly. A step that fails stops the ones after
+// it: licenses are never removed from an account that can still sign in. The steps are
+// recorded in the job's ledger, so a worker that takes the job over does not repeat them.
+// Not built yet: the mailbox-not-shared warning (it needs MailboxSettings.Read), a leaver at
+// a date (--at), and an undo that enables sign-in again.
+
+// Offboarder blocks sign-in and revokes sessions; each call returns Graph's request-id.
+type Offboarder interface {
+	BlockSignIn(ctx context.Context, userID string) (requestID string, err error)
+	RevokeSessions(ctx context.Context, userID string) (requestID string, err error)
+}
+
+// The outcomes of a leaver's steps.
+const (
+	OutcomeBlocked Outcome = "blocked" // sign-in blocked, read back
+	OutcomeRevoked Outcome = "revoked" // every session revoked
+)
+
+// leaverSteps is the unit key the steps' results are merged under.
+const leaverSteps = "leaver-steps"
+
+// offboard runs the leaver's steps that no worker has recorded yet. ok is false when a step
+// failed: the licenses are then left in place.
+func (s *Service) offboard(ctx context.Context, r *Request) (results []Result, ok bool) {
+	if len(r.Plan.Users) != 1 || !r.Plan.Users[0].Found {
+		return nil, false
+	}
+	up := r.Plan.Users[0]
+	o, _ := s.Directory.(Offboarder)
+	recorded, err := s.Ledger.Results(ctx, r.ID)
+	if err != nil {
+		recorded = nil // read again by calling: both steps may be made twice
+	}
+	for _, step := range []struct {
+		key     string
+		outcome Outcome
+		call    func(context.Context, string) (string, error)
+	}{
+		{"step-block", OutcomeBlocked, func(ctx context.Context, id string) (string, error) { return o.BlockSignIn(ctx, id) }},
+		{"step-revoke", OutcomeRevoked, func(ctx context.Context, id string) (string, error) { return o.RevokeSessions(ctx, id) }},
+	} {
+		if prior, derr := decodeResults(recorded[step.key]); derr == nil && len(prior) == 1 && prior[0].Outcome == step.outcome {
+			results = append(results, prior...)
+			continue
+		}
+		res := Result{UserID: up.User.ID, UPN: up.User.UserPrincipalName, Outcome: step.outcome, At: s.Now()}
+		var err error
+		if o == nil {
+			err = errors.New("no offboarder")
+		} else {
+			callCtx, cancel := settling(ctx)
+			res.GraphID, err = step.call(callCtx, up.User.ID)
+			cancel()
+		}
+		if err != nil {
+			res.Outcome, res.Retryable = OutcomeFailed, true
+			res.because("result.leaver_step_failed")
+			res.Reason = err.Error()
+			s.Logger.ErrorContext(ctx, "a leaver's step failed", "request", r.ID, "step", step.key, "err", err)
+		}
+		if raw, merr := json.Marshal([]Result{res}); merr == nil && err == nil {
+			if _, rerr := s.Ledger.Record(ctx, r.ID, step.key, raw); rerr != nil {
+				s.Logger.WarnContext(ctx, "record a leaver's step", "request", r.ID, "step", step.key, "err", rerr)
+			}
+		}
+		s.audit(ctx, r, string(step.outcome), Person{}, map[string]string{
+			"user": res.UPN, "graph_request_id": res.GraphID, "reason": res.Reason, "ok": fmt.Sprint(err == nil)})
+		results = append(results, res)
+		if err != nil {
+			return results, false
+		}
+	}
+	return results, true
+}
+
+// leaverStopped are the license results of a leaver whose steps failed: nothing removed.
+func (s *Service) leaverStopped(r *Request) []Result {
+	var out []Result
+	for _, up := range r.Plan.Users {
+		for _, it := range up.Remove {
+			res := Result{UserID: up.User.ID, UPN: userLabel(up), SKUID: it.SKUID, Product: it.Name, Outcome: OutcomeFailed, At: s.Now()}
+			res.because("result.leaver_stopped")
+			out = append(out, res)
+		}
+	}
+	return out
+}
+
+// leaverTarget checks a leaver's plan and the means to carry it out: one user who exists,
+// and a directory that can block sign-in.
+func (s *Service) leaverTarget(p licensing.Plan) error {
+	if _, ok := s.Directory.(Offboarder); !ok {
+		return refuse(leaverUnavailable{})
+	}
+	if len(p.Users) != 1 || !p.Users[0].Found {
+		return refuse(noSuchLeaver{query: p.Users[0].Query})
+	}
+	return nil
+}
