@@ -53,6 +53,9 @@ type Config struct {
 	// InactiveExclude are the object ids of accounts kept unused on purpose (break-glass
 	// accounts, shared mailboxes' owners): /unassign inactive never proposes them.
 	InactiveExclude []string `yaml:"inactiveExclude"`
+	// SeatReminderDays: a product with unused seats whose subscription moves to its next
+	// state within this many days is named to the approvers, once (0: off).
+	SeatReminderDays int `yaml:"seatReminderDays"`
 }
 
 // Prices are what one seat of each product costs the organisation a month (Microsoft's
@@ -414,6 +417,14 @@ func Load(getenv func(string) string) (Config, error) {
 	limit(&c.Limits.WorkspaceDryRuns, "LICENSEBOT_WORKSPACE_DRY_RUNS")
 	list(&c.Workspaces, "LICENSEBOT_WORKSPACES")
 	list(&c.InactiveExclude, "LICENSEBOT_INACTIVE_EXCLUDE")
+	if v := getenv("LICENSEBOT_SEAT_REMINDER_DAYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 365 {
+			errs = append(errs, fmt.Errorf("LICENSEBOT_SEAT_REMINDER_DAYS: %q is not a number of days from 0 (off) to 365", v))
+		} else {
+			c.SeatReminderDays = n
+		}
+	}
 	str(&c.Prices.Currency, "LICENSEBOT_CURRENCY")
 	if v := getenv("LICENSEBOT_PRICES"); v != "" {
 		c.Prices.Monthly = map[string]string{}

@@ -125,6 +125,10 @@ type Options struct {
 	// those dates.
 	OneDriveExempt bool
 
+	// SeatReminderDays: a product with unused seats whose subscription moves to its next
+	// state within this many days is named to the approvers, once (0: no reminders).
+	SeatReminderDays int
+
 	// InactiveExclude are the object ids of accounts kept unused on purpose (break-glass
 	// accounts, service mailboxes): inactive <days> never proposes them.
 	InactiveExclude []string

@@ -40,6 +40,8 @@ type Deps struct {
 	// Without SignIns, links are made by administrators only.
 	SignIns      SignIns
 	SignInStates SignInStates
+	// Once makes an unused-seat reminder go out once across replicas; optional.
+	Once Once
 	// Trail reads a request's audit events, its story for /unassign status; optional.
 	Trail     AuditTrail
 	NewID     NewID

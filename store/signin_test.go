@@ -74,3 +74,19 @@ func TestALinkKeepsItsSignIn(t *testing.T) {
 		}
 	})
 }
+
+func TestFirstTimeIsOnce(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		s := newStore(b)
+		ctx := context.Background()
+		for i, want := range []bool{true, false, false} {
+			got, err := s.FirstTime(ctx, "seats_sku1_2027-05-01", time.Hour)
+			if err != nil || got != want {
+				t.Fatalf("call %d: %v, %v; want %v", i, got, err, want)
+			}
+		}
+		if _, err := s.FirstTime(ctx, "a:b", time.Hour); err == nil {
+			t.Error("a key with a colon was marked")
+		}
+	})
+}

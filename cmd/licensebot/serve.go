@@ -80,7 +80,7 @@ func runServe(ctx context.Context, getenv func(string) string, now func() time.T
 	changes := graphChanges{directory}
 	svc, err = handlers.New(handlers.Deps{
 		Directory: graphDirectory{directory}, Remover: changes, Restorer: changes, Requests: requestStore{st}, Audit: requestStore{st}, Trail: requestStore{st}, RoleCache: st, Links: links,
-		SignIns: signIns, SignInStates: st, Deadlines: st, Jobs: jobQueue{st}, Ledger: ledger{st}, Limiter: st,
+		SignIns: signIns, SignInStates: st, Once: st, Deadlines: st, Jobs: jobQueue{st}, Ledger: ledger{st}, Limiter: st,
 		Metrics: m, Notifier: &chat.notifier, NewID: store.NewID, Catalogue: catalogue, Logger: logger, Now: now,
 	}, handlers.Options{
 		AdminRoles: cfg.Approval.AdminRoles, Policy: handlers.Policy(cfg.Approval.Policy), Approvers: cfg.AllApprovers(),
@@ -92,7 +92,7 @@ func runServe(ctx context.Context, getenv func(string) string, now func() time.T
 		JobIdle: cfg.Jobs.Idle, ClaimStaleAfter: cfg.Jobs.ClaimStaleAfter, InFlight: cfg.Jobs.InFlight, MaxInFlight: cfg.Jobs.MaxInFlight,
 		Identity: handlers.IdentityMode(cfg.SignIn.Identity), LinkByApproval: cfg.SignIn.LinkByApproval,
 		ApprovalSignIn: signInWindow(cfg, cfg.SignIn.ApprovalMaxAge), RequestSignIn: signInWindow(cfg, cfg.SignIn.RequestMaxAge),
-		AuthContext: cfg.SignIn.AuthContext, Prices: prices, InactiveExclude: cfg.InactiveExclude,
+		AuthContext: cfg.SignIn.AuthContext, Prices: prices, InactiveExclude: cfg.InactiveExclude, SeatReminderDays: cfg.SeatReminderDays,
 	})
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
@@ -133,6 +133,9 @@ func runServe(ctx context.Context, getenv func(string) string, now func() time.T
 
 	// Every replica sweeps; each expired request is claimed by one of them.
 	wg.Go(func() { svc.RunSweeper(socketCtx, 30*time.Second) })
+	// Unused seats before a subscription's next state: each replica looks every 6 hours;
+	// each reminder goes out once.
+	wg.Go(func() { svc.RunSeatReminders(socketCtx, 6*time.Hour) })
 	// Every replica runs workers; they share the jobs. On stop they start nothing new,
 	// let the calls in flight answer, and hand their jobs back to the other replicas.
 	wg.Go(func() { svc.RunWorkers(socketCtx, worker, cfg.Jobs.Workers) })

@@ -299,3 +299,18 @@ func TestServeSlackLeaver(t *testing.T) {
 		t.Fatalf("an unknown leaver: %.300s", got)
 	}
 }
+
+// With LICENSEBOT_SEAT_REMINDER_DAYS, serve names the products with unused seats whose
+// subscription moves on soon to the approvers, once: the sample's Visio trial ends in 7 days.
+func TestServeRemindsOfUnusedSeats(t *testing.T) {
+	t.Parallel()
+	w := startServe(t, map[string]string{"LICENSEBOT_SEAT_REMINDER_DAYS": "10"})
+	waitFor(t, "the reminder in the approval channel", func() bool {
+		for _, m := range w.slack.SortedMessages(approvalChannel) {
+			if strings.Contains(string(m.Blocks), "unused, and its subscription moves to its next state on") {
+				return true
+			}
+		}
+		return false
+	}, func() string { return lastBytes(w.stderr.String(), 3000) })
+}
