@@ -100,3 +100,17 @@ func TestALeaverIsBlockedRevokedThenUnlicensed(t *testing.T) {
 		t.Fatalf("the outcome doesn't say why: %+v", out2.all())
 	}
 }
+
+// A leaver who holds licenses only through groups still has sign-in to block and sessions to
+// revoke; nothing is removed.
+func TestALeaverWithoutDirectLicensesIsStillBlocked(t *testing.T) {
+	t.Parallel()
+	dir := &offboardingDirectory{fakeDirectory: newFakeDirectory()}
+	dir.users["carol@contoso.example"].Licenses = []licensing.Assignment{{SKUID: skuEMS, PartNumber: "EMS", State: "Active",
+		Groups: []licensing.Group{{ID: "g-ems", DisplayName: "Licensing - EMS"}}}}
+	svc, out, _ := leaverWorld(t, dir)
+	approveLeaver(t, svc, out, "carol@contoso.example")
+	if len(dir.blocked) != 1 || len(dir.revoked) != 1 || dir.removalCount() != 0 {
+		t.Fatalf("blocked %v revoked %v, %d removals", dir.blocked, dir.revoked, dir.removalCount())
+	}
+}

@@ -72,7 +72,8 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 	if c.DryRun {
 		return withSubscriptionsNote(langIn(ctx), planMessage(langIn(ctx), plan, s.notices(plan, now), s.opts, planDryRun, ""), tenant), nil
 	}
-	if plan.Removals() == 0 {
+	if plan.Removals() == 0 && !c.Leaver {
+		// (A leaver with no license of their own still has sign-in to block.)
 		return planMessage(langIn(ctx), plan, nil, s.opts, planNothing, ""), nil
 	}
 	r := &Request{Requester: caller, Reason: c.Reason, Command: cmd.Text, Plan: plan, Policy: s.opts.Policy}
