@@ -82,3 +82,30 @@ func requestIDOf(err error) string {
 	}
 	return ""
 }
+
+// MailboxPurpose is the user's mailbox kind, mailboxSettings' userPurpose ("user", "shared",
+// "room", …; GET /users/{id}/mailboxSettings, least privileged application permission
+// MailboxSettings.Read): a leaver's mailbox that is still a user mailbox loses its data 30
+// days after the license goes. A user without an Exchange Online mailbox answers "none".
+func (c *Client) MailboxPurpose(ctx context.Context, userID string) (string, error) {
+	if !isObjectID(userID) {
+		return "", fmt.Errorf("mailbox of %q: %w", userID, ErrBadUserQuery)
+	}
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
+	rctx, x := request(ctx)
+	m, err := c.users().ByUserId(userID).MailboxSettings().Get(rctx, &users.ItemMailboxSettingsRequestBuilderGetRequestConfiguration{
+		QueryParameters: &users.ItemMailboxSettingsRequestBuilderGetQueryParameters{Select: []string{"userPurpose"}},
+	})
+	if err != nil {
+		mapped := c.mapError(x, err, opOther)
+		if ge := graphErrorOf(mapped); ge != nil && ge.Status == 404 {
+			return "none", nil
+		}
+		return "", fmt.Errorf("mailbox of %s: %w", userID, mapped)
+	}
+	if m == nil || m.GetUserPurpose() == nil {
+		return "", fmt.Errorf("mailbox of %s: %w", userID, x.unusable(nil, "no userPurpose in the answer"))
+	}
+	return m.GetUserPurpose().String(), nil
+}

@@ -29,3 +29,22 @@ func TestBlockSignInAndRevokeSessions(t *testing.T) {
 		t.Fatalf("an unknown user: %v", err)
 	}
 }
+
+func TestMailboxPurpose(t *testing.T) {
+	tenant := graphtest.SampleTenant()
+	for i := range tenant.Users {
+		switch tenant.Users[i].UserPrincipalName {
+		case "patti@contoso.example":
+			tenant.Users[i].MailboxPurpose = "shared"
+		case "pradeep@contoso.example":
+			tenant.Users[i].MailboxPurpose = "none"
+		}
+	}
+	c, srv := newTenant(t, tenant)
+	for upn, want := range map[string]string{"bob@contoso.example": "user", "patti@contoso.example": "shared", "pradeep@contoso.example": "none"} {
+		got, err := c.MailboxPurpose(context.Background(), userID(t, srv, upn))
+		if err != nil || got != want {
+			t.Errorf("%s: %q, %v; want %q", upn, got, err, want)
+		}
+	}
+}

@@ -73,6 +73,9 @@ func RequiredPermissions() []Permission {
 		{Name: "User.RevokeSessions.All", Also: []string{"User.ReadWrite.All", "Directory.ReadWrite.All"},
 			Calls: []string{"POST /users/{id}/revokeSignInSessions"}, Optional: true,
 			For: "sign a leaver out of every session (/unassign leaver)"},
+		{Name: "MailboxSettings.Read", Also: []string{"MailboxSettings.ReadWrite"},
+			Calls: []string{"GET /users/{id}/mailboxSettings"}, Optional: true,
+			For: "warn when a leaver's mailbox isn't shared yet (/unassign leaver)"},
 		{Name: "AuditLog.Read.All", Calls: []string{"GET /users?$select=signInActivity"}, Optional: true,
 			For: "find inactive users (/unassign inactive; the tenant needs Microsoft Entra ID P1 or P2 too)"},
 	}

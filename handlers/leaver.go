@@ -15,8 +15,41 @@ import (
 // then remove every license assigned to them directly. A step that fails stops the ones after
 // it: licenses are never removed from an account that can still sign in. The steps are
 // recorded in the job's ledger, so a worker that takes the job over does not repeat them.
-// Not built yet: the mailbox-not-shared warning (it needs MailboxSettings.Read), a leaver at
-// a date (--at), and an undo that enables sign-in again.
+// The plan warns when the mailbox is still a user mailbox (mailboxWarning). Not built yet: a
+// leaver at a date (--at), and an undo that enables sign-in again.
+
+// MailboxReader says what kind of mailbox a user has (mailboxSettings' userPurpose: "user",
+// "shared", …; "none" without one).
+type MailboxReader interface {
+	MailboxPurpose(ctx context.Context, userID string) (string, error)
+}
+
+// mailboxWarning reads, for a leaver whose removal takes their mailbox, whether it is still a
+// user mailbox, which loses its data 30 days after the license goes; converted to a shared
+// mailbox first it keeps it, without a license up to 50 GB (Microsoft's "Convert a user
+// mailbox to a shared mailbox":
+// https://learn.microsoft.com/microsoft-365/admin/email/convert-user-mailbox-to-shared-mailbox).
+// A warning, never an action: "unknown" when it can't be read.
+func (s *Service) mailboxWarning(ctx context.Context, p *licensing.Plan, notices map[string][]licensing.Notice) {
+	if len(p.Users) != 1 {
+		return
+	}
+	up := &p.Users[0]
+	takesMailbox := false
+	for _, n := range notices[up.User.ID] {
+		takesMailbox = takesMailbox || n.Kind == licensing.NoticeMailboxDeletion
+	}
+	m, ok := s.Directory.(MailboxReader)
+	if !takesMailbox || !ok {
+		return
+	}
+	purpose, err := m.MailboxPurpose(ctx, up.User.ID)
+	if err != nil {
+		s.Logger.WarnContext(ctx, "read a leaver's mailbox kind", "user", up.User.UserPrincipalName, "err", err)
+		purpose = "unknown"
+	}
+	up.MailboxPurpose = purpose
+}
 
 // Offboarder blocks sign-in and revokes sessions; each call returns Graph's request-id.
 type Offboarder interface {

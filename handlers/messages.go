@@ -106,6 +106,12 @@ func planSections(l locale.Lang, p licensing.Plan, notices map[string][]licensin
 		for _, n := range notices[up.User.ID] {
 			lines = append(lines, "⚠ "+noticeText(l, n, up.User.UserPrincipalName, loc, beforeRemoval))
 		}
+		switch up.MailboxPurpose {
+		case "user":
+			lines = append(lines, "⚠ "+l.T("leaver.mailbox_not_shared"))
+		case "unknown":
+			lines = append(lines, "⚠ "+l.T("leaver.mailbox_unknown"))
+		}
 		for _, o := range up.Overlaps {
 			lines = append(lines, "ℹ "+l.T("plan.overlap", "What", capabilityWords(l, o.Capability), "Products", l.And(o.Products)))
 		}

@@ -66,6 +66,7 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 			return bot.Message{}, err
 		}
 		plan.Leaver = true
+		s.mailboxWarning(ctx, &plan, s.notices(plan, s.Now()))
 	}
 	now := s.Now()
 

@@ -85,6 +85,9 @@ type UserPlan struct {
 	Skip   []Item
 	// Overlaps are the capabilities the user gets from more than one product (Overlaps).
 	Overlaps []Overlap `json:",omitempty"`
+	// MailboxPurpose is, for a leaver whose removal takes the mailbox, its kind as read
+	// ("user", "shared", …; "unknown" when it couldn't be read).
+	MailboxPurpose string `json:",omitempty"`
 }
 
 // RemovedSKUIDs are the products the plan removes from the user, in plan order.

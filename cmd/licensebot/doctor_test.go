@@ -144,7 +144,8 @@ func TestDoctor(t *testing.T) {
 		{name: "broader Graph permissions are enough", setup: doctorSetup{
 			roles: []string{"Directory.ReadWrite.All"},
 			// Sign-in activity is AuditLog.Read.All's, which no Directory permission covers.
-			mention: []string{"! Microsoft Graph permission AuditLog.Read.All (optional): not granted, so licensebot can't find inactive users"},
+			mention: []string{"! Microsoft Graph permission AuditLog.Read.All (optional): not granted, so licensebot can't find inactive users",
+				"! Microsoft Graph permission MailboxSettings.Read (optional): not granted"},
 		}},
 		{name: "a Graph token the tenant refuses", setup: doctorSetup{
 			env: map[string]string{"GRAPH_ACCESS_TOKEN": graphtest.Token(append(graphtest.BotRoles(), "Mail.Send")...)},

@@ -258,7 +258,8 @@ func TestServeSlackLeaver(t *testing.T) {
 	sl := w.slack
 	planCall := sl.WaitResponses(t, w.command("U0ADELE", `leaver bob@contoso.example --reason "last day Friday"`), 1)[0]
 	plan := string(planCall.Body)
-	if !strings.Contains(plan, "As a leaver, in Microsoft's order: 1. sign-in blocked, 2. signed out of every session, 3. the licenses below removed.") || strings.Contains(plan, "Sign-in is NOT blocked") {
+	if !strings.Contains(plan, "As a leaver, in Microsoft's order: 1. sign-in blocked, 2. signed out of every session, 3. the licenses below removed.") || strings.Contains(plan, "Sign-in is NOT blocked") ||
+		!strings.Contains(plan, "This is still a user mailbox: its data is deleted 30 days after the license goes.") {
 		t.Fatalf("leaver plan %.1200s", plan)
 	}
 	id := buttonValue(t, planCall.Blocks(), "confirm")

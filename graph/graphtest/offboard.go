@@ -49,3 +49,21 @@ func (s *Server) Revocations(userID string) []time.Time {
 	defer s.mu.Unlock()
 	return append([]time.Time(nil), s.revoked[strings.ToLower(userID)]...)
 }
+
+// mailboxSettings answers GET /users/{id}/mailboxSettings with the mailbox's userPurpose
+// (the fixture's MailboxPurpose, "user" by default); 404 for a user the fixture gives no
+// mailbox ("none").
+func (s *Server) mailboxSettings(req *request, params []string) response {
+	u := s.dir.user(params[0])
+	if u == nil {
+		return s.notFound(req, params[0])
+	}
+	purpose := u.MailboxPurpose
+	if purpose == "" {
+		purpose = "user"
+	}
+	if purpose == "none" {
+		return s.errorResponse(req, http.StatusNotFound, "MailboxNotEnabledForRESTAPI", "The mailbox is either inactive, soft-deleted, or is hosted on-premise.")
+	}
+	return ok(map[string]any{"@odata.context": req.base + "/$metadata#users('" + u.ID + "')/mailboxSettings", "userPurpose": purpose})
+}

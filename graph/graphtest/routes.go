@@ -20,6 +20,7 @@ func (s *Server) endpoints() []endpoint {
 		{http.MethodGet, "users", s.listUsers},
 		{http.MethodGet, "users/*", s.getUser},
 		{http.MethodPatch, "users/*", s.updateUser},
+		{http.MethodGet, "users/*/mailboxSettings", s.mailboxSettings},
 		{http.MethodPost, "users/*/revokeSignInSessions|microsoft.graph.revokeSignInSessions", s.revokeSignInSessions},
 		{http.MethodGet, "users/*/licenseDetails", s.listLicenseDetails},
 		// The SDK sends the short cast segment graph.directoryRole; Graph accepts both.

@@ -76,6 +76,9 @@ type User struct {
 	CreatedDaysAgo    int  `json:"createdDaysAgo,omitempty"`
 	LastSignInDaysAgo int  `json:"lastSignInDaysAgo,omitempty"`
 	NeverSignedIn     bool `json:"neverSignedIn,omitempty"`
+	// MailboxPurpose is mailboxSettings' userPurpose ("user" when empty; "shared"; "none":
+	// no mailbox, answered 404).
+	MailboxPurpose string `json:"mailboxPurpose,omitempty"`
 }
 
 // UnmarshalJSON defaults accountEnabled to true: a fixture lists the exceptions.
