@@ -149,5 +149,8 @@ func (s *Service) updateApprovals(ctx context.Context, r *Request, msg func(loca
 
 // stateOf is a request's state message in any language, for updateApprovals.
 func (s *Service) stateOf(r *Request) func(locale.Lang) bot.Message {
+	if s.scheduled(r) {
+		return func(l locale.Lang) bot.Message { return scheduledMessage(l, r, s.opts.Location) }
+	}
 	return func(l locale.Lang) bot.Message { return stateMessage(l, r, s.opts.Location) }
 }

@@ -26,6 +26,8 @@ func (s *Service) execute(ctx context.Context, id, worker string, attempt int, c
 		return err
 	}
 	switch {
+	case s.scheduled(r):
+		return nil // not yet: the sweeper starts it at its time
 	case r.State == StateApproved:
 		running, err := s.transition(ctx, r, st, move{on: evStart, to: StateRunning,
 			audit: map[string]string{"worker": worker, "round": fmt.Sprint(r.Round)}})

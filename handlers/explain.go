@@ -88,6 +88,13 @@ func refusalWords(l locale.Lang, why refusalReason) (string, []string) {
 		return l.T("source.no_group", "Name", r.name), nil
 	case noSignInActivity:
 		return l.T("source.no_premium"), nil
+	case badSchedule:
+		if r.unreadable {
+			return l.T("schedule.unreadable", "At", strconv.Quote(r.at)), nil
+		}
+		return l.T("schedule.out_of_range", "At", strconv.Quote(r.at), "Latest", l.Time(r.latest, r.loc)), nil
+	case mayNotUnschedule:
+		return l.T("schedule.may_not_cancel"), nil
 	case leaverUnavailable:
 		return l.T("leaver.unavailable"), nil
 	case noSuchLeaver:

@@ -15,8 +15,8 @@ import (
 // then remove every license assigned to them directly. A step that fails stops the ones after
 // it: licenses are never removed from an account that can still sign in. The steps are
 // recorded in the job's ledger, so a worker that takes the job over does not repeat them.
-// The plan warns when the mailbox is still a user mailbox (mailboxWarning). Not built yet: a
-// leaver at a date (--at), and an undo that enables sign-in again.
+// The plan warns when the mailbox is still a user mailbox (mailboxWarning); --at schedules
+// it like any request (schedule.go). Not built yet: an undo that enables sign-in again.
 
 // MailboxReader says what kind of mailbox a user has (mailboxSettings' userPurpose: "user",
 // "shared", …; "none" without one).

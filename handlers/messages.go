@@ -62,6 +62,9 @@ func planMessage(l locale.Lang, p licensing.Plan, notices map[string][]licensing
 	if p.Leaver {
 		m.Text += "\n" + l.T("leaver.plan")
 	}
+	if !p.RunAt.IsZero() {
+		m.Text += "\n" + l.T("schedule.plan", "At", l.Time(p.RunAt, o.Location))
+	}
 	m.Sections = planSections(l, p, notices, o.Location)
 	if mode == planConfirm {
 		m.Buttons = confirmButtons(l, id, n)
@@ -278,6 +281,9 @@ func approvalMessage(l locale.Lang, r *Request, notices map[string][]licensing.N
 	}
 	if r.Plan.Leaver {
 		m.Text += "\n" + l.T("leaver.plan")
+	}
+	if !r.RunAt.IsZero() {
+		m.Text += "\n" + l.T("schedule.plan", "At", l.Time(r.RunAt, o.Location))
 	}
 	m.Sections = append([]bot.Section{{Fields: fields}}, planSections(l, r.Plan, notices, o.Location)...)
 	m.Buttons = approvalButtons(l, r.ID)
@@ -658,4 +664,17 @@ func savingsLine(l locale.Lang, s licensing.Savings, id string) string {
 		line += " " + l.T("plan.unpriced", "Seats", l.T("count.seats", "Count", s.Unpriced))
 	}
 	return line
+}
+
+// scheduledMessage says that an approved request waits for its time, with [Cancel].
+func scheduledMessage(l locale.Lang, r *Request, loc *time.Location) bot.Message {
+	by := ""
+	if len(r.Decisions) > 0 {
+		by = r.Decisions[len(r.Decisions)-1].By.DisplayName
+	}
+	return bot.Message{
+		Text:    l.T("schedule.approved", "By", firstNonEmpty(by, r.Requester.DisplayName), "At", l.Time(r.RunAt, loc)),
+		Buttons: unscheduleButtons(l, r.ID),
+		Footer:  l.T("state.footer", "ID", r.ID),
+	}
 }

@@ -42,7 +42,10 @@ type Command struct {
 	// that many days.
 	Inactive int
 	// Leaver (leaver <user>): block sign-in, revoke sessions, remove every license.
-	Leaver    bool
+	Leaver bool
+	// At (--at "2026-12-04 18:00") is when the request runs, as typed: read in the
+	// organisation's time zone when the plan is made.
+	At        string
 	Reason    string
 	DryRun    bool
 	RequestID string // for status and undo
@@ -272,6 +275,17 @@ func parseRemoval(words []word, maxTargets, inactive int) (Command, error) {
 			}
 			if cmd.Group = strings.TrimSpace(v); len(cmd.Group) > 256 {
 				return Command{}, badPart(name, "parse.group_too_long")
+			}
+		case "--at":
+			v, err := needValue()
+			if err != nil {
+				return Command{}, err
+			}
+			if cmd.At != "" {
+				return Command{}, badPart(name, "parse.given_twice")
+			}
+			if cmd.At = strings.TrimSpace(v); len(cmd.At) > 40 {
+				return Command{}, badPart(name, "parse.at_too_long")
 			}
 		case "--holders":
 			if hasValue {

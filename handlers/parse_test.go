@@ -34,6 +34,9 @@ func TestParse(t *testing.T) {
 			want: Command{Users: []string{"a@x.com", "b@x.com"}, All: true, Reason: "leaver"}},
 		{name: "a leaver", text: `leaver alice@contoso.com --reason "last day"`,
 			want: Command{Users: []string{"alice@contoso.com"}, All: true, Leaver: true, Reason: "last day"}},
+		{name: "a leaver at a date", text: `leaver alice@contoso.com --at "2026-12-04 18:00"`,
+			want: Command{Users: []string{"alice@contoso.com"}, All: true, Leaver: true, At: "2026-12-04 18:00"}},
+		{name: "a time twice", text: `a@x.com -p E3 --at "2026-12-04 18:00" --at "2026-12-05 18:00"`, bad: "given twice"},
 		{name: "a leaver, two users", text: `leaver a@x.com b@x.com`, bad: "takes exactly one user"},
 		{name: "a leaver's product", text: `leaver a@x.com --product E3`, bad: "takes exactly one user"},
 		{name: "a leaver nobody", text: `leaver`, bad: "name at least one user"},
@@ -123,7 +126,7 @@ func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		`alice@contoso.com --product "Office 365 E3"`, `a@x.com b@x.com --all --reason “x”`, `show a@x.com`,
 		`status abcdefghijklmnop`, `a@x.com --product="E3" -n`, `<mailto:a@b.co|a@b.co>`, `"`, `„`, `--product=`, `a@x.com -p ''`,
-		`link status`, `link status <@U024BE7LH|bob>`, `unlink <@!80351110224678912>`, `unlink dan@contoso.com`, `unlink @dan --all`, `link`, `--group "Sales EMEA" --all`, `--holders -p Visio`, `-g=x --holders`, `inactive 90 -p E3`, `inactive 0`, `leaver a@x.com`, `leaver a@x.com --all`,
+		`link status`, `link status <@U024BE7LH|bob>`, `unlink <@!80351110224678912>`, `unlink dan@contoso.com`, `unlink @dan --all`, `link`, `--group "Sales EMEA" --all`, `--holders -p Visio`, `-g=x --holders`, `inactive 90 -p E3`, `inactive 0`, `leaver a@x.com`, `leaver a@x.com --all`, `a@x.com -p E3 --at "2026-12-04 18:00"`,
 	} {
 		f.Add(s)
 	}

@@ -105,6 +105,16 @@ type (
 	expansionUnavailable struct{ isReason }
 	// noSignInActivity: the tenant has no Entra ID P1, so sign-in activity can't be read.
 	noSignInActivity struct{ isReason }
+	// badSchedule: --at is unreadable, or not between five minutes from now and latest.
+	badSchedule struct {
+		isReason
+		at         string
+		latest     time.Time
+		loc        *time.Location
+		unreadable bool
+	}
+	// mayNotUnschedule: only the requester or an approver may cancel a scheduled request.
+	mayNotUnschedule struct{ isReason }
 	// leaverUnavailable: the directory can't block sign-in or revoke sessions.
 	leaverUnavailable struct{ isReason }
 	// noSuchLeaver: the leaver named is no user.

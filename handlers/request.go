@@ -173,6 +173,13 @@ type Request struct {
 	// Undelivered are the deliveries given up because delivering them panicked (a bug):
 	// they are not tried again; status shows the outcome.
 	Undelivered []string `json:"undelivered,omitempty"`
+	// RunAt, when set, is when an approved request runs (--at); Reminded says its requester
+	// was reminded of it.
+	RunAt    time.Time `json:"runAt,omitempty"`
+	Reminded bool      `json:"reminded,omitempty"`
+	// Due: its time came and the plan was found unchanged; from then on it is started like
+	// any approved request.
+	Due bool `json:"due,omitempty"`
 	// Progress is the message a running job edits when there is no approval message.
 	Progress *bot.MessageRef `json:"progress,omitempty"`
 }

@@ -222,6 +222,8 @@ func (s *Service) click(ctx context.Context, click bot.Click) (bot.Reply, error)
 		return s.decide(ctx, click, id)
 	case ActionRetry:
 		return s.retry(ctx, click, id)
+	case ActionUnschedule:
+		return s.unschedule(ctx, click, id)
 	case ActionUndo:
 		clicker, err := s.identify(ctx, click.Actor)
 		if err != nil {

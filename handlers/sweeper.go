@@ -94,6 +94,8 @@ func (s *Service) sweepOne(ctx context.Context, id string) (expired bool) {
 			s.Logger.WarnContext(ctx, "deliver the outcome again", "request", id, "err", err)
 			_ = s.Deadlines.ScheduleDeadline(ctx, id, s.Now().Add(deliveryRetry))
 		}
+	case r.State == StateApproved && !r.RunAt.IsZero() && !r.Due:
+		s.sweepScheduled(ctx, r, st)
 	case r.State == StateApproved && r.Kind == KindLink:
 		// Approved, and its link not stored (the store failed, the replica stopped): store it.
 		if err := s.finishLink(ctx, r, st, bot.MessageRef{}); err != nil && !errors.Is(err, ErrConflict) {

@@ -55,6 +55,7 @@ var lifecycle = []transition{
 	{evConfirm, StateAwaitingConfirmation, StateApproved, nil}, // approval policy none
 	{evCancel, StateAwaitingPick, StateCancelled, stampFinished},
 	{evCancel, StateAwaitingConfirmation, StateCancelled, stampFinished},
+	{evCancel, StateApproved, StateCancelled, stampFinished},       // scheduled, before its time (schedule.go)
 	{evApprove, StateAwaitingApproval, StateAwaitingApproval, nil}, // one manager of several
 	{evApprove, StateAwaitingApproval, StateApproved, nil},
 	{evDeny, StateAwaitingApproval, StateDenied, stampFinished},

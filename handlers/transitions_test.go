@@ -52,6 +52,7 @@ var wantLifecycle = []wantMove{
 	{StateAwaitingConfirmation, evConfirm, StateAwaitingApproval, stampsApproveBy},
 	{StateAwaitingConfirmation, evConfirm, StateApproved, stampsNothing},
 	{StateAwaitingConfirmation, evCancel, StateCancelled, stampsFinished},
+	{StateApproved, evCancel, StateCancelled, stampsFinished}, // scheduled, before its time
 	{StateAwaitingConfirmation, evExpire, StateExpired, stampsNothing},
 	{StateAwaitingApproval, evApprove, StateApproved, stampsNothing},
 	{StateAwaitingApproval, evApprove, StateAwaitingApproval, stampsNothing},

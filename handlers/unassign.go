@@ -31,6 +31,13 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 			signedIn = s.lastSignIn(ctx, caller)
 		}
 	}
+	var runAt time.Time
+	if c.At != "" {
+		var err error
+		if runAt, err = s.parseSchedule(c.At); err != nil {
+			return bot.Message{}, err
+		}
+	}
 	tenant, err := s.planningProducts(ctx)
 	if err != nil {
 		return bot.Message{}, fmt.Errorf("read the organisation's products: %w", err)
@@ -68,6 +75,7 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 		plan.Leaver = true
 		s.mailboxWarning(ctx, &plan, s.notices(plan, s.Now()))
 	}
+	plan.RunAt = runAt
 	now := s.Now()
 
 	if c.DryRun {
@@ -77,7 +85,7 @@ func (s *Service) unassign(ctx context.Context, cmd bot.Command, c Command, call
 		// (A leaver with no license of their own still has sign-in to block.)
 		return planMessage(langIn(ctx), plan, nil, s.opts, planNothing, ""), nil
 	}
-	r := &Request{Requester: caller, Reason: c.Reason, Command: cmd.Text, Plan: plan, Policy: s.opts.Policy}
+	r := &Request{Requester: caller, Reason: c.Reason, Command: cmd.Text, Plan: plan, Policy: s.opts.Policy, RunAt: runAt}
 	if c.Leaver {
 		r.Kind = KindLeaver
 	}

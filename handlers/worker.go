@@ -21,6 +21,16 @@ import (
 // start runs an approved request: as a job when there is a queue, else at once. It returns
 // the message for the clicked message.
 func (s *Service) start(ctx context.Context, r *Request, clicked bot.MessageRef) bot.Message {
+	if s.scheduled(r) {
+		// Approved for later: the sweeper starts it at its time (schedule.go).
+		if s.Deadlines != nil {
+			if err := s.Deadlines.ScheduleDeadline(ctx, r.ID, s.nextScheduleCheck(r)); err != nil {
+				s.Logger.ErrorContext(ctx, "schedule a request for its time", "request", r.ID, "err", err)
+			}
+		}
+		s.updateApprovals(ctx, r, s.stateOf(r), clicked)
+		return scheduledMessage(langIn(ctx), r, s.opts.Location)
+	}
 	if s.Jobs == nil {
 		worker := "inline-" + r.ID
 		if err := s.execute(ctx, r.ID, worker, 1, clicked); err != nil {

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Selection is which products a request removes.
@@ -106,6 +107,8 @@ type Plan struct {
 	Source *Source `json:",omitempty"`
 	// Leaver: before the removals, the user's sign-in is blocked and their sessions revoked.
 	Leaver bool `json:",omitempty"`
+	// RunAt, when set, is when the plan is carried out (read again then).
+	RunAt time.Time `json:",omitzero"`
 }
 
 // The kinds of Source.
