@@ -79,6 +79,8 @@ type Args struct {
 	Holders bool
 	// Days is, for "inactive", how long the holders haven't signed in.
 	Days int
+	// At is when the request runs (remove, all, inactive, leaver), as typed; empty: now.
+	At string
 }
 
 // IsMention reports whether a word of a command is a mention of a person as chat platforms

@@ -423,7 +423,7 @@ func FromArgs(a bot.Args, maxTargets int) (Command, error) {
 		if perr != nil {
 			return Command{}, perr
 		}
-		cmd := Command{Verb: VerbUnassign, Users: []string{uarg}, All: true, Leaver: true, DryRun: a.DryRun}
+		cmd := Command{Verb: VerbUnassign, Users: []string{uarg}, All: true, Leaver: true, DryRun: a.DryRun, At: strings.TrimSpace(a.At)}
 		if cmd.Reason, err = reasonArg("--reason", a.Reason); err != nil {
 			return Command{}, err
 		}
@@ -432,7 +432,7 @@ func FromArgs(a bot.Args, maxTargets int) (Command, error) {
 		if a.Days < 1 || a.Days > 3650 {
 			return Command{}, badPart("inactive", "parse.inactive_days")
 		}
-		cmd := Command{Verb: VerbUnassign, Inactive: a.Days, DryRun: a.DryRun}
+		cmd := Command{Verb: VerbUnassign, Inactive: a.Days, DryRun: a.DryRun, At: strings.TrimSpace(a.At)}
 		for _, p := range a.Products {
 			if p = strings.TrimSpace(p); p != "" {
 				cmd.Products = append(cmd.Products, p)
@@ -445,7 +445,7 @@ func FromArgs(a bot.Args, maxTargets int) (Command, error) {
 		return removal(cmd, nil, maxTargets)
 	case "", "remove", "all":
 		cmd := Command{Verb: VerbUnassign, All: strings.EqualFold(a.Verb, "all"), DryRun: a.DryRun,
-			Group: strings.TrimSpace(a.Group), Holders: a.Holders}
+			Group: strings.TrimSpace(a.Group), Holders: a.Holders, At: strings.TrimSpace(a.At)}
 		if len(cmd.Group) > 256 {
 			return Command{}, badPart("group", "parse.group_too_long")
 		}

@@ -235,6 +235,8 @@ func TestFromArgs(t *testing.T) {
 		{name: "holders", args: bot.Args{Verb: "remove", Holders: true, Products: []string{"Visio"}}, text: `--holders --product Visio`},
 		{name: "inactive for no days", args: bot.Args{Verb: "inactive", Products: []string{"E3"}}, bad: "number of days"},
 		{name: "a leaver", args: bot.Args{Verb: "leaver", Users: []string{"alice@contoso.com"}, Reason: "last day"}, text: `leaver alice@contoso.com --reason "last day"`},
+		{name: "a removal at a date", args: bot.Args{Verb: "remove", Users: []string{"a@x.com"}, Products: []string{"E3"}, At: "2026-12-04 18:00"},
+			text: `a@x.com --product E3 --at "2026-12-04 18:00"`},
 		{name: "status", args: bot.Args{Verb: "status", RequestID: "0123456789abcdefghijklmnop"}, text: "status 0123456789abcdefghijklmnop"},
 		{name: "help", args: bot.Args{Verb: "help"}, text: "help"},
 		{name: "every bad address named", args: bot.Args{Verb: "all", Users: []string{"a..b@x.com", ".c@x.com"}}, bad: `"a..b@x.com": has two dots in a row before the @; ".c@x.com"`},

@@ -40,6 +40,7 @@ const (
 	optGroup     = "group"
 	optHolders   = "holders"
 	optDays      = "days"
+	optAt        = "at"
 )
 
 // Discord's limits on option values (https://discord.com/developers/docs/interactions/application-commands#application-command-object-application-command-option-structure).
@@ -59,6 +60,10 @@ func applicationCommands(lang string) []*discordgo.ApplicationCommand {
 	users := &discordgo.ApplicationCommandOption{
 		Type: discordgo.ApplicationCommandOptionString, Name: optUsers, MaxLength: maxOptionLength,
 		Description: "discord.describe.option.users",
+	}
+	at := &discordgo.ApplicationCommandOption{
+		Type: discordgo.ApplicationCommandOptionString, Name: optAt, MaxLength: 40,
+		Description: "discord.describe.option.at",
 	}
 	group := &discordgo.ApplicationCommandOption{
 		Type: discordgo.ApplicationCommandOptionString, Name: optGroup, MaxLength: 256,
@@ -91,12 +96,12 @@ func applicationCommands(lang string) []*discordgo.ApplicationCommand {
 				}, group, {
 					Type: discordgo.ApplicationCommandOptionBoolean, Name: optHolders,
 					Description: "discord.describe.option.holders",
-				}, reason, dryRun},
+				}, reason, at, dryRun},
 			},
 			{
 				Type: discordgo.ApplicationCommandOptionSubCommand, Name: subAll,
 				Description: "discord.describe.all",
-				Options:     []*discordgo.ApplicationCommandOption{users, group, reason, dryRun},
+				Options:     []*discordgo.ApplicationCommandOption{users, group, reason, at, dryRun},
 			},
 			{
 				Type: discordgo.ApplicationCommandOptionSubCommand, Name: subInactive,
@@ -107,7 +112,7 @@ func applicationCommands(lang string) []*discordgo.ApplicationCommand {
 				}, {
 					Type: discordgo.ApplicationCommandOptionString, Name: optProduct, Required: true, Autocomplete: true, MaxLength: 100,
 					Description: "discord.describe.option.product",
-				}, reason, dryRun},
+				}, reason, at, dryRun},
 			},
 			{
 				Type: discordgo.ApplicationCommandOptionSubCommand, Name: subLeaver,
@@ -115,7 +120,7 @@ func applicationCommands(lang string) []*discordgo.ApplicationCommand {
 				Options: []*discordgo.ApplicationCommandOption{{
 					Type: discordgo.ApplicationCommandOptionString, Name: optUser, Required: true, MaxLength: 256,
 					Description: "discord.describe.option.user",
-				}, reason, dryRun},
+				}, reason, at, dryRun},
 			},
 			{
 				Type: discordgo.ApplicationCommandOptionSubCommand, Name: subShow,

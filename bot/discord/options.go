@@ -80,6 +80,7 @@ func args(inv invocation, lang string) (bot.Args, error) {
 		a.RequestID = strings.TrimSpace(inv.strings[optRequestID])
 	case subLeaver:
 		a.Users = []string{strings.TrimSpace(inv.strings[optUser])}
+		a.At = strings.TrimSpace(inv.strings[optAt])
 		a.Reason = inv.strings[optReason]
 		a.DryRun = inv.bools[optDryRun]
 	case subInactive:
@@ -88,6 +89,7 @@ func args(inv invocation, lang string) (bot.Args, error) {
 			return bot.Args{}, refusal(locale.For(lang).T("discord.refusal.days"))
 		}
 		a.Days = int(d)
+		a.At = strings.TrimSpace(inv.strings[optAt])
 		if p := strings.TrimSpace(inv.strings[optProduct]); p != "" {
 			a.Products = []string{p}
 		}
@@ -96,6 +98,7 @@ func args(inv invocation, lang string) (bot.Args, error) {
 	case subRemove, subAll:
 		a.Users = splitUsers(inv.strings[optUsers])
 		a.Group = strings.TrimSpace(inv.strings[optGroup])
+		a.At = strings.TrimSpace(inv.strings[optAt])
 		a.Holders = inv.sub == subRemove && inv.bools[optHolders]
 		if len(a.Users) == 0 && a.Group == "" && !a.Holders {
 			// Nothing names anyone (the users may be only spaces and commas).

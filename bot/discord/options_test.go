@@ -40,6 +40,8 @@ func TestArgs(t *testing.T) {
 		{"inactive for half a day", invocation{sub: subInactive, strings: map[string]string{optProduct: "E3"}, numbers: map[string]float64{optDays: 2.5}}, bot.Args{}, "whole number of days"},
 		{"a leaver", invocation{sub: subLeaver, strings: map[string]string{optUser: " alex@contoso.com ", optReason: "left"}},
 			bot.Args{Verb: "leaver", Users: []string{"alex@contoso.com"}, Reason: "left"}, ""},
+		{"a leaver at a date", invocation{sub: subLeaver, strings: map[string]string{optUser: "alex@contoso.com", optAt: " 2026-12-04 18:00 "}},
+			bot.Args{Verb: "leaver", Users: []string{"alex@contoso.com"}, At: "2026-12-04 18:00"}, ""},
 		{"no users", invocation{sub: subRemove, strings: map[string]string{optUsers: " , "}}, bot.Args{}, "at least one user"},
 		{"unknown sub-command", invocation{sub: "drop"}, bot.Args{}, "not a sub-command"},
 	}
