@@ -162,6 +162,9 @@ type Jobs struct {
 	// another worker reads the user again and finishes it; keep it above twice the Graph
 	// timeout.
 	ClaimStaleAfter time.Duration `yaml:"claimStaleAfter"`
+	// Sweep is how often each replica looks for requests whose deadline has come (expiry,
+	// a scheduled request's time, a delivery to try again).
+	Sweep time.Duration `yaml:"sweep"`
 	// InFlight and MaxInFlight: batches of 20 users a job starts with, and grows to while
 	// Graph doesn't throttle.
 	InFlight    int `yaml:"inFlight"`
@@ -283,7 +286,7 @@ func Default() Config {
 		Slack:           Slack{APIURL: "https://slack.com/api/"},
 		ShutdownTimeout: 25 * time.Second,
 		Limits:          Limits{UserRequests: 30, WorkspaceRequests: 300, Window: 10 * time.Minute, UserDryRuns: 100, WorkspaceDryRuns: 1000},
-		Jobs:            Jobs{Workers: 2, Idle: 30 * time.Second, ClaimStaleAfter: 2 * time.Minute, InFlight: 4, MaxInFlight: 16},
+		Jobs:            Jobs{Workers: 2, Sweep: 30 * time.Second, Idle: 30 * time.Second, ClaimStaleAfter: 2 * time.Minute, InFlight: 4, MaxInFlight: 16},
 		SignIn:          SignIn{Identity: "entra", ApprovalMaxAge: 8 * time.Hour},
 	}
 }
@@ -368,6 +371,7 @@ func Load(getenv func(string) string) (Config, error) {
 	str(&c.Slack.ApprovalChannel, "LICENSEBOT_APPROVAL_CHANNEL")
 	dur(&c.ShutdownTimeout, "LICENSEBOT_SHUTDOWN_TIMEOUT")
 	dur(&c.Jobs.Idle, "LICENSEBOT_JOB_IDLE")
+	dur(&c.Jobs.Sweep, "LICENSEBOT_SWEEP_INTERVAL")
 	dur(&c.Redis.AuditRetention, "LICENSEBOT_AUDIT_RETENTION")
 	dur(&c.Limits.Window, "LICENSEBOT_LIMIT_WINDOW")
 	dur(&c.Jobs.ClaimStaleAfter, "LICENSEBOT_CLAIM_STALE_AFTER")

@@ -132,7 +132,7 @@ func runServe(ctx context.Context, getenv func(string) string, now func() time.T
 	chat.run(socketCtx, &wg, errc, nil)
 
 	// Every replica sweeps; each expired request is claimed by one of them.
-	wg.Go(func() { svc.RunSweeper(socketCtx, 30*time.Second) })
+	wg.Go(func() { svc.RunSweeper(socketCtx, cfg.Jobs.Sweep) })
 	// Unused seats before a subscription's next state: each replica looks every 6 hours;
 	// each reminder goes out once.
 	wg.Go(func() { svc.RunSeatReminders(socketCtx, 6*time.Hour) })

@@ -52,6 +52,7 @@ type slackWorld struct {
 	redis  *storetest.Server
 	// now is the program's clock: requests are signed on it.
 	now func() time.Time
+	env map[string]string
 }
 
 func startServe(t testing.TB, extraEnv map[string]string, tenantOpts ...graphtest.Option) *slackWorld {
@@ -97,13 +98,24 @@ func startServeAt(t testing.TB, now func() time.Time, extraEnv map[string]string
 	for k, v := range extraEnv {
 		env[k] = v
 	}
+	w := &slackWorld{t: t, slack: sl, tenant: tenant, redis: redisSrv, now: now, env: env}
+	w.launch()
+	return w
+}
+
+// launch runs licensebot serve in the world (again, after stop: a restart on the same
+// Redis, tenant and Slack).
+func (w *slackWorld) launch() {
+	t := w.t
+	t.Helper()
+	env, now := w.env, w.now
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"licensebot", "serve"}, func(k string) string { return env[k] }, now, nil, stdout, stderr)
 	}()
-	w := &slackWorld{t: t, slack: sl, tenant: tenant, stderr: stderr, redis: redisSrv, now: now}
+	w.stderr, w.base = stderr, ""
 	listening := regexp.MustCompile(`listening on (\S+)`)
 	deadline := time.Now().Add(10 * time.Second)
 	for w.base == "" {
@@ -124,7 +136,7 @@ func startServeAt(t testing.TB, now func() time.Time, extraEnv map[string]string
 	}
 	var once sync.Once
 	var stopErr error
-	w.stop = func() error {
+	stop := func() error {
 		once.Do(func() {
 			cancel()
 			select {
@@ -135,8 +147,8 @@ func startServeAt(t testing.TB, now func() time.Time, extraEnv map[string]string
 		})
 		return stopErr
 	}
-	t.Cleanup(func() { _ = w.stop() })
-	return w
+	w.stop = stop
+	t.Cleanup(func() { _ = stop() })
 }
 
 func (w *slackWorld) post(path string, form url.Values, sign func(body []byte) (string, string)) *http.Response {

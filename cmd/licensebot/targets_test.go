@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -314,4 +315,54 @@ func TestServeRemindsOfUnusedSeats(t *testing.T) {
 		}
 		return false
 	}, func() string { return lastBytes(w.stderr.String(), 3000) })
+}
+
+// A removal at a date on Slack, across a restart: approved now, it waits in Redis; the
+// replica that served the approval stops; the next one, at the time, reads the plan again
+// and removes the license, once.
+func TestServeSlackScheduledRemovalSurvivesARestart(t *testing.T) {
+	t.Parallel()
+	var offset atomic.Int64
+	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	w := startServeAt(t, now, map[string]string{"LICENSEBOT_SWEEP_INTERVAL": "100ms"})
+	sl := w.slack
+	ist, _ := time.LoadLocation("Europe/Istanbul")
+	runAt := now().Add(20 * time.Minute).In(ist).Truncate(time.Minute)
+	planCall := sl.WaitResponses(t, w.command("U0ADELE", fmt.Sprintf(`alice@contoso.example --product "Office 365 E3" --at "%s"`, runAt.Format("2006-01-02 15:04"))), 1)[0]
+	if !strings.Contains(string(planCall.Body), "Scheduled: once approved, this runs on") {
+		t.Fatalf("plan %.600s", planCall.Body)
+	}
+	id := buttonValue(t, planCall.Blocks(), "confirm")
+	sl.WaitResponses(t, w.click("U0ADELE", "confirm", id, "C0GENERAL", "1700000000.000001", true, ""), 1)
+	var approvalTS string
+	waitFor(t, "the approval request", func() bool {
+		for _, m := range sl.SortedMessages(approvalChannel) {
+			if strings.Contains(string(m.Blocks), id) {
+				approvalTS = m.TS
+				return true
+			}
+		}
+		return false
+	})
+	w.click("U0MEGAN", "approve", id, approvalChannel, approvalTS, false, "")
+	waitFor(t, "the approval message saying when it runs", func() bool {
+		m, ok := sl.Message(approvalChannel, approvalTS)
+		return ok && strings.Contains(string(m.Blocks), "Approved by Megan Bowen; it runs on")
+	})
+	alice, _ := w.tenant.User("alice@contoso.example")
+	time.Sleep(300 * time.Millisecond)
+	if n := w.tenant.Removals(alice.ID, skuOffice365E3); n != 0 {
+		t.Fatalf("removed %d times before its time", n)
+	}
+	if err := w.stop(); err != nil {
+		t.Fatal(err)
+	}
+	offset.Store(int64(21 * time.Minute))
+	w.launch()
+	waitFor(t, "the removal at its time, by the next replica", func() bool { return w.tenant.Removals(alice.ID, skuOffice365E3) == 1 },
+		func() string { return lastBytes(w.stderr.String(), 3000) })
+	time.Sleep(500 * time.Millisecond)
+	if n := w.tenant.Removals(alice.ID, skuOffice365E3); n != 1 {
+		t.Fatalf("removed %d times, want once", n)
+	}
 }
