@@ -19,21 +19,34 @@ import (
 // with User.Read.All) and reads it back: a PATCH Graph accepted but that didn't take is an
 // error, never a success.
 func (c *Client) BlockSignIn(ctx context.Context, userID string) (string, error) {
+	return c.setAccountEnabled(ctx, userID, false)
+}
+
+// EnableSignIn sets accountEnabled back to true and reads it back: the undo of a leaver.
+func (c *Client) EnableSignIn(ctx context.Context, userID string) (string, error) {
+	return c.setAccountEnabled(ctx, userID, true)
+}
+
+func (c *Client) setAccountEnabled(ctx context.Context, userID string, enabled bool) (string, error) {
+	what := "block sign-in of"
+	if enabled {
+		what = "allow sign-in of"
+	}
 	if !isObjectID(userID) {
-		return "", fmt.Errorf("block sign-in of %q: %w", userID, ErrBadUserQuery)
+		return "", fmt.Errorf("%s %q: %w", what, userID, ErrBadUserQuery)
 	}
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	inspect := khttp.NewHeadersInspectionOptions()
 	inspect.InspectResponseHeaders = true
 	body := models.NewUser()
-	disabled := false
-	body.SetAccountEnabled(&disabled)
+	body.SetAccountEnabled(&enabled)
 	rctx, x := request(ctx)
 	if _, err := c.users().ByUserId(userID).Patch(rctx, body, &users.UserItemRequestBuilderPatchRequestConfiguration{
 		Options: []abs.RequestOption{inspect},
 	}); err != nil {
-		return requestIDOf(c.mapError(x, err, opUserLookup)), fmt.Errorf("block sign-in of %s: %w", userID, c.mapError(x, err, opUserLookup))
+		mapped := c.mapError(x, err, opUserLookup)
+		return requestIDOf(mapped), fmt.Errorf("%s %s: %w", what, userID, mapped)
 	}
 	requestID := first(inspect.GetResponseHeaders().Get("request-id"))
 	rctx, x = request(ctx)
@@ -41,10 +54,10 @@ func (c *Client) BlockSignIn(ctx context.Context, userID string) (string, error)
 		QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: []string{"id", "accountEnabled"}},
 	})
 	if err != nil {
-		return requestID, fmt.Errorf("block sign-in of %s: read it back: %w", userID, c.mapError(x, err, opUserLookup))
+		return requestID, fmt.Errorf("%s %s: read it back: %w", what, userID, c.mapError(x, err, opUserLookup))
 	}
-	if u == nil || u.GetAccountEnabled() == nil || *u.GetAccountEnabled() {
-		return requestID, fmt.Errorf("block sign-in of %s: %w", userID, x.unusable(nil, "read back, the account is still enabled"))
+	if u == nil || u.GetAccountEnabled() == nil || *u.GetAccountEnabled() != enabled {
+		return requestID, fmt.Errorf("%s %s: %w", what, userID, x.unusable(nil, "read back, accountEnabled is not %v", enabled))
 	}
 	return requestID, nil
 }

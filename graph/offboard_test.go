@@ -25,6 +25,12 @@ func TestBlockSignInAndRevokeSessions(t *testing.T) {
 	if n := len(srv.Revocations(id)); n != 1 {
 		t.Fatalf("%d revocations", n)
 	}
+	if _, err := c.EnableSignIn(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := srv.User(id); !u.AccountEnabled {
+		t.Fatal("not enabled again")
+	}
 	if _, err := c.BlockSignIn(ctx, "9e1f0000-0000-4000-8000-000000000000"); !errors.Is(err, licensing.ErrUserNotFound) {
 		t.Fatalf("an unknown user: %v", err)
 	}

@@ -90,7 +90,7 @@ func (s *Service) outcomeButtons(l locale.Lang, r *Request) []bot.Button {
 			Yes: l.T("button.retry"), No: l.T("button.back"),
 		}})
 	}
-	if r.Kind == KindRemove && s.Restorer != nil && r.UndoneBy == "" && countOutcome(r.Results, OutcomeRemoved) > 0 {
+	if (r.Kind == KindRemove || r.Kind == KindLeaver) && s.Restorer != nil && r.UndoneBy == "" && countOutcome(r.Results, OutcomeRemoved) > 0 {
 		out = append(out, bot.Button{Label: l.T("button.undo"), Action: ActionUndo, Value: r.ID})
 	}
 	return out

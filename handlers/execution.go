@@ -61,6 +61,9 @@ func (s *Service) execute(ctx context.Context, id, worker string, attempt int, c
 	}
 
 	var steps []Result
+	if r.Kind == KindUndo && r.Round == 0 {
+		steps = s.reenable(ctx, r)
+	}
 	if r.Kind == KindLeaver && r.Round == 0 {
 		var ok bool
 		if steps, ok = s.offboard(ctx, r); !ok {
@@ -273,7 +276,7 @@ func finalState(results []Result) State {
 	changed, failed := 0, 0
 	for _, r := range results {
 		switch r.Outcome {
-		case OutcomeRemoved, OutcomeRestored, OutcomeBlocked, OutcomeRevoked:
+		case OutcomeRemoved, OutcomeRestored, OutcomeBlocked, OutcomeRevoked, OutcomeUnblocked:
 			changed++
 		case OutcomeFailed:
 			failed++

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/licensebot/licensebot/licensing"
 )
@@ -16,7 +17,8 @@ import (
 // it: licenses are never removed from an account that can still sign in. The steps are
 // recorded in the job's ledger, so a worker that takes the job over does not repeat them.
 // The plan warns when the mailbox is still a user mailbox (mailboxWarning); --at schedules
-// it like any request (schedule.go). Not built yet: an undo that enables sign-in again.
+// it like any request (schedule.go); its undo gives the licenses back and allows sign-in
+// again (reenable).
 
 // MailboxReader says what kind of mailbox a user has (mailboxSettings' userPurpose: "user",
 // "shared", …; "none" without one).
@@ -55,12 +57,16 @@ func (s *Service) mailboxWarning(ctx context.Context, p *licensing.Plan, notices
 type Offboarder interface {
 	BlockSignIn(ctx context.Context, userID string) (requestID string, err error)
 	RevokeSessions(ctx context.Context, userID string) (requestID string, err error)
+	// EnableSignIn allows sign-in again: the undo of a leaver.
+	EnableSignIn(ctx context.Context, userID string) (requestID string, err error)
 }
 
 // The outcomes of a leaver's steps.
 const (
 	OutcomeBlocked Outcome = "blocked" // sign-in blocked, read back
 	OutcomeRevoked Outcome = "revoked" // every session revoked
+	// OutcomeUnblocked: an undo of a leaver allowed sign-in again, read back.
+	OutcomeUnblocked Outcome = "unblocked"
 )
 
 // leaverSteps is the unit key the steps' results are merged under.
@@ -143,4 +149,38 @@ func (s *Service) leaverTarget(p licensing.Plan) error {
 		return refuse(noSuchLeaver{query: p.Users[0].Query})
 	}
 	return nil
+}
+
+// reenable allows sign-in again for the users whose sign-in an undone leaver blocked, once
+// (the ledger's "step-enable"); a failure is reported and the licenses are given back anyway.
+func (s *Service) reenable(ctx context.Context, r *Request) []Result {
+	o, ok := s.Directory.(Offboarder)
+	if !ok || len(r.EnableSignIn) == 0 {
+		return nil
+	}
+	recorded, _ := s.Ledger.Results(ctx, r.ID)
+	if prior, err := decodeResults(recorded["step-enable"]); err == nil && len(prior) > 0 {
+		return prior
+	}
+	var out []Result
+	for _, ur := range r.Restores {
+		if !slices.Contains(r.EnableSignIn, ur.UserID) {
+			continue
+		}
+		res := Result{UserID: ur.UserID, UPN: ur.UPN, Outcome: OutcomeUnblocked, At: s.Now()}
+		callCtx, cancel := settling(ctx)
+		id, err := o.EnableSignIn(callCtx, ur.UserID)
+		cancel()
+		res.GraphID = id
+		if err != nil {
+			res.Outcome, res.Reason = OutcomeFailed, err.Error()
+			res.because("result.leaver_step_failed")
+		}
+		s.audit(ctx, r, string(OutcomeUnblocked), Person{}, map[string]string{"user": res.UPN, "graph_request_id": id, "ok": fmt.Sprint(err == nil), "reason": res.Reason})
+		out = append(out, res)
+	}
+	if raw, err := json.Marshal(out); err == nil {
+		_, _ = s.Ledger.Record(ctx, r.ID, "step-enable", raw)
+	}
+	return out
 }

@@ -18,6 +18,7 @@ type offboardingDirectory struct {
 	mu               sync.Mutex
 	blockErr         error
 	blocked, revoked []string
+	enabled          []string
 }
 
 func (o *offboardingDirectory) BlockSignIn(_ context.Context, id string) (string, error) {
@@ -28,6 +29,13 @@ func (o *offboardingDirectory) BlockSignIn(_ context.Context, id string) (string
 	}
 	o.blocked = append(o.blocked, id)
 	return "req-block", nil
+}
+
+func (o *offboardingDirectory) EnableSignIn(_ context.Context, id string) (string, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.enabled = append(o.enabled, id)
+	return "req-enable", nil
 }
 
 func (o *offboardingDirectory) RevokeSessions(_ context.Context, id string) (string, error) {
@@ -41,7 +49,7 @@ func leaverWorld(t *testing.T, dir *offboardingDirectory) (*Service, *fakeNotifi
 	t.Helper()
 	out, audit := &fakeNotifier{}, &memAudit{}
 	var ids atomic.Int64
-	svc, err := New(Deps{Directory: dir, Remover: dir, Requests: newMemRequests(), Notifier: out, Audit: audit,
+	svc, err := New(Deps{Directory: dir, Remover: dir, Restorer: dir, Requests: newMemRequests(), Notifier: out, Audit: audit,
 		NewID: func() (string, error) { return fmt.Sprintf("req%016d", ids.Add(1)), nil },
 		Now:   (&clock{now: time.Date(2026, 11, 29, 9, 30, 0, 0, time.UTC)}).Now},
 		Options{Approvers: []string{"megan@contoso.example"}})
@@ -112,5 +120,45 @@ func TestALeaverWithoutDirectLicensesIsStillBlocked(t *testing.T) {
 	approveLeaver(t, svc, out, "carol@contoso.example")
 	if len(dir.blocked) != 1 || len(dir.revoked) != 1 || dir.removalCount() != 0 {
 		t.Fatalf("blocked %v revoked %v, %d removals", dir.blocked, dir.revoked, dir.removalCount())
+	}
+}
+
+// Undoing a leaver gives the licenses back and allows sign-in again.
+func TestUndoingALeaverAllowsSignInAgain(t *testing.T) {
+	t.Parallel()
+	dir := &offboardingDirectory{fakeDirectory: newFakeDirectory()}
+	svc, out, _ := leaverWorld(t, dir)
+	approveLeaver(t, svc, out, "bob@contoso.example")
+	var id string
+	for _, p := range out.all() {
+		for _, b := range p.Msg.Buttons {
+			if b.Action == ActionUndo {
+				id = b.Value
+			}
+		}
+	}
+	if id == "" {
+		t.Fatal("no [Undo] on a leaver's outcome")
+	}
+	ctx := context.Background()
+	plan := svc.HandleCommand(ctx, bot.Command{Actor: actor("adele"), Text: "undo " + id}).Message
+	mustContain(t, plan, "Sign-in will be allowed again for bob@contoso.example")
+	svc.HandleClick(ctx, bot.Click{Actor: actor("adele"), Action: ActionConfirm, Value: button(t, plan, ActionConfirm).Value})
+	var approval posted
+	for _, p := range out.all() {
+		if p.To.Approvers && strings.Contains(text(p.Msg), "give back") || p.To.Approvers && len(p.Msg.Buttons) > 0 {
+			approval = p
+		}
+	}
+	svc.HandleClick(ctx, bot.Click{Actor: actor("megan"), Action: ActionApprove, Value: button(t, approval.Msg, ActionApprove).Value, Message: approval.Ref})
+	if len(dir.enabled) != 1 || dir.enabled[0] != "u-bob" {
+		t.Fatalf("sign-in allowed again for %v", dir.enabled)
+	}
+	said := false
+	for _, p := range out.all() {
+		said = said || strings.Contains(text(p.Msg), "sign-in allowed again")
+	}
+	if !said {
+		t.Fatal("the undo's outcome doesn't say sign-in is allowed again")
 	}
 }

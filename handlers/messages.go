@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -400,6 +401,8 @@ func outcomeMessage(l locale.Lang, r *Request, notices map[string][]licensing.No
 				lines = append(lines, l.T("leaver.blocked"))
 			case OutcomeRevoked:
 				lines = append(lines, l.T("leaver.revoked"))
+			case OutcomeUnblocked:
+				lines = append(lines, l.T("leaver.unblocked"))
 			case OutcomeSkipped:
 				why := res.why(l)
 				if it, ok := skipped[res.SKUID]; ok && res.Why == "" {
@@ -448,7 +451,7 @@ func outcomeMessage(l locale.Lang, r *Request, notices map[string][]licensing.No
 	if failed := failedCount(r.Results); failed > 0 {
 		m.Warnings = append(m.Warnings, l.T("outcome.retry", "Removals", l.T("count.removals", "Count", failed)))
 	}
-	if countOutcome(r.Results, OutcomeRemoved) > 0 && r.Kind == KindRemove {
+	if countOutcome(r.Results, OutcomeRemoved) > 0 && (r.Kind == KindRemove || r.Kind == KindLeaver) {
 		m.Warnings = append(m.Warnings, l.T("outcome.undo", "ID", r.ID, "Until", l.Date(r.FinishedAt.Add(o.UndoWindow), o.Location)))
 	}
 	m.Footer = l.T("outcome.footer", "ID", r.ID, "Approvers", approverNames(l, r), "Finished", l.Time(r.FinishedAt, o.Location))
@@ -517,6 +520,15 @@ func undoPlanMessage(l locale.Lang, u, orig *Request, warnings []string, o Optio
 	licenses := l.T("count.licenses", "Count", restoreCount(u))
 	m := bot.Message{Text: l.T("undo.plan.text", "ID", orig.ID, "Licenses", licenses, "Users", l.T("count.users", "Count", restoreUsers(u)))}
 	m.Sections = restoreSections(l, u)
+	if len(u.EnableSignIn) > 0 {
+		var names []string
+		for _, ur := range u.Restores {
+			if slices.Contains(u.EnableSignIn, ur.UserID) {
+				names = append(names, ur.UPN)
+			}
+		}
+		m.Text += "\n" + l.T("leaver.undo_signin", "Users", l.And(names))
+	}
 	m.Warnings = append(m.Warnings, warnings...)
 	m.Warnings = append(m.Warnings, l.T("undo.plan.data",
 		"Removed", l.Time(orig.FinishedAt, o.Location), "Until", l.Date(orig.FinishedAt.Add(o.UndoWindow), o.Location)))
@@ -588,6 +600,8 @@ func undoOutcomeMessage(l locale.Lang, r *Request, o Options) bot.Message {
 			switch res.Outcome {
 			case OutcomeRestored:
 				lines = append(lines, l.T("undo.outcome.restored", "Product", res.Product))
+			case OutcomeUnblocked:
+				lines = append(lines, l.T("leaver.unblocked"))
 			case OutcomeFailed:
 				lines = append(lines, l.T("undo.outcome.failed", "Product", res.Product, "Why", res.why(l)))
 			}

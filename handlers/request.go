@@ -173,6 +173,8 @@ type Request struct {
 	// Undelivered are the deliveries given up because delivering them panicked (a bug):
 	// they are not tried again; status shows the outcome.
 	Undelivered []string `json:"undelivered,omitempty"`
+	// EnableSignIn are, for an undo of a leaver, the users whose sign-in it allows again.
+	EnableSignIn []string `json:"enableSignIn,omitempty"`
 	// RunAt, when set, is when an approved request runs (--at); Reminded says its requester
 	// was reminded of it.
 	RunAt    time.Time `json:"runAt,omitempty"`

@@ -53,6 +53,14 @@ func (s *Service) undo(ctx context.Context, cmd bot.Command, caller Person, id s
 	}
 	u := &Request{Kind: KindUndo, UndoOf: id, Requester: caller, Command: cmd.Text, Policy: s.opts.UndoPolicy,
 		Restores: restoresFor(orig, snaps)}
+	if orig.Kind == KindLeaver {
+		// The leaver's sign-in comes back with the licenses.
+		for _, res := range orig.Results {
+			if res.Outcome == OutcomeBlocked {
+				u.EnableSignIn = append(u.EnableSignIn, res.UserID)
+			}
+		}
+	}
 	if u.Policy == PolicyManager {
 		var users []licensing.User
 		for _, ur := range u.Restores {
