@@ -209,6 +209,12 @@ func doctorFeatures(ctx context.Context, r *doctorReport, client *graph.Client, 
 	if granted("User.Read.All") {
 		r.pass("Feature --holders (a product's holders): allowed")
 	}
+	if granted("User.EnableDisableAccount.All") && granted("User.RevokeSessions.All") {
+		r.pass("Feature leaver (block sign-in, sign out, unlicense): allowed")
+	} else {
+		r.unchecked("Feature leaver (block sign-in, sign out, unlicense)", "the app may not block sign-in or revoke sessions",
+			"grant User.EnableDisableAccount.All and User.RevokeSessions.All (application) and admin consent")
+	}
 	const what = "Feature inactive (users who haven't signed in)"
 	switch err := client.SignInActivityReadable(ctx); {
 	case err == nil:

@@ -132,6 +132,7 @@ func TestDoctor(t *testing.T) {
 			"✓ Slack bot token: signed in as @licensebot", "✓ Slack scopes", "✓ Slack approval channel #c0approvals (C0APPROVALS): the bot is a member",
 			"✓ Slack approver user group S0ADMINS: 1 member",
 			"✓ Feature --group (a group's users): allowed", "✓ Feature --holders (a product's holders): allowed",
+			"✓ Feature leaver (block sign-in, sign out, unlicense): allowed",
 			"✓ Feature inactive (users who haven't signed in): allowed (sign-in activity readable)",
 		}}},
 		{name: "a good setup in Socket Mode opens no connection but checks the app token", setup: doctorSetup{
