@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -26,6 +27,9 @@ type Expansion struct {
 	ID, Name string
 	UserIDs  []string
 	LeftOut  int
+	// Via says where inactivity was read: "" (sign-in activity) or "report" (the Microsoft
+	// 365 activity report, for a tenant without Entra ID P1).
+	Via string
 }
 
 // GroupUsers finds a group by object id or by display name (exactly one group must have
@@ -212,15 +216,40 @@ func (c *Client) ProductHolders(ctx context.Context, skuID string) (Expansion, e
 // before cutoff: GET /users?$filter=assignedLicenses/any(x:x/skuId eq …)&$select=…,
 // signInActivity, per product. Reading signInActivity needs Microsoft Entra ID P1 or P2 and
 // AuditLog.Read.All (user resource, signInActivity property); a tenant without P1 answers 403
-// Authentication_RequestFromNonPremiumTenantOrB2CTenant, returned as licensing.ErrNoPremium.
+// Authentication_RequestFromNonPremiumTenantOrB2CTenant, and then Microsoft 365's activity
+// report is read instead (activityReport; Via "report"); when it can't be either, the error
+// wraps licensing.ErrNoPremium (and licensing.ErrConcealedReport when names are concealed).
 // Accounts created after cutoff, or given one of the products after it (the direct
 // assignment's lastUpdatedDateTime), are counted in LeftOut, not listed: they haven't had
 // the whole window to sign in.
 func (c *Client) InactiveUsers(ctx context.Context, skuIDs []string, cutoff time.Time) (Expansion, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
+	e, err := c.inactive(ctx, skuIDs, cutoff, nil)
+	if !errors.Is(err, licensing.ErrNoPremium) {
+		return e, err
+	}
+	// Without Entra ID P1: Microsoft 365's activity report (Reports.Read.All), whose dates
+	// are days, not sign-ins, and cover the last 180 days.
+	last, rerr := c.activityReport(ctx)
+	if rerr != nil {
+		return Expansion{}, fmt.Errorf("%w; and %w", err, rerr)
+	}
+	e, err = c.inactive(ctx, skuIDs, cutoff, last)
+	e.Via = "report"
+	return e, err
+}
+
+// inactive lists the direct holders of the products and keeps those inactive since cutoff:
+// by signInActivity, or, with report (last activity by lower-case UPN), by the report; a
+// holder the report doesn't list is left out (nothing is known of them).
+func (c *Client) inactive(ctx context.Context, skuIDs []string, cutoff time.Time, report map[string]time.Time) (Expansion, error) {
 	var out Expansion
 	seen := map[string]bool{}
+	fields := []string{"id", "userPrincipalName", "createdDateTime", "licenseAssignmentStates"}
+	if report == nil {
+		fields = append(fields, "signInActivity")
+	}
 	for _, skuID := range skuIDs {
 		sku := strings.ToLower(strings.TrimSpace(skuID))
 		if !isObjectID(sku) {
@@ -237,8 +266,7 @@ func (c *Client) InactiveUsers(ctx context.Context, skuIDs []string, cutoff time
 			)
 			if next == "" {
 				page, err = c.users().Get(rctx, &users.UsersRequestBuilderGetRequestConfiguration{
-					QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Filter: &filter, Top: &top,
-						Select: []string{"id", "userPrincipalName", "createdDateTime", "signInActivity", "licenseAssignmentStates"}},
+					QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Filter: &filter, Top: &top, Select: fields},
 				})
 			} else {
 				page, err = c.users().WithUrl(next).Get(rctx, nil)
@@ -277,7 +305,16 @@ func (c *Client) InactiveUsers(ctx context.Context, skuIDs []string, cutoff time
 					continue
 				}
 				var last *time.Time
-				if a := u.GetSignInActivity(); a != nil {
+				if report != nil {
+					t, listed := report[strings.ToLower(deref(u.GetUserPrincipalName()))]
+					if !listed {
+						out.LeftOut++
+						continue
+					}
+					if !t.IsZero() {
+						last = &t
+					}
+				} else if a := u.GetSignInActivity(); a != nil {
 					last = a.GetLastSuccessfulSignInDateTime()
 				}
 				if last == nil || last.Before(cutoff) {

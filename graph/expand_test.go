@@ -105,9 +105,18 @@ func TestInactiveUsers(t *testing.T) {
 		t.Fatalf("inactive %v (left out %d), want %v and 2 left out", got, e.LeftOut, want)
 	}
 
-	noP1, _ := newTenant(t, tenant, graphtest.WithoutPremium())
-	if _, err := noP1.InactiveUsers(context.Background(), []string{skuPBI}, start.AddDate(0, 0, -90)); !errors.Is(err, licensing.ErrNoPremium) {
+	// Without Entra ID P1: the Microsoft 365 activity report says the same of them.
+	noP1, _ := newTenant(t, tenant, graphtest.WithoutPremium(), graphtest.WithClock(func() time.Time { return start }))
+	r, err := noP1.InactiveUsers(context.Background(), []string{skuPBI}, start.AddDate(0, 0, -90))
+	if err != nil {
 		t.Fatalf("a tenant without P1: %v", err)
+	}
+	if got := slices.Sorted(slices.Values(r.UserIDs)); !slices.Equal(got, want) || r.Via != "report" || r.LeftOut != 2 {
+		t.Fatalf("by the report: %v via %q (left out %d), want %v", got, r.Via, r.LeftOut, want)
+	}
+	concealed, _ := newTenant(t, tenant, graphtest.WithoutPremium(), graphtest.WithConcealedReports())
+	if _, err := concealed.InactiveUsers(context.Background(), []string{skuPBI}, start.AddDate(0, 0, -90)); !errors.Is(err, licensing.ErrConcealedReport) {
+		t.Fatalf("concealed names: %v", err)
 	}
 }
 

@@ -78,6 +78,9 @@ func RequiredPermissions() []Permission {
 			For: "warn when a leaver's mailbox isn't shared yet (/unassign leaver)"},
 		{Name: "AuditLog.Read.All", Calls: []string{"GET /users?$select=signInActivity"}, Optional: true,
 			For: "find inactive users (/unassign inactive; the tenant needs Microsoft Entra ID P1 or P2 too)"},
+		// reportRoot: getOffice365ActiveUserDetail lists Reports.Read.All for applications.
+		{Name: "Reports.Read.All", Calls: []string{"GET /reports/getOffice365ActiveUserDetail(period='D180')"}, Optional: true,
+			For: "find inactive users without Entra ID P1, from Microsoft 365's activity report (/unassign inactive)"},
 	}
 }
 

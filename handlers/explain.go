@@ -88,6 +88,8 @@ func refusalWords(l locale.Lang, why refusalReason) (string, []string) {
 		return l.T("source.no_group", "Name", r.name), nil
 	case noSignInActivity:
 		return l.T("source.no_premium"), nil
+	case concealedReport:
+		return l.T("source.concealed_report"), nil
 	case badSchedule:
 		if r.unreadable {
 			return l.T("schedule.unreadable", "At", strconv.Quote(r.at)), nil

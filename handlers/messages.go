@@ -634,7 +634,11 @@ func sourceLine(l locale.Lang, src *licensing.Source) string {
 	}
 	users := l.T("count.users", "Count", src.Users)
 	if src.Kind == licensing.SourceInactive {
-		line := l.T("source.inactive", "Product", src.Name, "Days", l.Number(src.Days), "Users", users)
+		id := "source.inactive"
+		if src.Via == "report" {
+			id = "source.inactive_report"
+		}
+		line := l.T(id, "Product", src.Name, "Days", l.Number(src.Days), "Users", users)
 		if src.LeftOut > 0 {
 			line += " " + l.T("source.inactive_recent", "Users", l.T("count.users", "Count", src.LeftOut))
 		}

@@ -103,8 +103,11 @@ type (
 type (
 	// expansionUnavailable: the directory can't list groups or holders.
 	expansionUnavailable struct{ isReason }
-	// noSignInActivity: the tenant has no Entra ID P1, so sign-in activity can't be read.
+	// noSignInActivity: the tenant has no Entra ID P1, so sign-in activity can't be read, and
+	// the activity report couldn't be read either.
 	noSignInActivity struct{ isReason }
+	// concealedReport: the activity report hides users' names.
+	concealedReport struct{ isReason }
 	// badSchedule: --at is unreadable, or not between five minutes from now and latest.
 	badSchedule struct {
 		isReason

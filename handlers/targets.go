@@ -26,7 +26,9 @@ type Expander interface {
 	ProductHolders(ctx context.Context, skuID string) (licensing.Source, []string, error)
 	// InactiveUsers lists the direct holders of the products whose last successful sign-in
 	// is before cutoff (or who never signed in); those created or licensed after it are
-	// counted in LeftOut. Errors wrap licensing.ErrNoPremium without Entra ID P1.
+	// counted in LeftOut. Without Entra ID P1 it reads Microsoft 365's activity report
+	// instead (Source.Via "report"); errors wrap licensing.ErrNoPremium when neither can be
+	// read, licensing.ErrConcealedReport when the report hides names.
 	InactiveUsers(ctx context.Context, skuIDs []string, cutoff time.Time) (licensing.Source, []string, error)
 }
 
@@ -46,12 +48,15 @@ func (s *Service) expand(ctx context.Context, c Command, sel licensing.Selection
 		cutoff := s.Now().AddDate(0, 0, -c.Inactive)
 		src, ids, err = x.InactiveUsers(ctx, sel.SKUIDs, cutoff)
 		switch {
+		case errors.Is(err, licensing.ErrConcealedReport):
+			return nil, nil, refuse(concealedReport{})
 		case errors.Is(err, licensing.ErrNoPremium):
 			return nil, nil, refuse(noSignInActivity{})
 		case err != nil:
 			return nil, nil, fmt.Errorf("list the inactive holders: %w", err)
 		}
-		src.Kind, src.Days = licensing.SourceInactive, c.Inactive
+		via := src.Via
+		src.Kind, src.Days, src.Via = licensing.SourceInactive, c.Inactive, via
 		var names []string
 		for _, sku := range sel.SKUIDs {
 			names = append(names, s.Catalogue.DisplayName(sku, partNumberOf(products, sku)))

@@ -25,6 +25,9 @@ var (
 	// ErrNoPremium: the tenant has no Microsoft Entra ID P1 or P2, so users' sign-in
 	// activity can't be read.
 	ErrNoPremium = errors.New("the tenant has no Microsoft Entra ID P1 or P2 for sign-in activity")
+	// ErrConcealedReport: the tenant's usage reports hide users' names, so they can't be
+	// matched to users.
+	ErrConcealedReport = errors.New("the usage reports conceal users' names")
 	// ErrNoManager: the user has no manager in the directory.
 	ErrNoManager = errors.New("user has no manager")
 	// ErrUnavailable: the directory could not be reached or failed; nothing was changed.

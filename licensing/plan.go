@@ -132,6 +132,9 @@ type Source struct {
 	// organisation listed them (accounts kept unused on purpose).
 	Days     int `json:",omitempty"`
 	Excluded int `json:",omitempty"`
+	// Via is where inactivity was read: "" (Entra sign-in activity) or "report" (Microsoft
+	// 365's activity report, for a tenant without Entra ID P1).
+	Via string `json:",omitempty"`
 }
 
 // Removals is the number of (user, product) removals.

@@ -221,7 +221,7 @@ func doctorFeatures(ctx context.Context, r *doctorReport, client *graph.Client, 
 		r.pass(what + ": allowed (sign-in activity readable)")
 	case errors.Is(err, licensing.ErrNoPremium):
 		r.unchecked(what, "the tenant has no Microsoft Entra ID P1 or P2, so Microsoft Entra shows no sign-in activity",
-			"name the users instead, or license Entra ID P1 (the Microsoft 365 usage report as a fallback is not built)")
+			"inactive falls back to Microsoft 365's activity report: grant Reports.Read.All and turn off concealed names (admin center › Settings › Org settings › Reports), or license Entra ID P1")
 	case errors.Is(err, licensing.ErrForbidden):
 		r.unchecked(what, "the app may not read sign-in activity", "grant AuditLog.Read.All (application) and admin consent")
 	default:

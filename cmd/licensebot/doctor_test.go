@@ -146,7 +146,8 @@ func TestDoctor(t *testing.T) {
 			roles: []string{"Directory.ReadWrite.All"},
 			// Sign-in activity is AuditLog.Read.All's, which no Directory permission covers.
 			mention: []string{"! Microsoft Graph permission AuditLog.Read.All (optional): not granted, so licensebot can't find inactive users",
-				"! Microsoft Graph permission MailboxSettings.Read (optional): not granted"},
+				"! Microsoft Graph permission MailboxSettings.Read (optional): not granted",
+				"! Microsoft Graph permission Reports.Read.All (optional): not granted"},
 		}},
 		{name: "a Graph token the tenant refuses", setup: doctorSetup{
 			env: map[string]string{"GRAPH_ACCESS_TOKEN": graphtest.Token(append(graphtest.BotRoles(), "Mail.Send")...)},

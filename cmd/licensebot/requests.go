@@ -132,7 +132,7 @@ func (g graphDirectory) ProductHolders(ctx context.Context, skuID string) (licen
 
 func (g graphDirectory) InactiveUsers(ctx context.Context, skuIDs []string, cutoff time.Time) (licensing.Source, []string, error) {
 	e, err := g.Client.InactiveUsers(ctx, skuIDs, cutoff)
-	return licensing.Source{LeftOut: e.LeftOut}, e.UserIDs, err
+	return licensing.Source{LeftOut: e.LeftOut, Via: e.Via}, e.UserIDs, err
 }
 
 // graphChanges is the Graph client as handlers' Remover, BatchRemover and Restorer.

@@ -238,15 +238,27 @@ func TestServeSlackRemovesInactiveHolders(t *testing.T) {
 		t.Fatal("the excluded account lost its license")
 	}
 
+	// Without Entra ID P1: Microsoft 365's activity report, and said so; concealed names refused.
 	noP1, err := graphtest.NewServer(tenant, graphtest.WithToken("graph-t0ken"), graphtest.WithoutPremium())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(noP1.Close)
 	w2 := startServe(t, map[string]string{"GRAPH_BASE_URL": noP1.URL})
-	got := string(w2.slack.WaitResponses(t, w2.command("U0ADELE", `inactive 90 --product "Power BI Pro"`), 1)[0].Body)
-	if !strings.Contains(got, "only to tenants with Entra ID P1 or P2") {
-		t.Fatalf("a tenant without P1: %.500s", got)
+	got := string(w2.slack.WaitResponses(t, w2.command("U0ADELE", `inactive 90 --product "Power BI Pro" --dry-run`), 1)[0].Body)
+	// Eleven: the break-glass account too, with no exclusion list here.
+	if !strings.Contains(got, "with no activity for 90 days (Microsoft 365 activity report, the last 180 days: this tenant has no Entra ID P1 for sign-in activity): 11 users.") {
+		t.Fatalf("a tenant without P1: %.600s", got)
+	}
+	concealed, err := graphtest.NewServer(tenant, graphtest.WithToken("graph-t0ken"), graphtest.WithoutPremium(), graphtest.WithConcealedReports())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(concealed.Close)
+	w3 := startServe(t, map[string]string{"GRAPH_BASE_URL": concealed.URL})
+	got = string(w3.slack.WaitResponses(t, w3.command("U0ADELE", `inactive 90 --product "Power BI Pro"`), 1)[0].Body)
+	if !strings.Contains(got, "activity report hides users' names") {
+		t.Fatalf("concealed names: %.500s", got)
 	}
 }
 

@@ -95,6 +95,17 @@ func writeResponse(w http.ResponseWriter, req *request, resp response) {
 		h.Set("request-id", newGUID())
 	}
 	h.Set("client-request-id", req.clientRequestID)
+	if raw, ok := resp.body.(rawBody); ok {
+		// A report download: CSV, as Graph serves usage reports.
+		h.Set("Content-Type", raw.contentType)
+		w.WriteHeader(resp.status)
+		_, _ = w.Write(raw.data)
+		return
+	}
+	if resp.status == http.StatusFound || resp.status == http.StatusNoContent {
+		w.WriteHeader(resp.status)
+		return
+	}
 	h.Set("Content-Type", "application/json")
 	b, err := json.Marshal(resp.body)
 	if err != nil {
@@ -112,4 +123,10 @@ func newGUID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// rawBody is a response body written as it is, with its own Content-Type.
+type rawBody struct {
+	contentType string
+	data        []byte
 }

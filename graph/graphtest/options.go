@@ -17,6 +17,7 @@ type config struct {
 	token            string
 	pageSize         int
 	noPremium        bool
+	concealedReports bool
 	now              func() time.Time
 	worstCase        bool
 	answerFaults     []answerRoute // as given to WithAnswerFault; parsed by newServer
@@ -169,3 +170,7 @@ func WithClock(now func() time.Time) Option { return func(c *config) { c.now = n
 // signInActivity is refused with 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant,
 // as Graph refuses it ("signInActivity … requires a Microsoft Entra ID P1 or P2 license").
 func WithoutPremium() Option { return func(c *config) { c.noPremium = true } }
+
+// WithConcealedReports hides users' names in the usage reports behind hashes, as Microsoft 365
+// does by default ("Display concealed user, group, and site names in all reports").
+func WithConcealedReports() Option { return func(c *config) { c.concealedReports = true } }

@@ -31,6 +31,8 @@ func (s *Server) endpoints() []endpoint {
 		{http.MethodGet, "groups/*", s.getGroup},
 		{http.MethodGet, "groups/*/transitiveMembers", s.listTransitiveMembers},
 		{http.MethodGet, "subscribedSkus", s.listSubscribedSKUs},
+		{http.MethodGet, "reports/download/*", s.reportDownload},
+		{http.MethodGet, "reports/*", s.reports},
 		{http.MethodGet, "directory/subscriptions", s.listSubscriptions},
 	}
 }

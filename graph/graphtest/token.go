@@ -40,7 +40,7 @@ func BotRoles() []string {
 	return []string{
 		"LicenseAssignment.ReadWrite.All", "User.Read.All", "RoleManagement.Read.Directory",
 		"GroupMember.Read.All", "Organization.Read.All", "AuditLog.Read.All",
-		"User.EnableDisableAccount.All", "User.RevokeSessions.All", "MailboxSettings.Read",
+		"User.EnableDisableAccount.All", "User.RevokeSessions.All", "MailboxSettings.Read", "Reports.Read.All",
 	}
 }
 
