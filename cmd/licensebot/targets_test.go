@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/licensebot/licensebot/bot/discord/discordfake"
+	"github.com/licensebot/licensebot/graph"
 	"github.com/licensebot/licensebot/graph/graphtest"
 )
 
@@ -377,4 +379,113 @@ func TestServeSlackScheduledRemovalSurvivesARestart(t *testing.T) {
 	if n := w.tenant.Removals(alice.ID, skuOffice365E3); n != 1 {
 		t.Fatalf("removed %d times, want once", n)
 	}
+}
+
+// A leaver at a date whose licenses change before the time: nothing is done at the time (sign-in
+// not blocked, nothing removed), and the requester is told what changed, to ask again.
+func TestServeSlackScheduledLeaverWhosePlanChangedAsksAgain(t *testing.T) {
+	t.Parallel()
+	var offset atomic.Int64
+	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	w := startServeAt(t, now, map[string]string{"LICENSEBOT_SWEEP_INTERVAL": "100ms"})
+	sl := w.slack
+	ist, _ := time.LoadLocation("Europe/Istanbul")
+	runAt := now().Add(30 * time.Minute).In(ist).Truncate(time.Minute)
+	planCall := sl.WaitResponses(t, w.command("U0ADELE", fmt.Sprintf(`leaver bob@contoso.example --at "%s"`, runAt.Format("2006-01-02 15:04"))), 1)[0]
+	id := buttonValue(t, planCall.Blocks(), "confirm")
+	sl.WaitResponses(t, w.click("U0ADELE", "confirm", id, "C0GENERAL", "1700000000.000001", true, ""), 1)
+	var approvalTS string
+	waitFor(t, "the approval request", func() bool {
+		for _, m := range sl.SortedMessages(approvalChannel) {
+			if strings.Contains(string(m.Blocks), id) {
+				approvalTS = m.TS
+				return true
+			}
+		}
+		return false
+	})
+	w.click("U0MEGAN", "approve", id, approvalChannel, approvalTS, false, "")
+	waitFor(t, "the approval message saying when it runs", func() bool {
+		m, ok := sl.Message(approvalChannel, approvalTS)
+		return ok && strings.Contains(string(m.Blocks), "it runs on")
+	})
+	// Someone takes Power BI Pro off Bob by hand in the meantime.
+	client, err := graph.New(graph.Config{BaseURL: w.tenant.URL, AccessToken: "graph-t0ken", Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, _ := w.tenant.User("bob@contoso.example")
+	const powerBIPro = "f8a1db68-be16-40ed-86d5-cb42ce701560"
+	if _, err := client.RemoveLicenses(context.Background(), bob.ID, []string{powerBIPro}); err != nil {
+		t.Fatal(err)
+	}
+	offset.Store(int64(31 * time.Minute))
+	waitFor(t, "the requester told the plan changed", func() bool {
+		for _, c := range sl.Calls("chat.postMessage") {
+			if strings.Contains(c.Param("text")+blocksText(c.Blocks()), "changed since it was approved, so nothing was done") {
+				return true
+			}
+		}
+		return false
+	}, func() string { return lastBytes(w.stderr.String(), 3000) })
+	if u, _ := w.tenant.User("bob@contoso.example"); !u.AccountEnabled || len(w.tenant.Revocations(bob.ID)) != 0 || w.tenant.Removals(bob.ID, skuOffice365E3) != 0 {
+		t.Fatal("the leaver's steps ran on a changed plan")
+	}
+}
+
+// An inactive sweep on Discord: /unassign inactive days:90 product:"Power BI Pro", approved,
+// removed once each from the idle holders.
+func TestServeDiscordRemovesInactiveHolders(t *testing.T) {
+	t.Parallel()
+	const powerBIPro = "f8a1db68-be16-40ed-86d5-cb42ce701560"
+	tenant := graphtest.SampleTenant()
+	var idle []string
+	for i := range 5 {
+		id := fmt.Sprintf("c2000000-0000-4000-8000-%012d", i)
+		idle = append(idle, id)
+		tenant.Users = append(tenant.Users, graphtest.User{ID: id, DisplayName: fmt.Sprintf("Idle %d", i), UserPrincipalName: fmt.Sprintf("idle%d@contoso.example", i),
+			AccountEnabled: true, UsageLocation: "US", LastSignInDaysAgo: 150, Licenses: []graphtest.License{{SKUID: powerBIPro, DisabledPlans: []string{}}}})
+	}
+	for i := range tenant.SKUs {
+		if tenant.SKUs[i].SKUID == powerBIPro {
+			tenant.SKUs[i].PrepaidUnits += 5
+		}
+	}
+	srv, err := graphtest.NewServer(tenant, graphtest.WithToken("graph-t0ken"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	w := startChatServe(t, map[string]string{"SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": "", "LICENSEBOT_APPROVERS": "", "GRAPH_BASE_URL": srv.URL})
+	token, _, _ := w.command(discordAdele, nil, "inactive", map[string]any{"days": 90, "product": "Power BI Pro"})
+	var plan discordfake.Message
+	waitFor(t, "the plan", func() bool {
+		m, ok := w.fake.Original(token)
+		plan = m
+		return ok && !m.Deferred && len(m.Buttons()) > 0
+	}, func() string { return lastBytes(w.stderr.String(), 3000) })
+	// The five, and the sample's Bob (120 days).
+	if !strings.Contains(messageText(plan), "who haven't signed in for 90 days (Microsoft Entra sign-in activity): 6 users.") {
+		t.Fatalf("plan %.600s", messageText(plan))
+	}
+	w.click(discordAdele, nil, buttonID(t, plan, "confirm"), discordGeneral, plan.ID, true)
+	var approval discordfake.Message
+	waitFor(t, "the approval request", func() bool {
+		for _, m := range w.fake.Messages(discordApproval) {
+			if len(m.Buttons()) > 0 {
+				approval = m
+				return true
+			}
+		}
+		return false
+	})
+	w.click(discordMegan, []string{discordApprover}, buttonID(t, approval, "approve"), discordApproval, approval.ID, false)
+	waitFor(t, "the idle holders' licenses removed once each", func() bool {
+		for _, id := range idle {
+			if srv.Removals(id, powerBIPro) != 1 {
+				return false
+			}
+		}
+		return true
+	}, func() string { return lastBytes(w.stderr.String(), 3000) })
 }
