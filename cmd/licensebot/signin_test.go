@@ -368,17 +368,7 @@ func TestDiscordSignInLinksAndFreshApproval(t *testing.T) {
 		plan = m
 		return ok && !m.Deferred && len(m.Buttons()) > 0
 	})
-	w.click(discordAdele, nil, buttonID(t, plan, "confirm"), discordGeneral, plan.ID, true)
-	var approval discordfake.Message
-	waitFor(t, "the approval request", func() bool {
-		for _, m := range w.fake.Messages(discordApproval) {
-			if len(m.Buttons()) > 0 {
-				approval = m
-				return true
-			}
-		}
-		return false
-	})
+	approval := w.confirmed(t, discordAdele, plan)
 	mtoken, _ := w.click(discordMegan, []string{discordApprover}, buttonID(t, approval, "approve"), discordApproval, approval.ID, false)
 	var step string
 	waitFor(t, "the sign-in step", func() bool {

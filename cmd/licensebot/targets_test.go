@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/licensebot/licensebot/bot/discord/discordfake"
+	"github.com/licensebot/licensebot/bot/slack/slackfake"
 	"github.com/licensebot/licensebot/graph"
 	"github.com/licensebot/licensebot/graph/graphtest"
 )
@@ -145,17 +146,7 @@ func TestServeDiscordRemovesAWholeGroup(t *testing.T) {
 	if !strings.Contains(messageText(plan), "From the group Sales EMEA (members of nested groups too): 500 users.") {
 		t.Fatalf("plan %.500s", messageText(plan))
 	}
-	w.click(discordAdele, nil, buttonID(t, plan, "confirm"), discordGeneral, plan.ID, true)
-	var approval discordfake.Message
-	waitFor(t, "the approval request", func() bool {
-		for _, m := range w.fake.Messages(discordApproval) {
-			if len(m.Buttons()) > 0 {
-				approval = m
-				return true
-			}
-		}
-		return false
-	})
+	approval := w.confirmed(t, discordAdele, plan)
 	w.click(discordMegan, []string{discordApprover}, buttonID(t, approval, "approve"), discordApproval, approval.ID, false)
 	waitFor(t, "500 removals, once each", func() bool {
 		for i := 1; i <= staff; i++ {
@@ -215,18 +206,7 @@ func TestServeSlackRemovesInactiveHolders(t *testing.T) {
 			t.Fatalf("plan lacks %q: %.800s", want, plan)
 		}
 	}
-	id := buttonValue(t, planCall.Blocks(), "confirm")
-	sl.WaitResponses(t, w.click("U0ADELE", "confirm", id, "C0GENERAL", "1700000000.000001", true, ""), 1)
-	var approvalTS string
-	waitFor(t, "the approval request", func() bool {
-		for _, m := range sl.SortedMessages(approvalChannel) {
-			if strings.Contains(string(m.Blocks), id) {
-				approvalTS = m.TS
-				return true
-			}
-		}
-		return false
-	})
+	id, approvalTS := w.confirmed(t, "U0ADELE", planCall)
 	w.click("U0MEGAN", "approve", id, approvalChannel, approvalTS, false, "")
 	waitFor(t, "the inactive holders' licenses removed", func() bool {
 		for _, u := range inactive {
@@ -346,18 +326,7 @@ func TestServeSlackScheduledRemovalSurvivesARestart(t *testing.T) {
 	if !strings.Contains(string(planCall.Body), "Scheduled: once approved, this runs on") {
 		t.Fatalf("plan %.600s", planCall.Body)
 	}
-	id := buttonValue(t, planCall.Blocks(), "confirm")
-	sl.WaitResponses(t, w.click("U0ADELE", "confirm", id, "C0GENERAL", "1700000000.000001", true, ""), 1)
-	var approvalTS string
-	waitFor(t, "the approval request", func() bool {
-		for _, m := range sl.SortedMessages(approvalChannel) {
-			if strings.Contains(string(m.Blocks), id) {
-				approvalTS = m.TS
-				return true
-			}
-		}
-		return false
-	})
+	id, approvalTS := w.confirmed(t, "U0ADELE", planCall)
 	w.click("U0MEGAN", "approve", id, approvalChannel, approvalTS, false, "")
 	waitFor(t, "the approval message saying when it runs", func() bool {
 		m, ok := sl.Message(approvalChannel, approvalTS)
@@ -392,18 +361,7 @@ func TestServeSlackScheduledLeaverWhosePlanChangedAsksAgain(t *testing.T) {
 	ist, _ := time.LoadLocation("Europe/Istanbul")
 	runAt := now().Add(30 * time.Minute).In(ist).Truncate(time.Minute)
 	planCall := sl.WaitResponses(t, w.command("U0ADELE", fmt.Sprintf(`leaver bob@contoso.example --at "%s"`, runAt.Format("2006-01-02 15:04"))), 1)[0]
-	id := buttonValue(t, planCall.Blocks(), "confirm")
-	sl.WaitResponses(t, w.click("U0ADELE", "confirm", id, "C0GENERAL", "1700000000.000001", true, ""), 1)
-	var approvalTS string
-	waitFor(t, "the approval request", func() bool {
-		for _, m := range sl.SortedMessages(approvalChannel) {
-			if strings.Contains(string(m.Blocks), id) {
-				approvalTS = m.TS
-				return true
-			}
-		}
-		return false
-	})
+	id, approvalTS := w.confirmed(t, "U0ADELE", planCall)
 	w.click("U0MEGAN", "approve", id, approvalChannel, approvalTS, false, "")
 	waitFor(t, "the approval message saying when it runs", func() bool {
 		m, ok := sl.Message(approvalChannel, approvalTS)
@@ -468,7 +426,41 @@ func TestServeDiscordRemovesInactiveHolders(t *testing.T) {
 	if !strings.Contains(messageText(plan), "who haven't signed in for 90 days (Microsoft Entra sign-in activity): 6 users.") {
 		t.Fatalf("plan %.600s", messageText(plan))
 	}
-	w.click(discordAdele, nil, buttonID(t, plan, "confirm"), discordGeneral, plan.ID, true)
+	approval := w.confirmed(t, discordAdele, plan)
+	w.click(discordMegan, []string{discordApprover}, buttonID(t, approval, "approve"), discordApproval, approval.ID, false)
+	waitFor(t, "the idle holders' licenses removed once each", func() bool {
+		for _, id := range idle {
+			if srv.Removals(id, powerBIPro) != 1 {
+				return false
+			}
+		}
+		return true
+	}, func() string { return lastBytes(w.stderr.String(), 3000) })
+}
+
+// confirmed confirms the plan as user and waits for its approval request in the channel: the
+// request's id and the approval message's ts.
+func (w *slackWorld) confirmed(t *testing.T, user string, plan slackfake.Call) (id, approvalTS string) {
+	t.Helper()
+	id = buttonValue(t, plan.Blocks(), "confirm")
+	w.slack.WaitResponses(t, w.click(user, "confirm", id, "C0GENERAL", "1700000000.000001", true, ""), 1)
+	waitFor(t, "the approval request", func() bool {
+		for _, m := range w.slack.SortedMessages(approvalChannel) {
+			if strings.Contains(string(m.Blocks), id) {
+				approvalTS = m.TS
+				return true
+			}
+		}
+		return false
+	})
+	return id, approvalTS
+}
+
+// confirmed confirms the plan as user and waits for the approval request in the approval
+// channel.
+func (w *discordWorld) confirmed(t *testing.T, user string, plan discordfake.Message) discordfake.Message {
+	t.Helper()
+	w.click(user, nil, buttonID(t, plan, "confirm"), discordGeneral, plan.ID, true)
 	var approval discordfake.Message
 	waitFor(t, "the approval request", func() bool {
 		for _, m := range w.fake.Messages(discordApproval) {
@@ -479,13 +471,5 @@ func TestServeDiscordRemovesInactiveHolders(t *testing.T) {
 		}
 		return false
 	})
-	w.click(discordMegan, []string{discordApprover}, buttonID(t, approval, "approve"), discordApproval, approval.ID, false)
-	waitFor(t, "the idle holders' licenses removed once each", func() bool {
-		for _, id := range idle {
-			if srv.Removals(id, powerBIPro) != 1 {
-				return false
-			}
-		}
-		return true
-	}, func() string { return lastBytes(w.stderr.String(), 3000) })
+	return approval
 }
