@@ -160,12 +160,14 @@ func (s *Server) listUsers(req *request, _ []string) response {
 // objects) or the server's page size, and @odata.nextLink with a $skiptoken while there is
 // more, as Graph pages every collection.
 func (s *Server) page(req *request, context string, all []map[string]any) response {
+	// $top asks for a page size; the server's (WithPageSize) is the most it gives, as Graph
+	// may return fewer than asked.
 	size := s.cfg.pageSize
 	if top, err := strconv.Atoi(req.query.Get("$top")); err == nil && top > 0 {
 		if top > 999 {
 			return s.badRequest(req, "Invalid page size specified: '"+strconv.Itoa(top)+"'. Must be between 1 and 999 inclusive.")
 		}
-		size = top
+		size = min(top, size)
 	}
 	skip := 0
 	if tok := req.query.Get("$skiptoken"); tok != "" {
@@ -177,9 +179,17 @@ func (s *Server) page(req *request, context string, all []map[string]any) respon
 	}
 	end := min(skip+size, len(all))
 	body := map[string]any{"@odata.context": req.base + "/$metadata#" + context, "value": nonNilMaps(all[skip:end])}
+	// An advanced query ($count=true with ConsistencyLevel: eventual) also gets the total.
+	if strings.EqualFold(req.query.Get("$count"), "true") {
+		if !strings.EqualFold(req.header.Get("ConsistencyLevel"), "eventual") {
+			return s.errorResponse(req, http.StatusBadRequest, "Request_BadRequest",
+				"$count is not currently supported without the ConsistencyLevel header set to eventual.")
+		}
+		body["@odata.count"] = len(all)
+	}
 	if end < len(all) {
 		q := url.Values{"$skiptoken": {strconv.Itoa(end)}}
-		for _, name := range []string{"$top", "$select", "$filter"} {
+		for _, name := range []string{"$top", "$count", "$select", "$filter"} {
 			if v := req.query.Get(name); v != "" {
 				q.Set(name, v)
 			}
@@ -276,42 +286,7 @@ func (s *Server) listDirectoryRoles(req *request, params []string) response {
 	for _, templateID := range s.dir.roles(u) {
 		all = append(all, directoryRoleJSON(templateID))
 	}
-	pageSize := s.cfg.pageSize
-	if top, err := strconv.Atoi(req.query.Get("$top")); err == nil && top > 0 && top < pageSize {
-		pageSize = top
-	}
-	skip := 0
-	if tok := req.query.Get("$skiptoken"); tok != "" {
-		n, err := strconv.Atoi(tok)
-		if err != nil || n < 0 || n > len(all) {
-			return s.errorResponse(req, http.StatusBadRequest, "Directory_ExpiredPageToken", "The specified page token value has expired and can no longer be included in your request.")
-		}
-		skip = n
-	}
-	end := min(skip+pageSize, len(all))
-	body := map[string]any{
-		"@odata.context": req.base + "/$metadata#directoryRoles",
-		"value":          nonNilMaps(all[skip:end]),
-	}
-	// An advanced query ($count=true with ConsistencyLevel: eventual) also gets the total.
-	counted := strings.EqualFold(req.query.Get("$count"), "true")
-	if counted {
-		if !strings.EqualFold(req.header.Get("ConsistencyLevel"), "eventual") {
-			return s.errorResponse(req, http.StatusBadRequest, "Request_BadRequest",
-				"$count is not currently supported without the ConsistencyLevel header set to eventual.")
-		}
-		body["@odata.count"] = len(all)
-	}
-	if end < len(all) {
-		q := url.Values{"$skiptoken": {strconv.Itoa(end)}}
-		for _, name := range []string{"$top", "$count", "$select"} {
-			if v := req.query.Get(name); v != "" {
-				q.Set(name, v)
-			}
-		}
-		body["@odata.nextLink"] = req.base + req.path + "?" + q.Encode()
-	}
-	return ok(body)
+	return s.page(req, "directoryRoles", all)
 }
 
 // getManager answers GET /users/{id}/manager: the manager as a directoryObject (with its
