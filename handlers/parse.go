@@ -145,7 +145,7 @@ func Parse(text string, maxTargets int) (Command, error) {
 			return Command{}, badPart("inactive", "parse.inactive_days")
 		}
 		n, err := strconv.Atoi(words[1].text)
-		if err != nil || n < 1 || n > 3650 || words[1].quoted {
+		if err != nil || !inactiveDays(n) || words[1].quoted {
 			return Command{}, badPart(quoteShort(words[1].text), "parse.inactive_days")
 		}
 		inactive, words = n, words[2:]
@@ -273,7 +273,7 @@ func parseRemoval(words []word, maxTargets, inactive int) (Command, error) {
 			if cmd.Group != "" {
 				return Command{}, badPart(name, "parse.given_twice")
 			}
-			if cmd.Group = strings.TrimSpace(v); len(cmd.Group) > 256 {
+			if cmd.Group = strings.TrimSpace(v); len(cmd.Group) > maxGroupLength {
 				return Command{}, badPart(name, "parse.group_too_long")
 			}
 		case "--at":
@@ -284,7 +284,7 @@ func parseRemoval(words []word, maxTargets, inactive int) (Command, error) {
 			if cmd.At != "" {
 				return Command{}, badPart(name, "parse.given_twice")
 			}
-			if cmd.At = strings.TrimSpace(v); len(cmd.At) > 40 {
+			if cmd.At = strings.TrimSpace(v); len(cmd.At) > maxAtLength {
 				return Command{}, badPart(name, "parse.at_too_long")
 			}
 		case "--holders":
@@ -415,47 +415,27 @@ func FromArgs(a bot.Args, maxTargets int) (Command, error) {
 	case "unlink":
 		return linkStatusOrUnlink(VerbUnlink, "unlink", a.Users)
 	case "leaver":
-		u, err := one("leaver", "parse.leaver_usage", a.Users)
-		if err != nil {
-			return Command{}, err
+		cmd, err := structuredRemoval(Command{Verb: VerbUnassign}, a)
+		if err == nil {
+			cmd, err = removal(cmd, a.Users, maxTargets)
 		}
-		uarg, perr := userArg(u)
-		if perr != nil {
-			return Command{}, perr
-		}
-		cmd := Command{Verb: VerbUnassign, Users: []string{uarg}, All: true, Leaver: true, DryRun: a.DryRun, At: strings.TrimSpace(a.At)}
-		if cmd.Reason, err = reasonArg("--reason", a.Reason); err != nil {
-			return Command{}, err
-		}
-		return cmd, nil
+		return asLeaver(cmd, err)
 	case "inactive":
-		if a.Days < 1 || a.Days > 3650 {
+		if !inactiveDays(a.Days) {
 			return Command{}, badPart("inactive", "parse.inactive_days")
 		}
-		cmd := Command{Verb: VerbUnassign, Inactive: a.Days, DryRun: a.DryRun, At: strings.TrimSpace(a.At)}
-		for _, p := range a.Products {
-			if p = strings.TrimSpace(p); p != "" {
-				cmd.Products = append(cmd.Products, p)
-			}
-		}
-		var err error
-		if cmd.Reason, err = reasonArg("--reason", a.Reason); err != nil {
+		cmd, err := structuredRemoval(Command{Verb: VerbUnassign, Inactive: a.Days}, a)
+		if err != nil {
 			return Command{}, err
 		}
 		return removal(cmd, nil, maxTargets)
 	case "", "remove", "all":
-		cmd := Command{Verb: VerbUnassign, All: strings.EqualFold(a.Verb, "all"), DryRun: a.DryRun,
-			Group: strings.TrimSpace(a.Group), Holders: a.Holders, At: strings.TrimSpace(a.At)}
-		if len(cmd.Group) > 256 {
+		cmd := Command{Verb: VerbUnassign, All: strings.EqualFold(a.Verb, "all"), Group: strings.TrimSpace(a.Group), Holders: a.Holders}
+		if len(cmd.Group) > maxGroupLength {
 			return Command{}, badPart("group", "parse.group_too_long")
 		}
-		for _, p := range a.Products {
-			if p = strings.TrimSpace(p); p != "" {
-				cmd.Products = append(cmd.Products, p)
-			}
-		}
-		var err error
-		if cmd.Reason, err = reasonArg("--reason", a.Reason); err != nil {
+		cmd, err := structuredRemoval(cmd, a)
+		if err != nil {
 			return Command{}, err
 		}
 		return removal(cmd, a.Users, maxTargets)
@@ -636,7 +616,12 @@ func IsQuick(cmd bot.Command) bool {
 
 // leaver reads /unassign leaver <user> [--reason …] [--dry-run]: one user, every license.
 func leaver(words []word, maxTargets int) (Command, error) {
-	cmd, err := parseRemoval(words, maxTargets, 0)
+	return asLeaver(parseRemoval(words, maxTargets, 0))
+}
+
+// asLeaver makes a removal read for a leaver (typed or structured) a leaver's: one user, no
+// product named (every license goes), no group or holders.
+func asLeaver(cmd Command, err error) (Command, error) {
 	switch {
 	case err != nil:
 		var pe *ParseError
@@ -648,5 +633,34 @@ func leaver(words []word, maxTargets int) (Command, error) {
 		return Command{}, badPart("leaver", "parse.leaver_usage")
 	}
 	cmd.All, cmd.Leaver = true, true
+	return cmd, nil
+}
+
+// The bounds of values typed after options (the same whether typed or structured).
+const (
+	maxGroupLength = 256  // a group's display name
+	maxAtLength    = 40   // a time after --at
+	maxDays        = 3650 // inactive <days>
+)
+
+// inactiveDays reports whether n can be the days of inactive <days>.
+func inactiveDays(n int) bool { return n >= 1 && n <= maxDays }
+
+// structuredRemoval fills what every structured removal carries (its products, reason, dry
+// run and time) with the checks Parse makes of the typed options.
+func structuredRemoval(cmd Command, a bot.Args) (Command, error) {
+	for _, p := range a.Products {
+		if p = strings.TrimSpace(p); p != "" {
+			cmd.Products = append(cmd.Products, p)
+		}
+	}
+	cmd.DryRun = a.DryRun
+	if cmd.At = strings.TrimSpace(a.At); len(cmd.At) > maxAtLength {
+		return Command{}, badPart("at", "parse.at_too_long")
+	}
+	var err error
+	if cmd.Reason, err = reasonArg("--reason", a.Reason); err != nil {
+		return Command{}, err
+	}
 	return cmd, nil
 }
