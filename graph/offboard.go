@@ -11,8 +11,10 @@ import (
 )
 
 // A leaver's first two steps, in the order Microsoft gives for removing a former employee's
-// access ("Remove a former employee": block sign-in, then sign the user out of every
-// session, then remove the licenses): each returns Graph's request-id.
+// access ("Remove a former employee",
+// https://learn.microsoft.com/microsoft-365/admin/add-users/remove-former-employee: block
+// sign-in, then sign the user out of every session, then remove the licenses): each returns
+// Graph's request-id.
 
 // BlockSignIn sets the user's accountEnabled to false (PATCH /users/{id}; the least
 // privileged application permission for this property is User.EnableDisableAccount.All,

@@ -11,7 +11,8 @@ import (
 )
 
 // Leavers. /unassign leaver <user> is one request, confirmed and approved once, that runs
-// Microsoft's order for someone who leaves ("Remove a former employee"): block sign-in
+// Microsoft's order for someone who leaves ("Remove a former employee",
+// https://learn.microsoft.com/microsoft-365/admin/add-users/remove-former-employee): block sign-in
 // (accountEnabled false, read back), sign them out of every session (revokeSignInSessions),
 // then remove every license assigned to them directly. A step that fails stops the ones after
 // it: licenses are never removed from an account that can still sign in. The steps are
