@@ -128,9 +128,11 @@ func (s *Service) decideLink(ctx context.Context, click bot.Click, clicker Perso
 	}
 	approve := click.Action == ActionApprove
 	switch {
-	case r.State == StateApproved && approve:
-		// Approved, but the link isn't stored yet (the store failed, or the replica
-		// stopped in between): store it now.
+	case r.State == StateApproved && approve && len(r.Decisions) > 0 && s.Now().Sub(r.Decisions[len(r.Decisions)-1].At) >= startGrace:
+		// Approved a while ago, and the link isn't stored yet (the store failed, or the
+		// replica stopped in between): store it now. A link approved just now is being
+		// stored by the click that approved it: storing it here too would race that one
+		// (and the sweeper stores it should that one fail).
 	case r.State != StateAwaitingApproval:
 		return bot.Reply{Replace: true, Message: stateMessage(langIn(ctx), r, s.opts.Location)}, nil
 	}
