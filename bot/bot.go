@@ -19,6 +19,11 @@ type Actor struct {
 	// configured mapping for Discord, the demo's /as). It is the key to their Entra user and
 	// never a proof of authority: roles are read from Entra on every request.
 	Email string
+	// EntraID is the person's Microsoft Entra object id where the platform's signed delivery
+	// vouches for it (Teams' from.aadObjectId, the tenant checked by the platform): their
+	// Entra user without a profile e-mail or a link. Empty elsewhere. Roles are still read
+	// from Entra on every request.
+	EntraID string `json:",omitempty"`
 	// Groups are the platform's groups the person is in (e.g. Slack user groups), used to
 	// match configured approvers.
 	Groups []string
@@ -139,6 +144,9 @@ type Destination struct {
 	Actor *Actor
 	// Email: privately to the person with this e-mail (an Entra manager, found by address).
 	Email string
+	// EntraID is that person's Entra object id, when known, for a platform that reaches
+	// people by it (Teams) rather than by address.
+	EntraID string
 	// Approvers: to the configured approvers (Slack: the approval channel, mentioning them).
 	Approvers bool
 	// Thread: as a reply under this message.

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 )
 
@@ -24,6 +25,10 @@ type Options struct {
 	// Shared (Redis, through the store) when several replicas run; nil: this process only
 	// (MemoryInbox), which loses what a killed process held.
 	Inbox Inbox
+	// Facts keeps small facts a platform learns from verified deliveries (Teams: the service
+	// URL its activities come from), shared by the replicas (Redis, through the store); nil:
+	// this process only (MemoryFacts), forgotten at a restart.
+	Facts Facts
 	// Holder names this process in the inbox: unique across replicas and restarts (a host
 	// name, pid and random suffix). Default: made up that way.
 	Holder string
@@ -105,6 +110,9 @@ func (o Options) WithDefaults(platform string) (Options, error) {
 	if o.Inbox == nil {
 		o.Inbox = NewMemoryInbox(o.Now)
 	}
+	if o.Facts == nil {
+		o.Facts = NewMemoryFacts(o.Now)
+	}
 	if o.Holder == "" {
 		h, err := HolderName()
 		if err != nil {
@@ -144,3 +152,45 @@ type ConfigError struct {
 
 func (e *ConfigError) Error() string { return e.Err.Error() }
 func (e *ConfigError) Unwrap() error { return e.Err }
+
+// Facts keeps small facts a platform learned from verified deliveries, for ttl, shared by
+// the replicas: what one replica learned, another can act on after a restart.
+type Facts interface {
+	Remember(ctx context.Context, key, value string, ttl time.Duration) error
+	// Recall is a fact kept and not expired; ok is false when there is none.
+	Recall(ctx context.Context, key string) (value string, ok bool, err error)
+}
+
+// MemoryFacts is Facts in this process only.
+type MemoryFacts struct {
+	now   func() time.Time
+	mu    sync.Mutex
+	facts map[string]memoryFact
+}
+
+type memoryFact struct {
+	value   string
+	expires time.Time
+}
+
+// NewMemoryFacts is an empty MemoryFacts on the clock now.
+func NewMemoryFacts(now func() time.Time) *MemoryFacts {
+	return &MemoryFacts{now: now, facts: map[string]memoryFact{}}
+}
+
+func (m *MemoryFacts) Remember(_ context.Context, key, value string, ttl time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.facts[key] = memoryFact{value: value, expires: m.now().Add(ttl)}
+	return nil
+}
+
+func (m *MemoryFacts) Recall(_ context.Context, key string) (string, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	f, ok := m.facts[key]
+	if !ok || !m.now().Before(f.expires) {
+		return "", false, nil
+	}
+	return f.value, true, nil
+}

@@ -24,6 +24,9 @@ type Posting struct {
 	Approvers func(ctx context.Context, channel string, msg Message, lang string) (MessageRef, error)
 	// Email posts privately to the person with this address on the platform.
 	Email func(ctx context.Context, email string, msg Message, lang string) (MessageRef, error)
+	// Entra posts privately to a person by their Entra object id (Destination.EntraID), on a
+	// platform that reaches people by it; nil: the platform looks them up by address.
+	Entra func(ctx context.Context, objectID string, msg Message, lang string) (MessageRef, error)
 	// Direct posts privately to a person by their id on the platform.
 	Direct func(ctx context.Context, chatID string, msg Message, lang string) (MessageRef, error)
 	// Edit replaces a message the bot posted (already checked as one).
@@ -55,12 +58,17 @@ func (pp Poster) Post(ctx context.Context, to Destination, msg Message) (Message
 			return MessageRef{}, fmt.Errorf("post to the approvers: no %s approval channel is configured", p.Title)
 		}
 		return p.Approvers(ctx, p.ApprovalChannel, msg, p.Language(""))
+	case to.EntraID != "" && p.Entra != nil:
+		return p.Entra(ctx, to.EntraID, msg, p.Language(""))
 	case to.Email != "":
 		return p.Email(ctx, to.Email, msg, p.Language(""))
 	case to.Actor != nil:
 		lang := p.Language(to.Actor.Locale)
 		if to.Actor.Platform == p.Platform && to.Actor.ChatID != "" {
 			return p.Direct(ctx, to.Actor.ChatID, msg, lang)
+		}
+		if to.Actor.EntraID != "" && p.Entra != nil {
+			return p.Entra(ctx, to.Actor.EntraID, msg, lang)
 		}
 		if to.Actor.Email != "" {
 			return p.Email(ctx, to.Actor.Email, msg, lang)

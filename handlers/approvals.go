@@ -56,7 +56,7 @@ func (s *Service) personOnEach(ctx context.Context, platforms []string, p Person
 			ds = append(ds, bot.Destination{Platform: platform, Actor: &a})
 			continue
 		}
-		ds = append(ds, bot.Destination{Platform: platform, Email: p.Actor.Email})
+		ds = append(ds, bot.Destination{Platform: platform, Email: p.Actor.Email, EntraID: p.UserID})
 	}
 	return ds
 }

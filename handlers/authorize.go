@@ -18,7 +18,13 @@ import (
 //
 // Under IdentityEntra the address shown is no key at all: only a link made by signing in
 // with Microsoft (or, where allowed, one an administrator approved) says who someone is.
+//
+// A platform that vouches for the person's Entra object id in a signed delivery (Teams)
+// needs neither: the object id is the key.
 func (s *Service) identify(ctx context.Context, a bot.Actor) (Person, error) {
+	if a.EntraID != "" {
+		return s.identifyVouched(ctx, a)
+	}
 	if s.opts.Identity == IdentityEntra || strings.TrimSpace(a.Email) == "" {
 		return s.identifyLinked(ctx, a)
 	}
@@ -32,6 +38,20 @@ func (s *Service) identify(ctx context.Context, a bot.Actor) (Person, error) {
 	if err != nil {
 		return Person{}, fmt.Errorf("find the caller %s: %w", a.Email, err)
 	}
+	return Person{Actor: a, UserID: u.ID, UPN: u.UserPrincipalName, DisplayName: u.DisplayName}, nil
+}
+
+// identifyVouched finds the Entra user whose object id the platform's signed delivery
+// names (Teams' aadObjectId, of the tenant the platform serves).
+func (s *Service) identifyVouched(ctx context.Context, a bot.Actor) (Person, error) {
+	u, err := s.Directory.FindPerson(ctx, a.EntraID)
+	if errors.Is(err, licensing.ErrUserNotFound) {
+		return Person{}, refuse(noVouchedUser{id: a.EntraID})
+	}
+	if err != nil {
+		return Person{}, fmt.Errorf("find the caller %s: %w", a.EntraID, err)
+	}
+	a.Email = u.UserPrincipalName
 	return Person{Actor: a, UserID: u.ID, UPN: u.UserPrincipalName, DisplayName: u.DisplayName}, nil
 }
 

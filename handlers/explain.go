@@ -76,6 +76,8 @@ func refusalWords(l locale.Lang, why refusalReason) (string, []string) {
 		return l.T("refusal.no_chat_email"), nil
 	case unusableChatEmail:
 		return l.T("refusal.unusable_chat_email", "Email", strconv.Quote(r.email)), nil
+	case noVouchedUser:
+		return l.T("refusal.no_vouched_user", "ID", r.id), nil
 	case noEntraUser:
 		return l.T("refusal.no_entra_user", "Email", r.email), nil
 	case notAnAdmin:
@@ -128,6 +130,8 @@ func refusalWords(l locale.Lang, why refusalReason) (string, []string) {
 		return l.T("signin.invalid"), nil
 	case signInNoUser:
 		return l.T("signin.no_user", "UPN", r.upn), nil
+	case signInNotAccount:
+		return l.T("signin.not_account", "UPN", r.upn), nil
 	case signInNotYou:
 		return l.T("signin.not_you", "UPN", r.upn, "Email", r.email), nil
 	case signInNeeded:

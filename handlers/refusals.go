@@ -37,6 +37,12 @@ type (
 		isReason
 		email string
 	}
+	// noVouchedUser: the platform vouches for an Entra object id (Teams) that isn't a user
+	// of the directory.
+	noVouchedUser struct {
+		isReason
+		id string
+	}
 	// noEntraUser: no Entra user has the chat account's address.
 	noEntraUser struct {
 		isReason
@@ -72,6 +78,12 @@ type (
 	}
 	// signInNoUser: the signed-in account (upn) is no user of the directory.
 	signInNoUser struct {
+		isReason
+		upn string
+	}
+	// signInNotAccount: the person signed in as upn, and the platform vouches for another
+	// Entra user as the chat account's (Teams).
+	signInNotAccount struct {
 		isReason
 		upn string
 	}

@@ -27,6 +27,7 @@ func TestEveryRefusalIsSaidInBothLanguages(t *testing.T) {
 	}{
 		{noChatEmail{}, "Your chat account has no e-mail address, so I can't tell which Microsoft Entra user you are. Ask whoever runs licensebot to map your account.", "e-posta adresi yok", nil},
 		{unusableChatEmail{email: "x y"}, `Your chat account's e-mail address "x y" isn't one I can look up in Microsoft Entra.`, `"x y"`, nil},
+		{noVouchedUser{id: "9f1c2d3e-0000-4000-8000-000000000001"}, "Your chat platform says you are the Microsoft Entra user 9f1c2d3e-0000-4000-8000-000000000001, but this organisation's directory has no such user, so I can't check your roles. Ask your administrator whether your account was deleted or is a guest from another organisation.", "9f1c2d3e-0000-4000-8000-000000000001 olduğunuzu", nil},
 		{noEntraUser{email: "nobody@contoso.example"}, "No Microsoft Entra user has the address nobody@contoso.example, so I can't check your roles. Your chat e-mail must match your work account.", "nobody@contoso.example değil", nil},
 		{notAnAdmin{upn: "carol@contoso.example", roles: []string{"Global Administrator", "License Administrator", "User Administrator"}},
 			"You (carol@contoso.example) can't unassign licenses: that needs one of these Microsoft Entra roles: Global Administrator, License Administrator or User Administrator. Ask a Global Administrator to assign you one (an eligible PIM role must be activated first).",
@@ -55,6 +56,7 @@ func TestEveryRefusalIsSaidInBothLanguages(t *testing.T) {
 		{signInFailed{}, "The answer from Microsoft's sign-in couldn't be verified, so nothing was linked; this is logged. Try /unassign link again, and tell whoever runs licensebot if it keeps happening.", "doğrulanamadı", nil},
 		{signInFailed{unavailable: true}, "Microsoft's sign-in service (or the directory) couldn't be reached just now, so nothing was linked. Try /unassign link again in a few minutes.", "ulaşılamadı", nil},
 		{signInNoUser{upn: "guest@fabrikam.example"}, "You signed in as guest@fabrikam.example, which isn't a user of this organisation's directory, so nothing was linked.", "guest@fabrikam.example", nil},
+		{signInNotAccount{upn: "megan@contoso.example"}, "You signed in as megan@contoso.example, but your chat account belongs to another Microsoft Entra user: nothing was linked. Sign in with your own work account. If you used a code or link someone sent you, tell your administrator.", "megan@contoso.example olarak", nil},
 		{signInNotYou{upn: "megan@contoso.example", email: "carol@contoso.example"}, "You signed in as megan@contoso.example, but your chat profile's address is carol@contoso.example: nothing was linked. Sign in with your own work account. If you used a code or link someone sent you, tell your administrator.", "megan@contoso.example olarak", nil},
 		{signInNeeded{window: 8 * time.Hour}, "Approving needs a sign-in with Microsoft within the last 8 hours, and your chat account has none.", "8 saat", nil},
 		{signInStale{window: 8 * time.Hour, at: removed, loc: ist}, "Approving needs a sign-in with Microsoft within the last 8 hours; yours was at Tue 20 Oct 2026 12:00 +03.", "Sal 20 Eki 2026", nil},

@@ -325,6 +325,10 @@ func (s *Service) finishSignIn(ctx context.Context, p pendingSignIn, si SignedIn
 	if e := strings.TrimSpace(p.Actor.Email); e != "" && !strings.EqualFold(e, u.UserPrincipalName) && !strings.EqualFold(e, u.Mail) {
 		return fail(signInNotYou{upn: u.UserPrincipalName, email: e}, "signed in as "+u.UserPrincipalName+", chat profile "+e)
 	}
+	// Where the platform vouches for the person's Entra object id (Teams), likewise.
+	if id := p.Actor.EntraID; id != "" && !strings.EqualFold(id, u.ID) {
+		return fail(signInNotAccount{upn: u.UserPrincipalName}, "signed in as "+u.UserPrincipalName+", chat account's Entra object id "+id)
+	}
 	now := s.Now()
 	k := Link{Account: account, UserID: u.ID, UPN: u.UserPrincipalName, By: u.UserPrincipalName, At: now,
 		Method: LinkBySignIn, SignedInAt: now, Evidence: EvidenceSession, AuthContexts: si.AuthContexts}
