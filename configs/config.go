@@ -39,6 +39,7 @@ type Config struct {
 	Log        Log           `yaml:"log"`
 	Slack      Slack         `yaml:"slack"`
 	Discord    Discord       `yaml:"discord"`
+	Teams      Teams         `yaml:"teams"`
 	// ShutdownTimeout bounds a graceful stop: in-flight work gets this long to finish.
 	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
 	Jobs            Jobs          `yaml:"jobs"`
@@ -198,6 +199,26 @@ type Discord struct {
 	UserMap map[string]string `yaml:"userMap"`
 	APIURL  string            `yaml:"apiURL"`
 }
+
+// Teams is the Microsoft Teams bot: an Azure Bot resource's Microsoft App ID and its
+// client secret (single tenant), whose messaging endpoint is <public URL>/api/messages.
+type Teams struct {
+	AppID       string `yaml:"appID"`
+	AppPassword string `yaml:"-"`
+	// TenantID is the tenant the bot serves: activities from any other are refused, and its
+	// token endpoint gives the bot's tokens. Default: AZURE_TENANT_ID.
+	TenantID string `yaml:"tenantID"`
+	// ApprovalChannel is the conversation id of the Teams channel approval and link requests
+	// are posted to ("19:…@thread.tacv2"), in a team where the app is installed.
+	ApprovalChannel string `yaml:"approvalChannel"`
+	// OpenIDMetadataURL and TokenURL: the Bot Framework's OpenID metadata and the identity
+	// platform's token endpoint; defaults Microsoft's (tests point them at a fake).
+	OpenIDMetadataURL string `yaml:"openIDMetadataURL"`
+	TokenURL          string `yaml:"tokenURL"`
+}
+
+// Enabled reports whether a Teams bot is configured.
+func (t Teams) Enabled() bool { return t.AppID != "" || t.AppPassword != "" }
 
 // Enabled reports whether a Discord application is configured.
 func (d Discord) Enabled() bool {
@@ -382,6 +403,15 @@ func Load(getenv func(string) string) (Config, error) {
 	str(&c.Discord.ApprovalChannelID, "DISCORD_APPROVAL_CHANNEL_ID")
 	list(&c.Discord.ApproverRoleIDs, "DISCORD_APPROVER_ROLE_IDS")
 	str(&c.Discord.APIURL, "DISCORD_API_URL")
+	str(&c.Teams.AppID, "TEAMS_APP_ID")
+	str(&c.Teams.AppPassword, "TEAMS_APP_PASSWORD")
+	str(&c.Teams.TenantID, "TEAMS_TENANT_ID")
+	str(&c.Teams.ApprovalChannel, "TEAMS_APPROVAL_CHANNEL")
+	str(&c.Teams.OpenIDMetadataURL, "TEAMS_OPENID_METADATA_URL")
+	str(&c.Teams.TokenURL, "TEAMS_TOKEN_URL")
+	if c.Teams.TenantID == "" {
+		c.Teams.TenantID = c.Graph.TenantID
+	}
 	if v := getenv("DISCORD_USER_MAP"); v != "" {
 		m, err := parseUserMap(v)
 		if err != nil {
@@ -668,8 +698,8 @@ func (c Config) ValidateServe() error {
 	}
 	s := c.Slack
 	switch {
-	case !s.Enabled() && !c.Discord.Enabled():
-		errs = append(errs, errors.New("SLACK_BOT_TOKEN or DISCORD_BOT_TOKEN: no chat platform is configured; set SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode), and/or DISCORD_BOT_TOKEN with DISCORD_APPLICATION_ID"))
+	case !s.Enabled() && !c.Discord.Enabled() && !c.Teams.Enabled():
+		errs = append(errs, errors.New("SLACK_BOT_TOKEN, DISCORD_BOT_TOKEN or TEAMS_APP_ID: no chat platform is configured; set SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode), and/or DISCORD_BOT_TOKEN with DISCORD_APPLICATION_ID, and/or TEAMS_APP_ID with TEAMS_APP_PASSWORD"))
 	case !s.Enabled():
 	case s.BotToken == "":
 		errs = append(errs, errors.New("SLACK_BOT_TOKEN: not set (xoxb-…, from the app's OAuth & Permissions page)"))
@@ -709,6 +739,23 @@ func (c Config) ValidateServe() error {
 			if !isDiscordID(id) {
 				errs = append(errs, fmt.Errorf("DISCORD_USER_MAP: %q is not a Discord user id (up to 20 digits)", id))
 			}
+		}
+	}
+	if t := c.Teams; t.Enabled() {
+		if !isGUID(t.AppID) {
+			errs = append(errs, errors.New("TEAMS_APP_ID: the Azure Bot's Microsoft App ID, a GUID (its Configuration page)"))
+		}
+		if t.AppPassword == "" {
+			errs = append(errs, errors.New("TEAMS_APP_PASSWORD: not set (a client secret of the bot's app registration: Certificates & secrets)"))
+		}
+		if !isGUID(t.TenantID) {
+			errs = append(errs, errors.New("TEAMS_TENANT_ID: the tenant the bot serves, a GUID (default AZURE_TENANT_ID, which isn't set either)"))
+		}
+		if t.ApprovalChannel != "" && !strings.HasPrefix(t.ApprovalChannel, "19:") {
+			errs = append(errs, errors.New("TEAMS_APPROVAL_CHANNEL: a channel's conversation id starts with 19: (e.g. 19:…@thread.tacv2; in Teams: the channel's … menu, Get link to channel, the part after /channel/, URL-decoded)"))
+		}
+		if c.Approval.Policy == "approvers" && t.ApprovalChannel == "" {
+			errs = append(errs, errors.New("TEAMS_APPROVAL_CHANNEL: the approvers policy posts approval requests to a channel: set the Teams channel's conversation id (19:…@thread.tacv2)"))
 		}
 	}
 	return errors.Join(errs...)

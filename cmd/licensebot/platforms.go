@@ -12,6 +12,7 @@ import (
 	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/bot/discord"
 	"github.com/licensebot/licensebot/bot/slack"
+	"github.com/licensebot/licensebot/bot/teams"
 	"github.com/licensebot/licensebot/configs"
 	"github.com/licensebot/licensebot/handlers"
 	"github.com/licensebot/licensebot/store"
@@ -56,6 +57,7 @@ func chatPlatforms() []newPlatform {
 	return []newPlatform{
 		platform(slack.Configured),
 		platform(discord.Configured),
+		platform(teams.Configured),
 	}
 }
 
@@ -71,13 +73,13 @@ func platform[P chatPlatform](configured func(configs.Config, bot.Options) (P, b
 }
 
 // chatOptions are the options serve gives every chat platform: its logger and clock, the
-// configured language, the store's inboxes (every replica's deliveries in Redis, held in
+// configured language, the store's inboxes and facts (every replica's deliveries in Redis, held in
 // the name worker, taken over by another replica after the jobs' idle time when this one
 // stops answering for them), the metrics, and the product names for the person typing.
 func chatOptions(cfg configs.Config, st *store.Store, worker string, logger *slog.Logger, now func() time.Time, m *metrics, products func(ctx context.Context, who bot.Actor) ([]string, error)) bot.Options {
 	return bot.Options{
 		Logger: logger, Now: now, Language: cfg.Language, Quick: handlers.IsQuick,
-		Inbox: inbox{st}, Holder: worker, ReclaimAfter: cfg.Jobs.Idle,
+		Inbox: inbox{st}, Facts: st, Holder: worker, ReclaimAfter: cfg.Jobs.Idle,
 		ObserveError: m.ChatAPIError,
 		Products:     products,
 	}

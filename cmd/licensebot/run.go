@@ -15,7 +15,8 @@ var version = "dev"
 const usage = `licensebot removes Microsoft 365 licenses from chat, with confirmation and approval.
 
 Usage:
-  licensebot serve   Slack (Socket Mode or HTTP) and/or Discord in front, Redis, Microsoft Graph;
+  licensebot serve   Slack (Socket Mode or HTTP), Discord and/or Microsoft Teams in front, Redis,
+                     Microsoft Graph;
                      configured by the environment (see README.md)
   licensebot demo [-policy approvers|manager|none] [-tz Europe/Istanbul] [-lang en|tr] [-worst-case]
                      the whole flow in this terminal, against a simulated tenant
@@ -29,6 +30,8 @@ Usage:
                      a spreadsheet
   licensebot audit verify
                      checks the audit chain; exit 0 when intact, 1 naming the first broken entry
+  licensebot teams-app <file.zip>
+                     writes the Microsoft Teams app package to upload, for the bot TEAMS_APP_ID
   licensebot version
   licensebot help
 
@@ -59,6 +62,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, now fun
 		return runHealthcheck(ctx, getenv, stdout)
 	case "audit":
 		return runAudit(ctx, args[2:], getenv, now, stdout, stderr)
+	case "teams-app":
+		return runTeamsApp(args[2:], getenv, stdout)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[1])
