@@ -45,9 +45,10 @@ type Config struct {
 	Jobs            Jobs          `yaml:"jobs"`
 	Limits          Limits        `yaml:"limits"`
 	// Workspaces are the chat workspaces licensebot serves: "slack:T…" (a Slack workspace),
-	// "slack:E…" (an Enterprise Grid organisation), "discord:<server id>". Empty: the Discord
-	// servers of DISCORD_GUILD_IDS and any Slack workspace the app is installed in (each
-	// request still belongs to the workspace it was made in).
+	// "slack:E…" (an Enterprise Grid organisation), "discord:<server id>", "teams:<tenant id>"
+	// (TEAMS_TENANT_ID is added when the list names others). Empty: the Discord servers of
+	// DISCORD_GUILD_IDS and any Slack workspace the app is installed in (each request still
+	// belongs to the workspace it was made in).
 	Workspaces []string `yaml:"workspaces"`
 	SignIn     SignIn   `yaml:"signIn"`
 	Prices     Prices   `yaml:"prices"`
@@ -533,8 +534,8 @@ func (c Config) Validate() error {
 	}
 	for _, w := range c.Workspaces {
 		platform, id, ok := strings.Cut(w, ":")
-		if !ok || id == "" || (platform != "slack" && platform != "discord") {
-			errs = append(errs, fmt.Errorf("LICENSEBOT_WORKSPACES: %q is not slack:<team or enterprise id> or discord:<server id>", w))
+		if !ok || id == "" || (platform != "slack" && platform != "discord" && platform != "teams") {
+			errs = append(errs, fmt.Errorf("LICENSEBOT_WORKSPACES: %q is not slack:<team or enterprise id>, discord:<server id> or teams:<tenant id>", w))
 		}
 	}
 	switch c.Approval.Undo {
@@ -764,13 +765,24 @@ func (c Config) ValidateServe() error {
 // AllowedWorkspaces are the workspaces licensebot serves (handlers.Options.Workspaces):
 // Workspaces, or when it is empty and DISCORD_GUILD_IDS names servers, those servers; when
 // Slack is configured too, Workspaces must name its workspaces, or nothing limits either.
+//
+// Teams serves one tenant (TEAMS_TENANT_ID, checked on every activity): when the list names
+// any workspace and no Teams one, that tenant is added, so that listing Slack workspaces or
+// Discord servers doesn't shut Teams out.
 func (c Config) AllowedWorkspaces() []string {
-	if len(c.Workspaces) > 0 || c.Slack.Enabled() {
-		return c.Workspaces
-	}
 	var out []string
-	for _, g := range c.Discord.GuildIDs {
-		out = append(out, "discord:"+g)
+	switch {
+	case len(c.Workspaces) > 0:
+		out = slices.Clone(c.Workspaces)
+	case c.Slack.Enabled():
+		return nil
+	default:
+		for _, g := range c.Discord.GuildIDs {
+			out = append(out, "discord:"+g)
+		}
+	}
+	if len(out) > 0 && c.Teams.Enabled() && !slices.ContainsFunc(out, func(w string) bool { return strings.HasPrefix(strings.ToLower(w), "teams:") }) {
+		out = append(out, "teams:"+strings.ToLower(c.Teams.TenantID))
 	}
 	return out
 }

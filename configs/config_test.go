@@ -1,8 +1,10 @@
 package configs
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -273,5 +275,63 @@ func TestOneDriveExempt(t *testing.T) {
 				t.Errorf("kind %q exempt %v, want %q %v", c.TenantKind(), c.OneDriveExempt(), tt.kind, tt.exempt)
 			}
 		})
+	}
+}
+
+// Teams serves its one tenant: a list of Slack or Discord workspaces doesn't shut it out.
+func TestAllowedWorkspacesKeepTeamsTenant(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		cfg  Config
+		want []string
+	}{
+		{"Discord servers", Config{Discord: Discord{BotToken: "x", GuildIDs: []string{"1"}}, Teams: Teams{AppID: "a", TenantID: "ABC"}}, []string{"discord:1", "teams:abc"}},
+		{"listed", Config{Workspaces: []string{"slack:T1"}, Slack: Slack{BotToken: "x"}, Teams: Teams{AppID: "a", TenantID: "abc"}}, []string{"slack:T1", "teams:abc"}},
+		{"Teams listed", Config{Workspaces: []string{"slack:T1", "teams:def"}, Teams: Teams{AppID: "a", TenantID: "abc"}}, []string{"slack:T1", "teams:def"}},
+		{"Slack unlisted", Config{Slack: Slack{BotToken: "x"}, Teams: Teams{AppID: "a", TenantID: "abc"}}, nil},
+		{"Teams alone", Config{Teams: Teams{AppID: "a", TenantID: "abc"}}, nil},
+	} {
+		if got := c.cfg.AllowedWorkspaces(); !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// A Teams bot's settings: each mistake named with its variable; the tenant defaults to
+// AZURE_TENANT_ID.
+func TestTeamsSettings(t *testing.T) {
+	good := map[string]string{"REDIS_URL": "redis://x", "GRAPH_ACCESS_TOKEN": "t", "LICENSEBOT_APPROVAL_POLICY": "manager", "LICENSEBOT_IDENTITY": "email",
+		"AZURE_TENANT_ID": "72a1c3e5-0b2d-4f6a-8c9e-1d3f5a7b9c0e",
+		"TEAMS_APP_ID":    "6f0d2c7e-3b1a-4c55-9e2d-8a7b6c5d4e3f", "TEAMS_APP_PASSWORD": "s3cret~"}
+	c, err := Load(env(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ValidateServe(); err != nil || c.Teams.TenantID != good["AZURE_TENANT_ID"] {
+		t.Fatalf("a good Teams bot: %v, tenant %q", err, c.Teams.TenantID)
+	}
+	for _, tc := range []struct {
+		change map[string]string
+		want   string
+	}{
+		{map[string]string{"TEAMS_APP_ID": "licensebot"}, "TEAMS_APP_ID: the Azure Bot's Microsoft App ID, a GUID"},
+		{map[string]string{"TEAMS_APP_PASSWORD": ""}, "TEAMS_APP_PASSWORD: not set"},
+		{map[string]string{"AZURE_TENANT_ID": ""}, "TEAMS_TENANT_ID: the tenant the bot serves"},
+		{map[string]string{"TEAMS_APPROVAL_CHANNEL": "General"}, "TEAMS_APPROVAL_CHANNEL: a channel's conversation id starts with 19:"},
+		{map[string]string{"LICENSEBOT_APPROVAL_POLICY": "approvers", "LICENSEBOT_APPROVERS": "megan@contoso.example"}, "TEAMS_APPROVAL_CHANNEL: the approvers policy posts approval requests to a channel"},
+		{map[string]string{"LICENSEBOT_WORKSPACES": "teams"}, "teams:<tenant id>"},
+	} {
+		e := maps.Clone(good)
+		maps.Copy(e, tc.change)
+		c, err := Load(env(e))
+		if err == nil {
+			err = c.ValidateServe()
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want %q", tc.change, err, tc.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "s3cret~") {
+			t.Errorf("%v: the error shows the secret", tc.change)
+		}
 	}
 }

@@ -8,7 +8,8 @@ import (
 
 // workspaceAllowed reports whether licensebot takes commands and clicks from the actor's
 // workspace: any, when Options.Workspaces is empty; else only those listed ("slack:T…",
-// "slack:E…" for a whole Enterprise Grid organisation, "discord:<guild id>").
+// "slack:E…" for a whole Enterprise Grid organisation, "discord:<guild id>", "teams:<tenant
+// id>").
 func (s *Service) workspaceAllowed(a bot.Actor) bool {
 	if len(s.opts.Workspaces) == 0 || a.Platform == "console" {
 		return true
@@ -18,7 +19,7 @@ func (s *Service) workspaceAllowed(a bot.Actor) bool {
 		if !strings.EqualFold(platform, a.Platform) || id == "" {
 			continue
 		}
-		if id == a.Workspace || id == a.Enterprise {
+		if id == a.Workspace || id == a.Enterprise || (a.Platform == "teams" && strings.EqualFold(id, a.Workspace)) {
 			return true
 		}
 	}

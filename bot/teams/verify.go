@@ -60,7 +60,7 @@ type verifier struct {
 	mu       sync.Mutex
 	keys     map[string]endorsedKey // by kid
 	fetched  time.Time              // when the keys were last read
-	tried    time.Time              // when a read was last tried for an unknown key
+	tried    time.Time              // when the keys were last read again for an unknown key id
 	fetching chan struct{}          // closed when the read under way ends; nil: none
 }
 
@@ -181,7 +181,10 @@ func (v *verifier) key(ctx context.Context, kid string) (endorsedKey, error) {
 			v.mu.Unlock()
 			return k, nil
 		}
-		if !stale && now.Sub(v.tried) < unknownKeyBackoff {
+		// A key id not in keys read less than a day ago: read them again (Microsoft rolled
+		// them), but not more than once per unknownKeyBackoff, whoever sends key ids.
+		rollover := !stale && !v.fetched.IsZero()
+		if rollover && !v.tried.IsZero() && now.Sub(v.tried) < unknownKeyBackoff {
 			v.mu.Unlock()
 			return endorsedKey{}, fmt.Errorf("%w: unknown key %q", errUnverified, kid)
 		}
@@ -195,7 +198,10 @@ func (v *verifier) key(ctx context.Context, kid string) (endorsedKey, error) {
 			}
 		}
 		done := make(chan struct{})
-		v.fetching, v.tried = done, now
+		v.fetching = done
+		if rollover {
+			v.tried = now
+		}
 		v.mu.Unlock()
 
 		keys, err := v.fetch(ctx)
