@@ -77,7 +77,9 @@ func (x *exchange) Early(lang string) (bot.Message, bool) {
 
 // Identify: Teams vouches for the person's Entra object id (from.aadObjectId) in a signed
 // activity of the tenant licensebot serves (checked on receipt), so the handlers know them
-// by it: no link and no e-mail address needed.
+// by it: no link and no e-mail address needed. It is their chat id too: the "29:…" id Teams
+// gives a bot is pairwise (another bot sees another) and long, while the object id is the
+// same everywhere, a short key for links and sign-ins, and reaches them in a 1:1 chat.
 func (x *exchange) Identify(context.Context) (bot.Actor, error) {
 	from := x.a.From
 	if strings.TrimSpace(from.AADObjectID) == "" {
@@ -85,7 +87,7 @@ func (x *exchange) Identify(context.Context) (bot.Actor, error) {
 	}
 	return bot.Actor{
 		Platform:  platformName,
-		ChatID:    from.ID,
+		ChatID:    from.AADObjectID,
 		Name:      oneLine(from.Name, 100),
 		EntraID:   from.AADObjectID,
 		Locale:    x.a.Locale,

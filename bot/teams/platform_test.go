@@ -79,7 +79,7 @@ func TestCommandReachesTheHandlerAsTheVouchedPerson(t *testing.T) {
 		t.Fatalf("commands %+v", cmds)
 	}
 	a := cmds[0].Actor
-	if a.Platform != "teams" || a.EntraID != w.adele.AADObjectID || a.ChatID != w.adele.ID || a.Workspace != tenant || a.Email != "" {
+	if a.Platform != "teams" || a.EntraID != w.adele.AADObjectID || a.ChatID != w.adele.AADObjectID || a.Workspace != tenant || a.Email != "" {
 		t.Fatalf("actor %+v", a)
 	}
 }

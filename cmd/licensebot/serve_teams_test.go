@@ -11,6 +11,7 @@ import (
 
 	"github.com/licensebot/licensebot/bot/teams/teamsfake"
 	"github.com/licensebot/licensebot/graph/graphtest"
+	"github.com/licensebot/licensebot/identity/entratest"
 )
 
 // teamsTenant is the simulated tenant's id (graphtest's sample): the Teams fake's tenant too.
@@ -311,4 +312,72 @@ func TestServeTeamsManagerApprovesInPersonalChat(t *testing.T) {
 	w.press(w.megan, approval, "Approve")
 	alice, _ := w.tenant.User("alice@contoso.example")
 	waitFor(t, "the removal", func() bool { return w.tenant.Removals(alice.ID, skuOffice365E3) == 1 })
+}
+
+// Teams vouches for who people are, and the fresh sign-in rule for approvals still holds:
+// Megan's Approve waits for a sign-in with Microsoft (a code in her 1:1 chat) and is carried
+// out once she has signed in; a code signed in by someone other than the Teams account's
+// Entra user links nothing.
+func TestServeTeamsApprovalNeedsAFreshSignIn(t *testing.T) {
+	t.Parallel()
+	entra := entratest.New(signInTenant, signInApp)
+	t.Cleanup(entra.Close)
+	fake := teamsfake.New(t, teamsfake.Tenant(signInTenant))
+	w := &teamsWorld{fake: fake, t: t}
+	person := func(upn, name string) teamsfake.User {
+		return fake.AddUser(teamsfake.User{Name: name, UPN: upn, AADObjectID: sampleUserID(t, upn), Installed: true})
+	}
+	w.adele, w.megan, w.carol = person("adele@contoso.example", "Adele Vance"), person("megan@contoso.example", "Megan Bowen"), person("carol@contoso.example", "Carol Diaz")
+	w.approvals = fake.AddChannel("License approvals", w.adele, w.megan, w.carol)
+	appID, secret, _ := fake.Credentials()
+	w.slackWorld = startServe(t, map[string]string{
+		"SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": "",
+		"TEAMS_APP_ID": appID, "TEAMS_APP_PASSWORD": secret, "TEAMS_APPROVAL_CHANNEL": w.approvals.ID,
+		"TEAMS_OPENID_METADATA_URL": fake.OpenIDMetadataURL(), "TEAMS_TOKEN_URL": fake.TokenURL(),
+		"LICENSEBOT_APPROVERS": "megan@contoso.example",
+		"LICENSEBOT_IDENTITY":  "entra", "AZURE_TENANT_ID": signInTenant, "AZURE_CLIENT_ID": signInApp,
+		"LICENSEBOT_SIGNIN_AUTHORITY": entra.URL, "LICENSEBOT_APPROVAL_SIGNIN_MAX_AGE": "8h",
+	})
+	entraUser := func(upn string) entratest.User {
+		u, _ := w.tenant.User(upn)
+		return entratest.User{ObjectID: u.ID, Username: upn, Name: u.DisplayName, AuthTime: w.now()}
+	}
+	codeIn := func(conversation string) string {
+		var code string
+		waitFor(t, "a sign-in code", func() bool {
+			for _, m := range fake.Posted(conversation) {
+				if c := deviceCodeIn.FindStringSubmatch(m.Text()); c != nil && strings.Contains(m.Text(), "If anyone sends you one, don't use it") {
+					code = c[1]
+				}
+			}
+			return code != ""
+		}, func() string { return lastBytes(w.stderr.String(), 3000) })
+		return code
+	}
+
+	// Adele asks without linking anything: Teams vouches for her.
+	w.say(w.adele, `unassign alice@contoso.example --product "Office 365 E3"`)
+	plan := w.waitCard(w.adele.Conversation, "Office 365 E3", "Confirm")
+	w.press(w.adele, plan, "Confirm")
+	approval := w.waitCard(w.approvals.ID, "Office 365 E3", "Approve")
+
+	// Megan's Approve waits for a sign-in.
+	w.press(w.megan, approval, "Approve")
+	code := codeIn(w.megan.Conversation)
+	alice, _ := w.tenant.User("alice@contoso.example")
+	if n := w.tenant.Removals(alice.ID, skuOffice365E3); n != 0 {
+		t.Fatalf("removed before the approver signed in")
+	}
+	if err := entra.Approve(code, entraUser("megan@contoso.example")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the removal once Megan signed in", func() bool { return w.tenant.Removals(alice.ID, skuOffice365E3) == 1 },
+		func() string { return lastBytes(w.stderr.String(), 3000) })
+
+	// Carol's code, signed in as Megan: nothing linked.
+	w.say(w.carol, "unassign link")
+	if err := entra.Approve(codeIn(w.carol.Conversation), entraUser("megan@contoso.example")); err != nil {
+		t.Fatal(err)
+	}
+	w.waitCard(w.carol.Conversation, "your chat account belongs to another Microsoft Entra user", "")
 }
