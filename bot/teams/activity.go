@@ -58,6 +58,10 @@ type Account struct {
 	Name        string `json:"name,omitempty"`
 	AADObjectID string `json:"aadObjectId,omitempty"`
 	Role        string `json:"role,omitempty"`
+	// UserPrincipalName and Email: a conversation member's, as Teams' member records have
+	// them ("Get conversation members"); never in an activity's from.
+	UserPrincipalName string `json:"userPrincipalName,omitempty"`
+	Email             string `json:"email,omitempty"`
 }
 
 // Conversation is where an activity happened: a 1:1 chat ("personal", "a:…"), a group chat,

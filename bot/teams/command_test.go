@@ -31,7 +31,9 @@ func TestCommandText(t *testing.T) {
 		{"only the word", "unassign", nil, "", true},
 		{"another word", "hello there", nil, "", false},
 		{"prefix of the word", "unassignall alice@contoso.com", nil, "", false},
-		{"someone else's mention stays", `<at>Adele</at> unassign help`, []Entity{{Type: "mention", Mentioned: &Account{ID: "29:adele"}, Text: "<at>Adele</at>"}}, "", false},
+		{"a colleague's mention first", `<at>Adele</at> unassign help`, []Entity{{Type: "mention", Mentioned: &Account{ID: "29:adele", Name: "Adele"}, Text: "<at>Adele</at>"}}, "", false},
+		{"a colleague's mention", `<at>licensebot</at> unassign <at>Alice Wood</at> --product "Visio"`, []Entity{mentionOfBot(), {Type: "mention", Mentioned: &Account{ID: "29:alice", Name: "Alice Wood"}, Text: "<at>Alice Wood</at>"}}, `@Alice_Wood  --product "Visio"`, true},
+		{"a nameless mention stays as typed", `unassign <at>x</at>`, []Entity{{Type: "mention", Mentioned: &Account{ID: "29:x"}, Text: "<at>x</at>"}}, `<at>x</at>`, true},
 		{"empty", "", nil, "", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -99,7 +99,41 @@ func (x *exchange) Handle(ctx context.Context, h bot.Handler, who bot.Actor) bot
 	if x.click {
 		return h.HandleClick(ctx, bot.Click{Actor: who, Action: x.verb, Value: x.value, Message: x.pressed()})
 	}
-	return h.HandleCommand(ctx, bot.Command{Actor: who, Text: x.text, Channel: baseConversation(x.a.Conversation.ID), DeliveryID: x.key})
+	cmd := bot.Command{Actor: who, Text: x.text, Channel: baseConversation(x.a.Conversation.ID), DeliveryID: x.key}
+	if people := mentioned(x.a); len(people) > 0 {
+		cmd.Mentions = func(ctx context.Context, word string) (string, bool) { return x.mentionedAddress(ctx, people, word) }
+	}
+	return h.HandleCommand(ctx, cmd)
+}
+
+// mentionedAddress is the work address of a colleague the command mentions: Teams' member
+// record in this conversation (its userPrincipalName, else its email), asked for only when
+// the handlers have authorized the caller.
+func (x *exchange) mentionedAddress(ctx context.Context, people map[string]string, word string) (string, bool) {
+	id, ok := people[word]
+	if !ok {
+		return "", false
+	}
+	members, err := x.p.conn.members(ctx, x.a.ServiceURL, baseConversation(x.a.Conversation.ID))
+	if err != nil {
+		x.p.log.WarnContext(ctx, "read a conversation's members for a mention", "err", err)
+		return "", false
+	}
+	for _, m := range members {
+		if m.ID == id {
+			return firstOf(m.UserPrincipalName, m.Email), firstOf(m.UserPrincipalName, m.Email) != ""
+		}
+	}
+	return "", false
+}
+
+func firstOf(values ...string) string {
+	for _, v := range values {
+		if v = strings.TrimSpace(v); v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // pressed is the message whose card was pressed: the invoke's replyToId, in the

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/licensebot/licensebot/bot"
@@ -162,10 +163,19 @@ func commandText(a *Activity) string {
 func command(a *Activity) (string, bool) {
 	text := a.Text
 	for _, e := range a.Entities {
-		// The bot's own mention: "<at>licensebot</at>" in the text.
 		// Valid UTF-8 only: a replaced fragment of a character would break the text.
-		if e.Type == "mention" && e.Mentioned != nil && a.Recipient != nil && e.Mentioned.ID == a.Recipient.ID && e.Text != "" && utf8.ValidString(e.Text) {
+		if e.Type != "mention" || e.Mentioned == nil || e.Text == "" || !utf8.ValidString(e.Text) {
+			continue
+		}
+		if a.Recipient != nil && e.Mentioned.ID == a.Recipient.ID {
+			// The bot's own mention: "<at>licensebot</at>" in the text.
 			text = strings.ReplaceAll(text, e.Text, " ")
+			continue
+		}
+		// A colleague's, "<at>Alice Wood</at>": one word the handlers read as a mention
+		// (bot.IsMention), resolved by Command.Mentions once the caller may act.
+		if p := mentionWord(e); p != "" {
+			text = strings.ReplaceAll(text, e.Text, " "+p+" ")
 		}
 	}
 	text = strings.TrimSpace(strings.ReplaceAll(text, "\u00a0", " "))
@@ -260,4 +270,33 @@ type trustState struct {
 	trust       sync.Mutex
 	trustedURLs map[string]time.Time // service URL → when last remembered
 	latest      string
+}
+
+// mentionWord is how a colleague's mention reads in the command's text: "@Alice_Wood",
+// their name as Teams shows it, on one word; "" for a mention without a name.
+func mentionWord(e Entity) string {
+	name := strings.Join(strings.FieldsFunc(e.Mentioned.Name, func(r rune) bool {
+		return unicode.IsSpace(r) || r == '@' || r == '<' || r == '>' || unicode.IsControl(r)
+	}), "_")
+	if name == "" || e.Mentioned.ID == "" {
+		return ""
+	}
+	return "@" + bot.Fit{}.Truncate(name, 64)
+}
+
+// mentioned are the colleagues a message mentions, by the word that stands for each in the
+// command's text: their Teams user ids, to look up when asked.
+func mentioned(a *Activity) map[string]string {
+	out := map[string]string{}
+	for _, e := range a.Entities {
+		if e.Type != "mention" || e.Mentioned == nil || (a.Recipient != nil && e.Mentioned.ID == a.Recipient.ID) {
+			continue
+		}
+		if w := mentionWord(e); w != "" {
+			if _, seen := out[w]; !seen {
+				out[w] = e.Mentioned.ID
+			}
+		}
+	}
+	return out
 }

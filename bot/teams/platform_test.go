@@ -239,3 +239,32 @@ func TestCheck(t *testing.T) {
 		t.Fatalf("the endpoint: %+v", f)
 	}
 }
+
+// A colleague mentioned in a channel reaches the handlers as one word, and becomes their
+// work address only when the handlers ask (after authorizing the caller), from Teams'
+// member record.
+func TestMentionedColleagueResolvedOnAsking(t *testing.T) {
+	w := newWorld(t, nil)
+	alice := w.fake.AddUser(teamsfake.User{Name: "Alice Wood", UPN: "alice@contoso.example", Installed: true})
+	ch := w.fake.AddChannel("Helpdesk", w.adele, alice)
+	a := w.fake.ChannelMention(w.adele, ch, "unassign <at>Alice Wood</at> --product Visio")
+	a.Entities = append(a.Entities, teamsfake.Entity{Type: "mention", Mentioned: &teamsfake.Account{ID: alice.ID, Name: alice.Name}, Text: "<at>Alice Wood</at>"})
+	if status, _ := w.send(t, a); status != 200 {
+		t.Fatalf("answered %d", status)
+	}
+	w.fake.WaitFor(t, "the command", 5*time.Second, func() bool { return len(w.rec.Commands()) == 1 })
+	cmd := w.rec.Commands()[0]
+	if cmd.Text != "@Alice_Wood  --product Visio" || cmd.Mentions == nil {
+		t.Fatalf("command %q", cmd.Text)
+	}
+	before := len(w.fake.Calls())
+	if email, ok := cmd.Mentions(context.Background(), "@Alice_Wood"); !ok || email != "alice@contoso.example" {
+		t.Fatalf("the mention resolved to %q, %v", email, ok)
+	}
+	if _, ok := cmd.Mentions(context.Background(), "@Nobody"); ok {
+		t.Fatal("an unknown mention resolved")
+	}
+	if len(w.fake.Calls()) == before {
+		t.Fatal("resolved without asking Teams")
+	}
+}
