@@ -185,6 +185,9 @@ func TestExampleFileLoads(t *testing.T) {
 	if c.TimeZone != "Europe/Istanbul" || len(c.Approval.Approvers) != 1 {
 		t.Fatalf("example config %+v", c)
 	}
+	if !c.Teams.Enabled() || c.Teams.TenantID != c.Graph.TenantID || !strings.HasPrefix(c.Teams.ApprovalChannel, "19:") {
+		t.Fatalf("example Teams settings %+v", c.Teams)
+	}
 }
 
 func TestSlackManifestParses(t *testing.T) {

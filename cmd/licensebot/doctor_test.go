@@ -10,6 +10,7 @@ import (
 
 	"github.com/licensebot/licensebot/bot/discord/discordfake"
 	"github.com/licensebot/licensebot/bot/slack/slackfake"
+	"github.com/licensebot/licensebot/bot/teams/teamsfake"
 	"github.com/licensebot/licensebot/graph/graphtest"
 	"github.com/licensebot/licensebot/identity/entratest"
 	"github.com/licensebot/licensebot/store/storetest"
@@ -38,7 +39,10 @@ type doctorSetup struct {
 	// and then changes the fake; nil: no Discord.
 	discord func(f *discordfake.Server)
 	// entra, when set, turns LICENSEBOT_IDENTITY=entra on with a fake Entra, changed by it.
-	entra   func(p *entratest.Provider)
+	entra func(p *entratest.Provider)
+	// teams, when set, configures a Teams bot in a fake Bot Framework with an approvers'
+	// channel, changed by it; nil: no Teams.
+	teams   func(f *teamsfake.Fake, channel teamsfake.Channel)
 	env     map[string]string // overrides; "" removes the variable
 	mention []string          // lines (or parts) that must be printed besides the failures
 }
@@ -101,6 +105,16 @@ func startDoctorWorld(t *testing.T, s doctorSetup) (env map[string]string, secre
 		env["DISCORD_APPROVER_ROLE_IDS"] = doctorRole
 		env["DISCORD_API_URL"] = dc.APIURL()
 	}
+	var teamsSecret string
+	if s.teams != nil {
+		f := teamsfake.New(t, teamsfake.Tenant(teamsTenant))
+		ch := f.AddChannel("License approvals")
+		s.teams(f, ch)
+		appID, secret, tenant := f.Credentials()
+		teamsSecret = secret
+		env["TEAMS_APP_ID"], env["TEAMS_APP_PASSWORD"], env["TEAMS_TENANT_ID"] = appID, secret, tenant
+		env["TEAMS_APPROVAL_CHANNEL"], env["TEAMS_OPENID_METADATA_URL"], env["TEAMS_TOKEN_URL"] = ch.ID, f.OpenIDMetadataURL(), f.TokenURL()
+	}
 	if s.entra != nil {
 		p := entratest.New(signInTenant, signInApp)
 		t.Cleanup(p.Close)
@@ -115,7 +129,11 @@ func startDoctorWorld(t *testing.T, s doctorSetup) (env map[string]string, secre
 		}
 		env[k] = v
 	}
-	return env, []string{token, slackfake.BotToken, slackfake.AppToken, testSigningSecret, redisPassword, discordfake.BotToken}
+	secrets = []string{token, slackfake.BotToken, slackfake.AppToken, testSigningSecret, redisPassword, discordfake.BotToken}
+	if teamsSecret != "" {
+		secrets = append(secrets, teamsSecret)
+	}
+	return env, secrets
 }
 
 func TestDoctor(t *testing.T) {
@@ -189,6 +207,14 @@ func TestDoctor(t *testing.T) {
 			env:     map[string]string{"SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": "", "LICENSEBOT_APPROVAL_CHANNEL": "", "LICENSEBOT_APPROVERS": ""},
 			mention: []string{"✓ configuration", "✓ Discord bot token: signed in as @licensebot", `✓ Discord approver role @License approvers`},
 		}},
+		{name: "a Teams bot", setup: doctorSetup{teams: func(*teamsfake.Fake, teamsfake.Channel) {}, mention: []string{
+			"✓ Teams bot credentials (Microsoft App ID " + teamsfake.DefaultAppID,
+			"✓ Bot Framework signing keys (http://127.0.0.1:",
+			"! Teams messaging endpoint: LICENSEBOT_PUBLIC_URL is not set",
+			"! Teams approval channel 19:",
+		}}},
+		{name: "a Teams bot with a wrong secret", setup: doctorSetup{teams: func(*teamsfake.Fake, teamsfake.Channel) {}, env: map[string]string{"TEAMS_APP_PASSWORD": "not-the-secret"}},
+			wantFailed: []string{"✗ Teams bot credentials (Microsoft App ID " + teamsfake.DefaultAppID + ", tenant " + teamsTenant + "): no token for the Bot Framework: the Microsoft identity platform answered 401 invalid_client: AADSTS7000215"}},
 		{name: "sign-in with Microsoft", setup: doctorSetup{entra: func(*entratest.Provider) {}, mention: []string{
 			"✓ Sign-in with Microsoft: the tenant's OpenID configuration (http://127.0.0.1:",
 			"✓ Sign-in with Microsoft: the tenant publishes 1 signing keys",
