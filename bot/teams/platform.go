@@ -164,7 +164,7 @@ func (p *Platform) SetHandler(h bot.Handler) { p.in.SetHandler(h) }
 // Wait blocks until the work started by commands and clicks so far has finished.
 func (p *Platform) Wait() { p.in.Wait() }
 
-// Start has nothing to prepare: the app is set up by its package (configs/teamsapp).
+// Start has nothing to prepare: the app is set up by its package (configs/teams-app).
 func (p *Platform) Start(context.Context) error { return nil }
 
 // Run runs the inbox's heartbeat and take-over of deliveries another replica left.

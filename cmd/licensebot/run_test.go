@@ -1,9 +1,13 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"io"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -164,5 +168,46 @@ func TestRunRefusesUnknownCommands(t *testing.T) {
 	}
 	if _, _, err := runWith(t, "", "demo", "-tz", "Mars/Olympus"); err == nil || !strings.Contains(err.Error(), "Mars/Olympus") {
 		t.Fatalf("bad -tz: %v", err)
+	}
+}
+
+// licensebot teams-app writes the app package with TEAMS_APP_ID in its manifest, and says
+// what's missing otherwise.
+func TestTeamsAppCommand(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "licensebot-teams.zip")
+	appID := "6f0d2c7e-3b1a-4c55-9e2d-8a7b6c5d4e3f"
+	getenv := func(k string) string {
+		if k == "TEAMS_APP_ID" {
+			return appID
+		}
+		return ""
+	}
+	var stdout bytes.Buffer
+	if err := run(context.Background(), []string{"licensebot", "teams-app", out}, getenv, time.Now, nil, &stdout, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.OpenReader(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+		if f.Name == "manifest.json" {
+			r, _ := f.Open()
+			b, _ := io.ReadAll(r)
+			r.Close()
+			if !strings.Contains(string(b), appID) {
+				t.Fatal("the manifest lacks the app id")
+			}
+		}
+	}
+	if slices.Sort(names); !slices.Equal(names, []string{"color.png", "manifest.json", "outline.png"}) {
+		t.Fatalf("the package holds %v", names)
+	}
+	err = run(context.Background(), []string{"licensebot", "teams-app", out}, func(string) string { return "" }, time.Now, nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "TEAMS_APP_ID: not set") {
+		t.Fatalf("without an app id: %v", err)
 	}
 }

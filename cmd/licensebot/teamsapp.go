@@ -7,10 +7,10 @@ import (
 	"io"
 	"os"
 
-	"github.com/licensebot/licensebot/configs/teamsapp"
+	teamsapp "github.com/licensebot/licensebot/configs/teams-app"
 )
 
-// runTeamsApp writes the Teams app package (configs/teamsapp) for the bot TEAMS_APP_ID to
+// runTeamsApp writes the Teams app package (configs/teams-app) for the bot TEAMS_APP_ID to
 // the file named, ready to upload in the Teams admin center.
 func runTeamsApp(args []string, getenv func(string) string, stdout io.Writer) error {
 	if len(args) != 1 || args[0] == "" {

@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// Placeholder is the app id app/manifest.json carries until it is packaged: the nil GUID,
+// Placeholder is the app id manifest.json carries until it is packaged: the nil GUID,
 // never a real Microsoft App ID.
 const Placeholder = "00000000-0000-0000-0000-000000000000"
 
@@ -23,7 +23,7 @@ const (
 	outlineIcon  = "outline.png"
 )
 
-//go:embed app/manifest.json app/color.png app/outline.png
+//go:embed manifest.json color.png outline.png
 var app embed.FS
 
 // guid is the form Microsoft's manifest schema requires of "id" and "botId"
@@ -44,7 +44,7 @@ func CheckAppID(appID string) error {
 	return nil
 }
 
-// Manifest returns app/manifest.json with appID, lower-cased, as the app's id and its bot's
+// Manifest returns manifest.json with appID, lower-cased, as the app's id and its bot's
 // id (the Teams app and its bot share the Azure bot's Microsoft App ID).
 func Manifest(appID string) ([]byte, error) {
 	appID = strings.TrimSpace(appID)
@@ -52,7 +52,7 @@ func Manifest(appID string) ([]byte, error) {
 		return nil, err
 	}
 	appID = strings.ToLower(appID)
-	raw, err := app.ReadFile("app/" + manifestFile)
+	raw, err := app.ReadFile(manifestFile)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func Package(appID string, w io.Writer) error {
 	for _, name := range []string{manifestFile, colorIcon, outlineIcon} {
 		data := manifest
 		if name != manifestFile {
-			if data, err = app.ReadFile("app/" + name); err != nil {
+			if data, err = app.ReadFile(name); err != nil {
 				return err
 			}
 		}

@@ -181,7 +181,7 @@ func (v *validator) validate(m []byte) error {
 
 func placeholderManifest(t *testing.T) []byte {
 	t.Helper()
-	raw, err := app.ReadFile("app/" + manifestFile)
+	raw, err := app.ReadFile(manifestFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func TestManifestValidatesAgainstMicrosoftsSchema(t *testing.T) {
 		t.Logf("schema pattern %q: not RE2, matches nothing here", p)
 	}
 	if err := v.validate(placeholderManifest(t)); err != nil {
-		t.Errorf("app/manifest.json (placeholder ids):\n%v", err)
+		t.Errorf("manifest.json (placeholder ids):\n%v", err)
 	}
 	m, err := Manifest(appID)
 	if err != nil {
@@ -310,7 +310,7 @@ func readManifest(t *testing.T, raw []byte) manifest {
 func TestBot(t *testing.T) {
 	m := readManifest(t, placeholderManifest(t))
 	if m.ID != Placeholder || len(m.Bots) != 1 || m.Bots[0].BotID != Placeholder {
-		t.Fatalf("app/manifest.json: id %q, bots %d: want the placeholder %s as the id and the one bot's id", m.ID, len(m.Bots), Placeholder)
+		t.Fatalf("manifest.json: id %q, bots %d: want the placeholder %s as the id and the one bot's id", m.ID, len(m.Bots), Placeholder)
 	}
 	b := m.Bots[0]
 	if want := []string{"personal", "team", "groupChat"}; !slices.Equal(b.Scopes, want) {
@@ -359,7 +359,7 @@ func TestBot(t *testing.T) {
 
 func decodePNG(t *testing.T, name string) image.Image {
 	t.Helper()
-	raw, err := app.ReadFile("app/" + name)
+	raw, err := app.ReadFile(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -469,12 +469,12 @@ func TestPackage(t *testing.T) {
 	}
 	// Only the ids changed.
 	if back := bytes.ReplaceAll(got, []byte(appID), []byte(Placeholder)); !bytes.Equal(back, placeholderManifest(t)) {
-		t.Errorf("the zip's manifest differs from app/manifest.json beyond the ids")
+		t.Errorf("the zip's manifest differs from manifest.json beyond the ids")
 	}
 	for _, name := range []string{colorIcon, outlineIcon} {
-		raw, _ := app.ReadFile("app/" + name)
+		raw, _ := app.ReadFile(name)
 		if !bytes.Equal(files[name], raw) {
-			t.Errorf("the zip's %s is not app/%s", name, name)
+			t.Errorf("the zip's %s is not %s", name, name)
 		}
 	}
 }
