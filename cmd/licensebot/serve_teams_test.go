@@ -45,7 +45,13 @@ func sampleUserID(t testing.TB, upn string) string {
 // mode), else Teams is the only platform.
 func startTeamsServe(t *testing.T, slackToo bool, extraEnv map[string]string) *teamsWorld {
 	t.Helper()
-	fake := teamsfake.New(t, teamsfake.Tenant(teamsTenant))
+	return startTeamsServeIn(t, teamsTenant, slackToo, extraEnv)
+}
+
+// startTeamsServeIn is startTeamsServe with the Teams tenant tenant.
+func startTeamsServeIn(t *testing.T, tenant string, slackToo bool, extraEnv map[string]string) *teamsWorld {
+	t.Helper()
+	fake := teamsfake.New(t, teamsfake.Tenant(tenant))
 	w := &teamsWorld{fake: fake, t: t}
 	person := func(upn, name string) teamsfake.User {
 		return fake.AddUser(teamsfake.User{Name: name, UPN: upn, AADObjectID: sampleUserID(t, upn), Installed: true})
@@ -322,22 +328,12 @@ func TestServeTeamsApprovalNeedsAFreshSignIn(t *testing.T) {
 	t.Parallel()
 	entra := entratest.New(signInTenant, signInApp)
 	t.Cleanup(entra.Close)
-	fake := teamsfake.New(t, teamsfake.Tenant(signInTenant))
-	w := &teamsWorld{fake: fake, t: t}
-	person := func(upn, name string) teamsfake.User {
-		return fake.AddUser(teamsfake.User{Name: name, UPN: upn, AADObjectID: sampleUserID(t, upn), Installed: true})
-	}
-	w.adele, w.megan, w.carol = person("adele@contoso.example", "Adele Vance"), person("megan@contoso.example", "Megan Bowen"), person("carol@contoso.example", "Carol Diaz")
-	w.approvals = fake.AddChannel("License approvals", w.adele, w.megan, w.carol)
-	appID, secret, _ := fake.Credentials()
-	w.slackWorld = startServe(t, map[string]string{
-		"SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": "",
-		"TEAMS_APP_ID": appID, "TEAMS_APP_PASSWORD": secret, "TEAMS_APPROVAL_CHANNEL": w.approvals.ID,
-		"TEAMS_OPENID_METADATA_URL": fake.OpenIDMetadataURL(), "TEAMS_TOKEN_URL": fake.TokenURL(),
+	w := startTeamsServeIn(t, signInTenant, false, map[string]string{
 		"LICENSEBOT_APPROVERS": "megan@contoso.example",
 		"LICENSEBOT_IDENTITY":  "entra", "AZURE_TENANT_ID": signInTenant, "AZURE_CLIENT_ID": signInApp,
 		"LICENSEBOT_SIGNIN_AUTHORITY": entra.URL, "LICENSEBOT_APPROVAL_SIGNIN_MAX_AGE": "8h",
 	})
+	fake := w.fake
 	entraUser := func(upn string) entratest.User {
 		u, _ := w.tenant.User(upn)
 		return entratest.User{ObjectID: u.ID, Username: upn, Name: u.DisplayName, AuthTime: w.now()}
