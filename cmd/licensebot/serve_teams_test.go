@@ -377,3 +377,48 @@ func TestServeTeamsApprovalNeedsAFreshSignIn(t *testing.T) {
 	}
 	w.waitCard(w.carol.Conversation, "your chat account belongs to another Microsoft Entra user", "")
 }
+
+// A whole group in Teams: the plan of 500 users fits one card, the removal's progress is
+// edited into the requester's card and the outcome posted, and the bot keeps within Teams'
+// rate limits all along (the fake answers 429 past them: it never had to).
+func TestServeTeamsRemovesAWholeGroupWithinLimits(t *testing.T) {
+	t.Parallel()
+	const staff = 500
+	tenant := graphtest.StaffedTenant(staff)
+	var members []string
+	for i := 1; i <= staff; i++ {
+		members = append(members, graphtest.StaffUPN(i))
+	}
+	tenant.Groups = append(tenant.Groups, graphtest.Group{ID: "a1000000-0000-4000-8000-000000000001", DisplayName: "Sales EMEA", Members: members})
+	srv, err := graphtest.NewServer(tenant, graphtest.WithToken("graph-t0ken"), graphtest.WithLatency(5*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	w := startTeamsServe(t, false, map[string]string{"GRAPH_BASE_URL": srv.URL, "LICENSEBOT_MAX_TARGETS": "500"})
+	w.tenant = srv
+
+	w.say(w.adele, `unassign --group "Sales EMEA" --product "Office 365 E3" --reason "team closed"`)
+	plan := w.waitCard(w.adele.Conversation, "From the group Sales EMEA", "Confirm")
+	w.press(w.adele, plan, "Confirm")
+	approval := w.waitCard(w.approvals.ID, "From the group Sales EMEA", "Approve")
+	w.press(w.megan, approval, "Approve")
+	waitFor(t, "500 removals", func() bool {
+		n := 0
+		for i := 1; i <= staff; i++ {
+			u, _ := srv.User(graphtest.StaffUPN(i))
+			n += srv.Removals(u.ID, skuOffice365E3)
+		}
+		return n == staff
+	}, func() string { return lastBytes(w.stderr.String(), 3000) })
+	w.waitCard(w.adele.Conversation, "removed Office 365 E3", "")
+	// The approval card is where the progress goes: approved, then the counts, then done.
+	if m, _ := w.fake.Message(approval.ID); m.Updates < 2 {
+		t.Errorf("the approval card was edited %d times: %s", m.Updates, m.Text())
+	}
+	for _, c := range w.fake.Calls() {
+		if c.Status == http.StatusTooManyRequests || c.Status == http.StatusRequestEntityTooLarge {
+			t.Errorf("Teams answered %d to %s %s", c.Status, c.Method, c.Path)
+		}
+	}
+}
