@@ -2,11 +2,13 @@ package teams
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/bot/bottest"
 )
 
@@ -130,4 +132,53 @@ func TestConversationLimits(t *testing.T) {
 	if clock.Now().Sub(start) < 30*time.Second {
 		t.Fatalf("61 calls within %s", clock.Now().Sub(start))
 	}
+}
+
+// FuzzActivity: whatever body a verified request carries, reading it as an activity and
+// back from the inbox never panics.
+func FuzzActivity(f *testing.F) {
+	for _, s := range []string{
+		`{"type":"message","text":"unassign help","from":{"id":"29:1","aadObjectId":"x"},"conversation":{"id":"a:1"},"recipient":{"id":"28:b"}}`,
+		`{"type":"invoke","name":"adaptiveCard/action","value":{"action":{"verb":"approve","data":{"value":"r1"}}},"from":{"id":"29:1"},"conversation":{"id":"19:c;messageid=1"},"replyToId":"1"}`,
+		`{"type":"message","entities":[{"type":"mention","mentioned":{"id":"29:2","name":"A B"},"text":"<at>A B</at>"}],"text":"unassign <at>A B</at>","from":{"id":"1"},"conversation":{"id":"1"}}`,
+		`{"value":null,"entities":[null],"from":null}`, `[]`, `null`,
+	} {
+		f.Add([]byte(s))
+	}
+	p := &Platform{}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var a Activity
+		if json.Unmarshal(body, &a) != nil {
+			return
+		}
+		_, _ = command(&a)
+		_ = mentioned(&a)
+		_ = tenantOf(&a)
+		if a.Conversation != nil {
+			_ = baseConversation(a.Conversation.ID)
+		}
+		for _, kind := range []string{kindCommand, kindClick} {
+			x, err := p.open(context.Background(), bot.Delivery{Kind: kind, Payload: body})
+			if err == nil {
+				_ = x.Locale()
+				_, _ = x.Early("en")
+				_, _ = x.Identify(context.Background())
+			}
+		}
+	})
+}
+
+// FuzzClaims: whatever a signed token's payload says, reading its claims never panics, and
+// passes only with the issuer, this bot as audience, a time and a service URL.
+func FuzzClaims(f *testing.F) {
+	f.Add([]byte(`{"iss":"https://api.botframework.com","aud":"app","exp":4102444800,"serviceurl":"https://smba.trafficmanager.net/amer/"}`))
+	f.Add([]byte(`{"iss":"https://api.botframework.com","aud":["x","app"],"exp":1e300,"nbf":-1e300,"serviceUrl":"u"}`))
+	f.Add([]byte(`{"exp":"soon"}`))
+	v := &verifier{appID: "app", now: func() time.Time { return time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC) }}
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		got, err := v.claims(payload)
+		if err == nil && got.serviceURL == "" {
+			t.Fatalf("claims passed without a service URL: %s", payload)
+		}
+	})
 }

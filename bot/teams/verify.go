@@ -131,8 +131,11 @@ func (v *verifier) claims(payload []byte) (verified, error) {
 		return verified{}, fmt.Errorf("%w: audience %s is not this bot", errUnverified, c.Audience)
 	}
 	now := v.now()
-	if c.Expiry == nil {
-		return verified{}, fmt.Errorf("%w: no expiry", errUnverified)
+	if c.Expiry == nil || !plausibleTime(*c.Expiry) {
+		return verified{}, fmt.Errorf("%w: no usable expiry", errUnverified)
+	}
+	if c.NotBefore != nil && !plausibleTime(*c.NotBefore) {
+		return verified{}, fmt.Errorf("%w: no usable not-before", errUnverified)
 	}
 	exp := time.Unix(int64(*c.Expiry), 0)
 	if now.After(exp.Add(tokenSkew)) {
@@ -156,6 +159,10 @@ func (v *verifier) claims(payload []byte) (verified, error) {
 	}
 	return verified{serviceURL: serviceURL, expires: exp}, nil
 }
+
+// plausibleTime reports whether a NumericDate claim is a time a token can name (from 1970
+// to the year 5138): beyond, the conversion to a time says nothing.
+func plausibleTime(t float64) bool { return t >= 0 && t < 1e11 }
 
 // audienceHas reports whether a token's aud (a string, or an array of them) names appID.
 func audienceHas(aud json.RawMessage, appID string) bool {
