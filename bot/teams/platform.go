@@ -164,8 +164,17 @@ func (p *Platform) SetHandler(h bot.Handler) { p.in.SetHandler(h) }
 // Wait blocks until the work started by commands and clicks so far has finished.
 func (p *Platform) Wait() { p.in.Wait() }
 
-// Start has nothing to prepare: the app is set up by its package (configs/teams-app).
-func (p *Platform) Start(context.Context) error { return nil }
+// Start reads the Bot Framework's signing keys, so that the first activity doesn't wait
+// for them; the app itself is set up by its package (configs/teams-app). Keys that can't be
+// read now are read by the first activity: nothing stops serving.
+func (p *Platform) Start(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := p.verify.warm(ctx); err != nil {
+		p.log.WarnContext(ctx, "the Bot Framework's signing keys couldn't be read at start: the first activity reads them", "err", err)
+	}
+	return nil
+}
 
 // Run runs the inbox's heartbeat and take-over of deliveries another replica left.
 func (p *Platform) Run(ctx context.Context) error { return p.in.RunBeside(ctx, nil) }

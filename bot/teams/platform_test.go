@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -266,5 +267,35 @@ func TestMentionedColleagueResolvedOnAsking(t *testing.T) {
 	}
 	if len(w.fake.Calls()) == before {
 		t.Fatal("resolved without asking Teams")
+	}
+}
+
+// Keys read at start serve the first activity; a metadata that doesn't answer is not asked
+// again by every activity.
+func TestKeysReadAtStartAndNotHammered(t *testing.T) {
+	w := newWorld(t, nil)
+	if err := w.p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := w.send(t, w.fake.Personal(w.adele, "hello")); status != 200 || w.fake.KeyFetches() != 1 {
+		t.Fatalf("answered %d after %d key reads", status, w.fake.KeyFetches())
+	}
+	var hits atomic.Int32
+	failing := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		http.Error(rw, "unavailable", http.StatusServiceUnavailable)
+	}))
+	defer failing.Close()
+	down := newWorld(t, func(c *Config) { c.OpenIDMetadataURL = failing.URL + "/v1/.well-known/openidconfiguration" })
+	if err := down.p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if status, _ := down.send(t, down.fake.Personal(down.adele, "hello")); status != 401 {
+			t.Fatalf("answered %d without keys", status)
+		}
+	}
+	if n := hits.Load(); n != 1 {
+		t.Fatalf("the metadata was asked %d times by a start and 5 activities within seconds", n)
 	}
 }

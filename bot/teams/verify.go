@@ -42,6 +42,7 @@ const (
 	tokenSkew                = 5 * time.Minute
 	keysLifetime             = 24 * time.Hour
 	unknownKeyBackoff        = 5 * time.Minute
+	failedReadBackoff        = 10 * time.Second
 	// maxKeysAnswer bounds the metadata's and the keys' answers: a few kilobytes in practice.
 	maxKeysAnswer = 1 << 20
 )
@@ -61,6 +62,7 @@ type verifier struct {
 	keys     map[string]endorsedKey // by kid
 	fetched  time.Time              // when the keys were last read
 	tried    time.Time              // when the keys were last read again for an unknown key id
+	failed   time.Time              // when a read last failed; zero after one succeeds
 	fetching chan struct{}          // closed when the read under way ends; nil: none
 }
 
@@ -195,6 +197,12 @@ func (v *verifier) key(ctx context.Context, kid string) (endorsedKey, error) {
 			v.mu.Unlock()
 			return endorsedKey{}, fmt.Errorf("%w: unknown key %q", errUnverified, kid)
 		}
+		if !known && !v.failed.IsZero() && now.Sub(v.failed) < failedReadBackoff {
+			// The metadata didn't answer a moment ago: every activity meanwhile is refused
+			// (Teams retries) rather than each waiting on it again.
+			v.mu.Unlock()
+			return endorsedKey{}, fmt.Errorf("%w: the Bot Framework's signing keys couldn't be read a moment ago", errUnverified)
+		}
 		if wait := v.fetching; wait != nil {
 			v.mu.Unlock()
 			select {
@@ -215,7 +223,9 @@ func (v *verifier) key(ctx context.Context, kid string) (endorsedKey, error) {
 		v.mu.Lock()
 		v.fetching = nil
 		if err == nil {
-			v.keys, v.fetched = keys, v.now()
+			v.keys, v.fetched, v.failed = keys, v.now(), time.Time{}
+		} else {
+			v.failed = v.now()
 		}
 		v.mu.Unlock()
 		close(done)
@@ -320,4 +330,20 @@ func checkHTTPS(raw string) error {
 
 func isLoopback(host string) bool {
 	return host == "localhost" || host == "127.0.0.1" || host == "::1"
+}
+
+// warm reads the keys before the first activity needs them; a failure is only logged by
+// the caller: the first activity reads them again.
+func (v *verifier) warm(ctx context.Context) error {
+	keys, err := v.fetch(ctx)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if err != nil {
+		v.failed = v.now()
+		return err
+	}
+	if v.fetched.IsZero() {
+		v.keys, v.fetched = keys, v.now()
+	}
+	return nil
 }
