@@ -34,7 +34,7 @@ const botFrameworkScope = "https://api.botframework.com/.default"
 // maxConnectorAnswer bounds what is read of the connector's answers (an id, or an error).
 const maxConnectorAnswer = 1 << 20
 
-// connectorError is how a refused connector call reads: its HTTP status, the error's code
+// statusError is how a refused connector call reads: its HTTP status, the error's code
 // and message when the body says them, and a 429's Retry-After.
 type statusError struct {
 	Status     int

@@ -152,14 +152,15 @@ func keyPart(id string) string {
 	return hex.EncodeToString(sum[:12])
 }
 
-// commandText is what follows the command word in a message to the bot, without the
-// mention of the bot that starts it in a channel; ok is false when the message isn't a
-// command.
+// commandText is command's text alone ("" for a message that isn't a command).
 func commandText(a *Activity) string {
 	text, _ := command(a)
 	return text
 }
 
+// command is what follows the command word in a message to the bot, without the mention of
+// the bot that starts it in a channel, colleagues' mentions as one word each (mentionWord);
+// ok is false when the message isn't a command.
 func command(a *Activity) (string, bool) {
 	text := a.Text
 	for _, e := range a.Entities {
