@@ -299,3 +299,24 @@ func TestKeysReadAtStartAndNotHammered(t *testing.T) {
 		t.Fatalf("the metadata was asked %d times by a start and 5 activities within seconds", n)
 	}
 }
+
+// A token near its expiry is not sent: a new one is asked for (oauth2 renews 10 s before).
+func TestTokenRenewedBeforeItExpires(t *testing.T) {
+	fake := teamsfake.New(t, teamsfake.TokenLifetime(5*time.Second))
+	appID, secret, tenant := fake.Credentials()
+	p, err := New(Config{AppID: appID, AppPassword: secret, TenantID: tenant,
+		OpenIDMetadataURL: fake.OpenIDMetadataURL(), TokenURL: fake.TokenURL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := fake.AddChannel("Approvals")
+	p.learn(context.Background(), fake.ServiceURL())
+	for range 3 {
+		if _, err := p.postApprovers(context.Background(), ch.ID, bot.Message{Text: "hi"}, "en"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := fake.TokensIssued(); n != 3 {
+		t.Fatalf("%d tokens for 3 calls with tokens that expire within oauth2's margin", n)
+	}
+}
