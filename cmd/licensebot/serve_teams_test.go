@@ -384,17 +384,7 @@ func TestServeTeamsApprovalNeedsAFreshSignIn(t *testing.T) {
 func TestServeTeamsRemovesAWholeGroupWithinLimits(t *testing.T) {
 	t.Parallel()
 	const staff = 500
-	tenant := graphtest.StaffedTenant(staff)
-	var members []string
-	for i := 1; i <= staff; i++ {
-		members = append(members, graphtest.StaffUPN(i))
-	}
-	tenant.Groups = append(tenant.Groups, graphtest.Group{ID: "a1000000-0000-4000-8000-000000000001", DisplayName: "Sales EMEA", Members: members})
-	srv, err := graphtest.NewServer(tenant, graphtest.WithToken("graph-t0ken"), graphtest.WithLatency(5*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	srv := salesEMEA(t, staff)
 	w := startTeamsServe(t, false, map[string]string{"GRAPH_BASE_URL": srv.URL, "LICENSEBOT_MAX_TARGETS": "500"})
 	w.tenant = srv
 
@@ -403,14 +393,7 @@ func TestServeTeamsRemovesAWholeGroupWithinLimits(t *testing.T) {
 	w.press(w.adele, plan, "Confirm")
 	approval := w.waitCard(w.approvals.ID, "From the group Sales EMEA", "Approve")
 	w.press(w.megan, approval, "Approve")
-	waitFor(t, "500 removals", func() bool {
-		n := 0
-		for i := 1; i <= staff; i++ {
-			u, _ := srv.User(graphtest.StaffUPN(i))
-			n += srv.Removals(u.ID, skuOffice365E3)
-		}
-		return n == staff
-	}, func() string { return lastBytes(w.stderr.String(), 3000) })
+	waitStaffRemovedOnce(t, srv, staff, w.stderr)
 	w.waitCard(w.adele.Conversation, "removed Office 365 E3", "")
 	// The approval card is where the progress goes: approved, then the counts or the end
 	// (edited after the outcome is posted, so waited for).

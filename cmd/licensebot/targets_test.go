@@ -68,20 +68,7 @@ func TestServeSlackRemovesAWholeGroup(t *testing.T) {
 		return false
 	})
 	w.click("U0MEGAN", "approve", id, approvalChannel, approvalTS, false, "")
-	waitFor(t, "500 removals", func() bool {
-		n := 0
-		for i := 1; i <= staff; i++ {
-			u, _ := srv.User(graphtest.StaffUPN(i))
-			n += srv.Removals(u.ID, skuOffice365E3)
-		}
-		return n == staff
-	}, func() string { return lastBytes(w.stderr.String(), 3000) })
-	for i := 1; i <= staff; i++ {
-		u, _ := srv.User(graphtest.StaffUPN(i))
-		if n := srv.Removals(u.ID, skuOffice365E3); n != 1 {
-			t.Fatalf("%s: removed %d times", graphtest.StaffUPN(i), n)
-		}
-	}
+	waitStaffRemovedOnce(t, srv, staff, w.stderr)
 
 	// Refused before anything is asked: over the limit, a group nobody has, bad combinations.
 	for _, tt := range []struct{ text, want string }{
@@ -123,17 +110,7 @@ func TestServeSlackPlanSaysTheMoney(t *testing.T) {
 func TestServeDiscordRemovesAWholeGroup(t *testing.T) {
 	t.Parallel()
 	const staff = 500
-	tenant := graphtest.StaffedTenant(staff)
-	var members []string
-	for i := 1; i <= staff; i++ {
-		members = append(members, graphtest.StaffUPN(i))
-	}
-	tenant.Groups = append(tenant.Groups, graphtest.Group{ID: "a1000000-0000-4000-8000-000000000001", DisplayName: "Sales EMEA", Members: members})
-	srv, err := graphtest.NewServer(tenant, graphtest.WithToken("graph-t0ken"), graphtest.WithLatency(5*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	srv := salesEMEA(t, staff)
 	w := startChatServe(t, map[string]string{"SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": "", "LICENSEBOT_APPROVERS": "",
 		"GRAPH_BASE_URL": srv.URL, "LICENSEBOT_MAX_TARGETS": "500"})
 	token, _, _ := w.command(discordAdele, nil, "remove", map[string]any{"group": "Sales EMEA", "product": "Office 365 E3"})
@@ -148,7 +125,32 @@ func TestServeDiscordRemovesAWholeGroup(t *testing.T) {
 	}
 	approval := w.confirmed(t, discordAdele, plan)
 	w.click(discordMegan, []string{discordApprover}, buttonID(t, approval, "approve"), discordApproval, approval.ID, false)
-	waitFor(t, "500 removals, once each", func() bool {
+	waitStaffRemovedOnce(t, srv, staff, w.stderr)
+}
+
+// salesEMEA is a simulated tenant of staff users (graphtest.StaffedTenant), all of them in
+// the group "Sales EMEA", answering in 5 ms.
+func salesEMEA(t *testing.T, staff int) *graphtest.Server {
+	t.Helper()
+	tenant := graphtest.StaffedTenant(staff)
+	var members []string
+	for i := 1; i <= staff; i++ {
+		members = append(members, graphtest.StaffUPN(i))
+	}
+	tenant.Groups = append(tenant.Groups, graphtest.Group{ID: "a1000000-0000-4000-8000-000000000001", DisplayName: "Sales EMEA", Members: members})
+	srv, err := graphtest.NewServer(tenant, graphtest.WithToken("graph-t0ken"), graphtest.WithLatency(5*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// waitStaffRemovedOnce waits until each of the staff has lost Office 365 E3 exactly once;
+// log is serve's log, shown when it doesn't happen.
+func waitStaffRemovedOnce(t *testing.T, srv *graphtest.Server, staff int, log *syncBuffer) {
+	t.Helper()
+	waitFor(t, fmt.Sprintf("%d removals, once each", staff), func() bool {
 		for i := 1; i <= staff; i++ {
 			u, _ := srv.User(graphtest.StaffUPN(i))
 			if srv.Removals(u.ID, skuOffice365E3) != 1 {
@@ -156,7 +158,7 @@ func TestServeDiscordRemovesAWholeGroup(t *testing.T) {
 			}
 		}
 		return true
-	}, func() string { return lastBytes(w.stderr.String(), 3000) })
+	}, func() string { return lastBytes(log.String(), 3000) })
 }
 
 // An inactive sweep on Slack: the direct holders of Power BI Pro who haven't signed in for
