@@ -55,18 +55,10 @@ func TestServeSlackRemovesAWholeGroup(t *testing.T) {
 	if !strings.Contains(body, "From the group Sales EMEA (members of nested groups too): 500 users; 2 members that aren't users (devices, groups, contacts) left out.") {
 		t.Fatalf("the plan doesn't say how the group was expanded: %.600s", body)
 	}
-	id := buttonValue(t, plan.Blocks(), "confirm")
-	sl.WaitResponses(t, w.click("U0ADELE", "confirm", id, "C0GENERAL", "1700000000.000001", true, ""), 1)
-	var approvalTS string
-	waitFor(t, "the approval request naming the group", func() bool {
-		for _, m := range sl.SortedMessages(approvalChannel) {
-			if strings.Contains(string(m.Blocks), id) && strings.Contains(string(m.Blocks), "From the group Sales EMEA") {
-				approvalTS = m.TS
-				return true
-			}
-		}
-		return false
-	})
+	id, approvalTS := w.confirmed(t, "U0ADELE", plan)
+	if m, _ := sl.Message(approvalChannel, approvalTS); !strings.Contains(string(m.Blocks), "From the group Sales EMEA") {
+		t.Fatalf("the approval request doesn't say %q: %.800s", "From the group Sales EMEA", m.Blocks)
+	}
 	w.click("U0MEGAN", "approve", id, approvalChannel, approvalTS, false, "")
 	waitStaffRemovedOnce(t, srv, staff, w.stderr)
 
@@ -259,18 +251,10 @@ func TestServeSlackLeaver(t *testing.T) {
 		!strings.Contains(plan, "This is still a user mailbox: its data is deleted 30 days after the license goes.") {
 		t.Fatalf("leaver plan %.1200s", plan)
 	}
-	id := buttonValue(t, planCall.Blocks(), "confirm")
-	sl.WaitResponses(t, w.click("U0ADELE", "confirm", id, "C0GENERAL", "1700000000.000001", true, ""), 1)
-	var approvalTS string
-	waitFor(t, "the approval request", func() bool {
-		for _, m := range sl.SortedMessages(approvalChannel) {
-			if strings.Contains(string(m.Blocks), id) && strings.Contains(string(m.Blocks), "As a leaver") {
-				approvalTS = m.TS
-				return true
-			}
-		}
-		return false
-	})
+	id, approvalTS := w.confirmed(t, "U0ADELE", planCall)
+	if m, _ := sl.Message(approvalChannel, approvalTS); !strings.Contains(string(m.Blocks), "As a leaver") {
+		t.Fatalf("the approval request doesn't say %q: %.800s", "As a leaver", m.Blocks)
+	}
 	w.click("U0MEGAN", "approve", id, approvalChannel, approvalTS, false, "")
 	bob, _ := w.tenant.User("bob@contoso.example")
 	waitFor(t, "the leaver's sequence", func() bool {
