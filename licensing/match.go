@@ -76,7 +76,7 @@ func (c *Catalogue) Match(query string, tenant []TenantProduct) (TenantProduct, 
 	}
 
 	// A SKU id names exactly one product, whatever the names say.
-	if id := strings.TrimSuffix(strings.TrimPrefix(q, "{"), "}"); isGUID(id) {
+	if id := strings.TrimSuffix(strings.TrimPrefix(q, "{"), "}"); IsGUID(id) {
 		for _, tp := range tenant {
 			if normalizeID(tp.SKUID) == id {
 				return tp, nil
@@ -219,8 +219,9 @@ func containsAll(s string, words []string) bool {
 	return true
 }
 
-// isGUID reports whether s is a GUID in the 8-4-4-4-12 form (any case).
-func isGUID(s string) bool {
+// IsGUID reports whether s is a GUID in the 8-4-4-4-12 form (any case): a SKU id, an
+// object id.
+func IsGUID(s string) bool {
 	if len(s) != 36 {
 		return false
 	}

@@ -168,28 +168,10 @@ func priceList(p configs.Prices) (licensing.PriceList, error) {
 	out := licensing.PriceList{}
 	for k, v := range minor {
 		key := strings.ToUpper(k)
-		if isGUID(k) {
+		if licensing.IsGUID(k) {
 			key = strings.ToLower(k)
 		}
 		out[key] = licensing.Price{Minor: v, Currency: p.Currency}
 	}
 	return out, nil
-}
-
-// isGUID reports whether s is written as a GUID (8-4-4-4-12 hexadecimal digits).
-func isGUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, c := range s {
-		switch {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if c != '-' {
-				return false
-			}
-		case !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'):
-			return false
-		}
-	}
-	return true
 }
