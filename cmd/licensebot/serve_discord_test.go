@@ -98,6 +98,19 @@ func (w *discordWorld) deliver(payload map[string]any, sign func(body []byte) (s
 	return resp.StatusCode, ack.Type
 }
 
+// plan waits for the answer to the command whose interaction token is token to be a plan
+// (a message with buttons) and returns it.
+func (w *discordWorld) plan(t *testing.T, token string) discordfake.Message {
+	t.Helper()
+	var plan discordfake.Message
+	waitFor(t, "the plan", func() bool {
+		m, ok := w.fake.Original(token)
+		plan = m
+		return ok && !m.Deferred && len(m.Buttons()) > 0
+	}, func() string { return lastBytes(w.stderr.String(), 3000) })
+	return plan
+}
+
 func (w *discordWorld) next() (id, token string) {
 	w.seq++
 	id = "5000000000000000" + string(rune('0'+w.seq/10)) + string(rune('0'+w.seq%10))
@@ -178,12 +191,7 @@ func testServeDiscordEndToEnd(t *testing.T, tenantOpts ...graphtest.Option) {
 	if status != 200 || typ != 5 {
 		t.Fatalf("command answered %d type %d, want 200 type 5", status, typ)
 	}
-	var plan discordfake.Message
-	waitFor(t, "the plan", func() bool {
-		m, ok := w.fake.Original(token)
-		plan = m
-		return ok && !m.Deferred && len(m.Buttons()) > 0
-	})
+	plan := w.plan(t, token)
 	if !plan.Ephemeral() || !strings.Contains(messageText(plan), "Office 365 E3") || !strings.Contains(messageText(plan), "deleted for good") {
 		t.Fatalf("plan: %+v", plan)
 	}
@@ -408,12 +416,7 @@ func TestServeDiscordLinkApprovedThenTheLinkedPersonActs(t *testing.T) {
 
 	// Hal acts with his linked account: a removal, confirmed, approved by Megan, done once.
 	token, _, _ = w.command(discordHal, nil, "remove", map[string]any{"users": "bob@contoso.example", "product": "Power BI Pro"})
-	var plan discordfake.Message
-	waitFor(t, "Hal's plan", func() bool {
-		m, ok := w.fake.Original(token)
-		plan = m
-		return ok && !m.Deferred && len(m.Buttons()) > 0
-	})
+	plan := w.plan(t, token)
 	w.click(discordHal, nil, buttonID(t, plan, "confirm"), discordGeneral, plan.ID, true)
 	var approval discordfake.Message
 	waitFor(t, "the approval request", func() bool {

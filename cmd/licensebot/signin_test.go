@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/licensebot/licensebot/bot/discord/discordfake"
 	"github.com/licensebot/licensebot/bot/slack/slackfake"
 	"github.com/licensebot/licensebot/identity/entratest"
 )
@@ -362,12 +361,7 @@ func TestDiscordSignInLinksAndFreshApproval(t *testing.T) {
 
 	// Adele asks; Megan's approval on a 9-hour-old sign-in waits for a new one.
 	token, _, _ = w.command(discordAdele, nil, "remove", map[string]any{"users": "bob@contoso.example", "product": "Power BI Pro"})
-	var plan discordfake.Message
-	waitFor(t, "the plan", func() bool {
-		m, ok := w.fake.Original(token)
-		plan = m
-		return ok && !m.Deferred && len(m.Buttons()) > 0
-	})
+	plan := w.plan(t, token)
 	approval := w.confirmed(t, discordAdele, plan)
 	mtoken, _ := w.click(discordMegan, []string{discordApprover}, buttonID(t, approval, "approve"), discordApproval, approval.ID, false)
 	var step string

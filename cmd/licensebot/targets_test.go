@@ -106,12 +106,7 @@ func TestServeDiscordRemovesAWholeGroup(t *testing.T) {
 	w := startChatServe(t, map[string]string{"SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": "", "LICENSEBOT_APPROVERS": "",
 		"GRAPH_BASE_URL": srv.URL, "LICENSEBOT_MAX_TARGETS": "500"})
 	token, _, _ := w.command(discordAdele, nil, "remove", map[string]any{"group": "Sales EMEA", "product": "Office 365 E3"})
-	var plan discordfake.Message
-	waitFor(t, "the plan", func() bool {
-		m, ok := w.fake.Original(token)
-		plan = m
-		return ok && !m.Deferred && len(m.Buttons()) > 0
-	}, func() string { return lastBytes(w.stderr.String(), 3000) })
+	plan := w.plan(t, token)
 	if !strings.Contains(messageText(plan), "From the group Sales EMEA (members of nested groups too): 500 users.") {
 		t.Fatalf("plan %.500s", messageText(plan))
 	}
@@ -402,12 +397,7 @@ func TestServeDiscordRemovesInactiveHolders(t *testing.T) {
 	t.Cleanup(srv.Close)
 	w := startChatServe(t, map[string]string{"SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": "", "LICENSEBOT_APPROVERS": "", "GRAPH_BASE_URL": srv.URL})
 	token, _, _ := w.command(discordAdele, nil, "inactive", map[string]any{"days": 90, "product": "Power BI Pro"})
-	var plan discordfake.Message
-	waitFor(t, "the plan", func() bool {
-		m, ok := w.fake.Original(token)
-		plan = m
-		return ok && !m.Deferred && len(m.Buttons()) > 0
-	}, func() string { return lastBytes(w.stderr.String(), 3000) })
+	plan := w.plan(t, token)
 	// The five, and the sample's Bob (120 days).
 	if !strings.Contains(messageText(plan), "who haven't signed in for 90 days (Microsoft Entra sign-in activity): 6 users.") {
 		t.Fatalf("plan %.600s", messageText(plan))
