@@ -433,26 +433,38 @@ func (f *Fake) startThread(w http.ResponseWriter, p conversationParameters) {
 	writeJSON(w, http.StatusCreated, map[string]any{"id": c.id + ";messageid=" + m.ID, "activityId": m.ID})
 }
 
-// sendActivity serves Send to conversation, Reply to activity and Update activity.
-func (f *Fake) sendActivity(w http.ResponseWriter, r *http.Request, body []byte) {
-	base, thread := splitThread(r.PathValue("conversationId"))
-	activityID := r.PathValue("activityId")
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	c, ok := f.convs[base]
+// reachable is the conversation a connector call names (a channel's thread: the channel,
+// and the thread's root), when the bot is in it and the call is within the scenario's rate
+// limits; otherwise the call is answered as the connector does and ok is false. It needs
+// f.mu.
+func (f *Fake) reachable(w http.ResponseWriter, conversationID, scenario string) (c *conversation, thread string, ok bool) {
+	base, thread := splitThread(conversationID)
+	c, ok = f.convs[base]
 	switch {
 	case !ok:
 		writeError(w, http.StatusNotFound, "ConversationNotFound", errorMessage("ConversationNotFound"))
-		return
+		return nil, "", false
 	case !c.botIn:
 		writeError(w, http.StatusForbidden, "BotNotInConversationRoster", errorMessage("BotNotInConversationRoster"))
-		return
+		return nil, "", false
 	}
+	if wait, ok := f.admit(scenario, c.id, f.now()); !ok {
+		throttle(w, wait)
+		return nil, "", false
+	}
+	return c, thread, true
+}
+
+// sendActivity serves Send to conversation, Reply to activity and Update activity.
+func (f *Fake) sendActivity(w http.ResponseWriter, r *http.Request, body []byte) {
+	activityID := r.PathValue("activityId")
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	// "Send to conversation" in the rate-limit table; an update is a write to the same
 	// thread and is counted with it. It is counted before the body is read: the limits are
 	// on requests, good or bad.
-	if wait, ok := f.admit("send", c.id, f.now()); !ok {
-		throttle(w, wait)
+	c, thread, ok := f.reachable(w, r.PathValue("conversationId"), "send")
+	if !ok {
 		return
 	}
 	if r.Method == http.MethodPut {
@@ -615,20 +627,10 @@ type teamsMember struct {
 // members answers Get conversation members: the person of a 1:1 conversation, a channel's
 // team members.
 func (f *Fake) members(w http.ResponseWriter, r *http.Request, _ []byte) {
-	base, _ := splitThread(r.PathValue("conversationId"))
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c, ok := f.convs[base]
-	switch {
-	case !ok:
-		writeError(w, http.StatusNotFound, "ConversationNotFound", errorMessage("ConversationNotFound"))
-		return
-	case !c.botIn:
-		writeError(w, http.StatusForbidden, "BotNotInConversationRoster", errorMessage("BotNotInConversationRoster"))
-		return
-	}
-	if wait, ok := f.admit("members", c.id, f.now()); !ok {
-		throttle(w, wait)
+	c, _, ok := f.reachable(w, r.PathValue("conversationId"), "members")
+	if !ok {
 		return
 	}
 	out := []teamsMember{}
