@@ -95,6 +95,11 @@ func versionAfter(version, limit string) (bool, error) {
 }
 
 func (v *validator) elements(list any, path string) {
+	v.each(list, path, func(el map[string]any, path string) { v.element(el, path, "") })
+}
+
+// each checks that list, when present, is an array of objects, and checks each with check.
+func (v *validator) each(list any, path string, check func(item map[string]any, path string)) {
 	if list == nil {
 		return
 	}
@@ -104,12 +109,12 @@ func (v *validator) elements(list any, path string) {
 		return
 	}
 	for i, it := range items {
-		el, ok := it.(map[string]any)
+		item, ok := it.(map[string]any)
 		if !ok {
 			v.fail(fmt.Sprintf("%s[%d]", path, i), "not an object")
 			continue
 		}
-		v.element(el, fmt.Sprintf("%s[%d]", path, i), "")
+		check(item, fmt.Sprintf("%s[%d]", path, i))
 	}
 }
 
@@ -182,24 +187,7 @@ func (v *validator) element(el map[string]any, path, implied string) {
 	}
 }
 
-func (v *validator) actions(list any, path string) {
-	if list == nil {
-		return
-	}
-	items, ok := list.([]any)
-	if !ok {
-		v.fail(path, "not an array")
-		return
-	}
-	for i, it := range items {
-		a, ok := it.(map[string]any)
-		if !ok {
-			v.fail(fmt.Sprintf("%s[%d]", path, i), "not an object")
-			continue
-		}
-		v.action(a, fmt.Sprintf("%s[%d]", path, i))
-	}
-}
+func (v *validator) actions(list any, path string) { v.each(list, path, v.action) }
 
 func (v *validator) action(a map[string]any, path string) {
 	t, _ := a["type"].(string)
