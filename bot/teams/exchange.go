@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/locale"
@@ -56,6 +57,10 @@ type exchange struct {
 	p   *Platform
 	a   *Activity
 	key string
+
+	membersOnce sync.Once // the conversation's members, read for the first mention asked
+	members     []Account
+	membersErr  error
 
 	text      string // a command's, after the command word
 	isCommand bool
@@ -114,12 +119,15 @@ func (x *exchange) mentionedAddress(ctx context.Context, people map[string]strin
 	if !ok {
 		return "", false
 	}
-	members, err := x.p.conn.members(ctx, x.a.ServiceURL, baseConversation(x.a.Conversation.ID))
-	if err != nil {
-		x.p.log.WarnContext(ctx, "read a conversation's members for a mention", "err", err)
+	// One read of the members for all the mentions of a command.
+	x.membersOnce.Do(func() {
+		x.members, x.membersErr = x.p.conn.members(ctx, x.a.ServiceURL, baseConversation(x.a.Conversation.ID))
+	})
+	if x.membersErr != nil {
+		x.p.log.WarnContext(ctx, "read a conversation's members for a mention", "err", x.membersErr)
 		return "", false
 	}
-	for _, m := range members {
+	for _, m := range x.members {
 		if m.ID == id {
 			return firstOf(m.UserPrincipalName, m.Email), firstOf(m.UserPrincipalName, m.Email) != ""
 		}

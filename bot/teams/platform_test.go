@@ -258,15 +258,29 @@ func TestMentionedColleagueResolvedOnAsking(t *testing.T) {
 	if cmd.Text != "@Alice_Wood  --product Visio" || cmd.Mentions == nil {
 		t.Fatalf("command %q", cmd.Text)
 	}
-	before := len(w.fake.Calls())
+	membersCalls := func() int {
+		n := 0
+		for _, c := range w.fake.Calls() {
+			if c.Route == teamsfake.RouteMembers {
+				n++
+			}
+		}
+		return n
+	}
+	if membersCalls() != 0 {
+		t.Fatal("members read before the handlers asked")
+	}
 	if email, ok := cmd.Mentions(context.Background(), "@Alice_Wood"); !ok || email != "alice@contoso.example" {
 		t.Fatalf("the mention resolved to %q, %v", email, ok)
 	}
 	if _, ok := cmd.Mentions(context.Background(), "@Nobody"); ok {
 		t.Fatal("an unknown mention resolved")
 	}
-	if len(w.fake.Calls()) == before {
-		t.Fatal("resolved without asking Teams")
+	if email, ok := cmd.Mentions(context.Background(), "@Alice_Wood"); !ok || email != "alice@contoso.example" {
+		t.Fatalf("asked again, the mention resolved to %q, %v", email, ok)
+	}
+	if n := membersCalls(); n != 1 {
+		t.Fatalf("%d reads of the members for the mentions of one command, want 1", n)
 	}
 }
 
