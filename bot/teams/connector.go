@@ -24,8 +24,10 @@ import (
 // every call goes to the serviceUrl an activity came from, with a token the bot gets from
 // the Microsoft identity platform by the client credentials grant for the scope
 // https://api.botframework.com/.default ("Authentication with the Bot Connector API":
-// "Step 1: Request an access token"). A single-tenant bot (the only kind Azure creates
-// since July 2025) asks its own tenant's token endpoint. The token is cached and refreshed
+// "Step 1: Request an access token"). A single-tenant bot asks its own tenant's token
+// endpoint; Azure creates no other kind of bot with a secret since July 2025 ("Multi-tenant
+// bot creation will be deprecated after July 31, 2025", "Use the Azure portal to create an
+// Azure Bot resource", https://learn.microsoft.com/azure/bot-service/abs-quickstart). The token is cached and refreshed
 // before it expires (oauth2's ReuseTokenSource).
 
 // botFrameworkScope is what the bot's token is for.
